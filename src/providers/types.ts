@@ -1,0 +1,98 @@
+/**
+ * What a provider preset is: data first (issuer or endpoints, scopes, parameters), with the
+ * provider's quirks as named hooks on the shared code path.
+ *
+ * @module
+ */
+import type { HttpOptions } from '../core/http.js';
+import type { ClientAuthMethod, PrivateKey, ProtocolHooks, ServerMetadata, TokenSet } from '../core/types.js';
+
+/**
+ * The normalized profile every preset produces. `emailVerified` is true only when the provider
+ * asserts it.
+ */
+export interface Profile {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly email: string | null;
+  readonly emailVerified: boolean;
+  readonly name: string | null;
+  readonly givenName: string | null;
+  readonly familyName: string | null;
+  readonly picture: string | null;
+  readonly locale: string | null;
+  /** The claims or user JSON the profile was built from. */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+/** What a profile hook receives. */
+export interface ProfileContext {
+  /** The validated tokens of this sign-in (ID token claims included for OIDC). */
+  readonly tokens: TokenSet;
+  /** The validated userinfo claims, when the provider has a userinfo endpoint and it was called. */
+  readonly userinfo?: Readonly<Record<string, unknown>>;
+  /** The issuer the login went to. */
+  readonly issuer: string;
+  /** Authenticated GET of a provider API URL with the access token, returning parsed JSON. */
+  readonly fetchJson: (url: string, init?: { headers?: Record<string, string> }) => Promise<unknown>;
+  /** Extra callback parameters (Apple posts `user` JSON on the first sign-in only). */
+  readonly callbackParams: Readonly<Record<string, string>>;
+}
+
+/**
+ * A configured provider, as `google({...})`, `github({...})` or `oidc({...})` return it, and as
+ * `createAuth({ providers })` takes it.
+ */
+export interface ProviderConfig {
+  /** The id used in routes (`/auth/:id/login`). Lower-case letters, digits and dashes. */
+  readonly id: string;
+  /** The display name on sign-in buttons. */
+  readonly name: string;
+  /** `oidc`: ID token expected and validated. `oauth2`: no ID token; the profile comes from an API. */
+  readonly kind: 'oidc' | 'oauth2';
+  /** The issuer to discover (OIDC Discovery or RFC 8414). */
+  readonly issuer: string;
+  /**
+   * Endpoints given explicitly. When present, discovery is skipped, and `metadata.issuer` must
+   * equal `issuer`.
+   */
+  readonly metadata?: ServerMetadata;
+  readonly clientId: string;
+  /** A secret, or a function producing one (Apple's ES256 client-secret JWT, rotated before expiry). */
+  readonly clientSecret?: string | (() => Promise<string>);
+  readonly tokenEndpointAuthMethod?: ClientAuthMethod;
+  /** For `private_key_jwt`. */
+  readonly clientPrivateKey?: PrivateKey;
+  /** The ID token signing alg registered, when not RS256. */
+  readonly idTokenSignedResponseAlg?: string;
+  /** Scopes requested at sign-in. */
+  readonly scopes: readonly string[];
+  /** Extra authorization parameters sent on every sign-in. */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  /** Extra parameters and scopes that make this provider issue a refresh token (Google `access_type=offline`). */
+  readonly offlineAccess?: { readonly params?: Readonly<Record<string, string>>; readonly scopes?: readonly string[] };
+  /** Ask for a refresh token at sign-in (applies `offlineAccess`). */
+  readonly offline?: boolean;
+  readonly responseMode?: 'query' | 'form_post';
+  /** Use PAR even if the provider does not require it. */
+  readonly usePar?: boolean;
+  /** Bind tokens with DPoP (RFC 9449). */
+  readonly dpop?: boolean;
+  /** Whether this provider can refresh tokens at all. */
+  readonly supportsRefresh?: boolean;
+  /** Protocol quirks (issuer aliases, templated issuers, token response fixes, extra claim checks). */
+  readonly hooks?: ProtocolHooks;
+  /**
+   * Builds the raw profile. Default: userinfo claims merged over ID token claims. GitHub-like
+   * providers fetch their API here.
+   */
+  readonly fetchProfile?: (ctx: ProfileContext) => Promise<Record<string, unknown>>;
+  /** Maps the raw profile to the normalized {@link Profile}. */
+  readonly mapProfile: (raw: Readonly<Record<string, unknown>>, ctx: ProfileContext) => Profile;
+  /** Link by verified email for this provider (see docs/storage.md). Default false. */
+  readonly allowEmailLinking?: boolean;
+  /** Transport options for this provider. */
+  readonly http?: HttpOptions;
+  /** Documentation data: where to register the app, for `docs/providers.md` and `latchkey doctor`. */
+  readonly docs?: { readonly consoleUrl?: string; readonly notes?: string };
+}

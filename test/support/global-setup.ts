@@ -1,0 +1,29 @@
+/**
+ * Vitest global setup: prepares the skipped-suite record and prints it loudly at the end.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+let dir: string | undefined;
+
+export function setup(): void {
+  dir = mkdtempSync(join(tmpdir(), 'latchkey-skips-'));
+  process.env.LATCHKEY_SKIP_FILE = join(dir, 'skipped.txt');
+  const missing = (['TEST_POSTGRES_URL', 'TEST_MYSQL_URL', 'TEST_REDIS_URL'] as const).filter((n) => !process.env[n]);
+  if (missing.length > 0) {
+    process.stderr.write(`\n[latchkey] ${missing.join(', ')} not set: suites needing those servers will be SKIPPED (run .ci/run to set them).\n\n`);
+  }
+}
+
+export function teardown(): void {
+  const file = process.env.LATCHKEY_SKIP_FILE;
+  if (file && existsSync(file)) {
+    const lines = [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))];
+    if (lines.length > 0) {
+      const bar = '!'.repeat(78);
+      process.stderr.write(`\n${bar}\n[latchkey] ${lines.length} SUITE(S) SKIPPED, NOT PASSED:\n${lines.map((l) => `  - ${l}`).join('\n')}\n${bar}\n\n`);
+    }
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
