@@ -1,6 +1,21 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (p: string): string => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // The package's own entry points, mapped to the sources (as tsconfig.json `paths` does for tsc and tsx).
+    alias: [
+      { find: /^latchkey$/, replacement: src('index.ts') },
+      { find: /^latchkey\/core$/, replacement: src('core/index.ts') },
+      { find: /^latchkey\/providers$/, replacement: src('providers/index.ts') },
+      { find: /^latchkey\/dev$/, replacement: src('dev/index.ts') },
+      { find: /^latchkey\/storage\/sql$/, replacement: src('storage/sql/index.ts') },
+      { find: /^latchkey\/storage\/redis$/, replacement: src('storage/redis.ts') },
+      { find: /^latchkey\/adapters\/(.+)$/, replacement: src('adapters/$1.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

@@ -1,18 +1,26 @@
 /**
- * The Latchkey demo app. `npm start` serves it on http://localhost:3000 (PORT to change).
+ * The Latchkey demo app: `npm start` serves it on http://localhost:3000.
  *
- * This first version only proves the toolchain; the full demo (sign-in with every configured
- * provider against the built-in development identity provider) arrives with the demo issue.
+ * With no credentials it signs in against the built-in development identity provider (started
+ * here, in-process, on its own loopback port), keeps users in SQLite under `.latchkey/` and
+ * generates a development secret there. Environment: PORT, APP_URL, AUTH_SECRET, DATABASE_URL,
+ * REDIS_URL, GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET, GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET,
+ * MICROSOFT_CLIENT_ID/MICROSOFT_CLIENT_SECRET, APPLE_CLIENT_ID/APPLE_TEAM_ID/APPLE_KEY_ID/
+ * APPLE_PRIVATE_KEY, OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET, DEV_IDP_PORT. See
+ * docs/getting-started.md.
  */
-import { createServer } from 'node:http';
+import { createDemoApp } from './app.js';
 
-const port = Number(process.env.PORT ?? 3000);
-const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Latchkey demo</title></head>
-<body><main><h1>Latchkey</h1><p>The demo is being built. Run <code>npm test</code> to see what works today.</p></main></body></html>`;
-
-createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(page);
-}).listen(port, () => {
-  process.stdout.write(`Latchkey demo on http://localhost:${port}\n`);
-});
+try {
+  const app = await createDemoApp();
+  process.stdout.write(`\nOpen ${app.url} and click "Sign in with Google".\n`);
+  const stop = (): void => {
+    void app.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  // Configuration errors carry a message that says what to change (and never a secret).
+  process.stderr.write(`The demo could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -121,6 +121,7 @@ export const ERROR_CODES = {
   // ── storage ────────────────────────────────────────────────────────────────────────────────────
   STORAGE_UNAVAILABLE: { layer: 'storage', status: 503, hint: 'The database or Redis is unreachable; requests that need it fail closed until it is back.' },
   STORAGE_CONFLICT: { layer: 'storage', status: 409, hint: 'A concurrent write conflicted; retry.' },
+  TOKEN_DECRYPT_FAILED: { layer: 'storage', status: 500, hint: 'A stored provider token could not be decrypted: the secret that encrypted it was removed from `secrets`, or the row was altered. Keep old secrets (after the new one) when rotating.' },
 
   // ── accounts ───────────────────────────────────────────────────────────────────────────────────
   ACCOUNT_NOT_LINKED: { layer: 'account', status: 409, hint: 'An account with this email exists but this sign-in method is not linked to it. Sign in with the method you used before, then link this one from your profile.' },

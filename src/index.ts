@@ -17,3 +17,20 @@ export {
   ValidationError,
 } from './errors.js';
 export type { ErrorCode, ErrorLayer, LatchkeyErrorOptions } from './errors.js';
+
+// ── app layer (createAuth, handler, guards) ───────────────────────────────────────────────────────
+export { createAuth, isApiRequest, safeReturnTo, toResponse } from './app/index.js';
+export type {
+  Auth,
+  AuthHooks,
+  AuthOptions,
+  ErrorBody,
+  GuardRequest,
+  LoginContext,
+  LoginDecision,
+  PlainResponse,
+  ResolvedConfig,
+  Session,
+  SessionOptions,
+  SessionUser,
+} from './app/index.js';

@@ -70,7 +70,24 @@ export interface ProviderConfig {
   /** Extra authorization parameters sent on every sign-in. */
   readonly authorizationParams?: Readonly<Record<string, string>>;
   /** Extra parameters and scopes that make this provider issue a refresh token (Google `access_type=offline`). */
-  readonly offlineAccess?: { readonly params?: Readonly<Record<string, string>>; readonly scopes?: readonly string[] };
+  readonly offlineAccess?: {
+    readonly params?: Readonly<Record<string, string>>;
+    readonly scopes?: readonly string[];
+    /** The `prompt` to send instead of {@link ProviderConfig.prompt} when asking for offline access (Google `consent`). */
+    readonly prompt?: string;
+  };
+  /**
+   * The OIDC `prompt` sent on every sign-in (Google `select_account`, Atlassian `consent`). Passed
+   * as `AuthorizationRequestOptions.prompt`: core refuses `prompt` in `extraParams`.
+   */
+  readonly prompt?: string;
+  /** The `login_hint` sent on every sign-in (passed as `AuthorizationRequestOptions.loginHint`). */
+  readonly loginHint?: string;
+  /**
+   * Whether to call the userinfo endpoint after an OIDC sign-in. Default true. False for providers
+   * whose userinfo is not a standard GET (Dropbox) or adds nothing to the ID token.
+   */
+  readonly userinfo?: boolean;
   /** Ask for a refresh token at sign-in (applies `offlineAccess`). */
   readonly offline?: boolean;
   readonly responseMode?: 'query' | 'form_post';

@@ -1,0 +1,545 @@
+/**
+ * The demo app as a factory: `createDemoApp(options)` reads the environment, starts the development
+ * identity provider in-process when a provider has no credentials, opens the store (SQLite under
+ * `.latchkey/` by default, migrated on start), loads or generates the development secret, mounts
+ * the auth handler and serves the pages. `demo/server.ts` runs it on port 3000; tests run it on
+ * port 0 with a temporary data folder.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { type Auth, createAuth, isLatchkeyError, type Session } from 'latchkey';
+import { sendWebResponse, toWebRequest } from 'latchkey/adapters/node';
+import { type RunningDevIdp, startDevIdp } from 'latchkey/dev';
+import { createSqlStore, type SqlStore } from 'latchkey/storage/sql';
+import { describeUrl, type Flow, FlowInspector, redacted } from './inspector.js';
+import { type ErrorInput, errorPage } from './pages/error.js';
+import { homePage, type ProviderView } from './pages/home.js';
+import { inspectorPage } from './pages/inspector.js';
+import { PAGE_HEADERS, type PageContext } from './pages/layout.js';
+import { type AccountView, type ApiResultView, profilePage } from './pages/profile.js';
+import { buildProviders, DEMO_PRESETS, type DemoEnv, type DemoProvider, has } from './providers.js';
+
+/** Options of {@link createDemoApp}. */
+export interface DemoOptions {
+  /** The environment. Default `process.env`. */
+  readonly env?: DemoEnv;
+  /** Where the SQLite file and the development secret live. Default `DEMO_DATA_DIR`, else `<cwd>/.latchkey`. */
+  readonly dataDir?: string;
+  /** Port. Default `PORT` or 3000; 0 picks a free one (tests). */
+  readonly port?: number;
+  /** Interface. Default: loopback, both `127.0.0.1` and `::1`. */
+  readonly host?: string;
+  /** The dev IdP's port. Default `DEV_IDP_PORT`, else the app port + 1 (stable issuers across restarts), else 0. */
+  readonly devIdpPort?: number;
+  /** Where start-up lines go. Default stdout. */
+  readonly log?: (line: string) => void;
+}
+
+/** A running demo. */
+export interface DemoApp {
+  /** The app's base URL, e.g. `http://localhost:3000`. */
+  readonly url: string;
+  /** The in-process dev IdP, or null when every provider is real. */
+  readonly devIdp: RunningDevIdp | null;
+  readonly auth: Auth;
+  readonly inspector: FlowInspector | null;
+  readonly providers: readonly DemoProvider[];
+  /** Stops the servers and closes the store. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+/** Loads the development secret from `<dataDir>/secret`, creating it (mode 0600) on first run. */
+export function loadOrCreateSecret(dataDir: string): { secret: string; created: boolean } {
+  const file = join(dataDir, 'secret');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return { secret: existing, created: false };
+  } catch {
+    // absent: create below
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secret = randomBytes(32).toString('base64url');
+  try {
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  } catch {
+    // Another process created it meanwhile (or it was too short): use what is there, else overwrite.
+    const again = readFileSync(file, 'utf8').trim();
+    if (again.length >= 32) return { secret: again, created: false };
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  }
+  return { secret, created: true };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new RangeError('body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      ok((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((ok) => {
+    server.close(() => ok());
+    server.closeAllConnections();
+  });
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Starts the demo.
+ *
+ * @param options - environment, data folder, ports.
+ * @returns the running app.
+ * @throws ConfigurationError when the configuration is invalid (the message says what to change).
+ */
+export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const production = env.NODE_ENV === 'production';
+  const dataDir = resolve(options.dataDir ?? (env.DEMO_DATA_DIR?.trim() || '.latchkey'));
+  const requestedPort = options.port ?? (env.PORT ? Number(env.PORT) : 3000);
+  if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65_535) throw new TypeError(`PORT must be a port number (got "${String(env.PORT)}").`);
+
+  // ── listen first: with port 0 the URL (and so every redirect URI) is known only now ────────────
+  let ready: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!ready) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' });
+      res.end('Starting…');
+      return;
+    }
+    ready(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Internal error');
+    });
+  };
+  const servers: Server[] = [];
+  const hosts = options.host ? [options.host] : (env.HOST ? [env.HOST] : ['127.0.0.1', '::1']);
+  let port = requestedPort;
+  for (const [i, host] of hosts.entries()) {
+    const server = createServer(onRequest);
+    try {
+      port = await listen(server, port, host);
+      servers.push(server);
+    } catch (error) {
+      // ::1 is optional (IPv6 may be off); the first interface is not.
+      if (i === 0) throw error;
+    }
+  }
+  const hostForUrl = options.host ?? env.HOST;
+  const appUrl = (env.APP_URL?.trim() || (hostForUrl ? `http://${hostForUrl.includes(':') ? `[${hostForUrl}]` : hostForUrl}:${port}` : `http://localhost:${port}`)).replace(/\/+$/, '');
+
+  const cleanups: (() => Promise<void>)[] = [async () => void (await Promise.all(servers.map(closeServer)))];
+  const closeAll = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+
+  try {
+    // ── the development identity provider, for providers without credentials ──────────────────
+    const needsDev = !production && DEMO_PRESETS.some((p) => !has(env, p.variable));
+    let devIdp: RunningDevIdp | null = null;
+    if (needsDev) {
+      const wanted = options.devIdpPort ?? (env.DEV_IDP_PORT ? Number(env.DEV_IDP_PORT) : requestedPort === 0 ? 0 : requestedPort + 1);
+      try {
+        devIdp = await startDevIdp({ port: wanted, host: '127.0.0.1', acceptAnyClient: true });
+      } catch {
+        log(`Port ${wanted} is taken: the development identity provider uses a free port instead (its issuers change, so accounts made before are not found).`);
+        devIdp = await startDevIdp({ port: 0, host: '127.0.0.1', acceptAnyClient: true });
+      }
+      const dev = devIdp;
+      cleanups.push(() => dev.close());
+    }
+
+    // ── secret and store ─────────────────────────────────────────────────────────────────────────
+    let secret = env.AUTH_SECRET?.trim();
+    if (!secret) {
+      if (production) throw new TypeError('AUTH_SECRET is required in production: generate one with `npx latchkey secret`.');
+      const loaded = loadOrCreateSecret(dataDir);
+      secret = loaded.secret;
+      if (loaded.created) log(`Generated a development secret in ${join(dataDir, 'secret')} (mode 0600). Set AUTH_SECRET to use your own.`);
+    }
+    const databaseUrl = env.DATABASE_URL?.trim() || `sqlite:${join(dataDir, 'demo.db')}`;
+    const store: SqlStore = await createSqlStore({ url: databaseUrl, secrets: [secret] });
+    cleanups.push(() => store.close());
+    await store.migrate();
+    if (has(env, 'REDIS_URL')) log('REDIS_URL is set, but this build of the demo keeps sessions in the SQL database (the Redis session store is not wired in yet).');
+
+    // ── providers, inspector, auth ───────────────────────────────────────────────────────────────
+    const inspector = production ? null : new FlowInspector();
+    const providers = await buildProviders(env, devIdp, appUrl, inspector ? { fetch: inspector.wrapFetch() } : undefined);
+    if (providers.length === 0) throw new TypeError('No provider is configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (or another provider), or run without NODE_ENV=production to use the emulations.');
+    const byId = new Map(providers.map((p) => [p.config.id, p]));
+    const names = new Map(providers.map((p) => [p.config.id, p.config.name]));
+    const errors = new AsyncLocalStorage<{ error?: unknown }>();
+
+    const auth = createAuth({
+      baseUrl: appUrl,
+      secret,
+      providers: providers.map((p) => p.config),
+      session: { strategy: 'server' },
+      store: { users: store.users, sessions: store.sessions },
+      logout: { returnTo: '/' },
+      hooks: {
+        onLogin: ({ providerId, profile, tokens }) => {
+          if (!inspector) return undefined;
+          const claims = tokens.idTokenClaims;
+          if (claims) {
+            const aud = Array.isArray(claims.aud) ? claims.aud.join(', ') : String(claims.aud);
+            const now = Date.now();
+            inspector.step('ok', 'ID token validated (OpenID Connect Core 3.1.3.7)', [
+              ['signature', 'verified with the provider’s published key'],
+              ['iss', `${String(claims.iss)} — the configured issuer`],
+              ['aud', `${aud} — contains this app’s client id`],
+              ['exp', `in the future (${Math.round((Number(claims.exp) * 1000 - now) / 1000)} s left)`],
+              ['iat', `${new Date(Number(claims.iat) * 1000).toISOString()} — not in the future`],
+              ['nonce', typeof claims.nonce === 'string' ? `matches the one sent with this login ${redacted(claims.nonce)}` : 'not required'],
+              ['sub', `${String(claims.sub)}`],
+            ]);
+          } else {
+            inspector.step('info', 'No ID token (OAuth 2.0 provider): the identity comes from the provider’s API', []);
+          }
+          inspector.step('ok', 'Profile built', [
+            ['provider', providerId],
+            ['subject', profile.subject],
+            ['email', profile.email === null ? '(none)' : `${profile.email} (${profile.emailVerified ? 'verified' : 'not verified'} by the provider)`],
+            ['name', profile.name ?? '(none)'],
+            ['access token', `${tokens.tokenType}, ${tokens.expiresAt ? `expires ${new Date(tokens.expiresAt).toISOString()}` : 'no expiry given'}`],
+            ['refresh token', tokens.refreshToken ? 'received (stored encrypted)' : 'none'],
+            ['scopes granted', tokens.grantedScopes.join(' ') || '(none)'],
+          ]);
+          return undefined;
+        },
+        onError: (error, { route }) => {
+          const slot = errors.getStore();
+          if (slot) slot.error = error;
+          if (!isLatchkeyError(error) || error.status >= 500) {
+            // The code or class name only: messages could hold request data in a custom error.
+            process.stderr.write(`[demo] ${route}: ${isLatchkeyError(error) ? error.code : error instanceof Error ? error.name : 'unknown error'}\n`);
+          }
+        },
+      },
+    });
+
+    // ── request handling ─────────────────────────────────────────────────────────────────────────
+    const views: ProviderView[] = providers.map((p) => ({
+      id: p.config.id,
+      name: p.config.name,
+      emulated: p.emulated,
+      issuer: p.issuer,
+      redirectUri: auth.config.redirectUris[p.config.id]!,
+    }));
+
+    const send = (res: ServerResponse, status: number, html: string, headers: Record<string, string | string[]> = {}): void => {
+      res.writeHead(status, { ...PAGE_HEADERS, ...headers });
+      res.end(html);
+    };
+    const pageCtx = (path: string, session: Session | null): PageContext => ({ path, development: inspector !== null, userName: session ? (session.user.name ?? session.user.email ?? 'you') : null });
+    const sessionOf = async (req: IncomingMessage): Promise<Session | null> => {
+      try {
+        return await auth.authenticate(req.headers.cookie, undefined);
+      } catch {
+        return null;
+      }
+    };
+    const sendError = (res: ServerResponse, session: Session | null, path: string, e: ErrorInput, setCookies: string[] = []): void => {
+      send(res, e.status, errorPage(pageCtx(path, session), e), setCookies.length > 0 ? { 'set-cookie': setCookies } : {});
+    };
+    const errorInput = (error: unknown, status: number, providerId?: string): ErrorInput => {
+      const p = providerId !== undefined ? byId.get(providerId) : undefined;
+      const base = p ? { providerId: p.config.id, providerName: p.config.name } : {};
+      if (isLatchkeyError(error)) {
+        const oauth = (error as { error?: unknown }).error;
+        return { status, code: error.code, message: error.message, ...(typeof oauth === 'string' ? { oauthError: oauth } : {}), ...base };
+      }
+      return { status, code: 'INTERNAL_ERROR', message: 'An unexpected error occurred.', ...base };
+    };
+
+    /** Same-origin check for the demo's own forms (Origin, else Sec-Fetch-Site). */
+    const sameOrigin = (req: IncomingMessage): boolean => {
+      const origin = req.headers.origin;
+      if (typeof origin === 'string') return origin === auth.config.origin;
+      const site = req.headers['sec-fetch-site'];
+      return site === undefined || site === 'same-origin';
+    };
+
+    async function authRoute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+      const method = req.method ?? 'GET';
+      let body: string | undefined;
+      if (method !== 'GET' && method !== 'HEAD') body = await readBody(req);
+      const request = toWebRequest(auth, req, `${url.pathname}${url.search}`, body);
+      const parts = url.pathname.slice(auth.routePrefix.length + 1).split('/');
+      const [id, action] = parts;
+      let flow: Flow | undefined;
+      if (inspector && parts.length === 2 && id && byId.has(id)) {
+        if (action === 'login') {
+          flow = inspector.start(id, url.searchParams.get('intent') === 'link' ? 'link' : 'login');
+        } else if (action === 'callback') {
+          const params = method === 'POST' ? new URLSearchParams(body ?? '') : url.searchParams;
+          flow = inspector.forCallback(id, params.get('state'));
+          if (!params.has('lk_repost')) {
+            inspector.step(params.has('error') ? 'fail' : 'info', `Callback from the provider (${method === 'POST' ? 'form_post' : 'query'})`, [...params].filter(([k]) => k !== 'lk_repost').map(([k, v]) => [k, describeParam(k, v)] as const), flow);
+          }
+        }
+      }
+      if (inspector && url.pathname === `${auth.routePrefix}/logout` && method === 'POST') {
+        const s = await sessionOf(req);
+        if (s) flow = inspector.start(s.providerId, 'logout');
+      }
+      const slot: { error?: unknown } = {};
+      const run = (): Promise<Response> => auth.handler(request);
+      const response = await errors.run(slot, () => (flow && inspector ? inspector.run(flow, run) : run()));
+
+      if (flow && inspector) record(inspector, flow, action ?? 'logout', response, slot.error);
+      const wantsHtml = (req.headers.accept ?? '').includes('text/html');
+      if (response.status >= 400 && wantsHtml && slot.error !== undefined) {
+        sendError(res, await sessionOf(req), url.pathname, errorInput(slot.error, response.status, id), response.headers.getSetCookie());
+        return;
+      }
+      await sendWebResponse(res, response);
+    }
+
+    function describeParam(k: string, v: string): string {
+      return k === 'state' || k === 'code' || k === 'user' ? redacted(v) : v.slice(0, 300);
+    }
+
+    function record(ins: FlowInspector, flow: Flow, action: string, response: Response, error: unknown): void {
+      const location = response.headers.get('location');
+      if (error !== undefined) {
+        const e = error as { code?: unknown; message?: unknown; claim?: unknown; expected?: unknown; actual?: unknown; error?: unknown };
+        const details: [string, string][] = [];
+        if (typeof e.code === 'string') details.push(['code', e.code]);
+        if (typeof e.message === 'string') details.push(['why', e.message]);
+        if (typeof e.claim === 'string') details.push(['check', e.claim]);
+        if (e.expected !== undefined) details.push(['expected', String(e.expected).slice(0, 200)]);
+        if (e.actual !== undefined) details.push(['actual', String(e.actual).slice(0, 200)]);
+        ins.step('fail', `Failed: ${typeof e.code === 'string' ? e.code : 'error'}`, details, flow);
+        flow.outcome = 'failed';
+        return;
+      }
+      if (action === 'login' && location) {
+        const { endpoint, params } = describeUrl(location);
+        const state = new URL(location).searchParams.get('state');
+        if (state) flow.statePrefix = state.slice(0, 8);
+        ins.step('ok', 'Redirect to the provider’s authorization endpoint', [['endpoint', endpoint], ...params, ['transaction', 'state, nonce and PKCE verifier kept in an encrypted, HttpOnly cookie for this login only']], flow);
+      } else if (action === 'callback') {
+        if (response.status === 200) {
+          ins.step('info', 'Re-posted from this site', [['why', 'the provider’s cross-site form_post carries no SameSite=Lax cookie; the page re-posts the same fields from this origin']], flow);
+        } else if (location) {
+          ins.step('ok', 'Checks passed: state matched this browser’s login, code exchanged with the PKCE verifier', [], flow);
+          ins.step('ok', 'Signed in: a new session (fresh id), user and account stored', [['redirect', location]], flow);
+          flow.outcome = 'signed-in';
+        }
+      } else if (action === 'logout') {
+        const external = location !== null && !location.startsWith('/') && !location.startsWith(appUrl);
+        ins.step('ok', 'Local session ended', [], flow);
+        if (external && location) {
+          const { endpoint, params } = describeUrl(location);
+          ins.step('ok', 'Redirect to the provider’s end-session endpoint', [['endpoint', endpoint], ...params], flow);
+        }
+        flow.outcome = 'signed-out';
+      }
+    }
+
+    async function accountViews(userId: string): Promise<AccountView[]> {
+      const accounts = await auth.users.listAccounts(userId);
+      return accounts.map((a) => {
+        const p = byId.get(a.providerId);
+        return {
+          id: a.id,
+          providerId: a.providerId,
+          providerName: p?.config.name ?? a.providerId,
+          issuer: a.issuer,
+          subject: a.subject,
+          scopes: a.scopes,
+          linkedAt: a.createdAt.getTime(),
+          hasAccessToken: a.tokens?.accessToken !== undefined,
+          accessTokenExpiresAt: a.tokens?.expiresAt ?? null,
+          hasRefreshToken: a.tokens?.refreshToken !== undefined,
+          hasIdToken: a.tokens?.idToken !== undefined,
+          needsReauth: a.needsReauth,
+          api: p?.api ? { label: p.api.label } : null,
+        };
+      });
+    }
+
+    async function renderProfile(res: ServerResponse, session: Session, url: URL, status = 200, extra: { notice?: { kind: 'ok' | 'bad'; text: string }; apiResult?: ApiResultView } = {}): Promise<void> {
+      const user = await auth.users.getUser(session.user.id);
+      if (!user) {
+        res.writeHead(303, { location: '/', 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
+      const accounts = await accountViews(user.id);
+      const linked = new Set(accounts.map((a) => a.providerId));
+      const sp = byId.get(session.providerId);
+      let notice = extra.notice;
+      const linkedNow = url.searchParams.get('linked');
+      const unlinked = url.searchParams.get('unlinked');
+      if (!notice && linkedNow && byId.has(linkedNow)) notice = { kind: 'ok', text: `${names.get(linkedNow)} is linked: you can now sign in with it too.` };
+      if (!notice && unlinked && byId.has(unlinked)) notice = { kind: 'ok', text: `${names.get(unlinked)} is unlinked.` };
+      const html = profilePage(pageCtx('/profile', session), {
+        user,
+        session: {
+          providerName: sp?.config.name ?? session.providerId,
+          createdAt: session.createdAt,
+          idleExpiresAt: session.idleExpiresAt,
+          absoluteExpiresAt: session.absoluteExpiresAt,
+          strategy: auth.config.strategy,
+          hasProviderSession: session.sid !== undefined,
+        },
+        accounts,
+        linkable: views.filter((v) => !linked.has(v.id)),
+        csrfToken: await auth.csrfToken(session),
+        providerLogout: sp?.providerLogout ?? false,
+        now: Date.now(),
+        ...(notice ? { notice } : {}),
+        ...(extra.apiResult ? { apiResult: extra.apiResult } : {}),
+      });
+      send(res, status, html);
+    }
+
+    /** Checks a demo form: same origin and the session's CSRF token. */
+    async function checkForm(req: IncomingMessage, session: Session, form: URLSearchParams): Promise<boolean> {
+      if (!sameOrigin(req)) return false;
+      const presented = form.get('csrfToken');
+      return presented !== null && sameText(presented, await auth.csrfToken(session));
+    }
+
+    async function callApi(accountId: string, userId: string): Promise<ApiResultView> {
+      const account = await auth.users.getAccountById(accountId);
+      if (!account || account.userId !== userId) return { accountId, label: 'API call', ok: false, status: null, summary: 'No such linked account.', via: '' };
+      const p = byId.get(account.providerId);
+      if (!p?.api) return { accountId, label: 'API call', ok: false, status: null, summary: 'No API is configured for this provider.', via: '' };
+      const token = account.tokens?.accessToken;
+      const label = p.api.label;
+      if (!token) return { accountId, label, ok: false, status: null, summary: 'No access token is stored for this account: sign in with it again.', via: '' };
+      const expiresAt = account.tokens?.expiresAt;
+      if (expiresAt !== undefined && expiresAt <= Date.now()) {
+        return { accountId, label, ok: false, status: null, summary: 'The access token has expired. Sign in with this provider again to get a new one.', via: 'The stored access token is expired (automatic refresh arrives with the token vault).' };
+      }
+      try {
+        const res = await fetch(p.api.url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(8000) });
+        const text = await res.text();
+        let summary = text.slice(0, 800);
+        try {
+          summary = JSON.stringify(JSON.parse(text), null, 2).slice(0, 800);
+        } catch {
+          // not JSON: keep the text
+        }
+        return { accountId, label, ok: res.ok, status: res.status, summary, via: `GET ${new URL(p.api.url).pathname} with the stored access token (still valid, sent as a Bearer header; never shown).` };
+      } catch (error) {
+        return { accountId, label, ok: false, status: null, summary: `The provider could not be reached (${error instanceof Error ? error.name : 'error'}).`, via: '' };
+      }
+    }
+
+    ready = async (req, res) => {
+      const url = new URL(req.url ?? '/', appUrl);
+      const path = url.pathname;
+      const method = req.method ?? 'GET';
+      if (path === auth.routePrefix || path.startsWith(`${auth.routePrefix}/`)) return authRoute(req, res, url);
+
+      if (path === '/' && (method === 'GET' || method === 'HEAD')) {
+        const session = await sessionOf(req);
+        const returnTo = url.searchParams.get('returnTo');
+        const html = homePage(pageCtx('/', session), {
+          providers: views,
+          devIdpUrl: devIdp?.url ?? null,
+          returnTo: returnTo?.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/profile',
+          signedIn: session !== null,
+          ...(url.searchParams.get('signedOut') === '1' && !session ? { notice: 'You are signed out.' } : {}),
+        });
+        return send(res, 200, html);
+      }
+      if (path === '/profile' && (method === 'GET' || method === 'HEAD')) {
+        const session = await sessionOf(req);
+        if (!session) {
+          res.writeHead(303, { location: `/?returnTo=${encodeURIComponent(`${path}${url.search}`)}`, 'cache-control': 'no-store' });
+          res.end();
+          return;
+        }
+        return renderProfile(res, session, url);
+      }
+      if ((path === '/account/unlink' || path === '/account/api') && method === 'POST') {
+        const session = await sessionOf(req);
+        const form = new URLSearchParams(await readBody(req));
+        if (!session) return sendError(res, null, path, { status: 401, code: 'UNAUTHENTICATED', message: 'Sign in first.' });
+        if (!(await checkForm(req, session, form))) return sendError(res, session, path, { status: 403, code: 'CSRF_FAILED', message: 'The form lacks a valid CSRF token or comes from another origin.' });
+        const accountId = form.get('accountId') ?? '';
+        if (path === '/account/api') return renderProfile(res, session, url, 200, { apiResult: await callApi(accountId, session.user.id) });
+        const account = await auth.users.getAccountById(accountId);
+        if (!account || account.userId !== session.user.id) return sendError(res, session, path, { status: 404, code: 'NOT_FOUND', message: 'No such linked account.' });
+        try {
+          await auth.users.unlinkAccount(session.user.id, account.id);
+        } catch (error) {
+          if (isLatchkeyError(error)) return renderProfile(res, session, url, error.status, { notice: { kind: 'bad', text: error.message } });
+          throw error;
+        }
+        res.writeHead(303, { location: `/profile?unlinked=${encodeURIComponent(account.providerId)}`, 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
+      if (path === '/dev/inspector' && inspector && method === 'GET') {
+        const session = await sessionOf(req);
+        return send(res, 200, inspectorPage(pageCtx(path, session), inspector.list(), names));
+      }
+      if (path === '/favicon.ico') {
+        res.writeHead(204, { 'cache-control': 'max-age=86400' });
+        res.end();
+        return;
+      }
+      const session = await sessionOf(req);
+      sendError(res, session, path, { status: 404, code: 'NOT_FOUND', message: `Nothing at ${path.slice(0, 100)}.` });
+    };
+
+    log(`Latchkey demo on ${appUrl}`);
+    if (devIdp) {
+      const emulated = providers.filter((p) => p.emulated).map((p) => p.config.name);
+      log(`Development identity provider on ${devIdp.url}, emulating ${emulated.join(', ')} (no credentials set for them).`);
+    }
+    log(`Store: ${databaseUrl.startsWith('sqlite:') ? databaseUrl : `${databaseUrl.split(':')[0]} database`} (migrated).`);
+
+    return {
+      url: appUrl,
+      devIdp,
+      auth,
+      inspector,
+      providers,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

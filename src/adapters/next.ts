@@ -1,0 +1,55 @@
+/**
+ * Next.js (App Router) adapter: route handlers for `app/api/auth/[...latchkey]/route.ts` and
+ * helpers for guarded route handlers and server components. Set `basePath: '/api/auth'`.
+ *
+ * ```ts
+ * // app/api/auth/[...latchkey]/route.ts
+ * export const { GET, POST, OPTIONS } = latchkey(auth);
+ * // app/api/me/route.ts
+ * export async function GET(request: Request) {
+ *   const user = await auth.requireUser(request);
+ *   return user instanceof Response ? user : Response.json(user);
+ * }
+ * ```
+ *
+ * @module
+ */
+import type { Auth } from '../app/create-auth.js';
+import type { Session } from '../app/sessions/types.js';
+
+/** The Next.js adapter. */
+export interface NextLatchkey {
+  readonly GET: (request: Request) => Promise<Response>;
+  readonly POST: (request: Request) => Promise<Response>;
+  readonly OPTIONS: (request: Request) => Promise<Response>;
+  /**
+   * The session from a cookie store (`await cookies()` in a server component or server action).
+   */
+  readonly sessionFromCookies: (store: { getAll(): readonly { name: string; value: string }[] }) => Promise<Session | null>;
+}
+
+/**
+ * Creates the Next.js route handlers.
+ *
+ * @param auth - from `createAuth` with `basePath: '/api/auth'` (or wherever the route lives).
+ * @returns `GET`, `POST` and `OPTIONS` handlers and a server-component helper.
+ */
+export function latchkey(auth: Auth): NextLatchkey {
+  const handle = (request: Request): Promise<Response> => auth.handler(request);
+  return {
+    GET: handle,
+    POST: handle,
+    OPTIONS: handle,
+    async sessionFromCookies(store) {
+      const header = store
+        .getAll()
+        .map((c) => `${c.name}=${c.value}`)
+        .join('; ');
+      try {
+        return await auth.authenticate(header);
+      } catch {
+        return null;
+      }
+    },
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * `createAuth` options, their defaults and their validation. Everything is checked at start-up and a
+ * wrong value fails with a `ConfigurationError` (`CONFIG_INVALID`) whose message says what to change,
+ * including the exact redirect URI to register at each provider.
+ *
+ * @module
+ */
+import { isLoopbackHost } from '../core/http.js';
+import type { TokenSet } from '../core/types.js';
+import { ConfigurationError } from '../errors.js';
+import type { Profile, ProviderConfig } from '../providers/types.js';
+import type { SessionStore, UserStore } from '../storage/types.js';
+import { type CookieNames, cookieNames } from './cookies.js';
+import { MIN_SECRET_LENGTH } from './seal.js';
+
+/** What `onLogin` receives. */
+export interface LoginContext {
+  /** The provider id (`google`, …). */
+  readonly providerId: string;
+  /** The normalized profile from the provider. */
+  readonly profile: Profile;
+  /** The validated tokens of this sign-in. */
+  readonly tokens: TokenSet;
+  /** The callback request. */
+  readonly request: Request;
+}
+
+/**
+ * What `onLogin` may return: `false` refuses the sign-in (`LOGIN_REJECTED`, 403); an object shapes
+ * the user (profile fields to override) and adds small app data to the session; nothing (or `true`)
+ * accepts it unchanged. Throwing a `LatchkeyError` ends the sign-in with that error.
+ */
+export type LoginDecision =
+  | undefined
+  | boolean
+  | {
+      /** Overrides of the normalized profile before the user is created or updated. */
+      readonly profile?: Partial<Pick<Profile, 'email' | 'emailVerified' | 'name' | 'picture'>>;
+      /** Small app data kept in the session and returned by `GET /auth/session` as `data`. */
+      readonly sessionData?: Readonly<Record<string, unknown>>;
+    };
+
+/** Lifecycle hooks. */
+export interface AuthHooks {
+  /** Runs after the provider response is validated and before the user is stored. */
+  readonly onLogin?: (ctx: LoginContext) => LoginDecision | Promise<LoginDecision>;
+  /**
+   * Called with every error that ends an auth request (for logging). The default logs only the
+   * error code (or the error name for unexpected errors) of 5xx failures.
+   */
+  readonly onError?: (error: unknown, ctx: { readonly route: string }) => void;
+}
+
+/** Session settings. */
+export interface SessionOptions {
+  /**
+   * `cookie`: a stateless encrypted cookie (default). `server`: a random id in the cookie and the
+   * session in `store.sessions` (default: an in-memory store).
+   */
+  readonly strategy?: 'cookie' | 'server';
+  /** Ends a session unused for this long. Default 7 days. */
+  readonly idleTimeoutSeconds?: number;
+  /** Ends every session this long after sign-in, used or not. Default 30 days. */
+  readonly absoluteTimeoutSeconds?: number;
+  /**
+   * Server strategy: how long a cached session is trusted before the store is asked again, the
+   * bound on how late another process's revocation is seen when the store cannot push it. Default 5.
+   */
+  readonly revalidateSeconds?: number;
+  /** In-process cache of verified sessions, by exact cookie value. Default 10,000 entries. */
+  readonly cacheMaxEntries?: number;
+}
+
+/** `createAuth` options. Never mutated. */
+export interface AuthOptions {
+  /** The absolute URL users see, e.g. `https://app.example.com` (https, or http on loopback). */
+  readonly baseUrl: string;
+  /** Where the auth routes live. Default `/auth`. */
+  readonly basePath?: string;
+  /** The secret that encrypts cookies and signs tokens (at least 32 characters). */
+  readonly secret?: string;
+  /** Several secrets for rotation, newest first: the first seals, every one opens. */
+  readonly secrets?: readonly string[];
+  /** The configured providers (`google({...})`, `oidc({...})`, …). */
+  readonly providers: readonly ProviderConfig[];
+  readonly session?: SessionOptions;
+  /** Where users and server-side sessions are kept. Default: in-memory stores. */
+  readonly store?: { readonly users?: UserStore; readonly sessions?: SessionStore };
+  /** Honour `Forwarded` / `X-Forwarded-*` from a reverse proxy. Default false. */
+  readonly trustProxy?: boolean;
+  readonly hooks?: AuthHooks;
+  /** Logout settings. */
+  readonly logout?: {
+    /** Also end the provider session (RP-initiated logout) on every logout. Default false. */
+    readonly federated?: boolean;
+    /** Where to land after logout. Default `/`. */
+    readonly returnTo?: string;
+  };
+  /** `POST /auth/token`: short-lived access tokens for single-page apps. */
+  readonly accessToken?: {
+    /** Lifetime. Default 300 seconds. */
+    readonly expiresInSeconds?: number;
+    /** Other origins (SPAs) allowed to call `POST /auth/token` with credentials (CORS). */
+    readonly allowedOrigins?: readonly string[];
+  };
+  /** At most this many login transactions live at once per browser (the oldest are dropped). Default 10. */
+  readonly maxConcurrentLogins?: number;
+  /** How long a login may take, provider screens included. Default 600 seconds. */
+  readonly loginTimeoutSeconds?: number;
+  /** The base name of Latchkey's cookies. Default `lk`. */
+  readonly cookieName?: string;
+  /** The clock, in epoch milliseconds (tests). Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** The validated configuration, with defaults applied. Frozen. */
+export interface ResolvedConfig {
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly basePath: string;
+  readonly secrets: readonly string[];
+  readonly providers: ReadonlyMap<string, ProviderConfig>;
+  /** The redirect URI to register at each provider, by provider id. */
+  readonly redirectUris: Readonly<Record<string, string>>;
+  readonly postLogoutRedirectUri: string;
+  readonly strategy: 'cookie' | 'server';
+  readonly idleTimeoutMs: number;
+  readonly absoluteTimeoutMs: number;
+  readonly revalidateMs: number;
+  readonly cacheMaxEntries: number;
+  readonly trustProxy: boolean;
+  readonly federatedLogout: boolean;
+  readonly logoutReturnTo: string;
+  readonly accessTokenSeconds: number;
+  readonly allowedOrigins: readonly string[];
+  readonly maxConcurrentLogins: number;
+  readonly loginTimeoutMs: number;
+  readonly cookies: CookieNames;
+  readonly clock: () => number;
+}
+
+const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+function fail(message: string): never {
+  throw new ConfigurationError(message);
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) fail(`\`${name}\` must be a positive number of seconds (got ${String(value)}).`);
+  return value;
+}
+
+/**
+ * Validates options and applies defaults.
+ *
+ * @param options - the `createAuth` options.
+ * @returns the frozen resolved configuration.
+ * @throws ConfigurationError `CONFIG_INVALID` with a message that says what to change.
+ */
+export function resolveConfig(options: AuthOptions): ResolvedConfig {
+  if (typeof options !== 'object' || options === null) fail('createAuth needs an options object: { baseUrl, secret, providers }.');
+  let base: URL;
+  try {
+    base = new URL(options.baseUrl);
+  } catch {
+    fail('`baseUrl` must be the absolute URL users see, e.g. "https://app.example.com".');
+  }
+  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && isLoopbackHost(base.hostname))) {
+    fail(
+      `\`baseUrl\` ${base.origin} must use https (cookies are Secure and providers refuse http redirect URIs); plain http is allowed only on localhost/127.0.0.1.`,
+    );
+  }
+  if (base.search || base.hash || base.username || base.password) fail('`baseUrl` must not contain a query, a fragment or credentials.');
+  const baseUrl = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
+
+  const basePath = options.basePath ?? '/auth';
+  if (!/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(basePath) || basePath.includes('//')) {
+    fail(`\`basePath\` must be a path such as "/auth" without a trailing slash (got "${basePath}").`);
+  }
+
+  const secrets = options.secrets ?? (options.secret !== undefined ? [options.secret] : []);
+  if (secrets.length === 0) fail('Set `secret` (or `secrets`, newest first): at least 32 random characters, e.g. from `openssl rand -base64 32`.');
+  secrets.forEach((s, i) => {
+    if (typeof s !== 'string' || s.length < MIN_SECRET_LENGTH) {
+      fail(`Secret #${i + 1} is shorter than ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -base64 32\`.`);
+    }
+  });
+  if (new Set(secrets).size !== secrets.length) fail('`secrets` contains the same secret twice.');
+
+  if (!Array.isArray(options.providers) || options.providers.length === 0) {
+    fail('`providers` is empty: add at least one, e.g. providers: [google({ clientId, clientSecret })].');
+  }
+  const providers = new Map<string, ProviderConfig>();
+  const redirectUris: Record<string, string> = {};
+  for (const p of options.providers) {
+    if (!p || typeof p.id !== 'string' || !PROVIDER_ID.test(p.id)) {
+      fail(`Provider id "${String(p?.id)}" is invalid: use lower-case letters, digits and dashes (it appears in the route ${basePath}/<id>/login).`);
+    }
+    if (providers.has(p.id)) fail(`Two providers have the id "${p.id}"; give each a distinct \`id\`.`);
+    const redirectUri = `${baseUrl}${basePath}/${p.id}/callback`;
+    const where = p.docs?.consoleUrl ? ` at ${p.docs.consoleUrl}` : '';
+    if (typeof p.clientId !== 'string' || p.clientId.trim() === '') {
+      fail(`Provider "${p.id}": \`clientId\` is empty. Create an OAuth client${where} with the redirect URI ${redirectUri} and pass its client id.`);
+    }
+    if (typeof p.issuer !== 'string' || p.issuer === '') fail(`Provider "${p.id}": \`issuer\` is missing.`);
+    if (typeof p.mapProfile !== 'function') fail(`Provider "${p.id}": \`mapProfile\` is missing; use a preset such as oidc({...}).`);
+    if (!Array.isArray(p.scopes)) fail(`Provider "${p.id}": \`scopes\` must be an array.`);
+    if (p.kind === 'oidc' && !p.scopes.includes('openid')) fail(`Provider "${p.id}" is OpenID Connect: \`scopes\` must include "openid".`);
+    if (p.clientSecret === undefined && p.clientPrivateKey === undefined && p.tokenEndpointAuthMethod !== 'none') {
+      fail(`Provider "${p.id}": set \`clientSecret\` (from the client registered${where} with redirect URI ${redirectUri}), or tokenEndpointAuthMethod: 'none' for a public client.`);
+    }
+    providers.set(p.id, p);
+    redirectUris[p.id] = redirectUri;
+  }
+
+  const strategy = options.session?.strategy ?? 'cookie';
+  if (strategy !== 'cookie' && strategy !== 'server') fail(`\`session.strategy\` must be "cookie" or "server" (got "${String(strategy)}").`);
+  const idle = positive('session.idleTimeoutSeconds', options.session?.idleTimeoutSeconds, 7 * 86400);
+  const absolute = positive('session.absoluteTimeoutSeconds', options.session?.absoluteTimeoutSeconds, 30 * 86400);
+  if (idle > absolute) fail('`session.idleTimeoutSeconds` must not exceed `session.absoluteTimeoutSeconds`.');
+
+  const allowedOrigins = (options.accessToken?.allowedOrigins ?? []).map((o) => {
+    let u: URL;
+    try {
+      u = new URL(o);
+    } catch {
+      fail(`\`accessToken.allowedOrigins\` entry "${o}" is not an origin such as "https://spa.example.com".`);
+    }
+    if (u.origin !== o.replace(/\/$/, '')) fail(`\`accessToken.allowedOrigins\` entry "${o}" must be a bare origin (scheme, host, port; no path).`);
+    return u.origin;
+  });
+
+  const logoutReturnTo = options.logout?.returnTo ?? '/';
+  if (!logoutReturnTo.startsWith('/') || logoutReturnTo.startsWith('//')) fail('`logout.returnTo` must be a same-origin path such as "/".');
+
+  const max = options.maxConcurrentLogins ?? 10;
+  if (!Number.isInteger(max) || max < 1 || max > 20) fail('`maxConcurrentLogins` must be an integer from 1 to 20.');
+  const cookieBase = options.cookieName ?? 'lk';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(cookieBase)) fail('`cookieName` may contain only letters, digits, "_" and "-".');
+
+  return Object.freeze({
+    baseUrl,
+    origin: base.origin,
+    basePath,
+    secrets: Object.freeze([...secrets]),
+    providers,
+    redirectUris: Object.freeze(redirectUris),
+    postLogoutRedirectUri: `${baseUrl}${basePath}/logout/callback`,
+    strategy,
+    idleTimeoutMs: idle * 1000,
+    absoluteTimeoutMs: absolute * 1000,
+    revalidateMs: positive('session.revalidateSeconds', options.session?.revalidateSeconds, 5) * 1000,
+    cacheMaxEntries: Math.max(1, Math.floor(options.session?.cacheMaxEntries ?? 10_000)),
+    trustProxy: options.trustProxy === true,
+    federatedLogout: options.logout?.federated === true,
+    logoutReturnTo,
+    accessTokenSeconds: positive('accessToken.expiresInSeconds', options.accessToken?.expiresInSeconds, 300),
+    allowedOrigins: Object.freeze(allowedOrigins),
+    maxConcurrentLogins: max,
+    loginTimeoutMs: positive('loginTimeoutSeconds', options.loginTimeoutSeconds, 600) * 1000,
+    cookies: cookieNames(base.protocol === 'https:', cookieBase),
+    clock: options.clock ?? Date.now,
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Where a request came from, as the browser saw it. By default the app's origin is the configured
+ * `baseUrl` and forwarded headers are ignored (a client can send any `X-Forwarded-Host`). With
+ * `trustProxy: true` the app sits behind a reverse proxy that sets `Forwarded` (RFC 7239) or
+ * `X-Forwarded-Proto`/`X-Forwarded-Host`, and those are honoured, the first (client-side) hop first.
+ *
+ * @see [RFC 7239 - Forwarded HTTP Extension](https://www.rfc-editor.org/rfc/rfc7239.html#section-4)
+ * @module
+ */
+
+/**
+ * The origin the browser used for this request.
+ *
+ * @param request - the incoming request.
+ * @param trustProxy - whether forwarded headers are honoured.
+ * @param baseOrigin - the configured app origin, used when `trustProxy` is false.
+ * @returns an origin such as `https://app.example`, or `baseOrigin` when it cannot be told.
+ */
+export function externalOrigin(request: Request, trustProxy: boolean, baseOrigin: string): string {
+  if (!trustProxy) return baseOrigin;
+  const h = request.headers;
+  let proto: string | undefined;
+  let host: string | undefined;
+  const forwarded = h.get('forwarded');
+  if (forwarded) {
+    // RFC 7239 §4: comma-separated elements, one per proxy; the first is the client-facing one.
+    const first = forwarded.split(',')[0]!;
+    for (const pair of first.split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq === -1) continue;
+      const key = pair.slice(0, eq).trim().toLowerCase();
+      const value = pair
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
+      if (key === 'proto') proto = value.toLowerCase();
+      else if (key === 'host') host = value;
+    }
+  }
+  proto ??= h.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+  host ??= h.get('x-forwarded-host')?.split(',')[0]?.trim();
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return baseOrigin;
+  }
+  const scheme = proto === 'https' || proto === 'http' ? proto : url.protocol.slice(0, -1);
+  const authority = host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? host : (h.get('host') ?? url.host);
+  try {
+    return new URL(`${scheme}://${authority}`).origin;
+  } catch {
+    return baseOrigin;
+  }
+}
+
+/**
+ * Whether a state-changing request comes from the app's own origin: `Origin`, when sent, must equal
+ * `origin`, and `Sec-Fetch-Site`, when sent, must be `same-origin`. A request carrying neither
+ * (old clients, non-browser callers) passes this check and must be protected by a CSRF token.
+ *
+ * @param request - the incoming request.
+ * @param origin - the app's origin.
+ * @returns false when the browser says the request is cross-origin.
+ * @see [Fetch Metadata Request Headers, section 2.1](https://www.w3.org/TR/fetch-metadata/#sec-fetch-site-header)
+ */
+export function isSameOrigin(request: Request, origin: string): boolean {
+  const o = request.headers.get('origin');
+  if (o !== null && o !== origin) return false;
+  const site = request.headers.get('sec-fetch-site');
+  if (site !== null && site !== 'same-origin') return false;
+  return true;
+}

@@ -1,0 +1,391 @@
+/**
+ * `OidcClient`: the high-level relying party the app layer uses. It discovers (or checks) the
+ * provider metadata once, keeps the provider's key set, and ties the low-level operations together:
+ * authorization URL, callback (response validation, code exchange, ID token validation), userinfo,
+ * refresh, client credentials, revocation, RP-initiated and back-channel logout, and resource calls
+ * with Bearer or DPoP tokens.
+ *
+ * @module
+ */
+import { ConfigurationError } from '../errors.js';
+import { createAuthorizationRequest } from './authorization-request.js';
+import { UsedStates, validateAuthorizationResponse } from './authorization-response.js';
+import { resolveClientAuthMethod } from './client-auth.js';
+import { checkMetadata, discover } from './discovery.js';
+import { DPoPHandle, resourceRequest } from './dpop.js';
+import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
+import { validateLogoutToken as validateLogoutTokenJwt } from './backchannel-logout.js';
+import { RemoteJwks } from './jwks.js';
+import { parRequired } from './par.js';
+import { refreshTokenGrant } from './refresh.js';
+import { revokeToken } from './revocation.js';
+import { authorizationCodeGrant, clientCredentialsGrant, type TokenRequestOptions } from './token-request.js';
+import type {
+  AuthorizationRequestOptions,
+  AuthorizationTransaction,
+  ClientAuthMethod,
+  ClientMetadata,
+  CoreOptions,
+  IdTokenClaims,
+  LogoutTokenClaims,
+  PrivateKey,
+  ProtocolHooks,
+  ServerMetadata,
+  TokenSet,
+} from './types.js';
+import { fetchUserinfo } from './userinfo.js';
+
+/**
+ * Options of {@link OidcClient.create}.
+ */
+export interface OidcClientOptions extends CoreOptions {
+  /** The issuer identifier, exactly as the provider spells it. */
+  readonly issuer: string;
+  /** `oidc` (default): ID token, nonce, `openid` scope. `oauth2`: plain OAuth 2.0 (no ID token). */
+  readonly kind?: 'oidc' | 'oauth2';
+  /** Explicit metadata: discovery is skipped, and the document is checked with `checkMetadata`. */
+  readonly metadata?: ServerMetadata;
+  readonly clientId: string;
+  /** The client secret, or a function returning it (awaited per request; Apple's JWT secret). */
+  readonly clientSecret?: string | (() => Promise<string>);
+  /** Default: `private_key_jwt` with `privateKey`, `client_secret_basic` with a secret, `none` otherwise. */
+  readonly tokenEndpointAuthMethod?: ClientAuthMethod;
+  /** The private key for `private_key_jwt`. */
+  readonly privateKey?: PrivateKey;
+  /** The registered ID token `alg`. Default RS256. */
+  readonly idTokenSignedResponseAlg?: string;
+  /** The registered userinfo `alg`, when userinfo comes as a signed JWT. */
+  readonly userinfoSignedResponseAlg?: string;
+  /** The exact redirect URI registered with the provider. */
+  readonly redirectUri: string;
+  /** The default registered post-logout redirect URI. */
+  readonly postLogoutRedirectUri?: string;
+  /** Provider quirks (presets set these). */
+  readonly hooks?: ProtocolHooks;
+  /** Always use PAR (RFC 9126); it is used anyway when the provider requires it. */
+  readonly usePar?: boolean;
+  /** DPoP-bind the tokens: `true` generates an ES256 key; or pass a handle. */
+  readonly dpop?: boolean | DPoPHandle;
+  /** Discovery cache lifetime in seconds. Default 3600. */
+  readonly discoveryTtlSeconds?: number;
+}
+
+/** A request to a resource server through {@link OidcClient.fetchResource}. */
+export interface ResourceInit {
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: HeadersInit;
+  readonly body?: string | URLSearchParams;
+}
+
+/** Every status except redirects (which are never followed, and refused by the transport). */
+const ANY_NON_REDIRECT_STATUS: readonly number[] = Array.from({ length: 400 }, (_, i) => 200 + i).filter((s) => s < 300 || s >= 400);
+
+/**
+ * A relying party for one provider and one registered client.
+ *
+ * @example
+ * ```ts
+ * const client = await OidcClient.create({ issuer, clientId, clientSecret, redirectUri });
+ * const { url, transaction } = await client.authorizationUrl({ scope: ['openid', 'email'] });
+ * // … redirect to url, keep transaction bound to the browser; on the callback:
+ * const tokens = await client.callback(new URL(request.url).searchParams, transaction);
+ * ```
+ * @see [OpenID Connect Core 1.0, section 3.1](https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth)
+ */
+export class OidcClient {
+  /** The validated provider metadata. */
+  readonly metadata: ServerMetadata;
+  /** The client metadata, without the secret (added per request, so logging this object leaks nothing). */
+  readonly client: ClientMetadata;
+  /** The DPoP key, when tokens are DPoP-bound. */
+  readonly dpop?: DPoPHandle;
+  /** The provider key set. */
+  readonly jwks?: RemoteJwks;
+  readonly #options: OidcClientOptions;
+  readonly #usedStates = new UsedStates();
+
+  private constructor(options: OidcClientOptions, metadata: ServerMetadata, dpop: DPoPHandle | undefined) {
+    this.#options = options;
+    this.metadata = metadata;
+    this.dpop = dpop;
+    const method = options.tokenEndpointAuthMethod ?? defaultAuthMethod(metadata, options);
+    // The secret stays out of this public, loggable object; it is added per request.
+    this.client = Object.freeze({
+      client_id: options.clientId,
+      token_endpoint_auth_method: method,
+      ...(options.idTokenSignedResponseAlg !== undefined ? { id_token_signed_response_alg: options.idTokenSignedResponseAlg } : {}),
+      ...(options.userinfoSignedResponseAlg !== undefined ? { userinfo_signed_response_alg: options.userinfoSignedResponseAlg } : {}),
+    });
+    if (metadata.jwks_uri) this.jwks = new RemoteJwks(metadata.jwks_uri, { http: options.http, clock: options.clock });
+  }
+
+  /**
+   * Creates a client: discovers the provider metadata (or checks the explicit `metadata`) and
+   * prepares its key set and DPoP key.
+   *
+   * @param options The provider, the registered client and the transport.
+   * @returns The client.
+   * @throws {ConfigurationError} `CONFIG_INVALID` for inconsistent options.
+   * @throws {ValidationError} `DISCOVERY_ISSUER_MISMATCH`, `METADATA_INVALID`.
+   * @throws {TransportError} `HTTP_*`, `INSECURE_TRANSPORT`.
+   * @see [OpenID Connect Discovery 1.0, section 4](https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig)
+   */
+  static async create(options: OidcClientOptions): Promise<OidcClient> {
+    if (!options.clientId) throw new ConfigurationError('clientId is required.');
+    if (!options.redirectUri) throw new ConfigurationError('redirectUri is required.');
+    const method = options.tokenEndpointAuthMethod;
+    if (method === 'private_key_jwt' && !options.privateKey) throw new ConfigurationError('private_key_jwt needs `privateKey`.');
+    if ((method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt') && options.clientSecret === undefined) {
+      throw new ConfigurationError(`${method} needs \`clientSecret\`.`);
+    }
+    const metadata = options.metadata
+      ? checkMetadata(options.metadata, options.issuer, options.hooks, options.http)
+      : await discover(options.issuer, {
+          ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
+          ...(options.discoveryTtlSeconds !== undefined ? { ttlSeconds: options.discoveryTtlSeconds } : {}),
+          ...(options.http !== undefined ? { http: options.http } : {}),
+          ...(options.clock !== undefined ? { clock: options.clock } : {}),
+        });
+    const dpop = options.dpop === true ? await DPoPHandle.generate('ES256', options.clock ? { clock: options.clock } : {}) : options.dpop || undefined;
+    return new OidcClient(options, metadata, dpop);
+  }
+
+  /**
+   * Builds the authorization URL (state, nonce, PKCE S256 always; PAR when required or asked).
+   *
+   * @param options Scopes, prompt, max_age, login_hint, acr_values, response mode, extra parameters.
+   * @returns The URL to redirect to and the transaction to keep, bound to this browser, for {@link callback}.
+   * @throws {ConfigurationError} `CONFIG_INVALID`, `METADATA_MISSING_ENDPOINT`.
+   * @throws {ProviderError} `PAR_ERROR`.
+   * @see [OpenID Connect Core 1.0, section 3.1.2.1](https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest)
+   */
+  async authorizationUrl(options: AuthorizationRequestOptions = {}): Promise<{ url: URL; transaction: AuthorizationTransaction }> {
+    const usePar = options.usePar ?? this.#options.usePar ?? false;
+    // The secret is only needed to authenticate a pushed request (a secret function may be costly).
+    const client = parRequired(this.metadata, this.client, usePar) ? await this.#resolvedClient() : this.client;
+    return createAuthorizationRequest(this.metadata, client, this.#options.redirectUri, {
+      ...options,
+      kind: this.#options.kind ?? 'oidc',
+      usePar,
+      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
+      ...(this.dpop !== undefined ? { dpop: this.dpop } : {}),
+      par: this.#authContext(),
+    });
+  }
+
+  /**
+   * Finishes a login: validates the callback parameters (state once, RFC 9207 `iss`, errors),
+   * exchanges the code (PKCE, redirect_uri) and validates the ID token (nonce, max_age). No token
+   * request is made when the callback is rejected.
+   *
+   * @param params The callback parameters (query string, or the POSTed form for `form_post`).
+   * @param transaction The transaction from {@link authorizationUrl}.
+   * @returns The validated tokens.
+   * @throws {ValidationError} `STATE_MISSING`, `STATE_MISMATCH`, `ISS_MISMATCH`, `ISS_MISSING`,
+   *   `CODE_MISSING`, `AUTHORIZATION_RESPONSE_INVALID`, `TOKEN_RESPONSE_INVALID`,
+   *   `TOKEN_TYPE_UNSUPPORTED`, `ID_TOKEN_MISSING`, the ID token codes.
+   * @throws {ProviderError} `AUTHORIZATION_ERROR`, `TOKEN_ERROR`, `DPOP_NONCE_ERROR`.
+   * @throws {TransportError} `HTTP_*`.
+   * @see [RFC 6749, section 4.1.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2)
+   */
+  async callback(params: URLSearchParams, transaction: AuthorizationTransaction): Promise<TokenSet> {
+    const { code } = validateAuthorizationResponse(this.metadata, params, transaction, {
+      usedStates: this.#usedStates,
+      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
+    });
+    const client = await this.#resolvedClient();
+    return authorizationCodeGrant(this.metadata, client, code, transaction, {
+      ...(await this.#tokenOptions()),
+      kind: this.#options.kind ?? 'oidc',
+      ...(this.jwks !== undefined ? { jwks: this.jwks } : {}),
+    });
+  }
+
+  /**
+   * Calls the userinfo endpoint with the access token (Bearer or DPoP); the `sub` must equal the ID
+   * token's.
+   *
+   * @param tokens The tokens from {@link callback} or {@link refresh}.
+   * @returns The userinfo claims.
+   * @throws {ProviderError} `USERINFO_ERROR`.
+   * @throws {ValidationError} `USERINFO_SUB_MISMATCH`, `USERINFO_INVALID`.
+   * @throws {ConfigurationError} `METADATA_MISSING_ENDPOINT`.
+   * @see [OpenID Connect Core 1.0, section 5.3](https://openid.net/specs/openid-connect-core-1_0.html#UserInfo)
+   */
+  async userinfo(tokens: Pick<TokenSet, 'accessToken' | 'tokenType' | 'idTokenClaims'>): Promise<Record<string, unknown>> {
+    const client = await this.#resolvedClient();
+    return fetchUserinfo(this.metadata, client, tokens.accessToken, {
+      ...(tokens.idTokenClaims !== undefined ? { expectedSubject: tokens.idTokenClaims.sub } : {}),
+      ...(this.jwks !== undefined ? { jwks: this.jwks } : {}),
+      tokenType: tokens.tokenType,
+      ...(this.dpop !== undefined ? { dpop: this.dpop } : {}),
+      ...(this.#options.hooks !== undefined ? { hooks: this.#options.hooks } : {}),
+      ...(this.#options.http !== undefined ? { http: this.#options.http } : {}),
+      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
+      ...(this.#options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#options.clockToleranceSeconds } : {}),
+    });
+  }
+
+  /**
+   * Uses a refresh token (with the same DPoP key). A refreshed ID token is checked against
+   * `previousIdTokenClaims` (OIDC Core 12.2).
+   *
+   * @param refreshToken The refresh token.
+   * @param options The original ID token claims and a narrower scope.
+   * @returns The new tokens, carrying the refresh token to store (rotated or the same).
+   * @throws {ProviderError} `TOKEN_ERROR` (`invalid_grant`: sign in again).
+   * @throws {ValidationError} `REFRESH_ID_TOKEN_MISMATCH`, token response and ID token codes.
+   * @see [OpenID Connect Core 1.0, section 12](https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokens)
+   */
+  async refresh(refreshToken: string, options: { readonly previousIdTokenClaims?: IdTokenClaims; readonly scope?: readonly string[] } = {}): Promise<TokenSet> {
+    const client = await this.#resolvedClient();
+    return refreshTokenGrant(this.metadata, client, refreshToken, {
+      ...(await this.#tokenOptions()),
+      ...(this.jwks !== undefined ? { jwks: this.jwks } : {}),
+      ...(options.previousIdTokenClaims !== undefined ? { previousIdTokenClaims: options.previousIdTokenClaims } : {}),
+      ...(options.scope !== undefined ? { scope: options.scope } : {}),
+    });
+  }
+
+  /**
+   * The client credentials grant (a token for the client itself).
+   *
+   * @throws {ProviderError} `TOKEN_ERROR`.
+   * @throws {ValidationError} `TOKEN_RESPONSE_INVALID`, `TOKEN_TYPE_UNSUPPORTED`.
+   * @see [RFC 6749, section 4.4](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.4)
+   */
+  async clientCredentials(options: { readonly scope?: readonly string[]; readonly resource?: string } = {}): Promise<TokenSet> {
+    const client = await this.#resolvedClient();
+    return clientCredentialsGrant(this.metadata, client, options, await this.#tokenOptions());
+  }
+
+  /**
+   * Revokes a token (RFC 7009).
+   *
+   * @throws {ConfigurationError} `METADATA_MISSING_ENDPOINT`.
+   * @throws {ProviderError} `REVOCATION_ERROR`.
+   * @see [RFC 7009, section 2](https://www.rfc-editor.org/rfc/rfc7009.html#section-2)
+   */
+  async revoke(token: string, hint?: 'access_token' | 'refresh_token'): Promise<void> {
+    const client = await this.#resolvedClient();
+    await revokeToken(this.metadata, client, token, { ...this.#authContext(), ...(hint !== undefined ? { hint } : {}) });
+  }
+
+  /**
+   * The provider logout URL (RP-Initiated Logout).
+   *
+   * @param options `id_token_hint`, `state` (check it on return with {@link validateEndSessionCallback}),
+   *   `post_logout_redirect_uri` (default: the configured one).
+   * @throws {ConfigurationError} `END_SESSION_UNSUPPORTED` when the provider has no end-session endpoint.
+   * @see [OpenID Connect RP-Initiated Logout 1.0, section 2](https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout)
+   */
+  endSessionUrl(options: { readonly idTokenHint?: string; readonly state?: string; readonly postLogoutRedirectUri?: string } = {}): URL {
+    const postLogoutRedirectUri = options.postLogoutRedirectUri ?? this.#options.postLogoutRedirectUri;
+    return buildEndSessionUrl(this.metadata, {
+      clientId: this.client.client_id,
+      ...(options.idTokenHint !== undefined ? { idTokenHint: options.idTokenHint } : {}),
+      ...(postLogoutRedirectUri !== undefined ? { postLogoutRedirectUri } : {}),
+      ...(options.state !== undefined ? { state: options.state } : {}),
+    });
+  }
+
+  /**
+   * Checks the `state` on the post-logout redirect.
+   *
+   * @throws {ValidationError} `LOGOUT_STATE_MISMATCH` when it is missing or different.
+   * @see [OpenID Connect RP-Initiated Logout 1.0, section 3](https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout)
+   */
+  validateEndSessionCallback(params: URLSearchParams, expectedState: string): void {
+    validateEndSessionResponse(params, expectedState);
+  }
+
+  /**
+   * Validates a back-channel logout token POSTed by the provider.
+   *
+   * @param logoutToken The `logout_token` form parameter.
+   * @param options `seenJti` replay detection.
+   * @returns The claims; end the sessions matching `sid` and/or `sub`.
+   * @throws {ValidationError} `LOGOUT_TOKEN_INVALID` and the JWT codes.
+   * @see [OpenID Connect Back-Channel Logout 1.0, section 2.6](https://openid.net/specs/openid-connect-backchannel-1_0.html#Validation)
+   */
+  async validateLogoutToken(logoutToken: string, options: { readonly seenJti?: (jti: string, exp: number) => boolean } = {}): Promise<LogoutTokenClaims> {
+    const client = await this.#resolvedClient();
+    return validateLogoutTokenJwt(logoutToken, {
+      metadata: this.metadata,
+      client,
+      ...(this.jwks !== undefined ? { jwks: this.jwks } : {}),
+      ...(this.#options.hooks !== undefined ? { hooks: this.#options.hooks } : {}),
+      ...(options.seenJti !== undefined ? { seenJti: options.seenJti } : {}),
+      ...(this.#options.http !== undefined ? { http: this.#options.http } : {}),
+      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
+      ...(this.#options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#options.clockToleranceSeconds } : {}),
+    });
+  }
+
+  /**
+   * Calls a resource server with the access token: `Authorization: Bearer`, or `DPoP` with a proof
+   * (one retry on `use_dpop_nonce`). Redirects are not followed (they fail with
+   * `HTTP_REDIRECT_REFUSED`); every other status is returned as is.
+   *
+   * @param url The resource URL (https, or http to loopback).
+   * @param tokens The access token and its type.
+   * @param init Method, headers, body.
+   * @returns The resource server's response (body bounded by the transport's size limit).
+   * @throws {ProviderError} `DPOP_NONCE_ERROR` when the server keeps asking for a new nonce.
+   * @throws {TransportError} `HTTP_*`.
+   * @see [RFC 9449, section 7](https://www.rfc-editor.org/rfc/rfc9449.html#section-7)
+   */
+  async fetchResource(url: string | URL, tokens: Pick<TokenSet, 'accessToken' | 'tokenType'>, init: ResourceInit = {}): Promise<Response> {
+    const result = await resourceRequest(
+      url,
+      tokens.accessToken,
+      tokens.tokenType,
+      {
+        ...(init.method !== undefined ? { method: init.method } : {}),
+        ...(init.headers !== undefined ? { headers: init.headers } : {}),
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        expect: 'any',
+        okStatuses: ANY_NON_REDIRECT_STATUS,
+      },
+      { ...(this.dpop !== undefined ? { dpop: this.dpop } : {}), ...(this.#options.http !== undefined ? { http: this.#options.http } : {}) },
+    );
+    const nullBody = result.status === 204 || result.status === 205 || result.status === 304;
+    return new Response(nullBody ? null : result.text, { status: result.status, headers: result.headers });
+  }
+
+  /** The client metadata with the secret resolved (a secret function is awaited per request). */
+  async #resolvedClient(): Promise<ClientMetadata> {
+    const secret = this.#options.clientSecret;
+    if (secret === undefined) return this.client;
+    if (typeof secret === 'string') return { ...this.client, client_secret: secret };
+    const value = await secret();
+    if (typeof value !== 'string' || value.length === 0) throw new ConfigurationError('The clientSecret function returned no secret.');
+    return { ...this.client, client_secret: value };
+  }
+
+  #authContext(): TokenRequestOptions {
+    return {
+      authMethod: this.client.token_endpoint_auth_method ?? 'none',
+      ...(this.#options.privateKey !== undefined ? { privateKey: this.#options.privateKey } : {}),
+      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
+      ...(this.#options.http !== undefined ? { http: this.#options.http } : {}),
+    };
+  }
+
+  async #tokenOptions(): Promise<TokenRequestOptions> {
+    return {
+      ...this.#authContext(),
+      ...(this.dpop !== undefined ? { dpop: this.dpop } : {}),
+      ...(this.#options.hooks !== undefined ? { hooks: this.#options.hooks } : {}),
+      ...(this.#options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#options.clockToleranceSeconds } : {}),
+    };
+  }
+}
+
+function defaultAuthMethod(metadata: ServerMetadata, options: OidcClientOptions): ClientAuthMethod {
+  const base = resolveClientAuthMethod({ client_id: options.clientId, ...(options.clientSecret !== undefined ? { client_secret: 'set' } : {}) }, options.privateKey);
+  const supported = metadata.token_endpoint_auth_methods_supported;
+  // RFC 8414 §2: when the server lists its methods and lacks client_secret_basic, prefer client_secret_post.
+  if (base === 'client_secret_basic' && supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post')) return 'client_secret_post';
+  return base;
+}

@@ -1,0 +1,181 @@
+/**
+ * Provider metadata: OpenID Connect Discovery 1.0 (`/.well-known/openid-configuration` appended to
+ * the issuer), falling back to RFC 8414 (`/.well-known/oauth-authorization-server` inserted before
+ * the issuer path) on a 404. The document's `issuer` must equal the issuer asked for, exactly; a
+ * preset may name aliases or a templated issuer through {@link ProtocolHooks}. Results are cached
+ * per issuer for a TTL, and concurrent discoveries of one issuer share one request.
+ *
+ * @module
+ */
+import { LatchkeyError, ValidationError } from '../errors.js';
+import { assertSecureUrl, fetchJsonObject, type HttpOptions } from './http.js';
+import type { CoreOptions, ProtocolHooks, ServerMetadata } from './types.js';
+
+/** Options of {@link discover}. */
+export interface DiscoveryOptions extends CoreOptions {
+  /** Provider quirks: issuer aliases or a templated issuer. */
+  readonly hooks?: ProtocolHooks;
+  /** How long the metadata is cached, in seconds. Default 3600. */
+  readonly ttlSeconds?: number;
+}
+
+/** The default metadata cache lifetime in seconds. */
+export const DISCOVERY_DEFAULT_TTL_SECONDS = 3600;
+
+interface CacheEntry {
+  readonly metadata: ServerMetadata;
+  readonly expiresAt: number;
+}
+
+const cache = new Map<string, CacheEntry>();
+const inflight = new Map<string, Promise<ServerMetadata>>();
+
+/** Metadata members that are endpoint URLs (OIDC Discovery §3, RFC 8414 §2, RFC 9126 §5). */
+const URL_MEMBERS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'registration_endpoint',
+  'revocation_endpoint',
+  'introspection_endpoint',
+  'end_session_endpoint',
+  'pushed_authorization_request_endpoint',
+  'device_authorization_endpoint',
+] as const;
+
+/** Metadata members that are booleans. */
+const BOOLEAN_MEMBERS = [
+  'require_pushed_authorization_requests',
+  'authorization_response_iss_parameter_supported',
+  'backchannel_logout_supported',
+  'backchannel_logout_session_supported',
+  'frontchannel_logout_supported',
+  'claims_parameter_supported',
+  'request_parameter_supported',
+  'request_uri_parameter_supported',
+] as const;
+
+/**
+ * Fetches, validates and caches a provider's metadata.
+ *
+ * @param issuer The issuer identifier, exactly as the provider spells it (https, or http to a loopback host).
+ * @param options Transport, clock, cache TTL and provider hooks.
+ * @returns The validated metadata; pass it to the other core functions.
+ * @throws {ValidationError} `DISCOVERY_ISSUER_MISMATCH` when the document names another issuer;
+ *   `METADATA_INVALID` when it is malformed.
+ * @throws {TransportError} `INSECURE_TRANSPORT`, `HTTP_*` when it cannot be fetched.
+ * @see [OpenID Connect Discovery 1.0, section 4](https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig)
+ * @see [RFC 8414 - OAuth 2.0 Authorization Server Metadata, section 3](https://www.rfc-editor.org/rfc/rfc8414.html#section-3)
+ */
+export function discover(issuer: string, options: DiscoveryOptions = {}): Promise<ServerMetadata> {
+  const now = (options.clock ?? Date.now)();
+  // The hooks that relax the issuer check are part of the key: metadata accepted under an alias or
+  // a template is never handed to a caller that did not declare it.
+  const key = `${issuer}\u0000${options.hooks?.templatedIssuer ?? ''}\u0000${(options.hooks?.issuerAliases ?? []).join(' ')}`;
+  const hit = cache.get(key);
+  if (hit && hit.expiresAt > now) return Promise.resolve(hit.metadata);
+  let pending = inflight.get(key);
+  if (!pending) {
+    pending = fetchMetadata(issuer, options)
+      .then((metadata) => {
+        const ttlMs = (options.ttlSeconds ?? DISCOVERY_DEFAULT_TTL_SECONDS) * 1000;
+        if (cache.size > 1000) cache.clear();
+        cache.set(key, { metadata, expiresAt: (options.clock ?? Date.now)() + ttlMs });
+        return metadata;
+      })
+      .finally(() => {
+        inflight.delete(key);
+      });
+    inflight.set(key, pending);
+  }
+  return pending;
+}
+
+/** Forgets every cached discovery document (tests, key rollovers announced out of band). */
+export function clearDiscoveryCache(): void {
+  cache.clear();
+}
+
+/**
+ * Validates discovered or explicitly configured metadata: `issuer` equality (or a declared alias
+ * or templated issuer), endpoint members are absolute https (or loopback http) URLs, `*_supported`
+ * members are arrays of strings, flags are booleans.
+ *
+ * @param metadata The metadata document.
+ * @param expectedIssuer The issuer the document was fetched for.
+ * @param hooks Provider hooks (`issuerAliases`, `templatedIssuer`).
+ * @param http Transport options (`allowInsecureHttpHosts` relaxes the https rule for named hosts).
+ * @returns The metadata, typed and frozen.
+ * @throws {ValidationError} `DISCOVERY_ISSUER_MISMATCH`, `METADATA_INVALID`.
+ * @throws {TransportError} `INSECURE_TRANSPORT` for an endpoint over plain http to a non-loopback host.
+ * @see [OpenID Connect Discovery 1.0, section 4.3](https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationValidation)
+ * @see [RFC 8414, section 3.3](https://www.rfc-editor.org/rfc/rfc8414.html#section-3.3)
+ */
+export function checkMetadata(
+  metadata: Readonly<Record<string, unknown>>,
+  expectedIssuer: string,
+  hooks?: ProtocolHooks,
+  http?: HttpOptions,
+): ServerMetadata {
+  // RFC 8414 §2 / OIDC Discovery §3: the issuer identifier is an https URL (loopback http for development).
+  assertSecureUrl(expectedIssuer, http, 'issuer');
+  const issuer = metadata.issuer;
+  if (typeof issuer !== 'string' || issuer.length === 0) {
+    throw new ValidationError('METADATA_INVALID', 'The provider metadata has no "issuer".', { claim: 'issuer' });
+  }
+  // OIDC Discovery 4.3 / RFC 8414 3.3: the issuer must be identical to the one the document was fetched for.
+  const accepted = issuer === expectedIssuer || (hooks?.templatedIssuer !== undefined && issuer === hooks.templatedIssuer) || (hooks?.issuerAliases?.includes(issuer) ?? false);
+  if (!accepted) {
+    throw new ValidationError('DISCOVERY_ISSUER_MISMATCH', `The provider metadata names issuer "${issuer.slice(0, 200)}" but "${expectedIssuer}" was configured; the metadata was not used.`, {
+      claim: 'issuer',
+      expected: expectedIssuer,
+      actual: issuer.slice(0, 200),
+    });
+  }
+  for (const member of URL_MEMBERS) {
+    const value = metadata[member];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw invalid(member, 'is not a string');
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw invalid(member, 'is not an absolute URL');
+    }
+    // RFC 9700 §2.6 / OIDC Discovery §3: endpoints are https (loopback http allowed for development).
+    assertSecureUrl(url, http, `metadata ${member}`);
+  }
+  for (const [member, value] of Object.entries(metadata)) {
+    // OIDC Discovery §3 / RFC 8414 §2: the *_supported members are JSON arrays of strings.
+    if (member.endsWith('_supported') && !BOOLEAN_MEMBERS.includes(member as (typeof BOOLEAN_MEMBERS)[number]) && value !== undefined) {
+      if (typeof value === 'boolean') continue; // e.g. claims_parameter_supported, tls_client_certificate_bound_access_tokens
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw invalid(member, 'is not an array of strings');
+    }
+  }
+  for (const member of BOOLEAN_MEMBERS) {
+    const value = metadata[member];
+    if (value !== undefined && typeof value !== 'boolean') throw invalid(member, 'is not a boolean');
+  }
+  return Object.freeze({ ...metadata, issuer }) as ServerMetadata;
+}
+
+async function fetchMetadata(issuer: string, options: DiscoveryOptions): Promise<ServerMetadata> {
+  const base = assertSecureUrl(issuer, options.http, 'issuer');
+  // OIDC Discovery 4.1: append /.well-known/openid-configuration to the issuer (trailing slash removed).
+  const oidcUrl = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  let body: Record<string, unknown>;
+  try {
+    body = await fetchJsonObject({ url: oidcUrl }, options.http);
+  } catch (error) {
+    if (!(error instanceof LatchkeyError && error.code === 'HTTP_BAD_STATUS' && error.response?.status === 404)) throw error;
+    // RFC 8414 §3.1: insert /.well-known/oauth-authorization-server between the host and the path.
+    const path = base.pathname === '/' ? '' : base.pathname.replace(/\/+$/, '');
+    body = await fetchJsonObject({ url: `${base.origin}/.well-known/oauth-authorization-server${path}` }, options.http);
+  }
+  return checkMetadata(body, issuer, options.hooks, options.http);
+}
+
+function invalid(member: string, what: string): ValidationError {
+  return new ValidationError('METADATA_INVALID', `The provider metadata member "${member}" ${what}.`, { claim: member });
+}

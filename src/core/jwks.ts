@@ -1,0 +1,291 @@
+/**
+ * The provider's JSON Web Key Set, fetched from `jwks_uri`, cached, and refetched when a token names
+ * a key (`kid`) the cache does not hold, so a freshly rotated signing key is picked up at once. A
+ * per-`kid` cooldown and a global per-minute budget stop a token spraying random `kid` values from
+ * hammering the provider. Keys that cannot be used for verification are ignored (RFC 7517 §5).
+ *
+ * @module
+ */
+import { importJWK } from 'jose';
+import { ValidationError } from '../errors.js';
+import { fetchJsonObject, isPlainObject } from './http.js';
+import type { CoreOptions } from './types.js';
+
+/** Options of a {@link RemoteJwks}. */
+export interface RemoteJwksOptions extends CoreOptions {
+  /** How long a fetched key set is used before it is fetched again, in ms. Default 10 minutes. */
+  readonly cacheMaxAgeMs?: number;
+  /** The least time between two refetches triggered by the same unknown `kid`, in ms. Default 60 000. */
+  readonly refetchCooldownMs?: number;
+  /** At most this many unknown-`kid` refetches in any rolling minute. Default 10. */
+  readonly maxRefetchesPerMinute?: number;
+}
+
+/** Defaults of {@link RemoteJwksOptions}. */
+export const JWKS_DEFAULTS = { cacheMaxAgeMs: 10 * 60_000, refetchCooldownMs: 60_000, maxRefetchesPerMinute: 10 } as const;
+
+/** When a refresh of an expired key set fails, the stale keys are used and the refresh retried after this long (ms). */
+const STALE_RETRY_MS = 30_000;
+
+/** A JWS header, as far as key selection needs it. */
+export interface KeySelector {
+  readonly alg?: string;
+  readonly kid?: string;
+}
+
+interface Entry {
+  readonly jwk: Readonly<Record<string, unknown>>;
+  readonly kid?: string;
+  readonly kty: string;
+  /** Imported keys per JWS alg; `null` when the import failed (the key is then ignored). */
+  readonly imported: Map<string, CryptoKey | null>;
+}
+
+const EC_CURVES: Readonly<Record<string, string>> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+
+/**
+ * The JWK `kty` (and `crv`) an algorithm's keys have, or undefined for algorithms no JWKS key can
+ * serve (HS*, none).
+ *
+ * @see [RFC 7518 - JSON Web Algorithms, section 3.1](https://www.rfc-editor.org/rfc/rfc7518.html#section-3.1)
+ */
+export function keyTypeForAlg(alg: string): { readonly kty: string; readonly crv?: string } | undefined {
+  if (/^(?:RS|PS)(?:256|384|512)$/.test(alg)) return { kty: 'RSA' };
+  const crv = EC_CURVES[alg];
+  if (crv) return { kty: 'EC', crv };
+  if (alg === 'EdDSA') return { kty: 'OKP' };
+  if (alg === 'Ed25519') return { kty: 'OKP', crv: 'Ed25519' };
+  return undefined;
+}
+
+/**
+ * A provider's key set, fetched through `src/core/http.ts`. One instance per `jwks_uri`; share it
+ * between validations (see {@link getRemoteJwks}) so that keys are fetched and imported once.
+ *
+ * @see [RFC 7517 - JSON Web Key (JWK), section 5](https://www.rfc-editor.org/rfc/rfc7517.html#section-5)
+ * @see [OpenID Connect Core 1.0, section 10.1.1 (rotation of asymmetric signing keys)](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
+ */
+export class RemoteJwks {
+  /** The `jwks_uri` this key set is fetched from. */
+  readonly uri: string;
+  private readonly options: RemoteJwksOptions;
+  private entries: readonly Entry[] = [];
+  private fetchedAt = Number.NEGATIVE_INFINITY;
+  private loaded = false;
+  private inflight: Promise<void> | undefined;
+  /** When each `kid` last triggered a refetch (ms). */
+  private readonly kidRefetchAt = new Map<string, number>();
+  /** Times of the refetches in the current rolling minute (ms). */
+  private refetchTimes: number[] = [];
+
+  /**
+   * @param jwksUri The provider's `jwks_uri` (https, or http to a loopback host).
+   * @param options Cache lifetime, refetch limits, transport and clock.
+   */
+  constructor(jwksUri: string, options: RemoteJwksOptions = {}) {
+    this.uri = jwksUri;
+    this.options = options;
+  }
+
+  /**
+   * The keys that may have signed a JWS with this header: the key with the header's `kid`, or,
+   * when the header has no `kid`, every usable key of the algorithm's type. On an unknown `kid` the
+   * set is refetched once (at once, unless this `kid` already caused a refetch within the cooldown or
+   * the per-minute budget is spent). When the cache has expired and the refresh fails, the last keys
+   * the provider published stay in use and the refresh is retried 30 s later.
+   *
+   * @param header The JWS protected header (`alg` and `kid`).
+   * @returns The candidate keys, possibly empty.
+   * @throws {TransportError} When the key set cannot be fetched (`HTTP_*`).
+   * @throws {ValidationError} `JWKS_INVALID` when the key set is not a JWK Set.
+   * @see [OpenID Connect Core 1.0, section 10.1.1](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
+   */
+  async candidates(header: KeySelector): Promise<CryptoKey[]> {
+    const maxAge = this.options.cacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs;
+    let fetchedNow = false;
+    if (!this.loaded) {
+      await this.reload();
+      fetchedNow = true;
+    } else if (this.now() - this.fetchedAt > maxAge) {
+      try {
+        await this.reload();
+        fetchedNow = true;
+      } catch {
+        // The provider's JWKS endpoint is failing: keep using the keys it published last, and try
+        // again in STALE_RETRY_MS rather than on every token (an unknown kid still refetches).
+        this.fetchedAt = this.now() - maxAge + Math.min(STALE_RETRY_MS, maxAge);
+      }
+    }
+    // No JWKS key can serve this algorithm (HS*, none, unknown): nothing to refetch for.
+    if (typeof header.alg !== 'string' || !keyTypeForAlg(header.alg)) return [];
+    let found = await this.select(header);
+    // OIDC Core 10.1.1: a signing key the cache does not know means the provider rotated: refetch once.
+    // (Not when the set was fetched for this very call: it is as fresh as a refetch would be.)
+    if (found.length === 0 && !fetchedNow && this.mayRefetch(header.kid ?? '')) {
+      await this.reload();
+      found = await this.select(header);
+    }
+    return found;
+  }
+
+  /**
+   * The candidates for a header when the answer is already in the cache (fresh key set, keys
+   * imported, at least one match), without any asynchronous step; `undefined` when
+   * {@link candidates} must be awaited instead. The hot path of token validation.
+   *
+   * @param header The JWS protected header (`alg` and `kid`).
+   * @see [RFC 7517 - JSON Web Key (JWK), section 5](https://www.rfc-editor.org/rfc/rfc7517.html#section-5)
+   */
+  cachedCandidates(header: KeySelector): CryptoKey[] | undefined {
+    if (!this.loaded || this.now() - this.fetchedAt > (this.options.cacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs)) return undefined;
+    const alg = header.alg;
+    const type = typeof alg === 'string' ? keyTypeForAlg(alg) : undefined;
+    if (!type) return undefined;
+    const out: CryptoKey[] = [];
+    for (const e of this.entries) {
+      if (!matches(e, header, alg!, type)) continue;
+      const key = e.imported.get(alg!);
+      if (key === undefined) return undefined; // not imported yet
+      if (key) out.push(key);
+    }
+    return out.length > 0 ? out : undefined;
+  }
+
+  /**
+   * A jose-style key resolver: the first candidate for the header.
+   *
+   * @throws {ValidationError} `JWKS_NO_MATCHING_KEY` when no key matches.
+   */
+  readonly getKey = async (header: KeySelector): Promise<CryptoKey> => {
+    const [key] = await this.candidates(header);
+    if (!key) throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key in the provider JWKS matches the token header.', { claim: 'kid' });
+    return key;
+  };
+
+  /**
+   * Fetches the key set now (concurrent callers share one request) and replaces the cache.
+   *
+   * @throws {TransportError} When the key set cannot be fetched (`HTTP_*`).
+   * @throws {ValidationError} `JWKS_INVALID` when the body is not a JWK Set.
+   * @see [RFC 7517 - JSON Web Key (JWK), section 5](https://www.rfc-editor.org/rfc/rfc7517.html#section-5)
+   */
+  reload(): Promise<void> {
+    if (!this.inflight) {
+      this.inflight = this.fetchKeys().finally(() => {
+        this.inflight = undefined;
+      });
+    }
+    return this.inflight;
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+
+  /** Decides, and records, whether an unknown `kid` may trigger a refetch now. */
+  private mayRefetch(kid: string): boolean {
+    const now = this.now();
+    const last = this.kidRefetchAt.get(kid);
+    if (last !== undefined && now - last < (this.options.refetchCooldownMs ?? JWKS_DEFAULTS.refetchCooldownMs)) return false;
+    this.refetchTimes = this.refetchTimes.filter((t) => now - t < 60_000);
+    if (this.refetchTimes.length >= (this.options.maxRefetchesPerMinute ?? JWKS_DEFAULTS.maxRefetchesPerMinute)) return false;
+    this.refetchTimes.push(now);
+    if (this.kidRefetchAt.size > 1000) this.kidRefetchAt.clear(); // bounded memory under a kid-spraying attack
+    this.kidRefetchAt.set(kid, now);
+    return true;
+  }
+
+  private async fetchKeys(): Promise<void> {
+    const body = await fetchJsonObject({ url: this.uri }, this.options.http);
+    // RFC 7517 §5: a JWK Set is a JSON object with a "keys" array.
+    if (!Array.isArray(body.keys)) throw new ValidationError('JWKS_INVALID', 'The provider JWKS has no "keys" array (RFC 7517 §5).', { claim: 'keys' });
+    const previous = new Map<string, Entry>();
+    for (const e of this.entries) previous.set(JSON.stringify(e.jwk), e);
+    const entries: Entry[] = [];
+    for (const jwk of body.keys) {
+      // RFC 7517 §5: members that are not usable JWKs are ignored, not fatal.
+      if (!isPlainObject(jwk) || typeof jwk.kty !== 'string') continue;
+      // RFC 7517 §4.2: a key for encryption is not a signature key.
+      if (jwk.use !== undefined && jwk.use !== 'sig') continue;
+      // RFC 7517 §4.3: key_ops, when present, must allow verification.
+      if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) continue;
+      // Private or symmetric material never belongs in a published JWKS; refuse to use it.
+      if (jwk.kty === 'oct' || jwk.d !== undefined) continue;
+      // RFC 7518 §6: the public parameters of the key type must be base64url strings.
+      if (!hasPublicParameters(jwk)) continue;
+      const reuse = previous.get(JSON.stringify(jwk));
+      entries.push(reuse ?? { jwk, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, kty: jwk.kty, imported: new Map() });
+    }
+    this.entries = entries;
+    this.fetchedAt = this.now();
+    this.loaded = true;
+  }
+
+  private async select(header: KeySelector): Promise<CryptoKey[]> {
+    const alg = header.alg;
+    if (typeof alg !== 'string') return [];
+    const type = keyTypeForAlg(alg);
+    if (!type) return [];
+    const out: CryptoKey[] = [];
+    for (const e of this.entries) {
+      if (!matches(e, header, alg, type)) continue;
+      let key = e.imported.get(alg);
+      if (key === undefined) {
+        key = await importKey(e.jwk, alg);
+        e.imported.set(alg, key);
+      }
+      if (key) out.push(key);
+    }
+    return out;
+  }
+}
+
+/** True when the JWKS entry may have signed a JWS with this header. */
+function matches(e: Entry, header: KeySelector, alg: string, type: { readonly kty: string; readonly crv?: string }): boolean {
+  // OIDC Core 10.1: with a kid, only that key; without, every key of the right type.
+  if (header.kid !== undefined && e.kid !== header.kid) return false;
+  if (e.kty !== type.kty) return false;
+  if (type.crv !== undefined && e.jwk.crv !== type.crv) return false;
+  // RFC 7517 §4.4: a key bound to another algorithm is not a candidate.
+  return e.jwk.alg === undefined || e.jwk.alg === alg;
+}
+
+const PUBLIC_PARAMETERS: Readonly<Record<string, readonly string[]>> = { RSA: ['n', 'e'], EC: ['x', 'y'], OKP: ['x'] };
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function hasPublicParameters(jwk: Readonly<Record<string, unknown>>): boolean {
+  const required = PUBLIC_PARAMETERS[jwk.kty as string];
+  if (!required) return false; // RFC 7517 §5: unknown key types (AKP, …) are ignored
+  return required.every((p) => typeof jwk[p] === 'string' && BASE64URL.test(jwk[p] as string));
+}
+
+async function importKey(jwk: Readonly<Record<string, unknown>>, alg: string): Promise<CryptoKey | null> {
+  try {
+    const { alg: _a, use: _u, key_ops: _k, ext: _e, ...material } = jwk;
+    const key = await importJWK({ ...material, kty: String(jwk.kty) }, alg);
+    return key instanceof Uint8Array ? null : key;
+  } catch {
+    // RFC 7517 §5: a key that cannot be imported (bad parameters, unsupported curve) is ignored.
+    return null;
+  }
+}
+
+const shared = new Map<string, RemoteJwks>();
+
+/**
+ * The shared {@link RemoteJwks} for a `jwks_uri` (one per URI per process, so keys are fetched and
+ * imported once). The options of the first caller win.
+ *
+ * @param jwksUri The provider's `jwks_uri`.
+ * @param options Options used when the instance is created.
+ * @see [RFC 7517 - JSON Web Key (JWK), section 5](https://www.rfc-editor.org/rfc/rfc7517.html#section-5)
+ */
+export function getRemoteJwks(jwksUri: string, options: RemoteJwksOptions = {}): RemoteJwks {
+  let jwks = shared.get(jwksUri);
+  if (!jwks) {
+    if (shared.size > 100) shared.clear();
+    jwks = new RemoteJwks(jwksUri, options);
+    shared.set(jwksUri, jwks);
+  }
+  return jwks;
+}

@@ -1,0 +1,17 @@
+/**
+ * `latchkey/dev`: the development identity provider — a small, real OpenID Provider with Google,
+ * GitHub, Microsoft and Apple emulations, for development without credentials and for tests
+ * without a network.
+ *
+ * @module
+ */
+export { runDevIdp } from './cli.js';
+export { APPLE_MAX_SECRET_LIFETIME_SECONDS } from './flavors/apple.js';
+export { CONSUMERS_TENANT_ID } from './flavors/microsoft.js';
+export { createDevIdp, FLAVORS } from './idp.js';
+export type { DevIdp, DevUserDirectory } from './idp.js';
+export type { PublishedJwks } from './keys.js';
+export { startDevIdp } from './server.js';
+export type { RunningDevIdp, StartDevIdpOptions } from './server.js';
+export { DEFAULT_USERS, DEV_TENANT_ID, FLAVOR_NAMES } from './types.js';
+export type { DevClient, DevIdpOptions, DevUser, FlavorName, LogoutDelivery, SimulatedFailure } from './types.js';

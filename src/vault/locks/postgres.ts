@@ -1,0 +1,126 @@
+/**
+ * A PostgreSQL lock for the token vault, on session-level advisory locks: each acquisition takes
+ * a dedicated connection from the lock's pool, waits server-side with `pg_advisory_lock` bounded
+ * by `lock_timeout`, and holds the lock in that session until `pg_advisory_unlock`.
+ *
+ * Crash semantics: an advisory lock belongs to its session. A holder process that dies closes its
+ * socket, the backend ends, and PostgreSQL releases the lock at once: no TTL wait. A holder that
+ * freezes with the socket open would keep it forever, so while holding, the session runs with
+ * `idle_session_timeout = ttlMs`: the server terminates a session idle that long, which releases
+ * the lock. The key is `hashtextextended(key, 0)`, a 64-bit hash of the lock name.
+ *
+ * @see [PostgreSQL - Advisory Locks](https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS)
+ * @see [PostgreSQL - idle_session_timeout](https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-IDLE-SESSION-TIMEOUT)
+ * @module
+ */
+import type { Pool, PoolClient } from 'pg';
+import { ConfigurationError, StorageError, TokenError } from '../../errors.js';
+import type { DistributedLock, LockAcquireOptions, LockLease } from './types.js';
+
+/** Options of {@link createPostgresLock}: a URL for a pool of the lock's own, or a pool. */
+export interface PostgresLockOptions {
+  /** `postgres://user@host:5432/db`: the lock opens (and `close()` ends) its own small pool. */
+  readonly url?: string;
+  /**
+   * A `pg` pool (not ended by the lock). Each waiter and holder keeps one connection, so give
+   * the pool room; it must not have a `statement_timeout` shorter than the lock wait.
+   */
+  readonly pool?: Pool;
+  /** Connections of the lock's own pool. Default 10. */
+  readonly maxConnections?: number;
+  /** Connection timeout of the lock's own pool, ms. Default 3000. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** SQLSTATE 55P03 `lock_not_available`: `lock_timeout` ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Creates a PostgreSQL advisory lock.
+ *
+ * @param options The database URL or a pool.
+ * @returns The lock.
+ * @throws {ConfigurationError} `CONFIG_INVALID` without `url` or `pool`.
+ * @example
+ * ```ts
+ * const vault = createTokenVault({ users, clientFor, lock: createPostgresLock({ url: process.env.DATABASE_URL }) });
+ * ```
+ * @see [PostgreSQL - Advisory Lock Functions](https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADVISORY-LOCKS)
+ */
+export function createPostgresLock(options: PostgresLockOptions): DistributedLock {
+  if (!options.pool && !options.url) throw new ConfigurationError('createPostgresLock needs `url` or `pool`.');
+  let ownPool: Pool | undefined;
+  let opening: Promise<Pool> | undefined;
+
+  const pool = (): Promise<Pool> => {
+    if (options.pool) return Promise.resolve(options.pool);
+    opening ??= (async () => {
+      // Imported only when the lock opens its own pool.
+      const { default: pg } = await import('pg');
+      const p = new pg.Pool({
+        connectionString: options.url,
+        max: options.maxConnections ?? 10,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+        idleTimeoutMillis: 30_000,
+        keepAlive: true,
+      });
+      // An idle client whose backend ended (idle_session_timeout) emits 'error'; the pool drops it.
+      p.on('error', () => {});
+      ownPool = p;
+      return p;
+    })();
+    return opening;
+  };
+
+  return {
+    async acquire(key: string, { ttlMs, waitMs }: LockAcquireOptions): Promise<LockLease> {
+      let conn: PoolClient;
+      try {
+        conn = await (await pool()).connect();
+      } catch (cause) {
+        throw new StorageError('STORAGE_UNAVAILABLE', 'The PostgreSQL lock could not connect.', { cause });
+      }
+      // A connection error while we hold it must not crash the process.
+      const onError = (): void => {};
+      conn.on('error', onError);
+      const done = (destroy: boolean): void => {
+        conn.off('error', onError);
+        conn.release(destroy ? true : undefined);
+      };
+      try {
+        // lock_timeout bounds the server-side wait (0 would mean "forever": wait at least 1 ms).
+        await conn.query("SELECT set_config('lock_timeout', $1, false)", [`${Math.max(1, Math.ceil(waitMs))}ms`]);
+        await conn.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+        // While held: a session idle for ttlMs (a frozen holder) is ended by the server, freeing the lock.
+        await conn.query("SELECT set_config('lock_timeout', '0', false), set_config('idle_session_timeout', $1, false)", [`${Math.max(1, Math.ceil(ttlMs))}ms`]);
+      } catch (cause) {
+        done(true);
+        if ((cause as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
+          throw new TokenError('LOCK_TIMEOUT', `The refresh lock was not free within ${waitMs} ms.`, { cause });
+        }
+        throw new StorageError('STORAGE_UNAVAILABLE', 'The PostgreSQL lock query failed.', { cause });
+      }
+      let released = false;
+      return {
+        key,
+        async release() {
+          if (released) return;
+          released = true;
+          try {
+            await conn.query("SELECT pg_advisory_unlock(hashtextextended($1, 0)), set_config('idle_session_timeout', '0', false)", [key]);
+            done(false);
+          } catch {
+            // The session is gone (idle_session_timeout, network): its locks went with it.
+            done(true);
+          }
+        },
+      };
+    },
+    async close() {
+      const p = ownPool;
+      ownPool = undefined;
+      opening = undefined;
+      await p?.end();
+    },
+  };
+}

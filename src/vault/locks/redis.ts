@@ -1,0 +1,108 @@
+/**
+ * A Redis lock for the token vault: `SET key token NX PX ttl` to take it, a Lua script that
+ * deletes the key only if it still holds our token to release it (so a holder whose TTL ran out
+ * never releases someone else's lock), and bounded polling with jittered backoff to wait.
+ *
+ * Crash semantics: a holder that dies (or freezes) keeps the key until its `PX` TTL ends; then the
+ * next caller takes it. No fencing beyond that: the vault's store write is a compare-and-set on
+ * `tokenVersion`, so a holder that outlived its TTL cannot overwrite a newer refresh.
+ *
+ * @see [Redis - Distributed locks with Redis (single instance)](https://redis.io/docs/latest/develop/use/patterns/distributed-locks/#correct-implementation-with-a-single-instance)
+ * @module
+ */
+import { ConfigurationError, StorageError, TokenError } from '../../errors.js';
+import { randomToken } from '../../internal/encoding.js';
+import { type DistributedLock, type LockAcquireOptions, type LockLease, pollDelayMs, sleep } from './types.js';
+
+/** The part of a node-redis (v4/v5) client the lock uses. */
+export interface RedisLockClient {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** Options of {@link createRedisLock}: an existing client, or a URL for a client of the lock's own. */
+export interface RedisLockOptions {
+  /** A connected node-redis client (not closed by the lock). */
+  readonly client?: RedisLockClient;
+  /** `redis://host:6379`: the lock opens (and `close()` closes) its own client. */
+  readonly url?: string;
+  /** Prepended to every key. Default '' (the vault's keys start with `latchkey:`). */
+  readonly keyPrefix?: string;
+}
+
+// Release only if the key still holds our token (the Redis single-instance lock pattern).
+const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/**
+ * Creates a Redis lock.
+ *
+ * @param options The client (or a URL) and a key prefix.
+ * @returns The lock.
+ * @throws {ConfigurationError} `CONFIG_INVALID` without `client` or `url`.
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const vault = createTokenVault({ users, clientFor, lock: createRedisLock({ client: redis }) });
+ * ```
+ * @see [Redis SET (NX, PX)](https://redis.io/docs/latest/commands/set/)
+ */
+export function createRedisLock(options: RedisLockOptions): DistributedLock {
+  if (!options.client && !options.url) throw new ConfigurationError('createRedisLock needs `client` or `url`.');
+  const prefix = options.keyPrefix ?? '';
+  let own: { client: RedisLockClient; close(): Promise<void> } | undefined;
+  let opening: Promise<RedisLockClient> | undefined;
+
+  const client = (): Promise<RedisLockClient> => {
+    if (options.client) return Promise.resolve(options.client);
+    opening ??= (async () => {
+      // Imported only when the lock opens its own connection.
+      const { createClient } = await import('redis');
+      const c = createClient({ url: options.url, socket: { connectTimeout: 3000, reconnectStrategy: (retries: number) => Math.min(retries * 100, 2000) } });
+      c.on('error', () => {});
+      await c.connect();
+      own = { client: c as unknown as RedisLockClient, close: async () => void (await c.close()) };
+      return own.client;
+    })();
+    return opening;
+  };
+
+  const command = async (args: string[]): Promise<unknown> => {
+    try {
+      return await (await client()).sendCommand(args);
+    } catch (cause) {
+      throw new StorageError('STORAGE_UNAVAILABLE', 'The Redis lock could not reach Redis.', { cause });
+    }
+  };
+
+  return {
+    async acquire(key: string, { ttlMs, waitMs }: LockAcquireOptions): Promise<LockLease> {
+      const fullKey = prefix + key;
+      const token = randomToken(16);
+      const deadline = Date.now() + waitMs;
+      for (let attempt = 0; ; attempt++) {
+        const reply = await command(['SET', fullKey, token, 'NX', 'PX', String(Math.max(1, Math.ceil(ttlMs)))]);
+        if (reply === 'OK') {
+          return {
+            key,
+            async release() {
+              try {
+                await command(['EVAL', RELEASE_SCRIPT, '1', fullKey, token]);
+              } catch {
+                // Never throws: the TTL frees the key anyway.
+              }
+            },
+          };
+        }
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new TokenError('LOCK_TIMEOUT', `The refresh lock was not free within ${waitMs} ms.`);
+        await sleep(Math.min(remaining, pollDelayMs(attempt)));
+      }
+    },
+    async close() {
+      const o = own;
+      own = undefined;
+      opening = undefined;
+      await o?.close();
+    },
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * The token vault: hands out a valid provider access token for a signed-in user, long after the
+ * one from the login expired, and calls provider APIs with it.
+ *
+ * - Hot path: the stored access token is valid beyond the leeway → returned as is (one store
+ *   read, no lock, no provider call).
+ * - Refresh: one per account at a time, within the process (single flight) and across processes
+ *   (a {@link DistributedLock} with a TTL). Under the lock the account is read again (another
+ *   process may have refreshed already), then the refresh token is used once, and the new tokens
+ *   (the rotated refresh token included) are stored with a compare-and-set on `tokenVersion`
+ *   before the lock is released and before anyone gets the new access token.
+ * - `invalid_grant` marks the account `needsReauth` and throws `REAUTH_REQUIRED`; transport
+ *   failures and timeouts throw `TOKEN_REFRESH_FAILED` and mark nothing.
+ *
+ * @see [RFC 6749 - The OAuth 2.0 Authorization Framework, section 6](https://www.rfc-editor.org/rfc/rfc6749.html#section-6)
+ * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 4.14.2](https://www.rfc-editor.org/rfc/rfc9700.html#section-4.14.2)
+ * @module
+ */
+import { decodeJwt } from 'jose';
+import type { OidcClient, ResourceInit } from '../core/client.js';
+import { parseWwwAuthenticate } from '../core/http.js';
+import type { IdTokenClaims, TokenSet } from '../core/types.js';
+import { ConfigurationError, isLatchkeyError, type LatchkeyError, ProviderError, TokenError, TransportError } from '../errors.js';
+import type { Account, AccountTokens, UserStore } from '../storage/types.js';
+import { type DistributedLock, type LockLease, refreshLockKey } from './locks/types.js';
+import { SingleFlight } from './single-flight.js';
+
+/** An access token the vault handed out. */
+export interface VaultAccessToken {
+  /** The access token. Send it only to the provider's APIs. */
+  readonly accessToken: string;
+  /** `Bearer` or `DPoP` (a DPoP token needs a proof per request: use {@link TokenVault.fetch}). */
+  readonly tokenType: 'Bearer' | 'DPoP';
+  /** When it expires, epoch milliseconds; absent when the provider did not say. */
+  readonly expiresAt?: number;
+  /** The scopes granted. */
+  readonly scopes: readonly string[];
+}
+
+/** What {@link TokenVaultOptions.onTokens} receives. */
+export interface TokenEvent {
+  /** `refreshed`: new tokens were stored; `reauth-required`: the refresh token is dead; `revoked`: tokens were revoked and cleared. */
+  readonly reason: 'refreshed' | 'reauth-required' | 'revoked';
+  readonly userId: string;
+  readonly providerId: string;
+  readonly accountId: string;
+  /** The tokens now stored (null after a revocation). */
+  readonly tokens: AccountTokens | null;
+  readonly scopes: readonly string[];
+}
+
+/** Options of {@link createTokenVault}. */
+export interface TokenVaultOptions {
+  /** Where linked accounts and their tokens live (shared by every process). */
+  readonly users: UserStore;
+  /** The client of a configured provider (the app layer caches them). */
+  readonly clientFor: (providerId: string) => Promise<OidcClient>;
+  /**
+   * The lock shared by every process of the app (`createRedisLock`, `createPostgresLock`).
+   * Without one, refreshes are single-flight within this process only: fine for one process,
+   * wrong for several when the provider rotates refresh tokens.
+   */
+  readonly lock?: DistributedLock;
+  /** Refresh when the access token expires within this many seconds. Default 60. */
+  readonly leewaySeconds?: number;
+  /** Longest hold of the refresh lock (a crashed holder blocks others this long). Default 15 000 (above the 10 s HTTP timeout). */
+  readonly lockTtlMs?: number;
+  /** Longest wait for the refresh lock before `LOCK_TIMEOUT`. Default 20 000. */
+  readonly lockWaitMs?: number;
+  /**
+   * Called, and awaited, after tokens were stored and before the lock is released and the new
+   * access token is used: for apps that also keep tokens themselves. An error it throws reaches
+   * the caller (the vault's own store is already up to date).
+   */
+  readonly onTokens?: (event: TokenEvent) => void | Promise<void>;
+  /** The clock, epoch milliseconds. Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** A request through {@link TokenVault.fetch}: method, headers, body. */
+export type VaultFetchInit = ResourceInit;
+
+/** Options of {@link TokenVault.get}. */
+export interface VaultGetOptions {
+  /** Refresh even when the stored token looks valid (the resource server rejected it). */
+  readonly forceRefresh?: boolean;
+  /** With `forceRefresh`: the token that was rejected; no refresh happens if the stored one differs (someone already replaced it). */
+  readonly rejectedAccessToken?: string;
+}
+
+/** What {@link TokenVault.revoke} did. */
+export interface VaultRevokeResult {
+  /** True when the provider accepted the revocation (RFC 7009). */
+  readonly revoked: boolean;
+  /** Why not, when `revoked` is false: the provider's or transport's typed error (local tokens were cleared anyway). */
+  readonly error?: LatchkeyError;
+}
+
+/** The token vault. */
+export interface TokenVault {
+  /**
+   * A valid access token for the user's account at `providerId`, refreshed if it expires within
+   * the leeway.
+   *
+   * @throws {TokenError} `REAUTH_REQUIRED` (no account, no refresh token, or `invalid_grant`),
+   *   `TOKEN_REFRESH_FAILED` (provider down, slow or 5xx), `LOCK_TIMEOUT`.
+   */
+  get(userId: string, providerId: string, options?: VaultGetOptions): Promise<VaultAccessToken>;
+  /**
+   * Calls a provider API with the user's access token (Bearer, or DPoP with a proof). On a 401
+   * with `error="invalid_token"` the token is refreshed once and the request retried once.
+   *
+   * @throws {TokenError} as {@link TokenVault.get}.
+   * @throws {TransportError} `HTTP_*` for the resource request itself.
+   */
+  fetch(userId: string, providerId: string, url: string | URL, init?: VaultFetchInit): Promise<Response>;
+  /**
+   * Revokes the account's tokens at the provider (refresh token first, which ends the grant at
+   * most providers; the access token too) and clears them from the store, under the refresh lock
+   * so that no concurrent refresh stores new ones. Call it before unlinking, and on logout when
+   * the app wants the grant ended.
+   */
+  revoke(userId: string, providerId: string): Promise<VaultRevokeResult>;
+}
+
+const DEFAULTS = { leewaySeconds: 60, lockTtlMs: 15_000, lockWaitMs: 20_000 } as const;
+
+/**
+ * Creates a token vault.
+ *
+ * @param options The user store, the provider clients, the distributed lock and policies.
+ * @returns The vault: `get`, `fetch`, `revoke`.
+ * @example
+ * ```ts
+ * const vault = createTokenVault({ users, clientFor: (id) => auth.client(id), lock: createRedisLock({ client: redis }) });
+ * const res = await vault.fetch(user.id, 'google', 'https://www.googleapis.com/calendar/v3/users/me/calendarList');
+ * ```
+ * @see [RFC 6749, section 6](https://www.rfc-editor.org/rfc/rfc6749.html#section-6)
+ * @see [RFC 6750, section 3.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1)
+ */
+export function createTokenVault(options: TokenVaultOptions): TokenVault {
+  const { users, clientFor, lock, onTokens } = options;
+  const clock = options.clock ?? Date.now;
+  const leewayMs = (options.leewaySeconds ?? DEFAULTS.leewaySeconds) * 1000;
+  const lockTtlMs = options.lockTtlMs ?? DEFAULTS.lockTtlMs;
+  const lockWaitMs = options.lockWaitMs ?? DEFAULTS.lockWaitMs;
+  if (!(leewayMs >= 0) || !(lockTtlMs > 0) || !(lockWaitMs >= 0)) {
+    throw new ConfigurationError('The token vault needs non-negative `leewaySeconds` and `lockWaitMs`, and a positive `lockTtlMs`.');
+  }
+  const flights = new SingleFlight<VaultAccessToken>();
+
+  const isFresh = (account: Account): boolean => {
+    const t = account.tokens;
+    if (!t?.accessToken || account.needsReauth) return false;
+    // No expiry given (RFC 6749 §5.1 makes expires_in optional): usable until a 401 says otherwise.
+    return t.expiresAt === undefined || t.expiresAt - leewayMs > clock();
+  };
+
+  const findAccount = async (userId: string, providerId: string): Promise<Account> => {
+    // Keyed by the authenticated user: another user's tokens are never reachable.
+    const accounts = (await users.listAccounts(userId)).filter((a) => a.providerId === providerId);
+    if (accounts.length === 0) throw reauth(providerId, `No ${providerId} account is linked to this user; sign in with ${providerId}.`);
+    // Several identities of one provider (two Google accounts): the most recently updated wins.
+    return accounts.length === 1 ? accounts[0]! : accounts.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
+  };
+
+  const emit = async (reason: TokenEvent['reason'], account: Account, tokens: AccountTokens | null, scopes: readonly string[]): Promise<void> => {
+    if (onTokens) await onTokens({ reason, userId: account.userId, providerId: account.providerId, accountId: account.id, tokens, scopes });
+  };
+
+  const withLock = async <T>(accountId: string, fn: () => Promise<T>): Promise<T> => {
+    let lease: LockLease | undefined;
+    if (lock) lease = await lock.acquire(refreshLockKey(accountId), { ttlMs: lockTtlMs, waitMs: lockWaitMs });
+    try {
+      return await fn();
+    } finally {
+      await lease?.release();
+    }
+  };
+
+  /** The refresh, run once per account at a time in this process and under the distributed lock. */
+  const refreshLocked = (accountId: string, providerId: string, rejected: string | undefined): Promise<VaultAccessToken> =>
+    withLock(accountId, async () => {
+      // Re-read under the lock: another process may have refreshed while we waited.
+      const current = await users.getAccountById(accountId);
+      if (!current) throw reauth(providerId, `The ${providerId} account was unlinked; sign in again.`);
+      const stillRejected = rejected !== undefined && current.tokens?.accessToken === rejected;
+      if (isFresh(current) && !stillRejected) return toAccess(current);
+      const refreshToken = current.tokens?.refreshToken;
+      if (current.needsReauth || !refreshToken) {
+        throw reauth(providerId, `No usable ${providerId} refresh token for this account; the user must sign in again${refreshToken ? '' : ' with offline access'}.`);
+      }
+      const client = await clientFor(providerId);
+      let set: TokenSet;
+      try {
+        const previous = previousClaims(current.tokens?.idToken);
+        set = await client.refresh(refreshToken, previous ? { previousIdTokenClaims: previous } : {});
+      } catch (error) {
+        if (error instanceof ProviderError && error.code === 'TOKEN_ERROR' && error.error === 'invalid_grant') {
+          // RFC 6749 §5.2: the refresh token is invalid, expired or revoked; retrying cannot help.
+          const tokens = withoutRefreshToken(current.tokens);
+          const marked = await users.updateAccountTokens(accountId, { tokens, needsReauth: true }, current.tokenVersion);
+          if (marked) await emit('reauth-required', marked, tokens, marked.scopes);
+          else {
+            // Someone wrote since we read (a fresh sign-in, say): their tokens win.
+            const now = await users.getAccountById(accountId);
+            if (now && isFresh(now)) return toAccess(now);
+          }
+          throw reauth(providerId, `The ${providerId} refresh token was refused (invalid_grant); the user must sign in again.`, error);
+        }
+        throw refreshFailed(providerId, error);
+      }
+      const tokens: AccountTokens = {
+        accessToken: set.accessToken,
+        tokenType: set.tokenType,
+        // RFC 6749 §6: without a new refresh token, the old one stays valid.
+        refreshToken: set.refreshToken ?? refreshToken,
+        ...(set.idToken ?? current.tokens?.idToken ? { idToken: set.idToken ?? current.tokens?.idToken } : {}),
+        ...(set.expiresAt !== undefined ? { expiresAt: set.expiresAt } : {}),
+      };
+      // The response scope may be absent (RFC 6749 §5.1: then unchanged).
+      const scopes = set.raw.scope !== undefined && set.grantedScopes.length > 0 ? set.grantedScopes : current.scopes;
+      const stored = await storeRefreshed(current, tokens, scopes, refreshToken);
+      if (stored) await emit('refreshed', stored, tokens, scopes);
+      return { accessToken: tokens.accessToken!, tokenType: tokens.tokenType!, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}), scopes };
+    });
+
+  /**
+   * Stores refreshed tokens with compare-and-set. A lost CAS means someone wrote without our lock
+   * (a sign-in, or a holder whose lock expired): if the stored refresh token is still the one we
+   * used, we retry on the new version; otherwise the newer write wins and ours is not stored.
+   */
+  const storeRefreshed = async (read: Account, tokens: AccountTokens, scopes: readonly string[], used: string): Promise<Account | null> => {
+    let version = read.tokenVersion;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const written = await users.updateAccountTokens(read.id, { tokens, scopes, needsReauth: false }, version);
+      if (written) return written;
+      const now = await users.getAccountById(read.id);
+      if (!now || now.tokens?.refreshToken !== used) return null;
+      version = now.tokenVersion;
+    }
+    return null;
+  };
+
+  const get = async (userId: string, providerId: string, getOptions: VaultGetOptions = {}): Promise<VaultAccessToken> => {
+    const account = await findAccount(userId, providerId);
+    if (!getOptions.forceRefresh && isFresh(account)) return toAccess(account);
+    if (account.needsReauth) throw reauth(providerId, `The ${providerId} account needs a new sign-in (a refresh was refused earlier).`);
+    const rejected = getOptions.forceRefresh ? (getOptions.rejectedAccessToken ?? account.tokens?.accessToken) : undefined;
+    return flights.run(account.id, () => refreshLocked(account.id, providerId, rejected));
+  };
+
+  return {
+    get,
+
+    async fetch(userId, providerId, url, init = {}) {
+      const first = await get(userId, providerId);
+      const client = await clientFor(providerId);
+      const response = await client.fetchResource(url, first, init);
+      // RFC 6750 §3.1: invalid_token = expired, revoked or malformed; one refresh, one retry.
+      if (response.status !== 401 || parseWwwAuthenticate(response.headers.get('www-authenticate'))?.error !== 'invalid_token') return response;
+      const second = await get(userId, providerId, { forceRefresh: true, rejectedAccessToken: first.accessToken });
+      return client.fetchResource(url, second, init);
+    },
+
+    async revoke(userId, providerId) {
+      const account = await findAccount(userId, providerId);
+      return withLock(account.id, async () => {
+        const current = (await users.getAccountById(account.id)) ?? account;
+        const tokens = current.tokens;
+        let error: LatchkeyError | undefined;
+        let revoked = false;
+        if (tokens?.refreshToken || tokens?.accessToken) {
+          try {
+            const client = await clientFor(providerId);
+            // RFC 7009 §2.1: revoking the refresh token should also end its access tokens; revoke both anyway.
+            if (tokens.refreshToken) await client.revoke(tokens.refreshToken, 'refresh_token');
+            if (tokens.accessToken) await client.revoke(tokens.accessToken, 'access_token');
+            revoked = true;
+          } catch (e) {
+            error = isLatchkeyError(e) ? e : new TokenError('TOKEN_REFRESH_FAILED', `Revoking the ${providerId} tokens failed.`, { cause: e, provider: providerId });
+          }
+        }
+        const cleared = await users.updateAccountTokens(current.id, { tokens: null, needsReauth: true });
+        if (cleared) await emit('revoked', cleared, null, cleared.scopes);
+        return { revoked, ...(error ? { error } : {}) };
+      });
+    },
+  };
+}
+
+function toAccess(account: Account): VaultAccessToken {
+  const t = account.tokens!;
+  return {
+    accessToken: t.accessToken!,
+    tokenType: t.tokenType ?? 'Bearer',
+    ...(t.expiresAt !== undefined ? { expiresAt: t.expiresAt } : {}),
+    scopes: account.scopes,
+  };
+}
+
+function withoutRefreshToken(tokens: AccountTokens | null): AccountTokens | null {
+  if (!tokens) return null;
+  const { refreshToken: _dead, ...rest } = tokens;
+  return rest;
+}
+
+/** The claims of the stored ID token (validated at sign-in), for the OIDC Core 12.2 same-user check. */
+function previousClaims(idToken: string | undefined): IdTokenClaims | undefined {
+  if (!idToken) return undefined;
+  try {
+    const claims = decodeJwt(idToken);
+    return typeof claims.iss === 'string' && typeof claims.sub === 'string' ? (claims as unknown as IdTokenClaims) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function reauth(providerId: string, message: string, cause?: unknown): TokenError {
+  return new TokenError('REAUTH_REQUIRED', message, { provider: providerId, ...(cause !== undefined ? { cause } : {}) });
+}
+
+/**
+ * Transport failures (down, timeout, 5xx) become `TOKEN_REFRESH_FAILED` carrying the transport
+ * code in the message and the error as `cause`; other typed errors (a validation failure of the
+ * refreshed ID token, `invalid_client`) pass through unchanged.
+ */
+function refreshFailed(providerId: string, error: unknown): unknown {
+  if (error instanceof TransportError) {
+    return new TokenError('TOKEN_REFRESH_FAILED', `Refreshing the ${providerId} access token failed (${error.code}); try again.`, { cause: error, provider: providerId });
+  }
+  if (isLatchkeyError(error)) return error;
+  return new TokenError('TOKEN_REFRESH_FAILED', `Refreshing the ${providerId} access token failed; try again.`, { cause: error, provider: providerId });
+}

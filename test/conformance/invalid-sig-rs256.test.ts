@@ -1,0 +1,28 @@
+/**
+ * Conformance module `oidcc-client-test-invalid-sig-rs256` (old `rp-id_token-bad-sig-rs256`): the RS256 signature of the ID token is corrupted. The RP must reject it (Latchkey always verifies, even for token-endpoint ID tokens).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { OidcClient } from '../../src/core/client.js';
+import { ValidationError } from '../../src/errors.js';
+import { callsAfter, type MisbehavingOp, runRpFlow, startMisbehavingOp } from '../support/misbehaving-op.js';
+
+let op: MisbehavingOp;
+beforeAll(async () => {
+  op = await startMisbehavingOp();
+});
+afterAll(async () => {
+  await op.close();
+});
+
+it('rejects an ID token with a corrupted RS256 signature', async () => {
+  const rp = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb' });
+  op.faults.signing = 'bad-signature';
+  const { tokens, error } = await runRpFlow(rp);
+  expect(tokens).toBeUndefined();
+  expect(error).toBeInstanceOf(ValidationError);
+  expect(error).toMatchObject({ code: 'JWT_SIGNATURE_INVALID' });
+  // The ID token came from the token endpoint; after rejecting it the RP makes no further call.
+  expect(op.requestsTo('/token')).toHaveLength(1);
+  expect(callsAfter(op, '/token').filter((p) => p !== '/jwks')).toEqual([]);
+  expect(op.requestsTo('/userinfo')).toHaveLength(0);
+});

@@ -1,0 +1,137 @@
+/**
+ * The demo app over plain HTTP (no browser): started as `npm start` starts it (tsx, see spawn.ts)
+ * on port 0 with a temporary data folder and no credentials, it must sign in with each emulated
+ * provider, show the profile, link and unlink, call the provider API, explain a denied consent,
+ * keep the inspector redacted, and sign out.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, formFields } from './agent.js';
+import { type DemoProcess, startDemoProcess } from './spawn.js';
+
+let demo: DemoProcess;
+let app: { url: string };
+
+beforeAll(async () => {
+  demo = await startDemoProcess();
+  app = { url: demo.url };
+});
+afterAll(async () => {
+  await demo?.close();
+});
+
+describe('demo app (HTTP)', () => {
+  it('starts on embedded defaults within seconds: SQLite file and a 0600 secret in the data folder, every preset emulated', async () => {
+    expect(demo.startMs).toBeLessThan(60_000);
+    expect(statSync(join(demo.dataDir, 'demo.db')).isFile()).toBe(true);
+    expect(statSync(join(demo.dataDir, 'secret')).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(join(demo.dataDir, 'secret'), 'utf8').trim();
+    expect(secret.length).toBeGreaterThanOrEqual(43);
+    expect(demo.output()).not.toContain(secret);
+    expect(demo.output()).toMatch(/emulating Google, GitHub, Microsoft, Apple, Generic OIDC/);
+    const res = await fetch(`${app.url}/`);
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(html).toContain('Sign in with Google');
+    expect(html).toContain('development identity provider');
+    expect(html).toContain(`${app.url}/auth/oidc/callback`);
+  });
+
+  // Every test signs in a user of its own (added on the dev IdP's page): one email, one local user.
+  let n = 0;
+  const fresh = (label: string): { id: string; addUser: { name: string; email: string } } => {
+    n += 1;
+    return { id: `${label}-user-${n}`, addUser: { name: `${label} User ${n}`, email: `${label}-${n}@example.org` } };
+  };
+
+  for (const [provider, user, name] of [
+    ['google', 'alice', 'Alice Example'],
+    ['github', 'bob', 'Bob Builder'],
+    ['microsoft', 'carol', 'Carol Unverified'],
+    ['apple', 'dana', 'Dana Private'],
+  ] as const) {
+    it(`signs in with the ${provider} emulation and shows the profile`, async () => {
+      const agent = new Agent();
+      const { res, url, html } = await agent.signIn(app.url, provider, user);
+      expect(res.status, html.slice(0, 500)).toBe(200);
+      expect(url.pathname).toBe('/profile');
+      expect(html).toContain(name);
+      expect(html).toMatch(new RegExp(`data-account="${provider}"`));
+    });
+  }
+
+  it('links and unlinks a second provider; the last one cannot be unlinked', async () => {
+    const agent = new Agent();
+    const u = fresh('link');
+    await agent.signIn(app.url, 'google', u.id, { addUser: u.addUser });
+    const linked = await agent.signIn(app.url, 'github', u.id, { intent: 'link' });
+    expect(linked.url.pathname).toBe('/profile');
+    expect(linked.html).toContain('data-account="github"');
+    expect(linked.html).toContain('data-account="google"');
+    const unlink = formFields(linked.html, /\/account\/unlink$/);
+    // The first unlink form is Google's row (accounts in link order).
+    const after = await agent.post(new URL(unlink.action, app.url), unlink.fields);
+    expect(after.url.pathname).toBe('/profile');
+    const page = await after.res.text();
+    expect(page.match(/data-account="/g)?.length).toBe(1);
+    expect(page).toContain('Your only way to sign in');
+    // A forged unlink (no CSRF token) is refused.
+    const forged = await agent.post(`${app.url}/account/unlink`, new URLSearchParams({ accountId: 'x' }));
+    expect(forged.res.status).toBe(403);
+  });
+
+  it('calls the provider API with the stored token (Google Calendar emulation), never showing the token', async () => {
+    const agent = new Agent();
+    const u = fresh('api');
+    const { html } = await agent.signIn(app.url, 'google', u.id, { addUser: u.addUser });
+    const form = formFields(html, /\/account\/api$/);
+    const { res } = await agent.post(new URL(form.action, app.url), form.fields);
+    const page = await res.text();
+    expect(res.status).toBe(200);
+    expect(page).toContain('HTTP 200');
+    expect(page).toMatch(/calendar/i);
+    expect(page).not.toMatch(/ya29\./);
+  });
+
+  it('explains a denied consent on an error page', async () => {
+    const agent = new Agent();
+    const { res, html } = await agent.signIn(app.url, 'google', 'alice', { action: 'deny' });
+    expect(res.status).toBe(400);
+    expect(html).toContain('Sign-in cancelled');
+    expect(html).toContain('access_denied');
+    expect(html).toContain('data-error-code="AUTHORIZATION_ERROR"');
+  });
+
+  it('records each login step by step in the inspector, with codes, state and tokens redacted', async () => {
+    const agent = new Agent();
+    const u = fresh('inspect');
+    await agent.signIn(app.url, 'oidc', u.id, { addUser: u.addUser });
+    const html = await (await fetch(`${app.url}/dev/inspector`)).text();
+    expect(html).toContain('Redirect to the provider');
+    expect(html).toContain('Token exchange');
+    expect(html).toContain('ID token validated');
+    expect(html).toContain('data-outcome="signed-in"');
+    expect(html).toContain('data-outcome="failed"');
+    // No state/code/nonce/token value: those are long base64url strings; only lengths are kept.
+    expect(html).toMatch(/\[redacted, \d+ chars\]/);
+    for (const m of html.matchAll(/<dt>([^<]*)<\/dt><dd><code>([^<]*)<\/code>/g)) {
+      if (m[1] === 'sub' || m[1] === 'subject') continue; // identifiers, not secrets (Microsoft's pairwise sub is long)
+      expect(m[2]!, m[1]).not.toMatch(/^[A-Za-z0-9_-]{40,}$|^ey[A-Za-z0-9_-]+\./);
+    }
+  });
+
+  it('signs out (the profile then redirects home) and protects the profile', async () => {
+    const agent = new Agent();
+    const u = fresh('logout');
+    const { html } = await agent.signIn(app.url, 'oidc', u.id, { addUser: u.addUser });
+    const logout = formFields(html, /\/auth\/logout$/);
+    const out = await agent.post(new URL(logout.action, app.url), logout.fields);
+    expect(out.url.pathname).toBe('/');
+    expect(await out.res.text()).toContain('You are signed out');
+    const again = await agent.fetch(`${app.url}/profile`);
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toMatch(/^\/\?returnTo=/);
+  });
+});

@@ -1,0 +1,128 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomToken } from '../../src/internal/encoding.js';
+import { signInWithIdentity } from '../../src/storage/linking.js';
+import { type SqlStore, createSqlStore } from '../../src/storage/sql/index.js';
+import { services, describeWithServices } from '../support/env.js';
+import { TEST_SECRET, openTestSqlStore } from './sql-support.js';
+import { startTcpProxy } from './tcp-proxy.js';
+import { expectCode, profileOf, sessionOf, sessionStoreSuite, uniqueIssuer, userStoreSuite } from './store-suite.js';
+
+describeWithServices(['postgres'], 'postgres store', () => {
+  const url = services.postgres!;
+  let shared: { store: SqlStore; prefix: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    shared = await openTestSqlStore(url);
+  });
+  afterAll(async () => {
+    await shared?.cleanup();
+  });
+
+  userStoreSuite('postgres', async () => ({ users: shared.store.users, close: async () => {} }));
+  sessionStoreSuite('postgres', async () => ({ sessions: shared.store.sessions, close: async () => {} }));
+
+  describe('postgres: revocation across processes (LISTEN/NOTIFY)', () => {
+    it('a logout through one store reaches the onRevoked listeners of another', async () => {
+      const other = await createSqlStore({ url, tablePrefix: shared.prefix, secrets: [TEST_SECRET] });
+      try {
+        const seen: string[] = [];
+        const unsubscribe = await other.sessions.onRevoked!((ids) => seen.push(...ids));
+        const s = sessionOf({ sid: `bcl-${randomToken(4)}` });
+        await shared.store.sessions.create(s);
+        expect((await other.sessions.get(s.id))?.id).toBe(s.id);
+        expect(await shared.store.sessions.deleteBySid(s.issuer, s.sid!)).toEqual([s.id]);
+        for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(seen).toEqual([s.id]);
+        expect(await other.sessions.get(s.id)).toBeNull();
+        await unsubscribe();
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  describe('postgres: faults', () => {
+    it('the database going away mid-run gives STORAGE_UNAVAILABLE quickly, then service resumes with nothing lost', async () => {
+      const target = new URL(url);
+      const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+      const viaProxy = new URL(url);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      const { store, prefix } = await openTestSqlStore(viaProxy.toString(), { connectTimeoutMs: 1000, operationTimeoutMs: 3000 });
+      try {
+        const iss = uniqueIssuer();
+        const first = await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'down', null, false), tokens: { accessToken: 'at' }, scopes: [], allowEmailLinking: false });
+        const s = sessionOf({ userId: first.user.id });
+        await store.sessions.create(s);
+        await proxy.cut();
+        const t0 = Date.now();
+        await expectCode(store.users.getUser(first.user.id), 'STORAGE_UNAVAILABLE');
+        await expectCode(store.sessions.get(s.id), 'STORAGE_UNAVAILABLE');
+        await expectCode(signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'other', null, false), tokens: null, scopes: [], allowEmailLinking: false }), 'STORAGE_UNAVAILABLE');
+        expect(Date.now() - t0).toBeLessThan(6000);
+        await proxy.restore();
+        let user = null;
+        for (let i = 0; i < 50 && user === null; i++) {
+          user = await store.users.getUser(first.user.id).catch(() => null);
+          if (user === null) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(user?.id).toBe(first.user.id);
+        expect((await store.users.getAccount(iss, 'down'))?.tokens).toEqual({ accessToken: 'at' });
+        expect((await store.sessions.get(s.id))?.id).toBe(s.id);
+        expect((await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'other', null, false), tokens: null, scopes: [], allowEmailLinking: false })).created).toBe(true);
+      } finally {
+        await store.dropAll().catch(() => {});
+        await store.close();
+        await proxy.close();
+        void prefix;
+      }
+    });
+
+    it('a closed port gives STORAGE_UNAVAILABLE fast', async () => {
+      const dead = await createSqlStore({ url: 'postgres://postgres@127.0.0.1:1/test', secrets: [TEST_SECRET], connectTimeoutMs: 1000 });
+      try {
+        const t0 = Date.now();
+        await expectCode(dead.users.getUser('usr_x'), 'STORAGE_UNAVAILABLE');
+        await expectCode(dead.sessions.get('x'), 'STORAGE_UNAVAILABLE');
+        expect(Date.now() - t0).toBeLessThan(3000);
+      } finally {
+        await dead.close();
+      }
+    });
+
+    it('killed backend connections mid-run: no hang, the next calls succeed, no data lost', async () => {
+      // Tag this store's connections so only they are killed (other test files share the database).
+      const tag = `lk_fault_${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+      const tagged = `${url}${url.includes('?') ? '&' : '?'}application_name=${tag}`;
+      const { store, cleanup } = await openTestSqlStore(tagged);
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const iss = uniqueIssuer();
+        const created = await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'kill', `kill-${randomToken(4)}@example.com`, true), tokens: { refreshToken: 'rt' }, scopes: ['openid'], allowEmailLinking: false });
+        const s = sessionOf({ userId: created.user.id });
+        await store.sessions.create(s);
+        // Warm the pool with several connections, then kill every backend but the admin's.
+        await Promise.all(Array.from({ length: 5 }, () => store.users.getUser(created.user.id)));
+        const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1', [tag]);
+        expect(killed.rowCount).toBeGreaterThan(0);
+        // Calls right after the kill either succeed (transparent retry) or fail closed, quickly.
+        const t0 = Date.now();
+        const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => store.users.getUser(created.user.id)));
+        expect(Date.now() - t0).toBeLessThan(8000);
+        for (const o of outcomes) {
+          if (o.status === 'rejected') expect((o.reason as { code?: string }).code).toBe('STORAGE_UNAVAILABLE');
+          else expect(o.value?.id).toBe(created.user.id);
+        }
+        // And the next calls succeed, with everything still there.
+        expect((await store.users.getUser(created.user.id))?.id).toBe(created.user.id);
+        expect((await store.users.getAccount(iss, 'kill'))?.tokens).toEqual({ refreshToken: 'rt' });
+        expect((await store.sessions.get(s.id))?.userId).toBe(created.user.id);
+        const again = await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'kill', null, false), tokens: null, scopes: ['openid'], allowEmailLinking: false });
+        expect(again.user.id).toBe(created.user.id);
+      } finally {
+        await admin.end();
+        await cleanup();
+      }
+    });
+  });
+});
