@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^latchkey\/core$/, replacement: src('core/index.ts') },
       { find: /^latchkey\/providers$/, replacement: src('providers/index.ts') },
       { find: /^latchkey\/dev$/, replacement: src('dev/index.ts') },
+      { find: /^latchkey\/vault$/, replacement: src('vault/index.ts') },
       { find: /^latchkey\/storage\/sql$/, replacement: src('storage/sql/index.ts') },
       { find: /^latchkey\/storage\/redis$/, replacement: src('storage/redis.ts') },
       { find: /^latchkey\/adapters\/(.+)$/, replacement: src('adapters/$1.ts') },

@@ -172,11 +172,14 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
     let devIdp: RunningDevIdp | null = null;
     if (needsDev) {
       const wanted = options.devIdpPort ?? (env.DEV_IDP_PORT ? Number(env.DEV_IDP_PORT) : requestedPort === 0 ? 0 : requestedPort + 1);
+      // DEV_IDP_TOKEN_TTL (seconds): short-lived access tokens, to watch the token vault refresh them.
+      const ttl = Number(env.DEV_IDP_TOKEN_TTL ?? '');
+      const devOptions = { host: '127.0.0.1', acceptAnyClient: true, ...(Number.isInteger(ttl) && ttl > 0 ? { accessTokenTtlSeconds: ttl } : {}) };
       try {
-        devIdp = await startDevIdp({ port: wanted, host: '127.0.0.1', acceptAnyClient: true });
+        devIdp = await startDevIdp({ port: wanted, ...devOptions });
       } catch {
         log(`Port ${wanted} is taken: the development identity provider uses a free port instead (its issuers change, so accounts made before are not found).`);
-        devIdp = await startDevIdp({ port: 0, host: '127.0.0.1', acceptAnyClient: true });
+        devIdp = await startDevIdp({ port: 0, ...devOptions });
       }
       const dev = devIdp;
       cleanups.push(() => dev.close());
@@ -194,7 +197,14 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
     const store: SqlStore = await createSqlStore({ url: databaseUrl, secrets: [secret] });
     cleanups.push(() => store.close());
     await store.migrate();
-    if (has(env, 'REDIS_URL')) log('REDIS_URL is set, but this build of the demo keeps sessions in the SQL database (the Redis session store is not wired in yet).');
+    // Sessions: Redis when REDIS_URL is set (imported only then), else the SQL database.
+    let sessionStore: SqlStore['sessions'] = store.sessions;
+    if (has(env, 'REDIS_URL')) {
+      const { createRedisSessionStore } = await import('latchkey/storage/redis');
+      const redis = createRedisSessionStore({ url: env.REDIS_URL!.trim() });
+      cleanups.push(async () => redis.close?.());
+      sessionStore = redis;
+    }
 
     // ── providers, inspector, auth ───────────────────────────────────────────────────────────────
     const inspector = production ? null : new FlowInspector();
@@ -209,7 +219,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       secret,
       providers: providers.map((p) => p.config),
       session: { strategy: 'server' },
-      store: { users: store.users, sessions: store.sessions },
+      store: { users: store.users, sessions: sessionStore },
       logout: { returnTo: '/' },
       hooks: {
         onLogin: ({ providerId, profile, tokens }) => {
@@ -251,6 +261,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         },
       },
     });
+
 
     // ── request handling ─────────────────────────────────────────────────────────────────────────
     const views: ProviderView[] = providers.map((p) => ({
@@ -442,15 +453,12 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       if (!account || account.userId !== userId) return { accountId, label: 'API call', ok: false, status: null, summary: 'No such linked account.', via: '' };
       const p = byId.get(account.providerId);
       if (!p?.api) return { accountId, label: 'API call', ok: false, status: null, summary: 'No API is configured for this provider.', via: '' };
-      const token = account.tokens?.accessToken;
       const label = p.api.label;
-      if (!token) return { accountId, label, ok: false, status: null, summary: 'No access token is stored for this account: sign in with it again.', via: '' };
-      const expiresAt = account.tokens?.expiresAt;
-      if (expiresAt !== undefined && expiresAt <= Date.now()) {
-        return { accountId, label, ok: false, status: null, summary: 'The access token has expired. Sign in with this provider again to get a new one.', via: 'The stored access token is expired (automatic refresh arrives with the token vault).' };
-      }
+      const before = account.tokenVersion;
       try {
-        const res = await fetch(p.api.url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(8000) });
+        // The vault hands out a valid access token (refreshing it first when it expires within a
+        // minute) and retries once on a 401 invalid_token; the token itself never reaches this page.
+        const res = await auth.fetch(userId, account.providerId, p.api.url, { headers: { accept: 'application/json' } });
         const text = await res.text();
         let summary = text.slice(0, 800);
         try {
@@ -458,8 +466,20 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         } catch {
           // not JSON: keep the text
         }
-        return { accountId, label, ok: res.ok, status: res.status, summary, via: `GET ${new URL(p.api.url).pathname} with the stored access token (still valid, sent as a Bearer header; never shown).` };
+        const after = await auth.users.getAccountById(accountId);
+        const refreshed = after !== null && after.tokenVersion !== before;
+        return {
+          accountId,
+          label,
+          ok: res.ok,
+          status: res.status,
+          summary,
+          via: `GET ${new URL(p.api.url).pathname} through the token vault: ${refreshed ? 'the access token had expired, so the vault refreshed it first (new tokens stored encrypted)' : 'the stored access token was still valid'}.`,
+        };
       } catch (error) {
+        if (isLatchkeyError(error)) {
+          return { accountId, label, ok: false, status: null, summary: `${error.code}: ${error.message}`, via: error.code === 'REAUTH_REQUIRED' ? `Sign in with ${p.config.name} again to grant access.` : '' };
+        }
         return { accountId, label, ok: false, status: null, summary: `The provider could not be reached (${error instanceof Error ? error.name : 'error'}).`, via: '' };
       }
     }
@@ -501,7 +521,8 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         const account = await auth.users.getAccountById(accountId);
         if (!account || account.userId !== session.user.id) return sendError(res, session, path, { status: 404, code: 'NOT_FOUND', message: 'No such linked account.' });
         try {
-          await auth.users.unlinkAccount(session.user.id, account.id);
+          // Revokes the account's tokens at the provider (best effort), then removes the link.
+          await auth.unlink(session.user.id, account.id);
         } catch (error) {
           if (isLatchkeyError(error)) return renderProfile(res, session, url, error.status, { notice: { kind: 'bad', text: error.message } });
           throw error;
@@ -528,7 +549,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       const emulated = providers.filter((p) => p.emulated).map((p) => p.config.name);
       log(`Development identity provider on ${devIdp.url}, emulating ${emulated.join(', ')} (no credentials set for them).`);
     }
-    log(`Store: ${databaseUrl.startsWith('sqlite:') ? databaseUrl : `${databaseUrl.split(':')[0]} database`} (migrated).`);
+    log(`Store: ${databaseUrl.startsWith('sqlite:') ? databaseUrl : `${databaseUrl.split(':')[0]} database`} (migrated); sessions in ${sessionStore === store.sessions ? 'the same database' : 'Redis'}.`);
 
     return {
       url: appUrl,

@@ -62,7 +62,7 @@ export async function buildProviders(env: DemoEnv, dev: RunningDevIdp | null, ap
   const devUrl = dev?.url ?? '';
 
   if (has(env, 'GOOGLE_CLIENT_ID')) {
-    out.push({ config: google({ env, ...common }), emulated: false, issuer: 'https://accounts.google.com', providerLogout: false, api: { label: 'Call the Google userinfo API', url: 'https://openidconnect.googleapis.com/v1/userinfo' } });
+    out.push({ config: google({ env, offline: true, ...common }), emulated: false, issuer: 'https://accounts.google.com', providerLogout: false, api: { label: 'Call the Google userinfo API', url: 'https://openidconnect.googleapis.com/v1/userinfo' } });
   } else if (dev) {
     const issuer = dev.issuerFor('google');
     out.push({

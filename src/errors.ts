@@ -117,6 +117,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: { layer: 'session', status: 400, hint: 'The request is malformed.' },
   NOT_FOUND: { layer: 'session', status: 404, hint: 'No such route.' },
   METHOD_NOT_ALLOWED: { layer: 'session', status: 405, hint: 'This route does not accept that HTTP method.' },
+  INTERNAL_ERROR: { layer: 'session', status: 500, hint: 'An unexpected error occurred; the server log has the error name.' },
 
   // ── storage ────────────────────────────────────────────────────────────────────────────────────
   STORAGE_UNAVAILABLE: { layer: 'storage', status: 503, hint: 'The database or Redis is unreachable; requests that need it fail closed until it is back.' },

@@ -34,3 +34,14 @@ export type {
   SessionOptions,
   SessionUser,
 } from './app/index.js';
+
+// ── storage: the interfaces an app implements for its own ORM, the in-memory stores, linking ──────
+export { MemorySessionStore, MemoryUserStore } from './storage/memory.js';
+export { signInWithIdentity, unlinkIdentity } from './storage/linking.js';
+export type { SignInInput } from './storage/linking.js';
+export type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, SessionStore, User, UserStore } from './storage/types.js';
+
+// ── providers and the token vault: the types an app's code names ──────────────────────────────────
+export type { Profile, ProfileContext, ProviderConfig } from './providers/types.js';
+export { reauthRedirect, reauthUrl } from './vault/reauth.js';
+export type { TokenEvent, VaultAccessToken, VaultFetchInit, VaultRevokeResult } from './vault/vault.js';

@@ -52,18 +52,24 @@ export function latchkey(auth: Auth): ExpressLatchkey {
   const guard =
     (required: boolean): Middleware =>
     (req, res, next) => {
-      const done = (user: SessionUser | null): void => {
+      const { cookie, authorization } = credentialHeaders(req);
+      const s = auth.authenticate(cookie, authorization);
+      // The common case first, with no closure allocated: a cached session.
+      if (s !== null && !(s instanceof Promise)) {
+        res.locals.user = s.user;
+        next();
+        return;
+      }
+      const done = (user: SessionUser | null, error?: unknown): void => {
         if (!user && required) {
-          sendPlain(res, auth.unauthenticated(guardFacts(req, req.originalUrl ?? req.url)));
+          sendPlain(res, auth.unauthenticated(guardFacts(req, req.originalUrl ?? req.url), error));
           return;
         }
         res.locals.user = user;
         next();
       };
-      const { cookie, authorization } = credentialHeaders(req);
-      const s = auth.authenticate(cookie, authorization);
-      if (s instanceof Promise) s.then((x) => done(x?.user ?? null), () => done(null));
-      else done(s?.user ?? null);
+      if (s instanceof Promise) s.then((x) => done(x?.user ?? null), (error: unknown) => done(null, error));
+      else done(null);
     };
   return {
     router(req, res, next) {

@@ -38,19 +38,25 @@ export function latchkey(auth: Auth): FastifyLatchkey {
   const guard =
     (required: boolean) =>
     (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
-      const finish = (user: SessionUser | null): void => {
+      const { cookie, authorization } = credentialHeaders(request.raw);
+      const s = auth.authenticate(cookie, authorization);
+      // The common case first, with no closure allocated: a cached session.
+      if (s !== null && !(s instanceof Promise)) {
+        users.set(request, s.user);
+        done();
+        return;
+      }
+      const finish = (user: SessionUser | null, error?: unknown): void => {
         users.set(request, user);
         if (user || !required) {
           done();
           return;
         }
-        const p = auth.unauthenticated(guardFacts(request.raw, request.url));
+        const p = auth.unauthenticated(guardFacts(request.raw, request.url), error);
         void reply.code(p.status).headers(p.headers).send(p.body);
       };
-      const { cookie, authorization } = credentialHeaders(request.raw);
-      const s = auth.authenticate(cookie, authorization);
-      if (s instanceof Promise) s.then((x) => finish(x?.user ?? null), () => finish(null));
-      else finish(s?.user ?? null);
+      if (s instanceof Promise) s.then((x) => finish(x?.user ?? null), (error: unknown) => finish(null, error));
+      else finish(null);
     };
   return {
     async plugin(app) {

@@ -26,6 +26,11 @@ export interface HonoLatchkey {
   readonly requireUser: MiddlewareHandler<LatchkeyEnv>;
   /** Sets `user` to the user or null; never fails. */
   readonly optionalUser: MiddlewareHandler<LatchkeyEnv>;
+  /**
+   * Wraps one handler instead of adding a middleware: `app.get('/me', lk.protect((c, user) => c.json(user)))`.
+   * The fastest guard: on a cached session the handler runs synchronously, with no middleware chain.
+   */
+  readonly protect: <E extends LatchkeyEnv>(handler: (c: Context<E>, user: SessionUser) => Response | Promise<Response>) => (c: Context<E>) => Response | Promise<Response>;
 }
 
 /**
@@ -35,31 +40,36 @@ export interface HonoLatchkey {
  * @returns the handler and guard middlewares.
  */
 export function latchkey(auth: Auth): HonoLatchkey {
+  const lookup = (c: Context): ReturnType<Auth['authenticate']> => {
+    // On @hono/node-server the Node request is at hand: reading its raw headers avoids building a
+    // Web `Headers` object on every guarded request. Elsewhere, the Web request's headers.
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming?.rawHeaders) {
+      const { cookie, authorization } = credentialHeaders(incoming);
+      return auth.authenticate(cookie, authorization);
+    }
+    return auth.authenticate(c.req.header('cookie'), c.req.header('authorization'));
+  };
+  const deny = (c: Context, error?: unknown): Response => {
+    const h = c.req.raw.headers;
+    const url = new URL(c.req.url);
+    const facts = {
+      pathAndQuery: `${url.pathname}${url.search}`,
+      accept: h.get('accept'),
+      authorization: h.get('authorization'),
+      xRequestedWith: h.get('x-requested-with'),
+      secFetchMode: h.get('sec-fetch-mode'),
+    };
+    const p = auth.unauthenticated(facts, error);
+    return new Response(p.body === '' ? null : p.body, { status: p.status, headers: p.headers });
+  };
   const guard =
     (required: boolean): MiddlewareHandler<LatchkeyEnv> =>
     async (c, next) => {
-      // On @hono/node-server the Node request is at hand: reading its parsed headers avoids building
-      // a Web `Headers` object on every guarded request. Elsewhere, the Web request's headers.
-      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-      let found: ReturnType<Auth['authenticate']>;
-      if (incoming?.rawHeaders) {
-        const { cookie, authorization } = credentialHeaders(incoming);
-        found = auth.authenticate(cookie, authorization);
-      } else found = auth.authenticate(c.req.header('cookie'), c.req.header('authorization'));
-      let session = found instanceof Promise ? await found.catch(() => null) : found;
-      if (!session && required) {
-        const h = c.req.raw.headers;
-        const url = new URL(c.req.url);
-        const p = auth.unauthenticated({
-          pathAndQuery: `${url.pathname}${url.search}`,
-          accept: h.get('accept'),
-          authorization: h.get('authorization'),
-          xRequestedWith: h.get('x-requested-with'),
-          secFetchMode: h.get('sec-fetch-mode'),
-        });
-        return new Response(p.body === '' ? null : p.body, { status: p.status, headers: p.headers });
-      }
-      session ??= null;
+      const found = lookup(c);
+      let failure: unknown;
+      const session = found instanceof Promise ? await found.catch((error: unknown) => ((failure = error), null)) : found;
+      if (!session && required) return deny(c, failure);
       c.set('user', session?.user ?? null);
       await next();
     };
@@ -67,5 +77,13 @@ export function latchkey(auth: Auth): HonoLatchkey {
     handler: (c) => auth.handler(c.req.raw),
     requireUser: guard(true),
     optionalUser: guard(false),
+    protect: (handler) => (c) => {
+      const found = lookup(c);
+      if (!(found instanceof Promise)) return found ? handler(c, found.user) : deny(c);
+      return found.then(
+        (s) => (s ? handler(c, s.user) : deny(c)),
+        (error: unknown) => deny(c, error),
+      );
+    },
   };
 }

@@ -66,8 +66,12 @@ export function credentialHeaders(req: IncomingMessage): { cookie: string | unde
   let authorization: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 6 && name.toLowerCase() === 'cookie') cookie = cookie === undefined ? raw[i + 1] : `${cookie}; ${raw[i + 1]}`;
-    else if (name.length === 13 && authorization === undefined && name.toLowerCase() === 'authorization') authorization = raw[i + 1];
+    // Compare the common spellings before allocating a lower-cased copy.
+    if (name.length === 6 && (name === 'cookie' || name === 'Cookie' || name.toLowerCase() === 'cookie')) {
+      cookie = cookie === undefined ? raw[i + 1] : `${cookie}; ${raw[i + 1]}`;
+    } else if (name.length === 13 && authorization === undefined && (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')) {
+      authorization = raw[i + 1];
+    }
   }
   return { cookie, authorization };
 }
@@ -108,12 +112,22 @@ export function latchkey(auth: Auth): NodeLatchkey {
       return true;
     },
     requireUser(req, res) {
-      const u = optionalUser(req);
+      const { cookie, authorization } = credentialHeaders(req);
+      const s = auth.authenticate(cookie, authorization);
+      // The common case first, with no closure allocated: a cached session.
+      if (s !== null && !(s instanceof Promise)) return s.user;
       const done = (user: SessionUser | null): SessionUser | null => {
         if (!user) sendPlain(res, auth.unauthenticated(guardFacts(req)));
         return user;
       };
-      return u instanceof Promise ? u.then(done) : done(u);
+      if (!(s instanceof Promise)) return done(null);
+      return s.then(
+        (x) => done(x?.user ?? null),
+        (error: unknown) => {
+          sendPlain(res, auth.unauthenticated(guardFacts(req), error));
+          return null;
+        },
+      );
     },
     optionalUser,
   };

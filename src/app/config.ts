@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { DistributedLock } from '../vault/locks/types.js';
+import type { TokenEvent } from '../vault/vault.js';
 import { isLoopbackHost } from '../core/http.js';
 import type { TokenSet } from '../core/types.js';
 import { ConfigurationError } from '../errors.js';
@@ -95,6 +97,20 @@ export interface AuthOptions {
     readonly federated?: boolean;
     /** Where to land after logout. Default `/`. */
     readonly returnTo?: string;
+  };
+  /** The token vault: provider API calls with refresh that never races (see docs/tokens.md). */
+  readonly tokens?: {
+    /**
+     * The refresh lock shared by every process of the app (`createRedisLock`, `createPostgresLock`
+     * from `latchkey/vault`). Without one, refreshes are single-flight within this process only.
+     */
+    readonly lock?: DistributedLock;
+    /** Refresh when the access token expires within this many seconds. Default 60. */
+    readonly leewaySeconds?: number;
+    /** Revoke the provider tokens of the session's account at logout (RFC 7009). Default false. */
+    readonly revokeOnLogout?: boolean;
+    /** Called, and awaited, after the vault stored new tokens (apps that keep tokens themselves). */
+    readonly onTokens?: (event: TokenEvent) => void | Promise<void>;
   };
   /** `POST /auth/token`: short-lived access tokens for single-page apps. */
   readonly accessToken?: {

@@ -14,8 +14,9 @@
  * @module
  */
 import { OidcClient } from '../core/client.js';
+import { readLimitedText } from '../core/http.js';
 import type { TokenSet } from '../core/types.js';
-import { LatchkeyError, ProviderError, SessionError, ValidationError } from '../errors.js';
+import { AccountError, LatchkeyError, ProviderError, SessionError, ValidationError } from '../errors.js';
 import { randomToken, timingSafeEqual } from '../internal/encoding.js';
 import type { Profile, ProfileContext, ProviderConfig } from '../providers/types.js';
 import { signInWithIdentity } from '../storage/linking.js';
@@ -25,7 +26,7 @@ import { type AuthOptions, type LoginDecision, type ResolvedConfig, resolveConfi
 import { expireCookie, readCookie, serializeCookie } from './cookies.js';
 import { type GuardRequest, type PlainResponse, toResponse, unauthenticatedResponse } from './guards.js';
 import { externalOrigin, isSameOrigin } from './request-origin.js';
-import { authResponse, errorResponse, escapeHtml, jsonResponse, redirectResponse, wantsHtml } from './responses.js';
+import { AUTH_HEADERS, authResponse, describeError, errorResponse, escapeHtml, jsonResponse, redirectResponse, wantsHtml } from './responses.js';
 import { safeReturnTo } from './return-to.js';
 import { Keyring } from './seal.js';
 import { CookieSessionStrategy } from './sessions/cookie.js';
@@ -33,6 +34,7 @@ import { cacheKey, SessionManager } from './sessions/manager.js';
 import { ServerSessionStrategy } from './sessions/server.js';
 import type { Session, SessionUser } from './sessions/types.js';
 import { Transactions } from './transactions.js';
+import { createTokenVault, type VaultAccessToken, type VaultFetchInit, type VaultRevokeResult } from '../vault/vault.js';
 
 /** The largest form body accepted on the callback, logout and back-channel routes. */
 const MAX_FORM_BYTES = 64 * 1024;
@@ -59,8 +61,12 @@ export interface Auth {
    * synchronously when the verified-session cache knows the cookie, otherwise a promise.
    */
   authenticate(cookieHeader: string | null | undefined, authorizationHeader?: string | null | undefined): Session | null | Promise<Session | null>;
-  /** What to answer a guarded request that has no user (302 for browsers, 401 for API calls). */
-  unauthenticated(request: GuardRequest): PlainResponse;
+  /**
+   * What to answer a guarded request that has no user (302 for browsers, 401 for API calls). With
+   * `error` (the session lookup failed), a server-side failure such as `STORAGE_UNAVAILABLE` is
+   * answered with its own status (503): the guard fails closed without sending users to log in.
+   */
+  unauthenticated(request: GuardRequest, error?: unknown): PlainResponse;
   /** The CSRF token for `POST /auth/logout` of a session (also in `GET /auth/session`). */
   csrfToken(session: Session): Promise<string>;
   /** Session administration. */
@@ -70,6 +76,34 @@ export interface Auth {
     /** Ends one session. */
     revoke(session: Session): Promise<void>;
   };
+  /**
+   * The protocol client of a provider, shared with the routes (one discovery and JWKS cache, one
+   * DPoP key): for the token vault (`createTokenVault({ clientFor: (id) => auth.client(id) })`) and
+   * provider API calls.
+   *
+   * @throws LatchkeyError `PROVIDER_UNKNOWN`; transport errors from discovery.
+   */
+  client(providerId: string): Promise<OidcClient>;
+  /**
+   * The token vault: a valid provider access token for a signed-in user's linked account, refreshed
+   * single-flight (across processes with `tokens.lock`) when it is about to expire.
+   */
+  readonly tokens: {
+    /** A valid access token; `REAUTH_REQUIRED` when the user must sign in again (see `reauthRedirect`). */
+    get(userId: string, providerId: string): Promise<VaultAccessToken>;
+    /** Revokes the account's tokens at the provider and clears them locally. */
+    revoke(userId: string, providerId: string): Promise<VaultRevokeResult>;
+  };
+  /**
+   * Calls a provider API for a user with the vault's access token (Bearer or DPoP); on a 401
+   * `invalid_token` refreshes once and retries once.
+   */
+  fetch(userId: string, providerId: string, url: string | URL, init?: VaultFetchInit): Promise<Response>;
+  /**
+   * Unlinks a provider account from a user: revokes its tokens at the provider (best effort), then
+   * removes the link. Never removes the last way to sign in (`LAST_LOGIN_METHOD`).
+   */
+  unlink(userId: string, accountId: string): Promise<void>;
   /** The user store in use. */
   readonly users: UserStore;
   /** The validated configuration (frozen). */
@@ -189,7 +223,7 @@ export function createAuth(options: AuthOptions): Auth {
   }
 
   async function verifyBearer(token: string, now: number): Promise<Session | null> {
-    const claims = await (await keyring()).verifyAccessToken(token, { issuer: config.baseUrl, audience });
+    const claims = await (await keyring()).verifyAccessToken(token, { issuer: config.baseUrl, audience, now });
     if (!claims || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') return null;
     const s = claims.ses as (Omit<Session, 'id' | 'data'> & { data?: undefined }) | undefined;
     if (!s || typeof s !== 'object' || typeof s.user?.id !== 'string' || s.user.id !== claims.sub) return null;
@@ -256,8 +290,12 @@ export function createAuth(options: AuthOptions): Auth {
     const c = await client(p);
     const scopes = [...p.scopes, ...(p.offline ? (p.offlineAccess?.scopes ?? []) : [])];
     const extraParams = { ...(p.authorizationParams ?? {}), ...(p.offline ? (p.offlineAccess?.params ?? {}) : {}) };
+    // Offline access may need its own prompt (Google issues a refresh token only with prompt=consent).
+    const prompt = p.offline ? (p.offlineAccess?.prompt ?? p.prompt) : p.prompt;
     const { url: target, transaction } = await c.authorizationUrl({
       scope: [...new Set(scopes)],
+      ...(prompt !== undefined ? { prompt } : {}),
+      ...(p.loginHint !== undefined ? { loginHint: p.loginHint } : {}),
       ...(p.responseMode !== undefined ? { responseMode: p.responseMode } : {}),
       ...(p.usePar !== undefined ? { usePar: p.usePar } : {}),
       extraParams,
@@ -302,7 +340,7 @@ export function createAuth(options: AuthOptions): Auth {
     const callbackParams: Record<string, string> = {};
     for (const [k, v] of params) if (k !== 'code' && k !== 'state' && k !== 'iss') callbackParams[k] = v;
     let userinfo: Record<string, unknown> | undefined;
-    if (p.kind === 'oidc' && c.metadata.userinfo_endpoint) userinfo = await c.userinfo(tokens);
+    if (p.kind === 'oidc' && p.userinfo !== false && c.metadata.userinfo_endpoint) userinfo = await c.userinfo(tokens);
     const ctx: ProfileContext = {
       tokens,
       ...(userinfo !== undefined ? { userinfo } : {}),
@@ -310,9 +348,14 @@ export function createAuth(options: AuthOptions): Auth {
       callbackParams,
       fetchJson: async (target, init) => {
         const res = await c.fetchResource(target, tokens, init?.headers ? { headers: init.headers } : {});
-        if (!res.ok) throw new ProviderError('RESOURCE_ERROR', { error: `http_${res.status}`, httpStatus: res.status });
+        if (!res.ok) {
+          await res.body?.cancel().catch(() => {});
+          throw new ProviderError('RESOURCE_ERROR', { error: `http_${res.status}`, httpStatus: res.status });
+        }
+        // The provider's body is bounded like every other back-channel response.
+        const text = await readLimitedText(res, target);
         try {
-          return (await res.json()) as unknown;
+          return JSON.parse(text) as unknown;
         } catch (cause) {
           throw new ValidationError('USERINFO_INVALID', 'A provider API answered with something that is not JSON.', { cause });
         }
@@ -384,7 +427,8 @@ export function createAuth(options: AuthOptions): Auth {
 
   async function sessionRoute(request: Request): Promise<Response> {
     const cookieHeader = request.headers.get('cookie');
-    const session = await getSession(request);
+    // Not getSession: a store outage must answer 503, not "signed out".
+    const session = await authenticate(cookieHeader, request.headers.get('authorization'));
     if (!session) {
       const clear = readCookie(cookieHeader, config.cookies.session) !== undefined ? [sessions.clearCookie()] : [];
       return jsonResponse({ error: 'unauthenticated', code: 'UNAUTHENTICATED', message: 'Sign in first.' }, 401, clear, {
@@ -424,6 +468,11 @@ export function createAuth(options: AuthOptions): Auth {
       }
       await sessions.destroy(session);
       dropBearers([session.id]);
+      if (options.tokens?.revokeOnLogout) {
+        // Best effort: the local session is already gone; a provider failure is reported, not shown.
+        const result = await vault.revoke(session.user.id, session.providerId).catch((error: unknown) => ({ revoked: false, error }));
+        if (!result.revoked && result.error !== undefined) report(result.error, 'logout');
+      }
       const federated = config.federatedLogout || url.searchParams.get('federated') === '1' || form.get('federated') === '1';
       const p = config.providers.get(session.providerId);
       if (federated && p) {
@@ -523,7 +572,7 @@ export function createAuth(options: AuthOptions): Auth {
     const { data: _data, idToken: _idToken, id: _id, ...compact } = session;
     const token = await (await keyring()).signAccessToken(
       { sub: session.user.id, sid: session.id, ses: compact },
-      { issuer: config.baseUrl, audience, expiresInSeconds: config.accessTokenSeconds },
+      { issuer: config.baseUrl, audience, expiresInSeconds: config.accessTokenSeconds, now: clock() },
     );
     return jsonResponse({ access_token: token, token_type: 'Bearer', expires_in: config.accessTokenSeconds }, 200, [], cors);
   }
@@ -630,15 +679,46 @@ export function createAuth(options: AuthOptions): Auth {
     };
   }
 
-  function unauthenticated(r: GuardRequest): PlainResponse {
+  function unauthenticated(r: GuardRequest, error?: unknown): PlainResponse {
+    if (error !== undefined) {
+      report(error, 'guard');
+      const { status, body } = describeError(error);
+      if (status >= 500) return { status, headers: { ...AUTH_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+    }
     return unauthenticatedResponse(r, loginPath, config.origin, realm);
   }
+
+  const vault = createTokenVault({
+    users,
+    clientFor: (providerId: string) => client(provider(providerId)),
+    ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
+    ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
+    ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
+    clock,
+  });
 
   return Object.freeze({
     handler,
     getSession,
+    tokens: Object.freeze({ get: (userId: string, providerId: string) => vault.get(userId, providerId), revoke: vault.revoke }),
+    fetch: vault.fetch,
+    async unlink(userId: string, accountId: string): Promise<void> {
+      const account = await users.getAccountById(accountId);
+      if (!account || account.userId !== userId) throw new SessionError('NOT_FOUND', 'No such linked account for this user.');
+      const others = (await users.listAccounts(userId)).filter((a) => a.id !== accountId);
+      // Checked before revoking: the last way to sign in keeps its tokens (the store enforces it too).
+      if (others.length === 0) throw new AccountError('LAST_LOGIN_METHOD', undefined, { provider: account.providerId });
+      // RFC 7009: the grant ends at the provider too; a provider failure never blocks the unlink.
+      if (account.tokens?.refreshToken || account.tokens?.accessToken) await vault.revoke(userId, account.providerId).catch((error: unknown) => report(error, 'unlink'));
+      await users.unlinkAccount(userId, accountId);
+    },
     async requireUser(request: Request): Promise<SessionUser | Response> {
-      const s = await getSession(request);
+      let s: Session | null;
+      try {
+        s = await authenticate(request.headers.get('cookie'), request.headers.get('authorization'));
+      } catch (error) {
+        return toResponse(unauthenticated(guardFacts(request), error));
+      }
       return s ? s.user : toResponse(unauthenticated(guardFacts(request)));
     },
     async optionalUser(request: Request): Promise<SessionUser | null> {
@@ -647,6 +727,7 @@ export function createAuth(options: AuthOptions): Auth {
     authenticate,
     unauthenticated,
     csrfToken,
+    client: async (providerId: string): Promise<OidcClient> => client(provider(providerId)),
     sessions: Object.freeze({
       async revokeUser(userId: string): Promise<number> {
         return (await revoke({ userId })).length;

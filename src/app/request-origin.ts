@@ -56,7 +56,8 @@ export function externalOrigin(request: Request, trustProxy: boolean, baseOrigin
 
 /**
  * Whether a state-changing request comes from the app's own origin: `Origin`, when sent, must equal
- * `origin`, and `Sec-Fetch-Site`, when sent, must be `same-origin`. A request carrying neither
+ * `origin`, and `Sec-Fetch-Site`, when sent, must be `same-origin`; an opaque `Origin: null` passes
+ * only with `Sec-Fetch-Site: same-origin`. A request carrying neither
  * (old clients, non-browser callers) passes this check and must be protected by a CSRF token.
  *
  * @param request - the incoming request.
@@ -66,8 +67,11 @@ export function externalOrigin(request: Request, trustProxy: boolean, baseOrigin
  */
 export function isSameOrigin(request: Request, origin: string): boolean {
   const o = request.headers.get('origin');
-  if (o !== null && o !== origin) return false;
   const site = request.headers.get('sec-fetch-site');
+  // RFC 6454 §7.3: browsers send the opaque `Origin: null` for a same-origin form posted from a page
+  // under `Referrer-Policy: no-referrer`; only Fetch Metadata can then vouch for it.
+  if (o === 'null') return site === 'same-origin';
+  if (o !== null && o !== origin) return false;
   if (site !== null && site !== 'same-origin') return false;
   return true;
 }

@@ -26,7 +26,7 @@ export interface ErrorBody {
   /** The code in lower case (`unauthenticated`, `transaction_missing`, …). */
   readonly error: string;
   /** The stable code. */
-  readonly code: ErrorCode | 'INTERNAL_ERROR';
+  readonly code: ErrorCode;
   /** One sentence a developer can act on. */
   readonly message: string;
 }
@@ -103,7 +103,7 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   }
   return {
     status: 500,
-    body: { error: 'internal_error', code: 'INTERNAL_ERROR', message: 'An unexpected error occurred; the server log has the error name.' },
+    body: { error: 'internal_error', code: 'INTERNAL_ERROR', message: ERROR_CODES.INTERNAL_ERROR.hint },
   };
 }
 

@@ -140,21 +140,22 @@ export class Keyring {
    * Signs a short-lived access token (JWT, HS256, `typ: at+jwt`) with the newest secret.
    *
    * @param claims - the token claims (`sub`, `sid`, …).
-   * @param options - issuer, audience and lifetime.
+   * @param options - issuer, audience, lifetime and the current time (epoch ms, default now).
    * @returns the compact JWT.
    * @see [RFC 9068 - JWT Profile for OAuth 2.0 Access Tokens](https://www.rfc-editor.org/rfc/rfc9068.html#section-2.1)
    */
   async signAccessToken(
     claims: Record<string, unknown>,
-    options: { issuer: string; audience: string; expiresInSeconds: number },
+    options: { issuer: string; audience: string; expiresInSeconds: number; now?: number },
   ): Promise<string> {
     const set = this.sets[0]!;
+    const iat = Math.floor((options.now ?? Date.now()) / 1000);
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: set.kid })
       .setIssuer(options.issuer)
       .setAudience(options.audience)
-      .setIssuedAt()
-      .setExpirationTime(`${options.expiresInSeconds}s`)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + options.expiresInSeconds)
       .sign(set.jwtKey);
   }
 
@@ -162,10 +163,10 @@ export class Keyring {
    * Verifies an access token from {@link Keyring.signAccessToken}.
    *
    * @param token - the compact JWT (untrusted).
-   * @param options - the expected issuer and audience.
+   * @param options - the expected issuer and audience, and the current time (epoch ms, default now).
    * @returns the claims, or undefined when invalid or expired. Never throws for bad input.
    */
-  async verifyAccessToken(token: string, options: { issuer: string; audience: string }): Promise<Record<string, unknown> | undefined> {
+  async verifyAccessToken(token: string, options: { issuer: string; audience: string; now?: number }): Promise<Record<string, unknown> | undefined> {
     if (token.length > 4096) return undefined;
     try {
       const header = JSON.parse(fromUtf8(fromBase64url(token.split('.')[0] ?? ''))) as { kid?: unknown };
@@ -177,6 +178,7 @@ export class Keyring {
         issuer: options.issuer,
         audience: options.audience,
         requiredClaims: ['exp', 'iat', 'sub'],
+        ...(options.now !== undefined ? { currentDate: new Date(options.now) } : {}),
       });
       return payload as Record<string, unknown>;
     } catch {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, TransportError } from '../errors.js';
 import { createAuthorizationRequest } from './authorization-request.js';
 import { UsedStates, validateAuthorizationResponse } from './authorization-response.js';
 import { resolveClientAuthMethod } from './client-auth.js';
@@ -33,6 +33,7 @@ import type {
   ServerMetadata,
   TokenSet,
 } from './types.js';
+import type { HttpResult } from './http.js';
 import { fetchUserinfo } from './userinfo.js';
 
 /**
@@ -77,7 +78,7 @@ export interface ResourceInit {
   readonly body?: string | URLSearchParams;
 }
 
-/** Every status except redirects (which are never followed, and refused by the transport). */
+/** Every status except redirects (which the transport refuses; `fetchResource` returns them unfollowed). */
 const ANY_NON_REDIRECT_STATUS: readonly number[] = Array.from({ length: 400 }, (_, i) => 200 + i).filter((s) => s < 300 || s >= 400);
 
 /**
@@ -324,8 +325,8 @@ export class OidcClient {
 
   /**
    * Calls a resource server with the access token: `Authorization: Bearer`, or `DPoP` with a proof
-   * (one retry on `use_dpop_nonce`). Redirects are not followed (they fail with
-   * `HTTP_REDIRECT_REFUSED`); every other status is returned as is.
+   * (one retry on `use_dpop_nonce`). Redirects are not followed: a 3xx is returned as is (without
+   * its body), like every other status.
    *
    * @param url The resource URL (https, or http to loopback).
    * @param tokens The access token and its type.
@@ -336,21 +337,30 @@ export class OidcClient {
    * @see [RFC 9449, section 7](https://www.rfc-editor.org/rfc/rfc9449.html#section-7)
    */
   async fetchResource(url: string | URL, tokens: Pick<TokenSet, 'accessToken' | 'tokenType'>, init: ResourceInit = {}): Promise<Response> {
-    const result = await resourceRequest(
-      url,
-      tokens.accessToken,
-      tokens.tokenType,
-      {
-        ...(init.method !== undefined ? { method: init.method } : {}),
-        ...(init.headers !== undefined ? { headers: init.headers } : {}),
-        ...(init.body !== undefined ? { body: init.body } : {}),
-        expect: 'any',
-        okStatuses: ANY_NON_REDIRECT_STATUS,
-      },
-      { ...(this.dpop !== undefined ? { dpop: this.dpop } : {}), ...(this.#options.http !== undefined ? { http: this.#options.http } : {}) },
-    );
-    const nullBody = result.status === 204 || result.status === 205 || result.status === 304;
-    return new Response(nullBody ? null : result.text, { status: result.status, headers: result.headers });
+    let result: HttpResult;
+    try {
+      result = await resourceRequest(
+        url,
+        tokens.accessToken,
+        tokens.tokenType,
+        {
+          ...(init.method !== undefined ? { method: init.method } : {}),
+          ...(init.headers !== undefined ? { headers: init.headers } : {}),
+          ...(init.body !== undefined ? { body: init.body } : {}),
+          expect: 'stream',
+          okStatuses: ANY_NON_REDIRECT_STATUS,
+        },
+        { ...(this.dpop !== undefined ? { dpop: this.dpop } : {}), ...(this.#options.http !== undefined ? { http: this.#options.http } : {}) },
+      );
+    } catch (error) {
+      // RFC 9700 §4.11: the token is never replayed to a redirect target; the redirect itself is returned, unfollowed.
+      if (error instanceof TransportError && error.code === 'HTTP_REDIRECT_REFUSED' && error.response && error.response.status >= 300) {
+        return new Response(null, { status: error.response.status, headers: error.response.headers });
+      }
+      throw error;
+    }
+    // The resource response is handed over as received: its body is the caller's to read.
+    return result.response;
   }
 
   /** The client metadata with the secret resolved (a secret function is awaited per request). */

@@ -228,6 +228,8 @@ export async function resourceRequest(
     const result = await send();
     // A caller that accepts 401 as a result still gets the nonce retry.
     if (!challengesForNonce(result.status, result.headers)) return result;
+    // The challenged response is discarded; release its body when it was streamed.
+    await result.response.body?.cancel().catch(() => {});
   } catch (error) {
     if (!isUseDpopNonce(error)) throw error;
     dpop.rememberNonce(href, error.response!.headers);

@@ -37,6 +37,11 @@ function reconnectStrategy(retries: number): number {
   return Math.min(50 * 2 ** Math.min(retries, 6), 2000);
 }
 
+/** Escapes Redis glob metacharacters (`*?[]\`) in a literal prefix. */
+function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
 function unavailable(message: string): StorageError {
   return new StorageError('STORAGE_UNAVAILABLE', message);
 }
@@ -218,6 +223,28 @@ export class RedisSessionStore implements SessionStore {
     return async () => {
       this.#listeners.delete(listener);
     };
+  }
+
+  /**
+   * Deletes every key under this store's prefix (sessions and indexes), for tests and development
+   * resets. Bounded: scans in batches of 500.
+   *
+   * @returns how many keys were deleted.
+   * @throws StorageError `STORAGE_UNAVAILABLE`.
+   */
+  async clearAll(): Promise<number> {
+    const c = await this.#ready().catch((err: unknown) => {
+      throw toStorageError(err, 'sessions.clearAll');
+    });
+    let n = 0;
+    try {
+      for await (const batch of c.scanIterator({ MATCH: `${globEscape(this.#prefix)}*`, COUNT: 500 })) {
+        if (batch.length > 0) n += await c.unlink(batch);
+      }
+    } catch (err) {
+      throw toStorageError(err, 'sessions.clearAll');
+    }
+    return n;
   }
 
   /** Closes the connections. */

@@ -79,7 +79,9 @@ export interface UserStore {
   /**
    * Creates a user and its first account in one transaction. If the (issuer, subject) already
    * exists (a concurrent first login won the race), creates nothing and returns the existing
-   * user and account: two simultaneous first logins leave exactly one user.
+   * user and account: two simultaneous first logins leave exactly one user. At most one user has
+   * a given (case-insensitive) email: when another user already has it, throws `StorageError`
+   * `STORAGE_CONFLICT` (the linking policy then re-reads and decides).
    */
   createUserWithAccount(user: NewUser, account: NewAccount): Promise<{ user: User; account: Account; created: boolean }>;
   /** Links an identity to an existing user; `ACCOUNT_ALREADY_LINKED` if it belongs to another user. */

@@ -190,7 +190,10 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       if (current.needsReauth || !refreshToken) {
         throw reauth(providerId, `No usable ${providerId} refresh token for this account; the user must sign in again${refreshToken ? '' : ' with offline access'}.`);
       }
-      const client = await clientFor(providerId);
+      // Discovery of a provider that is down fails here: the same transient error as a failed refresh.
+      const client = await clientFor(providerId).catch((error: unknown) => {
+        throw refreshFailed(providerId, error);
+      });
       let set: TokenSet;
       try {
         const previous = previousClaims(current.tokens?.idToken);
@@ -259,6 +262,8 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       const response = await client.fetchResource(url, first, init);
       // RFC 6750 §3.1: invalid_token = expired, revoked or malformed; one refresh, one retry.
       if (response.status !== 401 || parseWwwAuthenticate(response.headers.get('www-authenticate'))?.error !== 'invalid_token') return response;
+      // The refused response is discarded: release its (unread) body before retrying.
+      await response.body?.cancel().catch(() => {});
       const second = await get(userId, providerId, { forceRefresh: true, rejectedAccessToken: first.accessToken });
       return client.fetchResource(url, second, init);
     },

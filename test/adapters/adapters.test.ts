@@ -69,6 +69,7 @@ const adapters: Record<string, Factory> = {
     const app = new Hono<LatchkeyEnv>();
     app.all('/auth/*', (c) => honoLatchkey(getAuth()).handler(c));
     app.get('/me', (c, next) => honoLatchkey(getAuth()).requireUser(c, next), (c) => c.json({ user: c.get('user') }));
+    app.get('/me2', (c) => honoLatchkey(getAuth()).protect((c2, user) => c2.json({ user }))(c));
     return { listener: getRequestListener(app.fetch) };
   },
   async 'next (NextRequest route handlers)'(getAuth) {
@@ -135,6 +136,11 @@ describe.each(Object.keys(adapters))('adapter: %s', (name) => {
     const api = await fetch(`${rp.base}/me`, { headers: { accept: 'application/json' } });
     expect(api.status).toBe(401);
     expect(api.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    if (name === 'hono') {
+      const p = await fetch(`${rp.base}/me2`, { headers: { cookie: ua.cookieHeader(rp.base) } });
+      expect(((await p.json()) as { user: { email: string } }).user.email).toBe('alice@example.test');
+      expect((await fetch(`${rp.base}/me2`, { headers: { accept: 'application/json' } })).status).toBe(401);
+    }
     const out = await logout(ua, rp.base);
     expect(out.url).toBe(`${rp.base}/`);
     expect((await sessionOf(ua, rp.base)).status).toBe(401);

@@ -227,9 +227,13 @@ describe.each(['cookie', 'server'] as const)('login flow (%s sessions)', (strate
   it('logs out at the provider too (RP-initiated) and validates the state on return', async () => {
     const ua = new UserAgent();
     await login(ua, rp.base);
+    const opSession = (): string[] => ua.cookies(op.issuer).filter((c) => /^_session=/.test(c));
+    expect(opSession()).toHaveLength(1);
     const r = await logout(ua, rp.base, '?federated=1');
     expect(r.url).toBe(`${rp.base}/`);
     expect((await sessionOf(ua, rp.base)).status).toBe(401);
+    // The provider ended its own session too.
+    expect(opSession()).toHaveLength(0);
     // The provider session is gone: a new login asks the OP again (we see its redirect chain finish).
     const bad = await fetch(`${rp.base}/auth/logout/callback?state=forged`, { headers: { accept: 'application/json' } });
     expect(bad.status).toBe(400);

@@ -5,10 +5,11 @@
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../../src/adapters/node.js';
-import type { Auth } from '../../src/app/create-auth.js';
-import { SessionError } from '../../src/errors.js';
+import { type Auth, createAuth } from '../../src/app/create-auth.js';
+import { SessionError, StorageError } from '../../src/errors.js';
+import { MemorySessionStore } from '../../src/storage/memory.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
-import { listen, login, makeAuth, type RpServer, rawGet, SECRET_A, SECRET_B, sessionOf, startOp, UserAgent } from './support.js';
+import { listen, login, makeAuth, opProvider, type RpServer, rawGet, SECRET_A, SECRET_B, sessionOf, startOp, UserAgent } from './support.js';
 
 function nodeApp(getAuth: () => Auth): http.RequestListener {
   return (req, res) => {
@@ -123,6 +124,38 @@ describe('sessions and configuration, end to end', () => {
     expect(custom.html).toContain('Only members of example.com may sign in.');
   });
 
+  it("sends a preset's prompt and login_hint, and its offline prompt when offline access is asked", async () => {
+    auth = createAuth({
+      baseUrl: rp.base,
+      secret: SECRET_A,
+      providers: [
+        opProvider(op.issuer, { id: 'plain' }),
+        opProvider(op.issuer, { id: 'hinted', prompt: 'select_account', loginHint: 'alice@example.test' }),
+        opProvider(op.issuer, {
+          id: 'offline',
+          prompt: 'select_account',
+          offline: true,
+          offlineAccess: { scopes: ['offline_access'], prompt: 'consent', params: { access_type: 'offline' } },
+        }),
+      ],
+    });
+    const target = async (id: string): Promise<URL> => {
+      const r = await fetch(`${rp.base}/auth/${id}/login`, { redirect: 'manual' });
+      expect(r.status).toBe(302);
+      return new URL(r.headers.get('location')!);
+    };
+    const plain = await target('plain');
+    expect(plain.searchParams.has('prompt')).toBe(false);
+    expect(plain.searchParams.has('login_hint')).toBe(false);
+    const hinted = await target('hinted');
+    expect(hinted.searchParams.get('prompt')).toBe('select_account');
+    expect(hinted.searchParams.get('login_hint')).toBe('alice@example.test');
+    const offline = await target('offline');
+    expect(offline.searchParams.get('prompt')).toBe('consent');
+    expect(offline.searchParams.get('access_type')).toBe('offline');
+    expect(offline.searchParams.get('scope')?.split(' ')).toContain('offline_access');
+  });
+
   it('issues a new session id at every login (no fixation)', async () => {
     now = Date.now();
     auth = makeAuth(rp.base, op, { clock, session: { strategy: 'server' } });
@@ -177,5 +210,52 @@ describe('sessions and configuration, end to end', () => {
     expect(((await sessionOf(ua, rp.base)).body.user as { id: string }).id).toBe(alice.id);
     const accounts = await auth.users.listAccounts(alice.id);
     expect(accounts.map((a) => a.subject).sort()).toEqual(['alice', 'bob']);
+    // The same protocol client the routes use, for the token vault.
+    const c = await auth.client('op');
+    expect(c.metadata.issuer).toBe(op.issuer);
+    expect(c).toBe(await auth.client('op'));
+    await expect(auth.client('nope')).rejects.toMatchObject({ code: 'PROVIDER_UNKNOWN' });
+  });
+
+  it('lets an allowed SPA origin obtain an access token with CORS, and no other origin', async () => {
+    now = Date.now();
+    auth = makeAuth(rp.base, op, { clock, accessToken: { allowedOrigins: ['https://spa.example'], expiresInSeconds: 60 } });
+    const ua = new UserAgent();
+    await login(ua, rp.base);
+    const preflight = await fetch(`${rp.base}/auth/token`, { method: 'OPTIONS', headers: { origin: 'https://spa.example' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://spa.example');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    const t = await fetch(`${rp.base}/auth/token`, { method: 'POST', headers: { origin: 'https://spa.example', cookie: ua.cookieHeader(rp.base) } });
+    expect(t.status).toBe(200);
+    expect(t.headers.get('access-control-allow-origin')).toBe('https://spa.example');
+    const { access_token, expires_in } = (await t.json()) as { access_token: string; expires_in: number };
+    expect(expires_in).toBe(60);
+    const s = await fetch(`${rp.base}/auth/session`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(s.status).toBe(200);
+    // Expired: the token stops working although the session lives on.
+    now += 61_000;
+    const late = await fetch(`${rp.base}/auth/session`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(late.status).toBe(401);
+    const other = await fetch(`${rp.base}/auth/token`, { method: 'OPTIONS', headers: { origin: 'https://other.example' } });
+    expect(other.status).toBe(403);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('fails closed with 503 when the session store is down, without sending users to log in', async () => {
+    const down = (): never => {
+      throw new StorageError('STORAGE_UNAVAILABLE', 'The session store is unreachable.');
+    };
+    const store = new MemorySessionStore();
+    auth = makeAuth(rp.base, op, { session: { strategy: 'server' }, store: { sessions: Object.assign(store, { get: down }) } });
+    const cookie = `lk-session=${'a'.repeat(43)}`;
+    const me = await rawGet(`${rp.base}/me`, { cookie, accept: 'text/html', 'sec-fetch-mode': 'navigate' });
+    expect(me.status).toBe(503);
+    expect(JSON.parse(me.body)).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    const s = await fetch(`${rp.base}/auth/session`, { headers: { cookie } });
+    expect(s.status).toBe(503);
+    const viaRequest = await auth.requireUser(new Request(`${rp.base}/me`, { headers: { cookie } }));
+    expect(viaRequest instanceof Response && viaRequest.status).toBe(503);
+    expect(await auth.optionalUser(new Request(`${rp.base}/me`, { headers: { cookie } }))).toBeNull();
   });
 });

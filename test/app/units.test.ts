@@ -92,6 +92,10 @@ describe('forwarded headers', () => {
     expect(isSameOrigin(req({ origin: 'https://evil.example' }), ORIGIN)).toBe(false);
     expect(isSameOrigin(req({ 'sec-fetch-site': 'cross-site' }), ORIGIN)).toBe(false);
     expect(isSameOrigin(req({}), ORIGIN)).toBe(true);
+    // Origin: null (a form on a no-referrer page) needs Fetch Metadata to vouch for it.
+    expect(isSameOrigin(req({ origin: 'null', 'sec-fetch-site': 'same-origin' }), ORIGIN)).toBe(true);
+    expect(isSameOrigin(req({ origin: 'null', 'sec-fetch-site': 'cross-site' }), ORIGIN)).toBe(false);
+    expect(isSameOrigin(req({ origin: 'null' }), ORIGIN)).toBe(false);
   });
 });
 

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoProcess, startDemoProcess } from '../demo/spawn.js';
+import { type DemoProcess, freePort, startDemoProcess } from '../demo/spawn.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -182,4 +182,38 @@ describe('demo in Chromium', () => {
     await expect(page.locator('main').textContent()).resolves.toMatch(/Token exchange/);
     await page.screenshot({ path: join(artifacts, 'inspector.png'), fullPage: false });
   });
+});
+
+describe('demo in Chromium as a newcomer runs it: the app on localhost, the dev IdP on 127.0.0.1 (cross-site)', () => {
+  let local: DemoProcess;
+  beforeAll(async () => {
+    const port = await freePort();
+    local = await startDemoProcess({ PORT: String(port), APP_URL: `http://localhost:${port}` });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  for (const [provider, user] of [
+    ['google', 'alice'],
+    // Apple answers with a cross-site form_post, which carries no SameSite=Lax cookie: the app
+    // re-posts it from its own origin.
+    ['apple', 'dana'],
+  ] as const) {
+    it(`signs in with ${provider}`, async () => {
+      const { page } = await newPage();
+      await page.goto(`${local.url}/`);
+      await page.locator(`a[data-provider="${provider}"]`).click();
+      await page.waitForURL((u) => u.href.startsWith(local.devIdpUrl));
+      await page.locator(`button[data-user="${user}"]`).click();
+      await page.waitForURL(`${local.url}/profile`);
+      expect(new URL(page.url()).hostname).toBe('localhost');
+      expect(await page.locator(`tr[data-account="${provider}"]`).count()).toBe(1);
+      if (provider === 'apple') {
+        // The inspector shows that the cross-site form_post was re-posted from the app's origin.
+        await page.goto(`${local.url}/dev/inspector`);
+        await expect(page.locator('section[data-flow="apple"]').first().textContent()).resolves.toContain('Re-posted from this site');
+      }
+    });
+  }
 });

@@ -89,6 +89,7 @@ describe('RFC 9207 iss in the authorization response', () => {
     op.faults.authorizationResponse = { error: 'access_denied', dropIss: true };
     const { error } = await attempt(client);
     expect(error).toMatchObject({ code: 'ISS_MISSING' });
+    expect(op.requestsTo('/token')).toHaveLength(0);
   });
 
   it('an error response with the right state and iss becomes AUTHORIZATION_ERROR with error and error_description', async () => {

@@ -120,4 +120,13 @@ describe('DPoP (RFC 9449)', () => {
     expect(await res.text()).toBe('nope');
     expect(seen).toEqual([{ auth: 'Bearer plain-at', dpop: null }]);
   });
+
+  it('resource server: a redirect is returned unfollowed, so the token never reaches the redirect target', async () => {
+    op.handlers.set('/moved', () => new Response('moved', { status: 302, headers: { location: `${op.issuer}/elsewhere` } }));
+    const client = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: REDIRECT });
+    const res = await client.fetchResource(`${op.issuer}/moved`, { accessToken: 'plain-at', tokenType: 'Bearer' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${op.issuer}/elsewhere`);
+    expect(op.requestsTo('/elsewhere')).toHaveLength(0);
+  });
 });

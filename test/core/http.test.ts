@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchJsonObject, httpRequest, parseWwwAuthenticate } from '../../src/core/http.js';
+import { fetchJsonObject, httpRequest, parseWwwAuthenticate, readLimitedText } from '../../src/core/http.js';
 import { ProviderError, TransportError } from '../../src/errors.js';
 
 let base = '';
@@ -18,6 +18,11 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       return;
     case '/slow':
       setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 2_000);
+      return;
+    case '/slow-body':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('"partial');
+      setTimeout(() => res.end('"'), 3_000).unref();
       return;
     case '/big':
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -102,6 +107,24 @@ describe('transport', () => {
     }) as typeof fetch;
     await httpRequest({ url: 'http://provider.example/x', expect: 'json' }, { fetch: fakeFetch, allowInsecureHttpHosts: ['provider.example'] });
     expect(seen).toEqual(['http://provider.example/x']);
+  });
+  it('hands a streamed body to the caller unread, still bounded by the deadline', async () => {
+    const ok = await httpRequest({ url: `${base}/json`, expect: 'stream' });
+    expect(ok.text).toBe('');
+    expect(await ok.response.json()).toEqual({ a: 1 });
+    const slow = await httpRequest({ url: `${base}/slow-body`, expect: 'stream' }, { timeoutMs: 300 });
+    const started = Date.now();
+    const err = await slow.response.text().catch((e: unknown) => e);
+    expect((err as Error).name).toBe('TimeoutError');
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+  it('bounds a streamed body read with readLimitedText', async () => {
+    const big = await httpRequest({ url: `${base}/big`, expect: 'stream' });
+    expect(await codeOf(readLimitedText(big.response, `${base}/big`, 1000))).toBe('HTTP_BODY_TOO_LARGE');
+    const slow = await httpRequest({ url: `${base}/slow-body`, expect: 'stream' }, { timeoutMs: 300 });
+    expect(await codeOf(readLimitedText(slow.response, `${base}/slow-body`))).toBe('HTTP_TIMEOUT');
+    const ok = await httpRequest({ url: `${base}/json`, expect: 'stream' });
+    expect(await readLimitedText(ok.response, `${base}/json`)).toBe('{"a":1}');
   });
   it('parses WWW-Authenticate challenges case-insensitively', () => {
     const c = parseWwwAuthenticate('DPoP realm="x", error="use_dpop_nonce", error_description="nonce \\"needed\\""');

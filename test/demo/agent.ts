@@ -3,6 +3,7 @@
  * sign-in page with plain fetch (redirects followed by hand, form_post pages submitted). One jar
  * for every host, as a browser on 127.0.0.1 does (cookies ignore the port; names do not collide).
  */
+import { get as httpGet } from 'node:http';
 
 function unescapeHtml(s: string): string {
   return s
@@ -46,6 +47,21 @@ export class Agent {
     return res;
   }
 
+  /**
+   * A page load as a browser makes it (`Sec-Fetch-Mode: navigate`), through node:http: Node's fetch
+   * always sends `Sec-Fetch-Mode: cors`, which guards rightly treat as an API call (401, no redirect).
+   */
+  navigate(url: string | URL): Promise<{ status: number; location: string | null }> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    return new Promise((resolve, reject) => {
+      const req = httpGet(url, { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate', ...(cookie ? { cookie } : {}) }, timeout: 10_000 }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null });
+      });
+      req.on('error', reject);
+    });
+  }
+
   /** Follows redirects (at most 10) from `url`; returns the last response and its URL. */
   async follow(url: string | URL, init: RequestInit = {}): Promise<{ res: Response; url: URL }> {
     let current = new URL(url);
@@ -71,9 +87,9 @@ export class Agent {
     appUrl: string,
     providerId: string,
     user: string,
-    options: { intent?: 'link'; action?: 'deny' | 'server-error'; addUser?: { name: string; email: string } } = {},
+    options: { intent?: 'link'; action?: 'deny' | 'server-error'; addUser?: { name: string; email: string }; returnTo?: string } = {},
   ): Promise<{ res: Response; url: URL; html: string }> {
-    const q = new URLSearchParams({ returnTo: '/profile' });
+    const q = new URLSearchParams({ returnTo: options.returnTo ?? '/profile' });
     if (options.intent) q.set('intent', options.intent);
     let { res: page, url: pageUrl } = await this.follow(`${appUrl}/auth/${providerId}/login?${q}`);
     let html = await page.text();

@@ -135,3 +135,59 @@ describe('demo app (HTTP)', () => {
     expect(again.headers.get('location')).toMatch(/^\/\?returnTo=/);
   });
 });
+
+describe('demo app: the token vault refreshes an expiring access token', () => {
+  let short: DemoProcess;
+  beforeAll(async () => {
+    // Access tokens live 20 s: inside the vault's 60 s leeway, so the first API call refreshes.
+    short = await startDemoProcess({ DEV_IDP_TOKEN_TTL: '20' });
+  });
+  afterAll(async () => {
+    await short?.close();
+  });
+
+  it('the API button goes through the vault, which refreshes first (Google, offline access)', async () => {
+    const agent = new Agent();
+    const { html } = await agent.signIn(short.url, 'google', 'alice');
+    expect(html).toMatch(/Refresh token<\/dt><dd><span class="badge ok">stored/);
+    const form = formFields(html, /\/account\/api$/);
+    const { res } = await agent.post(new URL(form.action, short.url), form.fields);
+    const page = await res.text();
+    expect(page).toContain('HTTP 200');
+    expect(page).toContain('the vault refreshed it first');
+  });
+});
+
+describe('demo app: production mode and real-provider configuration', () => {
+  it('refuses to start in production without AUTH_SECRET, saying what to do', async () => {
+    await expect(startDemoProcess({ NODE_ENV: 'production' }, 30_000)).rejects.toThrow(/AUTH_SECRET is required in production/);
+  });
+
+  it('with OIDC_* set and NODE_ENV=production: only that provider, no emulation, no inspector', async () => {
+    const prod = await startDemoProcess({
+      NODE_ENV: 'production',
+      AUTH_SECRET: 'q3Jx9v-T2mWcL8zR_fY1uN6bK0hE4sDpA7gVtXoBiCe',
+      OIDC_ISSUER: 'http://127.0.0.1:9/oidc',
+      OIDC_CLIENT_ID: 'corp-client',
+      OIDC_CLIENT_SECRET: 'corp-secret-value',
+      OIDC_NAME: 'Corp SSO',
+    });
+    try {
+      const html = await (await fetch(`${prod.url}/`)).text();
+      expect(html).toContain('Sign in with Corp SSO');
+      expect(html).toContain('Real provider');
+      expect(html).not.toContain('data-provider="google"');
+      expect(html).toContain(`${prod.url}/auth/oidc/callback`);
+      expect((await fetch(`${prod.url}/dev/inspector`)).status).toBe(404);
+      expect(prod.output()).not.toContain('Development identity provider');
+      expect(prod.output()).not.toContain('corp-secret-value');
+      // The issuer is down: the login explains it instead of failing obscurely.
+      const agent = new Agent();
+      const res = await agent.fetch(`${prod.url}/auth/oidc/login`);
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('Temporarily unavailable');
+    } finally {
+      await prod.close();
+    }
+  });
+});

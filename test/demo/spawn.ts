@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,4 +71,66 @@ export async function startDemoProcess(extraEnv: Record<string, string> = {}, ti
     await close();
     throw error;
   }
+}
+
+/** A running example process. */
+export interface ExampleProcess {
+  /** The URLs it printed, by label (`Express example`, `API`, `SPA`, …). */
+  readonly urls: Readonly<Record<string, string>>;
+  output(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `examples/app/<name>/server.ts` under tsx with ports 0 and a temporary SQLite file; resolves
+ * once every label in `labels` was printed as `<label> on <url>`.
+ */
+export async function startExample(name: string, labels: readonly string[], timeoutMs = 45_000): Promise<ExampleProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-example-'));
+  const env: Record<string, string> = {};
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+  Object.assign(env, { PORT: '0', API_PORT: '0', SPA_PORT: '0', DEV_IDP_PORT: '0', DATABASE_URL: `sqlite:${join(dataDir, 'example.db')}` });
+  const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'examples', 'app', name, 'server.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const close = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const found = (): Record<string, string> | undefined => {
+    const urls: Record<string, string> = {};
+    for (const l of labels) {
+      const m = new RegExp(`^${l} on (\\S+)`, 'm').exec(out);
+      if (!m) return undefined;
+      urls[l] = m[1]!;
+    }
+    return urls;
+  };
+  const deadline = Date.now() + timeoutMs;
+  let urls = found();
+  while (!urls && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 100));
+    urls = found();
+  }
+  if (!urls) {
+    await close();
+    throw new Error(`example ${name} did not start:\n${out}`);
+  }
+  return { urls, output: () => out, close };
+}
+
+/** A free TCP port on 127.0.0.1 (listen on 0, read it, close). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -4,7 +4,7 @@ import { randomToken } from '../../src/internal/encoding.js';
 import { signInWithIdentity } from '../../src/storage/linking.js';
 import { type SqlStore, createSqlStore } from '../../src/storage/sql/index.js';
 import { services, describeWithServices } from '../support/env.js';
-import { TEST_SECRET, openTestSqlStore } from './sql-support.js';
+import { TEST_SECRET, openTestSqlStore, randomPrefix } from './sql-support.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { expectCode, profileOf, sessionOf, sessionStoreSuite, uniqueIssuer, userStoreSuite } from './store-suite.js';
 
@@ -32,6 +32,25 @@ describeWithServices(['mysql'], 'mysql store', () => {
       const s = sessionOf({ id: `Session-${randomToken(8)}` });
       await shared.store.sessions.create(s);
       expect(await shared.store.sessions.get(s.id.toLowerCase())).toBeNull();
+    });
+  });
+
+  describe('mysql: migrations', () => {
+    it('two instances migrating a fresh database at once apply each migration exactly once', async () => {
+      const prefix = randomPrefix();
+      const a = await createSqlStore({ url, tablePrefix: prefix, secrets: [TEST_SECRET], autoMigrate: false });
+      const b = await createSqlStore({ url, tablePrefix: prefix, secrets: [TEST_SECRET], autoMigrate: false });
+      try {
+        const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
+        expect([...ra, ...rb]).toEqual(['0001_initial']);
+        expect(await a.migrate()).toEqual([]);
+        const r = await b.users.createUserWithAccount({ email: null, emailVerified: false, name: null, image: null }, { providerId: 'x', issuer: uniqueIssuer(), subject: 'm', scopes: [], tokens: null });
+        expect((await a.users.getUser(r.user.id))?.id).toBe(r.user.id);
+      } finally {
+        await a.dropAll();
+        await a.close();
+        await b.close();
+      }
     });
   });
 

@@ -4,7 +4,7 @@ import { randomToken } from '../../src/internal/encoding.js';
 import { signInWithIdentity } from '../../src/storage/linking.js';
 import { type SqlStore, createSqlStore } from '../../src/storage/sql/index.js';
 import { services, describeWithServices } from '../support/env.js';
-import { TEST_SECRET, openTestSqlStore } from './sql-support.js';
+import { TEST_SECRET, openTestSqlStore, randomPrefix } from './sql-support.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { expectCode, profileOf, sessionOf, sessionStoreSuite, uniqueIssuer, userStoreSuite } from './store-suite.js';
 
@@ -41,7 +41,56 @@ describeWithServices(['postgres'], 'postgres store', () => {
     });
   });
 
+  describe('postgres: migrations', () => {
+    it('two instances migrating a fresh database at once apply each migration exactly once', async () => {
+      const prefix = randomPrefix();
+      const a = await createSqlStore({ url, tablePrefix: prefix, secrets: [TEST_SECRET], autoMigrate: false });
+      const b = await createSqlStore({ url, tablePrefix: prefix, secrets: [TEST_SECRET], autoMigrate: false });
+      try {
+        const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
+        expect([...ra, ...rb]).toEqual(['0001_initial']);
+        expect(await a.migrate()).toEqual([]);
+        const r = await b.users.createUserWithAccount({ email: null, emailVerified: false, name: null, image: null }, { providerId: 'x', issuer: uniqueIssuer(), subject: 'm', scopes: [], tokens: null });
+        expect((await a.users.getUser(r.user.id))?.id).toBe(r.user.id);
+      } finally {
+        await a.dropAll();
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
   describe('postgres: faults', () => {
+    it('the LISTEN connection reconnects by itself after an outage, and revocations flow again', async () => {
+      const target = new URL(url);
+      const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+      const viaProxy = new URL(url);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      const listener = await createSqlStore({ url: viaProxy.toString(), tablePrefix: shared.prefix, secrets: [TEST_SECRET], connectTimeoutMs: 1000 });
+      try {
+        const seen: string[] = [];
+        await listener.sessions.onRevoked!((ids) => seen.push(...ids));
+        await proxy.cut();
+        await new Promise((r) => setTimeout(r, 300));
+        await proxy.restore();
+        // Revocations made through the shared store (direct connection) after the outage arrive.
+        const deadline = Date.now() + 8000;
+        const made: string[] = [];
+        while (seen.length === 0 && Date.now() < deadline) {
+          const s = sessionOf();
+          await shared.store.sessions.create(s);
+          await shared.store.sessions.delete(s.id);
+          made.push(s.id);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(seen.length).toBeGreaterThan(0);
+        expect(made).toContain(seen[0]);
+      } finally {
+        await listener.close();
+        await proxy.close();
+      }
+    });
+
     it('the database going away mid-run gives STORAGE_UNAVAILABLE quickly, then service resumes with nothing lost', async () => {
       const target = new URL(url);
       const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));

@@ -15,15 +15,8 @@ describeWithServices(['redis'], 'redis session store', () => {
     return s;
   };
   afterAll(async () => {
-    // Remove every key this run made.
-    const { createClient } = await import('redis');
-    const c = createClient({ url });
-    await c.connect();
-    const keys: string[] = [];
-    for await (const batch of c.scanIterator({ MATCH: `lktest:*`, COUNT: 500 })) keys.push(...batch);
-    const mine = keys.filter((k) => k.startsWith(prefix));
-    if (mine.length > 0) await c.del(mine);
-    await c.close();
+    // Remove every key this run made, then close.
+    await open().clearAll();
     await Promise.all(opened.map((s) => s.close()));
   });
 
@@ -67,6 +60,18 @@ describeWithServices(['redis'], 'redis session store', () => {
       expect(seen.sort()).toEqual([s1.id, s2.id].sort());
       expect(await b.get(s1.id)).toBeNull();
       await unsubscribe();
+    });
+
+    it('clearAll deletes exactly the keys under its prefix', async () => {
+      const mine = open(`${prefix}clear:`);
+      const other = open(`${prefix}keep:`);
+      const s = sessionOf({ sid: 'x*y' });
+      await mine.create(s);
+      await other.create(s);
+      expect(await mine.clearAll()).toBeGreaterThanOrEqual(4);
+      expect(await mine.get(s.id)).toBeNull();
+      expect((await other.get(s.id))?.id).toBe(s.id);
+      expect(await mine.clearAll()).toBe(0);
     });
 
     it('a closed port gives STORAGE_UNAVAILABLE fast', async () => {

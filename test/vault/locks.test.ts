@@ -15,7 +15,7 @@ import { type DistributedLock, refreshLockKey } from '../../src/vault/locks/type
 import { createTokenVault } from '../../src/vault/vault.js';
 import { services, describeWithServices } from '../support/env.js';
 import { startWorker, type Worker } from './child.js';
-import { accountTokens, createLinkedUser, signIn, startVaultOp, type VaultOp } from './support.js';
+import { accountTokens, createLinkedUser, deadPort, signIn, startVaultOp, type VaultOp } from './support.js';
 
 const run = `${process.pid}-${Date.now()}`;
 const workers: Worker[] = [];
@@ -80,7 +80,7 @@ function lockContract(name: string, make: () => DistributedLock): void {
     const released = Date.now();
     await first.release();
     const lease = await second;
-    expect(Date.now() - released).toBeLessThan(500);
+    expect(Date.now() - released).toBeLessThan(1500);
     await lease.release();
   });
 
@@ -132,7 +132,7 @@ describeWithServices(['redis'], 'Redis lock', () => {
       const lease = await lock.acquire(key, { ttlMs: 5000, waitMs: 5000 });
       const waited = Date.now() - heldAt;
       expect(waited).toBeGreaterThanOrEqual(ttlMs - 200);
-      expect(waited).toBeLessThan(ttlMs + 1500);
+      expect(waited).toBeLessThan(ttlMs + 4000);
       await lease.release();
     } finally {
       await lock.close?.();
@@ -154,7 +154,7 @@ describeWithServices(['postgres'], 'PostgreSQL advisory lock', () => {
       await w.exited();
       const started = Date.now();
       const lease = await lock.acquire(key, { ttlMs: 5000, waitMs: 5000 });
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(4000);
       await lease.release();
     } finally {
       await lock.close?.();
@@ -170,7 +170,7 @@ describeWithServices(['postgres'], 'PostgreSQL advisory lock', () => {
       const next = await lock.acquire(key, { ttlMs: 5000, waitMs: 5000 });
       const waited = Date.now() - started;
       expect(waited).toBeGreaterThanOrEqual(300);
-      expect(waited).toBeLessThan(3000);
+      expect(waited).toBeLessThan(4000);
       await frozen.release(); // its session is gone: must not throw, must not free `next`
       expect(await codeOf(lock.acquire(key, { ttlMs: 5000, waitMs: 200 }))).toBe('LOCK_TIMEOUT');
       await next.release();
@@ -242,4 +242,20 @@ it('memory lock: a holder that never releases loses the lock after its TTL', asy
   expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   expect(await codeOf(lock.acquire('k', { ttlMs: 1000, waitMs: 50 }))).toBe('LOCK_TIMEOUT');
   await next.release();
+});
+
+it('lock backend down: Redis and PostgreSQL locks fail fast with STORAGE_UNAVAILABLE, never hang', async () => {
+  const port = await deadPort();
+  const redis = createRedisLock({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 });
+  const pg = createPostgresLock({ url: `postgres://postgres@127.0.0.1:${port}/test`, connectTimeoutMs: 500 });
+  try {
+    for (const lock of [redis, pg]) {
+      const started = Date.now();
+      expect(await codeOf(lock.acquire('k', { ttlMs: 1000, waitMs: 1000 }))).toBe('STORAGE_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(4000);
+    }
+  } finally {
+    await redis.close?.();
+    await pg.close?.();
+  }
 });

@@ -4,13 +4,13 @@
  * down / slow / 5xx → TOKEN_REFRESH_FAILED without a hang, LOCK_TIMEOUT, revocation, onTokens.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OidcClient } from '../../src/core/client.js';
+import { OidcClient } from '../../src/core/client.js';
 import { isLatchkeyError, type LatchkeyError, TokenError } from '../../src/errors.js';
 import { MemoryUserStore } from '../../src/storage/memory.js';
 import { createMemoryLock } from '../../src/vault/locks/memory.js';
 import { refreshLockKey } from '../../src/vault/locks/types.js';
 import { createTokenVault, type TokenEvent } from '../../src/vault/vault.js';
-import { accountTokens, clientAt, createLinkedUser, deadPort, signIn, startServer, startVaultOp, type VaultOp } from './support.js';
+import { accountTokens, CLIENT_ID, CLIENT_SECRET, clientAt, createLinkedUser, deadPort, REDIRECT, signIn, startServer, startVaultOp, type VaultOp } from './support.js';
 
 let vop: VaultOp;
 let client: OidcClient;
@@ -250,6 +250,25 @@ describe('token vault (one process, oidc-provider with rotation)', () => {
     const got = await pending;
     expect(got.accessToken).toBe(refreshed.accessToken);
     expect(vop.refreshes() - before).toBe(1);
+  });
+
+  it('DPoP-bound tokens: the refresh uses the same key, fetch sends a DPoP proof (nonce retry included)', async () => {
+    const dpopClient = await OidcClient.create({ issuer: vop.op.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, dpop: true });
+    const tokens = await signIn(dpopClient);
+    expect(tokens.tokenType).toBe('DPoP');
+    const users = new MemoryUserStore();
+    const { user } = await createLinkedUser(users, vop.op.issuer, 'op', accountTokens(tokens, PAST()));
+    const vault = createTokenVault({ users, clientFor: async () => dpopClient });
+    const before = vop.refreshes();
+    vop.op.knobs.requireDpopNonce = true;
+    try {
+      const res = await vault.fetch(user.id, 'op', userinfoUrl());
+      expect(res.status).toBe(200);
+    } finally {
+      vop.op.knobs.requireDpopNonce = false;
+    }
+    expect(vop.refreshes() - before).toBe(1);
+    expect((await vault.get(user.id, 'op')).tokenType).toBe('DPoP');
   });
 
   it('revoke: revokes at the provider (the refresh token no longer works), clears the store, emits "revoked"', async () => {

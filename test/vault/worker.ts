@@ -36,6 +36,8 @@ interface FetchJob {
   readonly providerId: string;
   readonly resourceUrl: string;
   readonly count: number;
+  /** The negative control: no distributed lock (in-process single flight only). */
+  readonly noLock?: boolean;
 }
 
 /** What a fetch worker reports. */
@@ -43,6 +45,8 @@ export interface FetchReport {
   readonly statuses: Record<string, number>;
   readonly errors: Record<string, number>;
   readonly subjects: string[];
+  /** Refresh-lock acquisitions by this process (single flight: at most one per expired token). */
+  readonly locks: number;
 }
 
 const queued: string[] = [];
@@ -80,12 +84,19 @@ async function fetchMany(j: FetchJob): Promise<void> {
   const { createRedisLock } = await import('../../src/vault/locks/redis.js');
   const { createTokenVault } = await import('../../src/vault/vault.js');
   const store = await createSqlStore({ url: j.postgresUrl, tablePrefix: j.tablePrefix, secrets: [j.secret], notify: false });
-  const lock = createRedisLock({ url: j.redisUrl });
+  const redisLock = createRedisLock({ url: j.redisUrl });
+  let locks = 0;
+  const lock: DistributedLock = {
+    acquire: (key, o) => {
+      if (key.startsWith('latchkey:refresh:')) locks++;
+      return redisLock.acquire(key, o);
+    },
+  };
   const client = await OidcClient.create({ issuer: j.issuer, clientId: j.clientId, clientSecret: j.clientSecret, redirectUri: j.redirectUri });
-  const vault = createTokenVault({ users: store.users, clientFor: async () => client, lock });
+  const vault = createTokenVault({ users: store.users, clientFor: async () => client, ...(j.noLock ? {} : { lock }) });
   // Warm the pools so that GO releases every call at once.
   await store.users.getUser(j.userId);
-  await lock.acquire('latchkey:warmup', { ttlMs: 1000, waitMs: 1000 }).then((l) => l.release());
+  await redisLock.acquire('latchkey:warmup', { ttlMs: 1000, waitMs: 1000 }).then((l) => l.release());
   say('READY');
   // Bounded: the parent sends GO once every worker is READY.
   for (let i = 0; i < 100 && (await nextLine()).trim() !== 'GO'; i++);
@@ -104,9 +115,9 @@ async function fetchMany(j: FetchJob): Promise<void> {
       }
     }),
   );
-  const report: FetchReport = { statuses, errors, subjects: [...subjects] };
+  const report: FetchReport = { statuses, errors, subjects: [...subjects], locks };
   say(`RESULT ${JSON.stringify(report)}`);
-  await lock.close?.();
+  await redisLock.close?.();
   await store.close();
   process.exit(0);
 }

@@ -11,7 +11,6 @@
  * @module
  */
 import { ConfigurationError, StorageError, TokenError } from '../../errors.js';
-import { randomToken } from '../../internal/encoding.js';
 import { type DistributedLock, type LockAcquireOptions, type LockLease, pollDelayMs, sleep } from './types.js';
 
 /** The part of a node-redis (v4/v5) client the lock uses. */
@@ -27,6 +26,10 @@ export interface RedisLockOptions {
   readonly url?: string;
   /** Prepended to every key. Default '' (the vault's keys start with `latchkey:`). */
   readonly keyPrefix?: string;
+  /** Connection timeout of the lock's own client, ms. Default 3000. */
+  readonly connectTimeoutMs?: number;
+  /** Longest wait for one Redis command before `STORAGE_UNAVAILABLE`, ms. Default 3000. */
+  readonly commandTimeoutMs?: number;
 }
 
 // Release only if the key still holds our token (the Redis single-instance lock pattern).
@@ -49,6 +52,8 @@ const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return red
 export function createRedisLock(options: RedisLockOptions): DistributedLock {
   if (!options.client && !options.url) throw new ConfigurationError('createRedisLock needs `client` or `url`.');
   const prefix = options.keyPrefix ?? '';
+  const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 3000;
   let own: { client: RedisLockClient; close(): Promise<void> } | undefined;
   let opening: Promise<RedisLockClient> | undefined;
 
@@ -57,9 +62,26 @@ export function createRedisLock(options: RedisLockOptions): DistributedLock {
     opening ??= (async () => {
       // Imported only when the lock opens its own connection.
       const { createClient } = await import('redis');
-      const c = createClient({ url: options.url, socket: { connectTimeout: 3000, reconnectStrategy: (retries: number) => Math.min(retries * 100, 2000) } });
+      let ready = false;
+      const c = createClient({
+        url: options.url,
+        // Fail fast while Redis is away instead of queueing commands (a waiter must not hang).
+        disableOfflineQueue: true,
+        socket: {
+          connectTimeout: connectTimeoutMs,
+          // The first connection fails at once (the caller gets STORAGE_UNAVAILABLE); later drops reconnect with backoff.
+          reconnectStrategy: (retries: number, cause: Error) => (ready ? Math.min(retries * 100, 2000) : cause),
+        },
+      });
       c.on('error', () => {});
-      await c.connect();
+      try {
+        await c.connect();
+      } catch (cause) {
+        opening = undefined;
+        c.destroy();
+        throw cause;
+      }
+      ready = true;
       own = { client: c as unknown as RedisLockClient, close: async () => void (await c.close()) };
       return own.client;
     })();
@@ -67,17 +89,26 @@ export function createRedisLock(options: RedisLockOptions): DistributedLock {
   };
 
   const command = async (args: string[]): Promise<unknown> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await (await client()).sendCommand(args);
+      // Opening is bounded by the connect timeout (and fails at once when refused).
+      const c = await client();
+      // Bounded: a client that queues commands while disconnected must not hang the caller.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
+      });
+      return await Promise.race([c.sendCommand(args), timeout]);
     } catch (cause) {
       throw new StorageError('STORAGE_UNAVAILABLE', 'The Redis lock could not reach Redis.', { cause });
+    } finally {
+      clearTimeout(timer);
     }
   };
 
   return {
     async acquire(key: string, { ttlMs, waitMs }: LockAcquireOptions): Promise<LockLease> {
       const fullKey = prefix + key;
-      const token = randomToken(16);
+      const token = randomHex(16);
       const deadline = Date.now() + waitMs;
       for (let attempt = 0; ; attempt++) {
         const reply = await command(['SET', fullKey, token, 'NX', 'PX', String(Math.max(1, Math.ceil(ttlMs)))]);
@@ -105,4 +136,10 @@ export function createRedisLock(options: RedisLockOptions): DistributedLock {
       await o?.close();
     },
   };
+}
+
+/** `bytes` random bytes as hex: the lock owner's token. */
+function randomHex(bytes: number): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }

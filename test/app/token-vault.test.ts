@@ -1,0 +1,83 @@
+/**
+ * The token vault through `createAuth`, against oidc-provider: `auth.fetch` refreshes once for
+ * concurrent callers and calls the provider API with the new token, `auth.tokens.get` hands out a
+ * token, `auth.unlink` keeps the last way to sign in, and `tokens.revokeOnLogout` revokes the grant
+ * at the provider (RFC 7009) and clears the stored tokens.
+ */
+import type http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latchkey } from '../../src/adapters/node.js';
+import { type Auth, createAuth } from '../../src/app/create-auth.js';
+import { AccountError } from '../../src/errors.js';
+import type { OidcProviderHandle } from '../support/oidc-provider.js';
+import { listen, login, logout, opProvider, type RpServer, SECRET_A, sessionOf, startOp, UserAgent } from './support.js';
+
+describe('token vault through createAuth', () => {
+  let rp: RpServer;
+  let op: OidcProviderHandle;
+  let auth: Auth;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    rp = await listen(() => (req, res) => {
+      void latchkey(auth)
+        .handle(req, res)
+        .then((handled) => {
+          if (!handled) res.end('page');
+        });
+    });
+    op = await startOp(rp.base);
+    op.server.prependListener('request', (req: http.IncomingMessage) => {
+      if (req.method === 'POST') seen.push(new URL(req.url ?? '/', op.issuer).pathname);
+    });
+    auth = createAuth({
+      baseUrl: rp.base,
+      secret: SECRET_A,
+      providers: [opProvider(op.issuer)],
+      // A leeway longer than the access token's lifetime: every get() finds it "about to expire".
+      tokens: { leewaySeconds: 7200, revokeOnLogout: true },
+    });
+  });
+  afterAll(async () => {
+    await rp?.close();
+    await op?.close();
+  });
+
+  it('refreshes once for concurrent auth.fetch calls, and revokes at logout', async () => {
+    const ua = new UserAgent();
+    const landed = await login(ua, rp.base);
+    expect(landed.stopped).toBe(true);
+    const session = await sessionOf(ua, rp.base);
+    const userId = (session.body.user as { id: string }).id;
+    const [account] = await auth.users.listAccounts(userId);
+    expect(account?.tokens?.refreshToken).toBeTruthy();
+    const firstAccessToken = account!.tokens!.accessToken;
+
+    seen.length = 0;
+    const responses = await Promise.all(Array.from({ length: 8 }, () => auth.fetch(userId, 'op', `${op.issuer}/me`)));
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as { sub: string }[];
+    expect(new Set(bodies.map((b) => b.sub))).toEqual(new Set([account!.subject]));
+    // One refresh for all eight callers (single flight), and the new tokens are stored.
+    expect(seen.filter((p) => p === '/token')).toHaveLength(1);
+    const [after] = await auth.users.listAccounts(userId);
+    expect(after!.tokens!.accessToken).not.toBe(firstAccessToken);
+    expect((await auth.tokens.get(userId, 'op')).accessToken).toBeTruthy();
+
+    // The only account is the last way to sign in: unlink refuses, tokens untouched.
+    const refused = await auth.unlink(userId, after!.id).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AccountError);
+    expect((refused as AccountError).code).toBe('LAST_LOGIN_METHOD');
+    expect(seen.filter((p) => p.startsWith('/token/revocation'))).toHaveLength(0);
+
+    // Logout with revokeOnLogout: the grant is revoked at the provider and the stored tokens cleared.
+    seen.length = 0;
+    await logout(ua, rp.base);
+    expect((await sessionOf(ua, rp.base)).status).toBe(401);
+    expect(seen.filter((p) => p.startsWith('/token/revocation')).length).toBeGreaterThanOrEqual(1);
+    const [cleared] = await auth.users.listAccounts(userId);
+    expect(cleared!.tokens?.refreshToken).toBeUndefined();
+    const reauth = await auth.tokens.get(userId, 'op').catch((e: unknown) => e);
+    expect((reauth as { code?: string }).code).toBe('REAUTH_REQUIRED');
+  });
+});
