@@ -25,6 +25,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: keep the number of concurrent test files small so server-heavy suites do not starve.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

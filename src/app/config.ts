@@ -56,8 +56,9 @@ export interface AuthHooks {
 /** Session settings. */
 export interface SessionOptions {
   /**
-   * `cookie`: a stateless encrypted cookie (default). `server`: a random id in the cookie and the
-   * session in `store.sessions` (default: an in-memory store).
+   * `server` (default): a random id in the cookie and the session in `store.sessions` (default: an
+   * in-memory store), so logout and back-channel logout really revoke it. `cookie`: a stateless
+   * encrypted cookie, for edge and serverless deployments with no store.
    */
   readonly strategy?: 'cookie' | 'server';
   /** Ends a session unused for this long. Default 7 days. */
@@ -230,7 +231,7 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     redirectUris[p.id] = redirectUri;
   }
 
-  const strategy = options.session?.strategy ?? 'cookie';
+  const strategy = options.session?.strategy ?? 'server';
   if (strategy !== 'cookie' && strategy !== 'server') fail(`\`session.strategy\` must be "cookie" or "server" (got "${String(strategy)}").`);
   const idle = positive('session.idleTimeoutSeconds', options.session?.idleTimeoutSeconds, 7 * 86400);
   const absolute = positive('session.absoluteTimeoutSeconds', options.session?.absoluteTimeoutSeconds, 30 * 86400);

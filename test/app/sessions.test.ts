@@ -65,17 +65,19 @@ describe('sessions and configuration, end to end', () => {
 
   it('keeps sessions alive across a secret rotation and drops them when the old secret is retired', async () => {
     now = Date.now();
-    auth = makeAuth(rp.base, op, { clock, secret: SECRET_A });
+    // The cookie strategy seals sessions with the secret (server sessions keep only a random id).
+    const session = { strategy: 'cookie' } as const;
+    auth = makeAuth(rp.base, op, { clock, session, secret: SECRET_A });
     const ua = new UserAgent();
     await login(ua, rp.base);
     const oldCookie = ua.cookieHeader(rp.base);
     // Deploy with a new secret first, the old one still accepted.
-    auth = makeAuth(rp.base, op, { clock, secrets: [SECRET_B, SECRET_A] });
+    auth = makeAuth(rp.base, op, { clock, session, secrets: [SECRET_B, SECRET_A] });
     expect((await sessionOf(ua, rp.base)).status).toBe(200);
     const ua2 = new UserAgent();
     await login(ua2, rp.base);
     // Retire the old secret: sessions sealed with it end; new ones live on.
-    auth = makeAuth(rp.base, op, { clock, secrets: [SECRET_B] });
+    auth = makeAuth(rp.base, op, { clock, session, secrets: [SECRET_B] });
     const r = await fetch(`${rp.base}/auth/session`, { headers: { cookie: oldCookie } });
     expect(r.status).toBe(401);
     expect((await sessionOf(ua2, rp.base)).status).toBe(200);
@@ -84,7 +86,7 @@ describe('sessions and configuration, end to end', () => {
   it('fails loudly with SESSION_TOO_LARGE instead of setting a cookie over 4 KB; server sessions take it', async () => {
     now = Date.now();
     const big = { notes: 'x'.repeat(5000) };
-    auth = makeAuth(rp.base, op, { clock, hooks: { onLogin: () => ({ sessionData: big }) } });
+    auth = makeAuth(rp.base, op, { clock, session: { strategy: 'cookie' }, hooks: { onLogin: () => ({ sessionData: big }) } });
     const ua = new UserAgent();
     const r = await login(ua, rp.base);
     expect(r.status).toBe(500);
