@@ -53,7 +53,8 @@ export function oidc(options: OidcOptions): ProviderConfig {
     scopes: ['openid', 'profile', 'email'],
     secret: 'optional',
     supportsRefresh: options.supportsRefresh ?? true,
-    offlineAccess: { scopes: ['offline_access'] },
+    // OIDC Core §11: offline_access requires prompt=consent unless the provider has other grounds.
+    offlineAccess: { scopes: ['offline_access'], prompt: 'consent' },
     ...(options.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: options.tokenEndpointAuthMethod } : {}),
     ...(options.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: options.idTokenSignedResponseAlg } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),

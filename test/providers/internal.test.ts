@@ -3,6 +3,7 @@ import { ConfigurationError, ProviderError, ValidationError } from '../../src/er
 import { throwOnErrorBody } from '../../src/providers/internal/conform.js';
 import { basePreset, endpoint } from '../../src/providers/internal/preset.js';
 import { isTrue, makeProfile, standardClaimsProfile, subjectOf } from '../../src/providers/internal/profile.js';
+import { oidc } from '../../src/providers/oidc.js';
 import { conformSlackTokenResponse } from '../../src/providers/slack.js';
 import { conformScopeArray } from '../../src/providers/twitch.js';
 
@@ -50,5 +51,13 @@ describe('token response conformers', () => {
     expect(conformSlackTokenResponse({ ok: true, access_token: 'a' })).toMatchObject({ access_token: 'a' });
     expect(conformScopeArray({ scope: ['openid', 7, 'user:read:email'] }).scope).toBe('openid user:read:email');
     expect(conformScopeArray({ scope: 'a b' }).scope).toBe('a b');
+  });
+});
+
+describe('generic OIDC offline access', () => {
+  it('asks for offline_access with prompt=consent (OIDC Core §11)', () => {
+    const p = oidc({ id: 'corp', issuer: 'https://sso.corp.example', clientId: 'corp-client', offline: true });
+    expect(p.offline).toBe(true);
+    expect(p.offlineAccess).toEqual({ scopes: ['offline_access'], prompt: 'consent' });
   });
 });
