@@ -468,11 +468,8 @@ export function createAuth(options: AuthOptions): Auth {
       }
       await sessions.destroy(session);
       dropBearers([session.id]);
-      if (options.tokens?.revokeOnLogout) {
-        // Best effort: the local session is already gone; a provider failure is reported, not shown.
-        const result = await vault.revoke(session.user.id, session.providerId).catch((error: unknown) => ({ revoked: false, error }));
-        if (!result.revoked && result.error !== undefined) report(result.error, 'logout');
-      }
+      // The local session is already gone; revoking the grant is best effort.
+      if (options.tokens?.revokeOnLogout) await revokeProviderTokens(session.user.id, session.providerId, 'logout');
       const federated = config.federatedLogout || url.searchParams.get('federated') === '1' || form.get('federated') === '1';
       const p = config.providers.get(session.providerId);
       if (federated && p) {
@@ -697,19 +694,25 @@ export function createAuth(options: AuthOptions): Auth {
     clock,
   });
 
+  /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
+  async function revokeProviderTokens(userId: string, providerId: string, route: string): Promise<void> {
+    const result = await vault.revoke(userId, providerId).catch((error: unknown) => ({ revoked: false, error }));
+    if (!result.revoked && result.error !== undefined) report(result.error, route);
+  }
+
   return Object.freeze({
     handler,
     getSession,
     tokens: Object.freeze({ get: (userId: string, providerId: string) => vault.get(userId, providerId), revoke: vault.revoke }),
     fetch: vault.fetch,
     async unlink(userId: string, accountId: string): Promise<void> {
-      const account = await users.getAccountById(accountId);
-      if (!account || account.userId !== userId) throw new SessionError('NOT_FOUND', 'No such linked account for this user.');
-      const others = (await users.listAccounts(userId)).filter((a) => a.id !== accountId);
+      const accounts = await users.listAccounts(userId);
+      const account = accounts.find((a) => a.id === accountId);
+      if (!account) throw new SessionError('NOT_FOUND', 'No such linked account for this user.');
       // Checked before revoking: the last way to sign in keeps its tokens (the store enforces it too).
-      if (others.length === 0) throw new AccountError('LAST_LOGIN_METHOD', undefined, { provider: account.providerId });
+      if (accounts.length === 1) throw new AccountError('LAST_LOGIN_METHOD', undefined, { provider: account.providerId });
       // RFC 7009: the grant ends at the provider too; a provider failure never blocks the unlink.
-      if (account.tokens?.refreshToken || account.tokens?.accessToken) await vault.revoke(userId, account.providerId).catch((error: unknown) => report(error, 'unlink'));
+      if (account.tokens?.refreshToken || account.tokens?.accessToken) await revokeProviderTokens(userId, account.providerId, 'unlink');
       await users.unlinkAccount(userId, accountId);
     },
     async requireUser(request: Request): Promise<SessionUser | Response> {
