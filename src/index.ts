@@ -44,4 +44,4 @@ export type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, Sessio
 // ── providers and the token vault: the types an app's code names ──────────────────────────────────
 export type { Profile, ProfileContext, ProviderConfig } from './providers/types.js';
 export { reauthRedirect, reauthUrl } from './vault/reauth.js';
-export type { TokenEvent, VaultAccessToken, VaultFetchInit, VaultRevokeResult } from './vault/vault.js';
+export type { TokenEvent, VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from './vault/vault.js';

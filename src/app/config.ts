@@ -108,6 +108,12 @@ export interface AuthOptions {
     readonly lock?: DistributedLock;
     /** Refresh when the access token expires within this many seconds. Default 60. */
     readonly leewaySeconds?: number;
+    /**
+     * Reuse an access token read from the store for this many seconds in this process (no store
+     * read on the hot path). A revocation in another process reaches this one within this time.
+     * 0 turns it off. Default 5.
+     */
+    readonly cacheSeconds?: number;
     /** Revoke the provider tokens of the session's account at logout (RFC 7009). Default false. */
     readonly revokeOnLogout?: boolean;
     /** Called, and awaited, after the vault stored new tokens (apps that keep tokens themselves). */

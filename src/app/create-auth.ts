@@ -34,7 +34,7 @@ import { cacheKey, SessionManager } from './sessions/manager.js';
 import { ServerSessionStrategy } from './sessions/server.js';
 import type { Session, SessionUser } from './sessions/types.js';
 import { Transactions } from './transactions.js';
-import { createTokenVault, type VaultAccessToken, type VaultFetchInit, type VaultRevokeResult } from '../vault/vault.js';
+import { createTokenVault, type VaultAccessToken, type VaultAccountChoice, type VaultFetchInit, type VaultRevokeResult } from '../vault/vault.js';
 
 /** The largest form body accepted on the callback, logout and back-channel routes. */
 const MAX_FORM_BYTES = 64 * 1024;
@@ -90,9 +90,9 @@ export interface Auth {
    */
   readonly tokens: {
     /** A valid access token; `REAUTH_REQUIRED` when the user must sign in again (see `reauthRedirect`). */
-    get(userId: string, providerId: string): Promise<VaultAccessToken>;
+    get(userId: string, providerId: string, options?: VaultAccountChoice): Promise<VaultAccessToken>;
     /** Revokes the account's tokens at the provider and clears them locally. */
-    revoke(userId: string, providerId: string): Promise<VaultRevokeResult>;
+    revoke(userId: string, providerId: string, options?: VaultAccountChoice): Promise<VaultRevokeResult>;
   };
   /**
    * Calls a provider API for a user with the vault's access token (Bearer or DPoP); on a 401
@@ -690,20 +690,21 @@ export function createAuth(options: AuthOptions): Auth {
     clientFor: (providerId: string) => client(provider(providerId)),
     ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
     ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
+    ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
     ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
     clock,
   });
 
   /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
-  async function revokeProviderTokens(userId: string, providerId: string, route: string): Promise<void> {
-    const result = await vault.revoke(userId, providerId).catch((error: unknown) => ({ revoked: false, error }));
+  async function revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void> {
+    const result = await vault.revoke(userId, providerId, accountId === undefined ? {} : { accountId }).catch((error: unknown) => ({ revoked: false, error }));
     if (!result.revoked && result.error !== undefined) report(result.error, route);
   }
 
   return Object.freeze({
     handler,
     getSession,
-    tokens: Object.freeze({ get: (userId: string, providerId: string) => vault.get(userId, providerId), revoke: vault.revoke }),
+    tokens: Object.freeze({ get: (userId: string, providerId: string, choice?: VaultAccountChoice) => vault.get(userId, providerId, choice?.accountId === undefined ? {} : { accountId: choice.accountId }), revoke: vault.revoke }),
     fetch: vault.fetch,
     async unlink(userId: string, accountId: string): Promise<void> {
       const accounts = await users.listAccounts(userId);
@@ -712,7 +713,7 @@ export function createAuth(options: AuthOptions): Auth {
       // Checked before revoking: the last way to sign in keeps its tokens (the store enforces it too).
       if (accounts.length === 1) throw new AccountError('LAST_LOGIN_METHOD', undefined, { provider: account.providerId });
       // RFC 7009: the grant ends at the provider too; a provider failure never blocks the unlink.
-      if (account.tokens?.refreshToken || account.tokens?.accessToken) await revokeProviderTokens(userId, account.providerId, 'unlink');
+      if (account.tokens?.refreshToken || account.tokens?.accessToken) await revokeProviderTokens(userId, account.providerId, 'unlink', account.id);
       await users.unlinkAccount(userId, accountId);
     },
     async requireUser(request: Request): Promise<SessionUser | Response> {

@@ -12,7 +12,7 @@ import { createAuthorizationRequest } from './authorization-request.js';
 import { UsedStates, validateAuthorizationResponse } from './authorization-response.js';
 import { resolveClientAuthMethod } from './client-auth.js';
 import { checkMetadata, discover } from './discovery.js';
-import { DPoPHandle, resourceRequest } from './dpop.js';
+import { DPoPHandle, type ResourceRequestOptions, resourceRequest, withAccessToken } from './dpop.js';
 import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
 import { validateLogoutToken as validateLogoutTokenJwt } from './backchannel-logout.js';
 import { RemoteJwks } from './jwks.js';
@@ -33,7 +33,7 @@ import type {
   ServerMetadata,
   TokenSet,
 } from './types.js';
-import type { HttpResult } from './http.js';
+import { fetchStream, type HttpOptions, type HttpResult } from './http.js';
 import { fetchUserinfo } from './userinfo.js';
 
 /**
@@ -81,6 +81,19 @@ export interface ResourceInit {
 /** Every status except redirects (which the transport refuses; `fetchResource` returns them unfollowed). */
 const ANY_NON_REDIRECT_STATUS: readonly number[] = Array.from({ length: 400 }, (_, i) => 200 + i).filter((s) => s < 300 || s >= 400);
 
+/** The resource response is handed over as received: its body is the caller's to read. */
+function responseOf(result: HttpResult): Response {
+  return result.response;
+}
+
+/** RFC 9700 §4.11: the token is never replayed to a redirect target; the redirect itself is returned, unfollowed. */
+function redirectAsResponse(error: unknown): Response {
+  if (error instanceof TransportError && error.code === 'HTTP_REDIRECT_REFUSED' && error.response && error.response.status >= 300) {
+    return new Response(null, { status: error.response.status, headers: error.response.headers });
+  }
+  throw error;
+}
+
 /**
  * A relying party for one provider and one registered client.
  *
@@ -102,13 +115,19 @@ export class OidcClient {
   readonly dpop?: DPoPHandle;
   /** The provider key set. */
   readonly jwks?: RemoteJwks;
+  /** The transport options every request of this client uses (timeout, size limit, fetch). */
+  readonly http?: HttpOptions;
   readonly #options: OidcClientOptions;
   readonly #usedStates = new UsedStates();
+  /** The DPoP key and transport of every resource request (built once: `fetchResource` is a hot path). */
+  readonly #resourceOptions: ResourceRequestOptions;
 
   private constructor(options: OidcClientOptions, metadata: ServerMetadata, dpop: DPoPHandle | undefined) {
     this.#options = options;
     this.metadata = metadata;
     this.dpop = dpop;
+    this.#resourceOptions = { dpop, http: options.http };
+    this.http = options.http;
     const method = options.tokenEndpointAuthMethod ?? defaultAuthMethod(metadata, options);
     // The secret stays out of this public, loggable object; it is added per request.
     this.client = Object.freeze({
@@ -336,31 +355,19 @@ export class OidcClient {
    * @throws {TransportError} `HTTP_*`.
    * @see [RFC 9449, section 7](https://www.rfc-editor.org/rfc/rfc9449.html#section-7)
    */
-  async fetchResource(url: string | URL, tokens: Pick<TokenSet, 'accessToken' | 'tokenType'>, init: ResourceInit = {}): Promise<Response> {
-    let result: HttpResult;
-    try {
-      result = await resourceRequest(
-        url,
-        tokens.accessToken,
-        tokens.tokenType,
-        {
-          ...(init.method !== undefined ? { method: init.method } : {}),
-          ...(init.headers !== undefined ? { headers: init.headers } : {}),
-          ...(init.body !== undefined ? { body: init.body } : {}),
-          expect: 'stream',
-          okStatuses: ANY_NON_REDIRECT_STATUS,
-        },
-        { ...(this.dpop !== undefined ? { dpop: this.dpop } : {}), ...(this.#options.http !== undefined ? { http: this.#options.http } : {}) },
-      );
-    } catch (error) {
-      // RFC 9700 §4.11: the token is never replayed to a redirect target; the redirect itself is returned, unfollowed.
-      if (error instanceof TransportError && error.code === 'HTTP_REDIRECT_REFUSED' && error.response && error.response.status >= 300) {
-        return new Response(null, { status: error.response.status, headers: error.response.headers });
-      }
-      throw error;
+  fetchResource(url: string | URL, tokens: Pick<TokenSet, 'accessToken' | 'tokenType'>, init: ResourceInit = {}): Promise<Response> {
+    if (tokens.tokenType !== 'DPoP') {
+      // Bearer: one exchange, handed over as received (the hot path of every provider API call).
+      const headers = withAccessToken(init.headers, 'Bearer', tokens.accessToken);
+      return fetchStream({ url, method: init.method, headers, body: init.body }, this.http);
     }
-    // The resource response is handed over as received: its body is the caller's to read.
-    return result.response;
+    return resourceRequest(
+      url,
+      tokens.accessToken,
+      tokens.tokenType,
+      { method: init.method, headers: init.headers, body: init.body, expect: 'stream', okStatuses: ANY_NON_REDIRECT_STATUS },
+      this.#resourceOptions,
+    ).then(responseOf, redirectAsResponse);
   }
 
   /** The client metadata with the secret resolved (a secret function is awaited per request). */

@@ -7,7 +7,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { ConfigurationError, type ErrorCode, ProviderError } from '../errors.js';
 import { base64url, randomToken, sha256 } from '../internal/encoding.js';
-import { type ExpectedBody, type HttpOptions, type HttpResult, httpRequest, parseWwwAuthenticate } from './http.js';
+import { type ExpectedBody, type HttpOptions, type HttpRequest, type HttpResult, httpRequest, parseWwwAuthenticate, toHeaderRecord } from './http.js';
 
 /** The asymmetric algorithms a {@link DPoPHandle} can be generated with. */
 export type DPoPAlgorithm = 'ES256' | 'EdDSA';
@@ -192,7 +192,7 @@ export function isUseDpopNonce(error: unknown): error is ProviderError {
  * @see [RFC 9449, section 7](https://www.rfc-editor.org/rfc/rfc9449.html#section-7)
  * @see [RFC 6750 - Bearer Token Usage, section 2.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1)
  */
-export async function resourceRequest(
+export function resourceRequest(
   url: string | URL,
   accessToken: string,
   tokenType: 'Bearer' | 'DPoP',
@@ -201,48 +201,75 @@ export async function resourceRequest(
 ): Promise<HttpResult> {
   const dpop = options.dpop;
   if (tokenType === 'DPoP' && !dpop) {
-    throw new ConfigurationError('This access token is DPoP-bound; pass the DPoP handle that obtained it.');
+    return Promise.reject(new ConfigurationError('This access token is DPoP-bound; pass the DPoP handle that obtained it.'));
   }
-  const method = init.method ?? 'GET';
-  const href = typeof url === 'string' ? url : url.href;
-  const send = async (): Promise<HttpResult> => {
-    const headers = new Headers(init.headers);
-    // RFC 9449 §7.1 / RFC 6750 §2.1: the token goes in the Authorization header with its scheme.
-    headers.set('authorization', `${tokenType} ${accessToken}`);
-    if (tokenType === 'DPoP' && dpop) headers.set('dpop', await dpop.proof(method, href, accessToken));
-    const request = {
-      url: href,
-      method,
-      headers,
-      expect: init.expect,
-      oauthErrorCode: init.oauthErrorCode ?? ('RESOURCE_ERROR' as ErrorCode),
-      ...(init.body !== undefined ? { body: init.body } : {}),
-      ...(init.okStatuses !== undefined ? { okStatuses: init.okStatuses } : {}),
-    };
-    const result = await httpRequest(request, options.http);
-    dpop?.rememberNonce(href, result.headers);
-    return result;
-  };
-  if (!dpop || tokenType !== 'DPoP') return send();
+  const call: TokenCall = { href: typeof url === 'string' ? url : url.href, method: init.method ?? 'GET', accessToken, tokenType, init, http: options.http };
+  // A Bearer request is one exchange (no await here: this is the hot path of every API call).
+  if (!dpop || tokenType !== 'DPoP') return httpRequest(requestWithToken(call, undefined), call.http);
+  return requestWithProof(call, dpop);
+}
+
+/** A DPoP-bound request, retried once when the resource server asks for a nonce. */
+async function requestWithProof(call: TokenCall, dpop: DPoPHandle): Promise<HttpResult> {
   try {
-    const result = await send();
+    const result = await sendWithProof(call, dpop);
     // A caller that accepts 401 as a result still gets the nonce retry.
     if (!challengesForNonce(result.status, result.headers)) return result;
     // The challenged response is discarded; release its body when it was streamed.
     await result.response.body?.cancel().catch(() => {});
   } catch (error) {
     if (!isUseDpopNonce(error)) throw error;
-    dpop.rememberNonce(href, error.response!.headers);
+    dpop.rememberNonce(call.href, error.response!.headers);
   }
   // RFC 9449 §9: retry once with the nonce the resource server supplied.
   try {
-    const result = await send();
+    const result = await sendWithProof(call, dpop);
     if (challengesForNonce(result.status, result.headers)) throw nonceLoop(result.status);
     return result;
   } catch (error) {
     if (isUseDpopNonce(error)) throw nonceLoop(error.httpStatus);
     throw error;
   }
+}
+
+/** One resource request of {@link resourceRequest}. */
+interface TokenCall {
+  readonly href: string;
+  readonly method: 'GET' | 'POST';
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer' | 'DPoP';
+  readonly init: ResourceRequestInit;
+  readonly http: HttpOptions | undefined;
+}
+
+/**
+ * The caller's headers with the access token in `Authorization` (whatever the caller put there is
+ * replaced), and the DPoP proof when given.
+ *
+ * @see [RFC 6750, section 2.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1)
+ * @see [RFC 9449, section 7.1](https://www.rfc-editor.org/rfc/rfc9449.html#section-7.1)
+ */
+export function withAccessToken(headers: HeadersInit | undefined, tokenType: 'Bearer' | 'DPoP', accessToken: string, proof?: string): Record<string, string> {
+  const out = toHeaderRecord(headers);
+  // RFC 9449 §7.1 / RFC 6750 §2.1: the token goes in the Authorization header with its scheme.
+  out.authorization = `${tokenType} ${accessToken}`;
+  if (proof !== undefined) out.dpop = proof;
+  return out;
+}
+
+/** The request with the token in its `Authorization` header (and the DPoP proof, when given). */
+function requestWithToken(call: TokenCall, proof: string | undefined): HttpRequest {
+  const { init } = call;
+  const headers = withAccessToken(init.headers, call.tokenType, call.accessToken, proof);
+  return { url: call.href, method: call.method, headers, expect: init.expect, oauthErrorCode: init.oauthErrorCode ?? 'RESOURCE_ERROR', body: init.body, okStatuses: init.okStatuses };
+}
+
+/** Sends the request with a fresh DPoP proof and remembers the nonce the server returned. */
+async function sendWithProof(call: TokenCall, dpop: DPoPHandle): Promise<HttpResult> {
+  const proof = await dpop.proof(call.method, call.href, call.accessToken);
+  const result = await httpRequest(requestWithToken(call, proof), call.http);
+  dpop.rememberNonce(call.href, result.headers);
+  return result;
 }
 
 function challengesForNonce(status: number, headers: Headers): boolean {

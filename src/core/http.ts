@@ -52,7 +52,7 @@ export interface HttpRequest {
 export interface HttpResult {
   readonly status: number;
   readonly headers: Headers;
-  /** The content type, lower-cased, without parameters ('' when absent). */
+  /** The content type, lower-cased, without parameters ('' when absent, and for a successful `expect: 'stream'`). */
   readonly contentType: string;
   /** The body as text ('' for `expect: 'none'` and `expect: 'stream'`). */
   readonly text: string;
@@ -67,6 +67,23 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 /** True when `hostname` is a loopback address (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname.endsWith('.localhost');
+}
+
+/**
+ * URL strings already found secure whatever the options (https, or http to loopback): an API
+ * called again and again is parsed once. Bounded; the oldest go first.
+ */
+const secureUrls = new Set<string>();
+const SECURE_URLS_MAX = 512;
+
+/** {@link assertSecureUrl} for `httpRequest`, remembering URLs whose verdict does not depend on the options. */
+function checkSecureUrl(text: string, options: HttpOptions): void {
+  if (secureUrls.has(text)) return;
+  const parsed = assertSecureUrl(text, options);
+  if (parsed.protocol === 'https:' || isLoopbackHost(parsed.hostname)) {
+    if (secureUrls.size >= SECURE_URLS_MAX) secureUrls.delete(secureUrls.values().next().value!);
+    secureUrls.add(text);
+  }
 }
 
 /**
@@ -102,53 +119,35 @@ export function assertSecureUrl(url: string | URL, options: HttpOptions = {}, wh
  * RFC 6749 §5.2 error body.
  */
 export async function httpRequest(request: HttpRequest, options: HttpOptions = {}): Promise<HttpResult> {
-  const url = assertSecureUrl(request.url, options);
-  const urlText = url.href;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs;
-  // Request headers win over the transport's default headers.
-  const headers = new Headers(request.headers);
-  if (options.headers) {
-    for (const [k, v] of Object.entries(options.headers)) if (!headers.has(k)) headers.set(k, v);
-  }
-  if (!headers.has('accept')) headers.set('accept', acceptFor(request.expect));
-  const deadline = startDeadline(timeoutMs);
-  const signal = deadline.signal;
+  const exchange = startExchange(request, request.expect, options);
+  const { urlText, timeoutMs, deadline } = exchange;
+  const signal = deadline.controller.signal;
   let response: Response;
   try {
-    response = await fetchImpl(urlText, {
-      method: request.method ?? 'GET',
-      headers,
-      body: request.body,
-      redirect: 'manual',
-      signal,
-    });
+    response = await exchange.sent;
   } catch (cause) {
-    deadline.done();
-    if (signal.aborted) {
-      throw new TransportError('HTTP_TIMEOUT', `No answer from ${url.origin}${url.pathname} within ${timeoutMs} ms.`, { cause, url: urlText });
-    }
-    throw new TransportError('HTTP_REQUEST_FAILED', `Request to ${url.origin}${url.pathname} failed: ${describeCause(cause)}.`, { cause, url: urlText });
+    endDeadline(deadline);
+    throw fetchFailure(exchange, cause);
   }
 
   // RFC 9700 §4.11: never follow redirects on back-channel requests (an open redirect would leak credentials).
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-    deadline.done();
+    endDeadline(deadline);
     await cancel(response);
-    throw new TransportError('HTTP_REDIRECT_REFUSED', `${url.origin}${url.pathname} answered with a redirect (HTTP ${response.status}); redirects are not followed.`, { url: urlText, response });
+    throw redirectRefused(exchange, response);
   }
 
-  const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  const ok = (request.okStatuses ?? [200]).includes(response.status);
+  const ok = request.okStatuses === undefined ? response.status === 200 : request.okStatuses.includes(response.status);
   if (ok && request.expect === 'stream') {
-    // The deadline stays armed: it also bounds the caller's read of the body.
-    return { status: response.status, headers: response.headers, contentType, text: '', response };
+    // The deadline also bounds the caller's read of the body, which is the caller's to check.
+    return { status: response.status, headers: response.headers, contentType: '', text: '', response };
   }
+  const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   let text: string;
   try {
     text = await readBounded(response, options.maxResponseBytes ?? HTTP_DEFAULTS.maxResponseBytes, urlText, signal, timeoutMs);
   } finally {
-    deadline.done();
+    endDeadline(deadline);
   }
 
   if (!ok) {
@@ -170,7 +169,7 @@ export async function httpRequest(request: HttpRequest, options: HttpOptions = {
       }
     }
     const code: ErrorCode = response.status >= 500 ? 'HTTP_PROVIDER_UNAVAILABLE' : 'HTTP_BAD_STATUS';
-    throw new TransportError(code, `${url.origin}${url.pathname} answered HTTP ${response.status}${contentType ? ` (${contentType})` : ''}.`, { url: urlText, response });
+    throw new TransportError(code, `${describeUrl(urlText)} answered HTTP ${response.status}${contentType ? ` (${contentType})` : ''}.`, { url: urlText, response });
   }
 
   let json: unknown;
@@ -191,6 +190,93 @@ export async function httpRequest(request: HttpRequest, options: HttpOptions = {
       break;
   }
   return { status: response.status, headers: response.headers, contentType, text, json, response };
+}
+
+/**
+ * Sends a request and returns its response with the body unread, whatever the status (a resource
+ * server's 4xx is the caller's to handle). The deadline also bounds the caller's read of the body.
+ * Redirects are not followed (RFC 9700 §4.11): a 3xx comes back as a body-less response, and a
+ * redirect the `fetch` in use hides (`opaqueredirect`) is refused with `HTTP_REDIRECT_REFUSED`.
+ * One step after `fetch` settles (this is the hot path of every provider API call); `next`, when
+ * given, runs in that same step on the response, and its result is what the promise settles with.
+ *
+ * @throws {TransportError} `HTTP_TIMEOUT`, `HTTP_REQUEST_FAILED`, `HTTP_REDIRECT_REFUSED`, `INSECURE_TRANSPORT`.
+ */
+export function fetchStream(
+  request: Omit<HttpRequest, 'expect' | 'okStatuses' | 'oauthErrorCode'>,
+  options: HttpOptions = {},
+  next?: (response: Response) => Response | Promise<Response>,
+): Promise<Response> {
+  let exchange: Exchange;
+  try {
+    exchange = startExchange(request, 'stream', options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // One `then` (an async function here measured a little slower): see BENCHMARKS.md.
+  return exchange.sent.then(
+    (response) => {
+      if (response.status >= 300 && response.status < 400) {
+        endDeadline(exchange.deadline);
+        void cancel(response);
+        const unfollowed = new Response(null, { status: response.status, headers: response.headers });
+        return next ? next(unfollowed) : unfollowed;
+      }
+      if (response.type === 'opaqueredirect') {
+        endDeadline(exchange.deadline);
+        throw redirectRefused(exchange, response);
+      }
+      return next ? next(response) : response;
+    },
+    (cause: unknown) => {
+      endDeadline(exchange.deadline);
+      throw fetchFailure(exchange, cause);
+    },
+  );
+}
+
+/** One request on its way: what it was sent to, its deadline, and fetch's promise. */
+interface Exchange {
+  readonly urlText: string;
+  readonly timeoutMs: number;
+  readonly deadline: Cohort;
+  readonly sent: Promise<Response>;
+}
+
+/** Checks the URL, merges the headers, arms the deadline and calls fetch (without awaiting it). */
+function startExchange(request: Omit<HttpRequest, 'expect'>, expect: ExpectedBody, options: HttpOptions): Exchange {
+  const urlText = typeof request.url === 'string' ? request.url : request.url.href;
+  checkSecureUrl(urlText, options);
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const timeoutMs = options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs;
+  const headers = headerRecord(request.headers, options.headers, expect);
+  const deadline = startDeadline(timeoutMs);
+  const signal = deadline.controller.signal;
+  // Only the members in use: fetch does less for a request without method and body.
+  const init: RequestInit = request.body === undefined && request.method !== 'POST' ? { headers, redirect: 'manual', signal } : { method: request.method ?? 'GET', headers, body: request.body, redirect: 'manual', signal };
+  let sent: Promise<Response>;
+  try {
+    sent = fetchImpl(urlText, init);
+  } catch (cause) {
+    // A fetch that throws instead of rejecting (a custom one) fails the same way.
+    sent = Promise.reject(cause);
+  }
+  return { urlText, timeoutMs, deadline, sent };
+}
+
+function fetchFailure(exchange: Exchange, cause: unknown): TransportError {
+  const { urlText, timeoutMs } = exchange;
+  if (exchange.deadline.controller.signal.aborted) {
+    return new TransportError('HTTP_TIMEOUT', `No answer from ${describeUrl(urlText)} within ${timeoutMs} ms.`, { cause, url: urlText });
+  }
+  return new TransportError('HTTP_REQUEST_FAILED', `Request to ${describeUrl(urlText)} failed: ${describeCause(cause)}.`, { cause, url: urlText });
+}
+
+function redirectRefused(exchange: Exchange, response: Response): TransportError {
+  return new TransportError('HTTP_REDIRECT_REFUSED', `${describeUrl(exchange.urlText)} answered with a redirect (HTTP ${response.status}); redirects are not followed.`, {
+    url: exchange.urlText,
+    response,
+  });
 }
 
 /** Sends a request that must answer with a JSON object, and returns that object. */
@@ -256,66 +342,104 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-interface Deadline {
-  readonly signal: AbortSignal;
-  /** Disarms the deadline once the exchange is over. */
-  done(): void;
-}
 
-interface ArmedDeadline {
+/** How long a cohort of requests keeps accepting members, in ms: the timeout's precision. */
+const COHORT_WINDOW_MS = 50;
+/**
+ * Most requests sharing one signal. Each request adds an abort listener to the signal, and both
+ * adding one and fetch's own listener bookkeeping walk the signal's listener list: a small cap keeps
+ * that walk short and far below Node's EventTarget listener warning.
+ */
+const COHORT_MAX_MEMBERS = 16;
+/** The abort reason of every deadline (one instance: a `DOMException` is costly to create). */
+const TIMED_OUT = new DOMException('The operation timed out.', 'TimeoutError');
+
+interface Cohort {
   readonly controller: AbortController;
-  readonly at: number;
+  /** `performance.now()` after which no request joins. */
+  readonly closesAt: number;
+  readonly timer: ReturnType<typeof setTimeout>;
+  members: number;
+  /** Members whose exchange is not over yet (streamed bodies count until the deadline). */
+  pending: number;
 }
 
-/** How often armed deadlines are checked, in ms: the timeout's precision. */
-const DEADLINE_TICK_MS = 50;
-/**
- * Armed deadlines, bucketed by timeout: within a bucket, insertion order is deadline order (the
- * clock is monotonic), so a tick stops at the first live entry of each bucket.
- */
-const armed = new Map<number, Set<ArmedDeadline>>();
-let ticker: ReturnType<typeof setInterval> | undefined;
+/** The open cohort for each timeout value. */
+const openCohorts = new Map<number, Cohort>();
 
 /**
- * A per-request deadline. One shared ticker aborts every expired request: a timer per request
- * (`AbortSignal.timeout`) costs about a tenth of a loopback request's throughput, this costs nothing
- * measurable (see BENCHMARKS.md).
+ * A per-request deadline, shared by the requests that start within {@link COHORT_WINDOW_MS} of
+ * each other with the same timeout: they get one `AbortSignal`, aborted by one timer once the
+ * last of them has had its full timeout. Each request therefore gets between `timeoutMs` and
+ * `timeoutMs + COHORT_WINDOW_MS`. A signal and a timer per request (`AbortSignal.timeout`) cost
+ * about a tenth of a loopback request (BENCHMARKS.md). When every member is done and no more can
+ * join, the timer is cleared; otherwise aborting a signal whose requests are finished is harmless.
  */
-function startDeadline(timeoutMs: number): Deadline {
-  const entry: ArmedDeadline = { controller: new AbortController(), at: performance.now() + timeoutMs };
-  let bucket = armed.get(timeoutMs);
-  if (bucket === undefined) armed.set(timeoutMs, (bucket = new Set()));
-  bucket.add(entry);
-  if (ticker === undefined) {
-    ticker = setInterval(tick, DEADLINE_TICK_MS);
-    (ticker as { unref?: () => void }).unref?.();
-  }
-  const owner = bucket;
-  return {
-    signal: entry.controller.signal,
-    done: () => {
-      owner.delete(entry);
-    },
-  };
-}
-
-function tick(): void {
+function startDeadline(timeoutMs: number): Cohort {
   const now = performance.now();
-  for (const [timeoutMs, bucket] of armed) {
-    for (const entry of bucket) {
-      if (entry.at > now) break;
-      bucket.delete(entry);
-      entry.controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
-    }
-    if (bucket.size === 0) armed.delete(timeoutMs);
+  let cohort = openCohorts.get(timeoutMs);
+  if (cohort === undefined || now >= cohort.closesAt || cohort.members >= COHORT_MAX_MEMBERS) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(TIMED_OUT), timeoutMs + COHORT_WINDOW_MS);
+    // A pending deadline must not keep a process (a CLI, a test run) alive.
+    (timer as { unref?: () => void }).unref?.();
+    cohort = { controller, closesAt: now + COHORT_WINDOW_MS, timer, members: 0, pending: 0 };
+    openCohorts.set(timeoutMs, cohort);
   }
-  if (armed.size === 0 && ticker !== undefined) {
-    clearInterval(ticker);
-    ticker = undefined;
-  }
+  cohort.members++;
+  cohort.pending++;
+  return cohort;
 }
 
-function acceptFor(expect: ExpectedBody): string {
+/** One exchange of the cohort is over (body read or refused; call once): the timer goes once all are over. */
+function endDeadline(cohort: Cohort): void {
+  cohort.pending--;
+  if (cohort.pending === 0 && (cohort.members >= COHORT_MAX_MEMBERS || performance.now() >= cohort.closesAt)) clearTimeout(cohort.timer);
+}
+
+/**
+ * The request's headers: the transport's defaults, then the request's own (which win), then an
+ * `Accept` for the expected body unless the request set one (fetch itself sends a wildcard). Merged
+ * into one plain record with lower-case names (fetch copies a record faster than a `Headers`).
+ */
+function headerRecord(own: HeadersInit | undefined, defaults: Readonly<Record<string, string>> | undefined, expect: ExpectedBody): HeadersInit {
+  const accept = acceptFor(expect);
+  // Nothing to merge: fetch takes the request's own headers as they are (it copies them).
+  if (defaults === undefined && accept === undefined && own !== undefined) return own;
+  const out: Record<string, string> = {};
+  if (defaults) for (const name of Object.keys(defaults)) out[name.toLowerCase()] = defaults[name]!;
+  Object.assign(out, toHeaderRecord(own));
+  if (out.accept === undefined && accept !== undefined) out.accept = accept;
+  return out;
+}
+
+/**
+ * Any `HeadersInit` as a plain record with lower-case names; repeated names are combined, as
+ * `Headers` does (RFC 9110 §5.3).
+ */
+export function toHeaderRecord(init: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (init === undefined) return out;
+  if (init instanceof Headers) {
+    init.forEach((value, name) => {
+      out[name] = value;
+    });
+  } else if (Array.isArray(init)) {
+    for (const [rawName, value] of init) {
+      const name = rawName!.toLowerCase();
+      out[name] = out[name] === undefined ? value! : `${out[name]}, ${value}`;
+    }
+  } else {
+    for (const name of Object.keys(init)) {
+      const key = name.toLowerCase();
+      const value = (init as Record<string, string>)[name]!;
+      out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`;
+    }
+  }
+  return out;
+}
+
+function acceptFor(expect: ExpectedBody): string | undefined {
   switch (expect) {
     case 'json':
       return 'application/json';
@@ -324,7 +448,7 @@ function acceptFor(expect: ExpectedBody): string {
     case 'json-or-jwt':
       return 'application/json, application/jwt';
     default:
-      return '*/*';
+      return undefined;
   }
 }
 

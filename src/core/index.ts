@@ -35,10 +35,12 @@ export {
   type HttpOptions,
   type HttpRequest,
   type HttpResult,
+  fetchStream,
   httpRequest,
   isLoopbackHost,
   isPlainObject,
   parseWwwAuthenticate,
+  toHeaderRecord,
   type WwwAuthenticateChallenge,
 } from './http.js';
 
@@ -92,4 +94,5 @@ export {
   type ResourceRequestInit,
   type ResourceRequestOptions,
   resourceRequest,
+  withAccessToken,
 } from './dpop.js';

@@ -19,6 +19,7 @@ export {
   type TokenVault,
   type TokenVaultOptions,
   type VaultAccessToken,
+  type VaultAccountChoice,
   type VaultFetchInit,
   type VaultGetOptions,
   type VaultRevokeResult,

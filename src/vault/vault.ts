@@ -2,8 +2,10 @@
  * The token vault: hands out a valid provider access token for a signed-in user, long after the
  * one from the login expired, and calls provider APIs with it.
  *
- * - Hot path: the stored access token is valid beyond the leeway → returned as is (one store
- *   read, no lock, no provider call).
+ * - Hot path: the stored access token is valid beyond the leeway → returned as is (no lock, no
+ *   provider call). A token read from the store is kept in this process for `cacheSeconds`
+ *   (default 5), so most calls read no store at all; the vault's own refreshes and revocations
+ *   drop it at once, other processes' within `cacheSeconds` (and a 401 from the API at once).
  * - Refresh: one per account at a time, within the process (single flight) and across processes
  *   (a {@link DistributedLock} with a TTL). Under the lock the account is read again (another
  *   process may have refreshed already), then the refresh token is used once, and the new tokens
@@ -18,7 +20,8 @@
  */
 import { decodeJwt } from 'jose';
 import type { OidcClient, ResourceInit } from '../core/client.js';
-import { parseWwwAuthenticate } from '../core/http.js';
+import { withAccessToken } from '../core/dpop.js';
+import { fetchStream, parseWwwAuthenticate } from '../core/http.js';
 import type { IdTokenClaims, TokenSet } from '../core/types.js';
 import { ConfigurationError, isLatchkeyError, type LatchkeyError, ProviderError, TokenError, TransportError } from '../errors.js';
 import type { Account, AccountTokens, UserStore } from '../storage/types.js';
@@ -53,7 +56,11 @@ export interface TokenEvent {
 export interface TokenVaultOptions {
   /** Where linked accounts and their tokens live (shared by every process). */
   readonly users: UserStore;
-  /** The client of a configured provider (the app layer caches them). */
+  /**
+   * The client of a configured provider. The vault keeps the first client it gets for each
+   * provider (the app layer's `auth.client(id)` also hands out one per provider); a rejection is
+   * not kept, so a provider that was down is asked again.
+   */
   readonly clientFor: (providerId: string) => Promise<OidcClient>;
   /**
    * The lock shared by every process of the app (`createRedisLock`, `createPostgresLock`).
@@ -73,15 +80,34 @@ export interface TokenVaultOptions {
    * the caller (the vault's own store is already up to date).
    */
   readonly onTokens?: (event: TokenEvent) => void | Promise<void>;
+  /**
+   * How long this process reuses an access token it read from the store, in seconds, so the hot
+   * path reads no store (an SQL read and a decryption cost about half a loopback API call).
+   * Tokens the vault refreshes or revokes itself are dropped at once; a revocation in another
+   * process reaches this one within this time, or at once when the API answers 401. 0 turns the
+   * cache off. Default 5.
+   */
+  readonly cacheSeconds?: number;
+  /** Most tokens kept by that cache (the oldest go first). Default 10 000. */
+  readonly cacheMaxEntries?: number;
   /** The clock, epoch milliseconds. Default `Date.now`. */
   readonly clock?: () => number;
 }
 
-/** A request through {@link TokenVault.fetch}: method, headers, body. */
-export type VaultFetchInit = ResourceInit;
+/** Which of the user's accounts at a provider: the given one, or else the most recently updated. */
+export interface VaultAccountChoice {
+  /**
+   * The linked account to use, when the user linked several at one provider (two Google
+   * accounts). Without it, the account updated most recently (the last one signed in with) is used.
+   */
+  readonly accountId?: string;
+}
+
+/** A request through {@link TokenVault.fetch}: method, headers, body, and which account. */
+export type VaultFetchInit = ResourceInit & VaultAccountChoice;
 
 /** Options of {@link TokenVault.get}. */
-export interface VaultGetOptions {
+export interface VaultGetOptions extends VaultAccountChoice {
   /** Refresh even when the stored token looks valid (the resource server rejected it). */
   readonly forceRefresh?: boolean;
   /** With `forceRefresh`: the token that was rejected; no refresh happens if the stored one differs (someone already replaced it). */
@@ -120,10 +146,29 @@ export interface TokenVault {
    * so that no concurrent refresh stores new ones. Call it before unlinking, and on logout when
    * the app wants the grant ended.
    */
-  revoke(userId: string, providerId: string): Promise<VaultRevokeResult>;
+  revoke(userId: string, providerId: string, options?: VaultAccountChoice): Promise<VaultRevokeResult>;
 }
 
-const DEFAULTS = { leewaySeconds: 60, lockTtlMs: 15_000, lockWaitMs: 20_000 } as const;
+const DEFAULTS = { leewaySeconds: 60, lockTtlMs: 15_000, lockWaitMs: 20_000, cacheSeconds: 5, cacheMaxEntries: 10_000 } as const;
+
+/** One API call through {@link TokenVault.fetch}: what a refresh-and-retry needs. */
+interface ApiCall {
+  readonly client: OidcClient;
+  /** The token the call was sent with. */
+  readonly token: VaultAccessToken;
+  readonly userId: string;
+  readonly providerId: string;
+  readonly url: string | URL;
+  readonly init: VaultFetchInit;
+}
+
+/** An access token this process read from the store, reusable until `until`. */
+interface CachedToken {
+  readonly access: VaultAccessToken;
+  readonly accountId: string;
+  /** Epoch ms: the cache time or the refresh leeway, whichever ends first. */
+  readonly until: number;
+}
 
 /**
  * Creates a token vault.
@@ -144,10 +189,52 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   const leewayMs = (options.leewaySeconds ?? DEFAULTS.leewaySeconds) * 1000;
   const lockTtlMs = options.lockTtlMs ?? DEFAULTS.lockTtlMs;
   const lockWaitMs = options.lockWaitMs ?? DEFAULTS.lockWaitMs;
-  if (!(leewayMs >= 0) || !(lockTtlMs > 0) || !(lockWaitMs >= 0)) {
-    throw new ConfigurationError('The token vault needs non-negative `leewaySeconds` and `lockWaitMs`, and a positive `lockTtlMs`.');
+  const cacheMs = (options.cacheSeconds ?? DEFAULTS.cacheSeconds) * 1000;
+  const cacheMaxEntries = options.cacheMaxEntries ?? DEFAULTS.cacheMaxEntries;
+  if (!(leewayMs >= 0) || !(lockTtlMs > 0) || !(lockWaitMs >= 0) || !(cacheMs >= 0) || !(cacheMaxEntries >= 1)) {
+    throw new ConfigurationError('The token vault needs non-negative `leewaySeconds`, `lockWaitMs` and `cacheSeconds`, a positive `lockTtlMs` and `cacheMaxEntries`.');
   }
   const flights = new SingleFlight<VaultAccessToken>();
+
+  /** The clients `clientFor` gave, by provider. */
+  const clients = new Map<string, OidcClient>();
+  const clientOf = async (providerId: string): Promise<OidcClient> => {
+    let client = clients.get(providerId);
+    if (client === undefined) {
+      client = await clientFor(providerId);
+      clients.set(providerId, client);
+    }
+    return client;
+  };
+
+  /** Keyed by user, provider and the account asked for ('' for "the most recent one"). */
+  const cache = new Map<string, CachedToken>();
+  /**
+   * Bumped by every change the vault makes to stored tokens. A store read that started before a
+   * change is not cached: it may hold the tokens the change replaced.
+   */
+  let generation = 0;
+  const cacheKey = (userId: string, providerId: string, accountId: string | undefined): string => `${userId}\n${providerId}\n${accountId ?? ''}`;
+  /** The cached access token under `key`, if it is still within its time. */
+  const cached = (key: string): VaultAccessToken | undefined => {
+    const hit = cache.get(key);
+    if (hit === undefined) return undefined;
+    if (hit.until > clock()) return hit.access;
+    cache.delete(key);
+    return undefined;
+  };
+  const remember = (key: string, account: Account, access: VaultAccessToken, readAt: number): void => {
+    if (cacheMs === 0 || readAt !== generation) return;
+    const expiresBy = access.expiresAt === undefined ? Number.POSITIVE_INFINITY : access.expiresAt - leewayMs;
+    if (cache.size >= cacheMaxEntries) cache.delete(cache.keys().next().value!);
+    cache.set(key, { access, accountId: account.id, until: Math.min(clock() + cacheMs, expiresBy) });
+  };
+  /** Drops every cached token of the account (under either key) and stops in-flight reads from caching. */
+  const forget = (account: Account): void => {
+    generation++;
+    cache.delete(cacheKey(account.userId, account.providerId, undefined));
+    cache.delete(cacheKey(account.userId, account.providerId, account.id));
+  };
 
   const isFresh = (account: Account): boolean => {
     const t = account.tokens;
@@ -156,10 +243,12 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     return t.expiresAt === undefined || t.expiresAt - leewayMs > clock();
   };
 
-  const findAccount = async (userId: string, providerId: string): Promise<Account> => {
+  const findAccount = async (userId: string, providerId: string, accountId?: string): Promise<Account> => {
     // Keyed by the authenticated user: another user's tokens are never reachable.
-    const accounts = (await users.listAccounts(userId)).filter((a) => a.providerId === providerId);
-    if (accounts.length === 0) throw reauth(providerId, `No ${providerId} account is linked to this user; sign in with ${providerId}.`);
+    const accounts = (await users.listAccounts(userId)).filter((a) => a.providerId === providerId && (accountId === undefined || a.id === accountId));
+    if (accounts.length === 0) {
+      throw reauth(providerId, accountId === undefined ? `No ${providerId} account is linked to this user; sign in with ${providerId}.` : `This user has no ${providerId} account with that id; sign in with ${providerId}.`);
+    }
     // Several identities of one provider (two Google accounts): the most recently updated wins.
     return accounts.length === 1 ? accounts[0]! : accounts.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
   };
@@ -191,7 +280,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
         throw reauth(providerId, `No usable ${providerId} refresh token for this account; the user must sign in again${refreshToken ? '' : ' with offline access'}.`);
       }
       // Discovery of a provider that is down fails here: the same transient error as a failed refresh.
-      const client = await clientFor(providerId).catch((error: unknown) => {
+      const client = await clientOf(providerId).catch((error: unknown) => {
         throw refreshFailed(providerId, error);
       });
       let set: TokenSet;
@@ -203,6 +292,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
           // RFC 6749 §5.2: the refresh token is invalid, expired or revoked; retrying cannot help.
           const tokens = withoutRefreshToken(current.tokens);
           const marked = await users.updateAccountTokens(accountId, { tokens, needsReauth: true }, current.tokenVersion);
+          forget(current);
           if (marked) await emit('reauth-required', marked, tokens, marked.scopes);
           else {
             // Someone wrote since we read (a fresh sign-in, say): their tokens win.
@@ -224,6 +314,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       // The response scope may be absent (RFC 6749 §5.1: then unchanged).
       const scopes = set.raw.scope !== undefined && set.grantedScopes.length > 0 ? set.grantedScopes : current.scopes;
       const stored = await storeRefreshed(current, tokens, scopes, refreshToken);
+      forget(current);
       if (stored) await emit('refreshed', stored, tokens, scopes);
       return { accessToken: tokens.accessToken!, tokenType: tokens.tokenType!, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}), scopes };
     });
@@ -246,30 +337,62 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   };
 
   const get = async (userId: string, providerId: string, getOptions: VaultGetOptions = {}): Promise<VaultAccessToken> => {
-    const account = await findAccount(userId, providerId);
-    if (!getOptions.forceRefresh && isFresh(account)) return toAccess(account);
+    const key = cacheKey(userId, providerId, getOptions.accountId);
+    if (!getOptions.forceRefresh) {
+      const hit = cached(key);
+      if (hit !== undefined) return hit;
+    }
+    const readAt = generation;
+    const account = await findAccount(userId, providerId, getOptions.accountId);
+    if (!getOptions.forceRefresh && isFresh(account)) {
+      const access = toAccess(account);
+      remember(key, account, access, readAt);
+      return access;
+    }
+    // The API refused this token, or it is near expiry: no one in this process may reuse it.
+    forget(account);
     if (account.needsReauth) throw reauth(providerId, `The ${providerId} account needs a new sign-in (a refresh was refused earlier).`);
     const rejected = getOptions.forceRefresh ? (getOptions.rejectedAccessToken ?? account.tokens?.accessToken) : undefined;
     return flights.run(account.id, () => refreshLocked(account.id, providerId, rejected));
   };
 
+  const fetchAfterLookup = async (userId: string, providerId: string, url: string | URL, init: VaultFetchInit): Promise<Response> => {
+    const token = await get(userId, providerId, init.accountId === undefined ? {} : { accountId: init.accountId });
+    const client = await clientOf(providerId);
+    return retryIfRefused(await client.fetchResource(url, token, init), { client, token, userId, providerId, url, init });
+  };
+
+  /** RFC 6750 §3.1: invalid_token = expired, revoked or malformed; one refresh, one retry. */
+  const retryIfRefused = (response: Response, call: ApiCall): Response | Promise<Response> => {
+    if (response.status !== 401 || parseWwwAuthenticate(response.headers.get('www-authenticate'))?.error !== 'invalid_token') return response;
+    return refreshAndRetry(response, call);
+  };
+
+  const refreshAndRetry = async (refused: Response, { client, token, userId, providerId, url, init }: ApiCall): Promise<Response> => {
+    // The refused response is discarded: release its (unread) body before retrying.
+    await refused.body?.cancel().catch(() => {});
+    const second = await get(userId, providerId, { ...(init.accountId === undefined ? {} : { accountId: init.accountId }), forceRefresh: true, rejectedAccessToken: token.accessToken });
+    return client.fetchResource(url, second, init);
+  };
+
   return {
     get,
 
-    async fetch(userId, providerId, url, init = {}) {
-      const first = await get(userId, providerId);
-      const client = await clientFor(providerId);
-      const response = await client.fetchResource(url, first, init);
-      // RFC 6750 §3.1: invalid_token = expired, revoked or malformed; one refresh, one retry.
-      if (response.status !== 401 || parseWwwAuthenticate(response.headers.get('www-authenticate'))?.error !== 'invalid_token') return response;
-      // The refused response is discarded: release its (unread) body before retrying.
-      await response.body?.cancel().catch(() => {});
-      const second = await get(userId, providerId, { forceRefresh: true, rejectedAccessToken: first.accessToken });
-      return client.fetchResource(url, second, init);
+    fetch(userId, providerId, url, init = {}) {
+      // Hot path: a cached token and a known client go straight to the API (no store, no await here).
+      const token = cached(cacheKey(userId, providerId, init.accountId));
+      const client = clients.get(providerId);
+      if (token === undefined || client === undefined) return fetchAfterLookup(userId, providerId, url, init);
+      const call: ApiCall = { client, token, userId, providerId, url, init };
+      if (token.tokenType === 'DPoP') return client.fetchResource(url, token, init).then((response) => retryIfRefused(response, call));
+      // Bearer: what `client.fetchResource` sends, with the 401 check in the same step.
+      const headers = withAccessToken(init.headers, 'Bearer', token.accessToken);
+      return fetchStream({ url, method: init.method, headers, body: init.body }, client.http, (response) => retryIfRefused(response, call));
     },
 
-    async revoke(userId, providerId) {
-      const account = await findAccount(userId, providerId);
+    async revoke(userId, providerId, revokeOptions = {}) {
+      const account = await findAccount(userId, providerId, revokeOptions.accountId);
+      forget(account);
       return withLock(account.id, async () => {
         const current = (await users.getAccountById(account.id)) ?? account;
         const tokens = current.tokens;
@@ -277,7 +400,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
         let revoked = false;
         if (tokens?.refreshToken || tokens?.accessToken) {
           try {
-            const client = await clientFor(providerId);
+            const client = await clientOf(providerId);
             // RFC 7009 §2.1: revoking the refresh token should also end its access tokens; revoke both anyway.
             if (tokens.refreshToken) await client.revoke(tokens.refreshToken, 'refresh_token');
             if (tokens.accessToken) await client.revoke(tokens.accessToken, 'access_token');
@@ -287,6 +410,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
           }
         }
         const cleared = await users.updateAccountTokens(current.id, { tokens: null, needsReauth: true });
+        forget(current);
         if (cleared) await emit('revoked', cleared, null, cleared.scopes);
         return { revoked, ...(error ? { error } : {}) };
       });
@@ -296,12 +420,13 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
 
 function toAccess(account: Account): VaultAccessToken {
   const t = account.tokens!;
-  return {
+  // Frozen: the same object may be handed to several callers from the cache.
+  return Object.freeze({
     accessToken: t.accessToken!,
     tokenType: t.tokenType ?? 'Bearer',
     ...(t.expiresAt !== undefined ? { expiresAt: t.expiresAt } : {}),
-    scopes: account.scopes,
-  };
+    scopes: Object.freeze([...account.scopes]),
+  });
 }
 
 function withoutRefreshToken(tokens: AccountTokens | null): AccountTokens | null {

@@ -8,9 +8,10 @@ import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../../src/adapters/node.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
+import { OidcClient } from '../../src/core/client.js';
 import { AccountError } from '../../src/errors.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
-import { listen, login, logout, opProvider, type RpServer, SECRET_A, sessionOf, startOp, UserAgent } from './support.js';
+import { CLIENT_SECRET, listen, login, logout, opProvider, type RpServer, SECRET_A, sessionOf, startOp, UserAgent } from './support.js';
 
 describe('token vault through createAuth', () => {
   let rp: RpServer;
@@ -79,5 +80,41 @@ describe('token vault through createAuth', () => {
     expect(cleared!.tokens?.refreshToken).toBeUndefined();
     const reauth = await auth.tokens.get(userId, 'op').catch((e: unknown) => e);
     expect((reauth as { code?: string }).code).toBe('REAUTH_REQUIRED');
+  });
+
+  it('unlink revokes the tokens of the account unlinked, not those of another account at the same provider', async () => {
+    const ua = new UserAgent();
+    expect((await login(ua, rp.base)).stopped).toBe(true);
+    const userId = ((await sessionOf(ua, rp.base)).body.user as { id: string }).id;
+    const [signedIn] = await auth.users.listAccounts(userId);
+    // A second grant for the same client, obtained outside the app (a second identity at the provider).
+    const direct = await OidcClient.create({ issuer: op.issuer, clientId: 'rp', clientSecret: CLIENT_SECRET, redirectUri: `${rp.base}/auth/op/callback` });
+    const { url, transaction } = await direct.authorizationUrl({ scope: ['openid', 'email', 'offline_access'], prompt: 'consent' });
+    const reached = await new UserAgent().navigate(url, { autoSubmitForms: true, stop: (u) => u.startsWith(`${rp.base}/auth/op/callback`) });
+    expect(reached.stopped).toBe(true);
+    const second = await direct.callback(new URL(reached.url).searchParams, transaction);
+    expect(second.refreshToken).toBeTruthy();
+    const linked = await auth.users.linkAccount(userId, {
+      providerId: 'op',
+      issuer: op.issuer,
+      subject: 'second-identity',
+      scopes: ['openid', 'email', 'offline_access'],
+      tokens: { accessToken: second.accessToken, tokenType: 'Bearer', refreshToken: second.refreshToken!, ...(second.expiresAt ? { expiresAt: second.expiresAt } : {}) },
+    });
+
+    // The signed-in account is now the most recently updated one: the vault's default choice. The
+    // unlink must still revoke the linked account's grant, the one it removes.
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await auth.users.updateAccountTokens(signedIn!.id, { tokens: signedIn!.tokens })).not.toBeNull();
+
+    await auth.unlink(userId, linked.id);
+    // RFC 7009: the unlinked account's grant is gone at the provider…
+    const refused = await direct.refresh(second.refreshToken!).catch((e: unknown) => e);
+    expect((refused as { code?: string }).code).toBe('TOKEN_ERROR');
+    // …and the account the user signed in with still refreshes (leewaySeconds 7200 forces a refresh).
+    const remaining = await auth.users.listAccounts(userId);
+    expect(remaining.map((a) => a.id)).toEqual([signedIn!.id]);
+    const token = await auth.tokens.get(userId, 'op', { accountId: signedIn!.id });
+    expect(token.accessToken).not.toBe(signedIn!.tokens!.accessToken);
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchJsonObject, httpRequest, parseWwwAuthenticate, readLimitedText } from '../../src/core/http.js';
+import { fetchJsonObject, fetchStream, httpRequest, parseWwwAuthenticate, readLimitedText } from '../../src/core/http.js';
 import { ProviderError, TransportError } from '../../src/errors.js';
 
 let base = '';
@@ -125,6 +125,61 @@ describe('transport', () => {
     expect(await codeOf(readLimitedText(slow.response, `${base}/slow-body`))).toBe('HTTP_TIMEOUT');
     const ok = await httpRequest({ url: `${base}/json`, expect: 'stream' });
     expect(await readLimitedText(ok.response, `${base}/json`)).toBe('{"a":1}');
+  });
+  it('times out every request of a crowd, each after its full timeout and not much later', async () => {
+    // Requests started together share a deadline (one signal per cohort of at most 16, opened for
+    // 50 ms): 150 requests span several cohorts, and the late starters still get their whole timeout.
+    const timeoutMs = 300;
+    const one = async (delayMs: number): Promise<{ code: string; elapsed: number }> => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      const started = performance.now();
+      const code = await codeOf(httpRequest({ url: `${base}/slow`, expect: 'json' }, { timeoutMs }));
+      return { code, elapsed: performance.now() - started };
+    };
+    const results = await Promise.all(Array.from({ length: 150 }, (_, i) => one(i % 3 === 0 ? 0 : i % 3 === 1 ? 30 : 60)));
+    expect(new Set(results.map((r) => r.code))).toEqual(new Set(['HTTP_TIMEOUT']));
+    const elapsed = results.map((r) => r.elapsed);
+    expect(Math.min(...elapsed)).toBeGreaterThanOrEqual(timeoutMs - 5);
+    // The cohort window (50 ms) plus scheduling slack on a loaded machine; far below the server's 2 s.
+    expect(Math.max(...elapsed)).toBeLessThan(timeoutMs + 50 + 700);
+  });
+  it("sends one header set: the request's own names win over the transport defaults, repeats combine", async () => {
+    const sent: Record<string, string>[] = [];
+    const fakeFetch = (async (_u: string | URL | Request, init?: RequestInit) => {
+      sent.push({ ...(init?.headers as Record<string, string>) });
+      return new Response('{}', { headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    const defaults = { 'User-Agent': 'app/1', 'X-Trace': 'default' };
+    await httpRequest({ url: `${base}/json`, expect: 'json', headers: { 'x-trace': 'own' } }, { fetch: fakeFetch, headers: defaults });
+    await httpRequest({ url: `${base}/json`, expect: 'stream', headers: [['X-A', '1'], ['x-a', '2']] }, { fetch: fakeFetch, headers: defaults });
+    await httpRequest({ url: `${base}/json`, expect: 'json', headers: new Headers({ Accept: 'application/custom+json' }) }, { fetch: fakeFetch });
+    expect(sent[0]).toEqual({ 'user-agent': 'app/1', 'x-trace': 'own', accept: 'application/json' });
+    // A streamed resource call leaves Accept to fetch (a wildcard) unless the caller names one.
+    expect(sent[1]).toEqual({ 'user-agent': 'app/1', 'x-trace': 'default', 'x-a': '1, 2' });
+    expect(sent[2]).toEqual({ accept: 'application/custom+json' });
+  });
+  it('fetchStream: any status as received, redirects unfollowed, every failure typed and rejected (never thrown)', async () => {
+    const down = await fetchStream({ url: `${base}/down` });
+    expect(down.status).toBe(503);
+    expect(await down.text()).toBe('maintenance');
+    const redirect = await fetchStream({ url: `${base}/redirect` });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe('/json');
+    expect(await redirect.text()).toBe('');
+    const slowBody = await fetchStream({ url: `${base}/slow-body` }, { timeoutMs: 300 });
+    expect(await codeOf(readLimitedText(slowBody, `${base}/slow-body`))).toBe('HTTP_TIMEOUT');
+    expect(await codeOf(fetchStream({ url: `${base}/slow` }, { timeoutMs: 200 }))).toBe('HTTP_TIMEOUT');
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/x`;
+    await new Promise((r) => closed.close(r));
+    expect(await codeOf(fetchStream({ url: deadUrl }))).toBe('HTTP_REQUEST_FAILED');
+    const insecure = fetchStream({ url: 'http://api.example/x' });
+    expect(insecure).toBeInstanceOf(Promise);
+    expect(await codeOf(insecure)).toBe('INSECURE_TRANSPORT');
+    // A fetch that hides the redirect (redirect: 'manual' in a browser-like fetch) is refused.
+    const hidden = (async () => Object.defineProperty(new Response(null, { status: 200 }), 'type', { value: 'opaqueredirect' })) as unknown as typeof fetch;
+    expect(await codeOf(fetchStream({ url: `${base}/json` }, { fetch: hidden }))).toBe('HTTP_REDIRECT_REFUSED');
   });
   it('parses WWW-Authenticate challenges case-insensitively', () => {
     const c = parseWwwAuthenticate('DPoP realm="x", error="use_dpop_nonce", error_description="nonce \\"needed\\""');

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OidcClient } from '../../src/core/client.js';
 import type { TokenSet } from '../../src/core/types.js';
+import { isLatchkeyError, type LatchkeyError } from '../../src/errors.js';
 import type { AccountTokens, UserStore } from '../../src/storage/types.js';
 import { type OidcProviderHandle, startOidcProvider } from '../support/oidc-provider.js';
 import { UserAgent } from '../support/user-agent.js';
@@ -142,4 +143,14 @@ export function clientAt(issuer: string, tokenEndpoint: string, timeoutMs = 2000
     redirectUri: REDIRECT,
     http: { timeoutMs },
   });
+}
+
+/** The typed error a promise rejects with (fails the test if it resolves or rejects with anything else). */
+export async function errorOf(p: Promise<unknown>): Promise<LatchkeyError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!isLatchkeyError(e)) throw new Error(`expected a Latchkey error, got ${String(e)}`);
+  return e;
 }

@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OidcClient } from '../../src/core/client.js';
-import { isLatchkeyError, type LatchkeyError, TokenError } from '../../src/errors.js';
+import { type LatchkeyError, TokenError } from '../../src/errors.js';
 import { MemoryUserStore } from '../../src/storage/memory.js';
 import { createMemoryLock } from '../../src/vault/locks/memory.js';
 import { refreshLockKey } from '../../src/vault/locks/types.js';
 import { createTokenVault, type TokenEvent } from '../../src/vault/vault.js';
-import { accountTokens, CLIENT_ID, CLIENT_SECRET, clientAt, createLinkedUser, deadPort, REDIRECT, signIn, startServer, startVaultOp, type VaultOp } from './support.js';
+import { accountTokens, CLIENT_ID, CLIENT_SECRET, clientAt, createLinkedUser, deadPort, errorOf, REDIRECT, signIn, startServer, startVaultOp, type VaultOp } from './support.js';
 
 let vop: VaultOp;
 let client: OidcClient;
@@ -26,15 +26,6 @@ afterAll(async () => {
 
 const PAST = () => Date.now() - 1000;
 const userinfoUrl = () => `${vop.op.issuer}/me`;
-
-async function errorOf(p: Promise<unknown>): Promise<LatchkeyError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!isLatchkeyError(e)) throw new Error(`expected a Latchkey error, got ${String(e)}`);
-  return e;
-}
 
 describe('token vault (one process, oidc-provider with rotation)', () => {
   it('hot path: a token valid beyond the leeway is returned without a provider call', async () => {

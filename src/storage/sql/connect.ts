@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Dialect, Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import { type Dialect, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { ConfigurationError } from '../../errors.js';
 import type { SqlKind } from './migrations.js';
 import { type Database, TablePrefixPlugin } from './schema.js';
@@ -72,7 +72,7 @@ export async function openDatabase(url: string, prefix: string, timeouts: SqlTim
     if (!memory) sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
-    dialect = new SqliteDialect({ database: sqlite });
+    dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
   } else if (kind === 'postgres') {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({
@@ -124,4 +124,32 @@ export async function openDatabase(url: string, prefix: string, timeouts: SqlTim
  */
 export function fromDialect(dialect: Dialect, kind: SqlKind, prefix: string): SqlConnection {
   return { db: new Kysely<Database>({ dialect, plugins: [new TablePrefixPlugin(prefix)] }), kind };
+}
+
+/** Most prepared SQLite statements kept; the store issues a few dozen distinct ones. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The SQLite database as Kysely's driver sees it, with prepared statements reused by SQL text.
+ * Kysely prepares a statement per query, and preparing costs more than running a small indexed
+ * query. A cached statement is safe to reuse: better-sqlite3 runs it synchronously to completion
+ * (the store never streams rows), and SQLite re-prepares it itself after a schema change.
+ */
+function withStatementCache(db: SqliteDatabase): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    prepare(sql: string): SqliteStatement {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = db.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+    close(): void {
+      cache.clear();
+      db.close();
+    },
+  };
 }
