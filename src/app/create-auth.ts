@@ -27,7 +27,7 @@ import { expireCookie, readCookie, serializeCookie } from './cookies.js';
 import { type GuardRequest, type PlainResponse, toResponse, unauthenticatedResponse } from './guards.js';
 import { externalOrigin, isSameOrigin } from './request-origin.js';
 import { AUTH_HEADERS, authResponse, describeError, errorResponse, escapeHtml, jsonResponse, redirectResponse, wantsHtml } from './responses.js';
-import { safeReturnTo } from './return-to.js';
+import { returnToOr, safeReturnTo } from './return-to.js';
 import { Keyring } from './seal.js';
 import { CookieSessionStrategy } from './sessions/cookie.js';
 import { cacheKey, SessionManager } from './sessions/manager.js';
@@ -172,7 +172,8 @@ export function createAuth(options: AuthOptions): Auth {
 
   const routePrefix = `${new URL(config.baseUrl).pathname.replace(/\/$/, '')}${config.basePath}`;
   const firstProvider = config.providers.keys().next().value as string;
-  const loginPath = `${routePrefix}/${firstProvider}/login`;
+  // Where the guard sends a browser: the one provider's login, or the page that lists them all.
+  const loginPath = config.providers.size === 1 ? `${routePrefix}/${firstProvider}/login` : `${routePrefix}/login`;
   const realm = new URL(config.baseUrl).host;
 
   // ── provider clients, created on first use (discovery), retried after a failure ────────────────
@@ -317,6 +318,28 @@ export function createAuth(options: AuthOptions): Auth {
     const text = await request.text();
     if (text.length > MAX_FORM_BYTES) throw new SessionError('BAD_REQUEST', 'The form body is too large.');
     return new URLSearchParams(text);
+  }
+
+  /**
+   * `GET /auth/login?returnTo=…`: the configured providers, as a page of "Sign in with …" links
+   * (browsers) or as JSON (`{ providers: [{ id, name, loginUrl }] }`); with one provider, a
+   * redirect to its login. `returnTo` is kept only when it is a same-origin path.
+   */
+  function chooserRoute(request: Request, url: URL): Response {
+    const returnTo = returnToOr(url.searchParams.get('returnTo'), config.origin, '/');
+    const query = `?returnTo=${encodeURIComponent(returnTo)}`;
+    const providers = [...config.providers.values()].map((p) => ({ id: p.id, name: p.name, loginUrl: `${routePrefix}/${encodeURIComponent(p.id)}/login${query}` }));
+    if (providers.length === 1) return redirectResponse(providers[0]!.loginUrl, []);
+    if (!wantsHtml(request.headers.get('accept'))) return jsonResponse({ providers });
+    const items = providers.map((p) => `<li><a href="${escapeHtml(p.loginUrl)}">Sign in with ${escapeHtml(p.name)}</a></li>`).join('');
+    const nonce = randomToken(16);
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in</title>
+<style nonce="${nonce}">body{font:16px system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}ul{list-style:none;padding:0}li{margin:.5rem 0}a{display:block;padding:.75rem 1rem;border:1px solid #8889;border-radius:.5rem;text-decoration:none;color:inherit}</style></head>
+<body><h1>Sign in</h1><ul>${items}</ul></body></html>`;
+    return authResponse(html, 200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    });
   }
 
   function repostPage(action: string, params: URLSearchParams): Response {
@@ -611,6 +634,11 @@ export function createAuth(options: AuthOptions): Auth {
         route = 'token';
         allow('POST', 'OPTIONS');
         return await tokenRoute(request);
+      }
+      if (parts.length === 1 && parts[0] === 'login') {
+        route = 'login-chooser';
+        allow('GET');
+        return chooserRoute(request, url);
       }
       if (parts.length === 1 && parts[0] === 'logout') {
         route = 'logout';

@@ -46,7 +46,17 @@ export interface HttpRequest {
   readonly okStatuses?: readonly number[];
   /** The error code for an OAuth error body (RFC 6749 §5.2) at this endpoint, e.g. `TOKEN_ERROR`. */
   readonly oauthErrorCode?: ErrorCode;
+  /** A provider's own JSON error shape mapped onto RFC 6749 §5.2 (with `oauthErrorCode`); see {@link OAuthErrorMapper}. */
+  readonly conformErrorBody?: OAuthErrorMapper;
 }
+
+/**
+ * Maps a JSON error answer that is not an RFC 6749 §5.2 body (Twitch's `{ status, message }`,
+ * Facebook's `{ error: { message, type, code } }`) onto `error` / `error_description`, so that it
+ * surfaces as a `ProviderError` with an OAuth error code (`invalid_grant` → re-consent) instead of
+ * a bare bad status. `undefined` leaves the answer unmapped.
+ */
+export type OAuthErrorMapper = (httpStatus: number, body: Readonly<Record<string, unknown>>) => { error: string; error_description?: string } | undefined;
 
 /** A checked response: the status was expected and the body had the expected type and size. */
 export interface HttpResult {
@@ -160,6 +170,10 @@ export async function httpRequest(request: HttpRequest, options: HttpOptions = {
           { error: body.error, error_description: optionalString(body.error_description), error_uri: optionalString(body.error_uri), httpStatus: response.status },
           { response },
         );
+      }
+      const mapped = request.conformErrorBody && isPlainObject(body) ? request.conformErrorBody(response.status, body) : undefined;
+      if (mapped && typeof mapped.error === 'string' && mapped.error.length > 0) {
+        throw new ProviderError(request.oauthErrorCode, { error: mapped.error, error_description: mapped.error_description, httpStatus: response.status }, { response });
       }
     }
     if (request.oauthErrorCode && (response.status === 401 || response.status === 400)) {

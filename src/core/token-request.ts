@@ -79,7 +79,10 @@ export async function tokenEndpointRequest(
     await applyClientAuthentication(method, client, metadata, body, headers, options);
     // RFC 9449 §5: a DPoP proof for the token request (no ath).
     if (options.dpop) headers.set('dpop', await options.dpop.proof('POST', endpoint));
-    const result = await httpRequest({ url: endpoint, method: 'POST', headers, body, expect: 'json', oauthErrorCode: 'TOKEN_ERROR' }, options.http);
+    const result = await httpRequest(
+      { url: endpoint, method: 'POST', headers, body, expect: 'json', oauthErrorCode: 'TOKEN_ERROR', conformErrorBody: options.hooks?.conformTokenError },
+      options.http,
+    );
     options.dpop?.rememberNonce(endpoint, result.headers);
     return result;
   };

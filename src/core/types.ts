@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HttpOptions } from './http.js';
+import type { HttpOptions, OAuthErrorMapper } from './http.js';
 
 /**
  * Authorization server metadata: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2. Unknown members
@@ -219,6 +219,11 @@ export interface ProtocolHooks {
   readonly resolveIdTokenIssuer?: (claims: Readonly<Record<string, unknown>>) => string;
   /** Rewrites a non-conforming token response into a conforming one before strict parsing. */
   readonly conformTokenResponse?: (body: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /**
+   * Maps the token endpoint's own JSON error shape onto RFC 6749 §5.2 (`error`, `error_description`),
+   * so that a dead refresh token is `invalid_grant` (re-consent) rather than a bad status (retry).
+   */
+  readonly conformTokenError?: OAuthErrorMapper;
   /** Extra ID token checks after the standard ones (Google `hd`); throw a `ValidationError` to refuse. */
   readonly validateIdTokenClaims?: (claims: IdTokenClaims) => void;
 }

@@ -42,6 +42,7 @@ export function facebook(options: OAuth2PresetOptions = {}): ProviderConfig {
     // Facebook's token endpoint takes client_id and client_secret as parameters.
     tokenEndpointAuthMethod: 'client_secret_post',
     supportsRefresh: false,
+    hooks: { conformTokenError: conformFacebookTokenError },
     fetchProfile: (ctx) => fetchObject(ctx, endpoint(FACEBOOK_ME, options.emulatorUrl)),
     mapProfile: (raw, ctx) =>
       makeProfile(ctx.issuer, subjectOf(raw.id, 'id', 'Facebook'), {
@@ -54,4 +55,22 @@ export function facebook(options: OAuth2PresetOptions = {}): ProviderConfig {
       }, raw),
     docs: { consoleUrl: 'https://developers.facebook.com/apps/' },
   });
+}
+
+/**
+ * Facebook answers token errors as `{ "error": { "message", "type": "OAuthException", "code" } }`.
+ * Mapped onto RFC 6749 §5.2: code 100 about the verification code, and 190 (an expired or invalid
+ * token), are `invalid_grant`; code 1 and 101 (the app's id or secret) `invalid_client`.
+ *
+ * @see [Graph API - Handling errors](https://developers.facebook.com/docs/graph-api/guides/error-handling/)
+ * @see [RFC 6749, section 5.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2)
+ */
+export function conformFacebookTokenError(_httpStatus: number, body: Readonly<Record<string, unknown>>): { error: string; error_description?: string } | undefined {
+  const inner = body.error;
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return undefined;
+  const { message, code } = inner as { message?: unknown; code?: unknown };
+  const description = typeof message === 'string' ? message : undefined;
+  if (code === 190 || (code === 100 && /code/i.test(description ?? ''))) return { error: 'invalid_grant', ...(description ? { error_description: description } : {}) };
+  if (code === 1 || code === 101) return { error: 'invalid_client', ...(description ? { error_description: description } : {}) };
+  return { error: 'invalid_request', ...(description ? { error_description: description } : {}) };
 }

@@ -24,7 +24,8 @@ const TWITCH_CLAIMS = JSON.stringify({
 /**
  * The Twitch preset. Credentials default to `TWITCH_CLIENT_ID` / `TWITCH_CLIENT_SECRET`.
  * Quirks: the `claims` request parameter; `client_secret_post`; `scope` in the token response is
- * a JSON array (conformed to a string); `token_type` is lower-case.
+ * a JSON array (conformed to a string); `token_type` is lower-case; token errors come as
+ * `{ status, message }` (mapped onto RFC 6749 §5.2).
  *
  * @param options Credentials and scopes (default `openid user:read:email`).
  * @returns A ProviderConfig (kind `oidc`, refresh supported).
@@ -42,7 +43,7 @@ export function twitch(options: OidcPresetOptions = {}): ProviderConfig {
     secret: 'required',
     tokenEndpointAuthMethod: 'client_secret_post',
     supportsRefresh: true,
-    hooks: { conformTokenResponse: conformScopeArray },
+    hooks: { conformTokenResponse: conformScopeArray, conformTokenError: conformTwitchTokenError },
     mapProfile: (raw, ctx) => standardClaimsProfile(raw, ctx, 'Twitch', { name: str(raw.preferred_username) }),
     docs: { consoleUrl: 'https://dev.twitch.tv/console/apps' },
   });
@@ -57,4 +58,20 @@ export function conformScopeArray(body: Readonly<Record<string, unknown>>): Reco
   const out: Record<string, unknown> = { ...body };
   if (Array.isArray(body.scope)) out.scope = body.scope.filter((s): s is string => typeof s === 'string').join(' ');
   return out;
+}
+
+/**
+ * Twitch answers token errors as `{ "status": 400, "message": "Invalid refresh token" }`. Mapped
+ * onto RFC 6749 §5.2: a refused code or refresh token is `invalid_grant` (the vault then asks the
+ * user to sign in again instead of retrying), a refused client `invalid_client`.
+ *
+ * @see [Twitch - Refreshing access tokens](https://dev.twitch.tv/docs/authentication/refresh-tokens/)
+ * @see [RFC 6749, section 5.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2)
+ */
+export function conformTwitchTokenError(httpStatus: number, body: Readonly<Record<string, unknown>>): { error: string; error_description?: string } | undefined {
+  const message = typeof body.message === 'string' ? body.message : undefined;
+  if (message === undefined) return undefined;
+  if (/invalid (refresh token|authorization code|code)/i.test(message)) return { error: 'invalid_grant', error_description: message };
+  if (/invalid client|client secret/i.test(message) || httpStatus === 401 || httpStatus === 403) return { error: 'invalid_client', error_description: message };
+  return { error: 'invalid_request', error_description: message };
 }

@@ -132,7 +132,7 @@ describe.each(Object.keys(adapters))('adapter: %s', (name) => {
     expect(((await me.json()) as { user: { email: string } }).user.email).toBe('alice@example.test');
     const browser = await rawGet(`${rp.base}/me?x=1`, { accept: 'text/html', 'sec-fetch-mode': 'navigate' });
     expect(browser.status).toBe(302);
-    expect(browser.headers.location).toBe('/auth/op/login?returnTo=%2Fme%3Fx%3D1');
+    expect(browser.headers.location).toBe('/auth/login?returnTo=%2Fme%3Fx%3D1');
     const api = await fetch(`${rp.base}/me`, { headers: { accept: 'application/json' } });
     expect(api.status).toBe(401);
     expect(api.headers.get('www-authenticate')).toMatch(/^Bearer/);

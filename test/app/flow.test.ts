@@ -79,7 +79,7 @@ describe.each(['cookie', 'server'] as const)('login flow (%s sessions)', (strate
   it('guards: a browser is redirected to login with a safe returnTo; an API client gets 401 JSON', async () => {
     const page = await rawGet(`${rp.base}/me?x=1`, { accept: 'text/html', 'sec-fetch-mode': 'navigate' });
     expect(page.status).toBe(302);
-    expect(page.headers.location).toBe('/auth/op/login?returnTo=%2Fme%3Fx%3D1');
+    expect(page.headers.location).toBe('/auth/login?returnTo=%2Fme%3Fx%3D1');
     expect(page.headers['cache-control']).toBe('no-store');
     const api = await fetch(`${rp.base}/me`, { headers: { accept: 'application/json' } });
     expect(api.status).toBe(401);

@@ -5,7 +5,8 @@ import { basePreset, endpoint } from '../../src/providers/internal/preset.js';
 import { isTrue, makeProfile, standardClaimsProfile, subjectOf } from '../../src/providers/internal/profile.js';
 import { oidc } from '../../src/providers/oidc.js';
 import { conformSlackTokenResponse } from '../../src/providers/slack.js';
-import { conformScopeArray } from '../../src/providers/twitch.js';
+import { conformFacebookTokenError } from '../../src/providers/facebook.js';
+import { conformScopeArray, conformTwitchTokenError } from '../../src/providers/twitch.js';
 
 describe('profile helpers', () => {
   it('emailVerified is true only for true or "true", and never without an email', () => {
@@ -59,5 +60,24 @@ describe('generic OIDC offline access', () => {
     const p = oidc({ id: 'corp', issuer: 'https://sso.corp.example', clientId: 'corp-client', offline: true });
     expect(p.offline).toBe(true);
     expect(p.offlineAccess).toEqual({ scopes: ['offline_access'], prompt: 'consent' });
+  });
+});
+
+describe('token error shapes mapped onto RFC 6749 §5.2', () => {
+  it('Twitch { status, message }: a refused code or refresh token is invalid_grant, a refused client invalid_client', () => {
+    expect(conformTwitchTokenError(400, { status: 400, message: 'Invalid refresh token' })).toEqual({ error: 'invalid_grant', error_description: 'Invalid refresh token' });
+    expect(conformTwitchTokenError(400, { status: 400, message: 'Invalid authorization code' })?.error).toBe('invalid_grant');
+    expect(conformTwitchTokenError(403, { status: 403, message: 'invalid client secret' })?.error).toBe('invalid_client');
+    expect(conformTwitchTokenError(400, { status: 400, message: 'missing client id' })?.error).toBe('invalid_request');
+    expect(conformTwitchTokenError(400, { status: 400 })).toBeUndefined();
+  });
+
+  it('Facebook { error: { message, type, code } }: 100 about the code and 190 are invalid_grant, 1 and 101 invalid_client', () => {
+    const fb = (code: number, message: string) => ({ error: { message, type: 'OAuthException', code, fbtrace_id: 'x' } });
+    expect(conformFacebookTokenError(400, fb(100, 'This authorization code has been used.'))).toEqual({ error: 'invalid_grant', error_description: 'This authorization code has been used.' });
+    expect(conformFacebookTokenError(400, fb(190, 'Error validating access token: Session has expired'))?.error).toBe('invalid_grant');
+    expect(conformFacebookTokenError(400, fb(101, 'Error validating application. Invalid application ID.'))?.error).toBe('invalid_client');
+    expect(conformFacebookTokenError(400, fb(100, 'Unsupported get request.'))?.error).toBe('invalid_request');
+    expect(conformFacebookTokenError(400, { error: 'already_standard' })).toBeUndefined();
   });
 });

@@ -65,7 +65,7 @@ const CASES: Case[] = [
     },
     profile: { subject: '10161234567890123', email: 'mark@example.com', emailVerified: false, name: 'Mark Example', givenName: 'Mark', familyName: 'Example', picture: 'https://platform-lookaside.fbsbx.com/platform/profilepic/?asid=1' },
     // Facebook's errors are not RFC 6749 bodies (`error` is an object): a transport error, still typed.
-    error: { answer: { status: 400, json: { error: { message: 'Invalid verification code format.', type: 'OAuthException', code: 100, fbtrace_id: 'AbCdEf' } } }, code: 'HTTP_BAD_STATUS' },
+    error: { answer: { status: 400, json: { error: { message: 'Invalid verification code format.', type: 'OAuthException', code: 100, fbtrace_id: 'AbCdEf' } } }, code: 'TOKEN_ERROR', oauthError: 'invalid_grant' },
     quirks: (_r, fx) => expect(fx.last('/graph.facebook.com/v21.0/me')?.url.searchParams.get('fields')).toBe('id,name,email,first_name,last_name,picture.type(large)'),
   },
   {

@@ -99,8 +99,8 @@ const CASES: Case[] = [
     userinfo: { aud: ID, exp: 1_763_790_000, iat: 1_763_780_000, iss: 'https://id.twitch.tv/oauth2', sub: '713936733', email: 'jane@example.com', email_verified: true, picture: 'https://static-cdn.jtvnw.net/user-default-pictures-uv/profile_image-300x300.png', preferred_username: 'janedoe' },
     tokenExtras: { token_type: 'bearer', scope: ['openid', 'user:read:email'], refresh_token: 'eyJfMzUtNDU0OC04MWYwLTQ5MDY5ODY4NGNlMSJ9%asdfasdf=' },
     profile: { subject: '713936733', email: 'jane@example.com', emailVerified: true, name: 'janedoe' },
-    // Twitch's errors are not RFC 6749 bodies: {"status":400,"message":"Invalid authorization code"}.
-    error: { answer: { status: 400, json: { status: 400, message: 'Invalid authorization code' } }, code: 'HTTP_BAD_STATUS' },
+    // Twitch's errors are not RFC 6749 bodies: {"status":400,"message":"Invalid authorization code"}; the preset maps them.
+    error: { answer: { status: 400, json: { status: 400, message: 'Invalid authorization code' } }, code: 'TOKEN_ERROR', oauthError: 'invalid_grant' },
     quirks: (r) => {
       expect(JSON.parse(r.authorizationUrl.searchParams.get('claims') ?? '{}')).toHaveProperty('id_token.email', null);
       expect(r.tokens.grantedScopes).toEqual(['openid', 'user:read:email']);

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OidcClient } from '../../src/core/client.js';
-import { type LatchkeyError, TokenError } from '../../src/errors.js';
+import { type LatchkeyError, type ProviderError, TokenError } from '../../src/errors.js';
+import { conformTwitchTokenError } from '../../src/providers/twitch.js';
 import { MemoryUserStore } from '../../src/storage/memory.js';
 import { createMemoryLock } from '../../src/vault/locks/memory.js';
 import { refreshLockKey } from '../../src/vault/locks/types.js';
@@ -142,6 +143,35 @@ describe('token vault (one process, oidc-provider with rotation)', () => {
     const before = vop.tokenRequests();
     expect((await errorOf(vault.get(user.id, 'op'))).code).toBe('REAUTH_REQUIRED');
     expect(vop.tokenRequests()).toBe(before);
+  });
+
+  it("a provider's own error shape for a dead refresh token (Twitch) still marks re-consent: REAUTH_REQUIRED, not a retry", async () => {
+    const twitchLike = await startServer((req, res) => {
+      // Twitch answers a refused refresh token with its own body, not RFC 6749 §5.2.
+      if (req.method === 'POST') res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 400, message: 'Invalid refresh token' }));
+      else res.writeHead(404).end();
+    });
+    try {
+      const issuer = twitchLike.url;
+      const twitchClient = await OidcClient.create({
+        issuer,
+        kind: 'oauth2',
+        metadata: { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token` },
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        redirectUri: REDIRECT,
+        hooks: { conformTokenError: conformTwitchTokenError },
+      });
+      const users = new MemoryUserStore();
+      const { user, account } = await createLinkedUser(users, issuer, 'twitch', { accessToken: 'at', tokenType: 'Bearer', refreshToken: 'dead', expiresAt: PAST() });
+      const vault = createTokenVault({ users, clientFor: async () => twitchClient });
+      const e = await errorOf(vault.get(user.id, 'twitch'));
+      expect(e.code).toBe('REAUTH_REQUIRED');
+      expect(((e as TokenError).cause as ProviderError).error).toBe('invalid_grant');
+      expect((await users.getAccountById(account.id))!.needsReauth).toBe(true);
+    } finally {
+      await twitchLike.close();
+    }
   });
 
   it('no linked account for the provider → REAUTH_REQUIRED; another user never gets these tokens', async () => {
