@@ -91,6 +91,12 @@ export interface AuthOptions {
   readonly store?: { readonly users?: UserStore; readonly sessions?: SessionStore };
   /** Honour `Forwarded` / `X-Forwarded-*` from a reverse proxy. Default false. */
   readonly trustProxy?: boolean;
+  /**
+   * The app's own sign-in page (a same-origin path such as `/signin`), where guards send browsers
+   * with `?returnTo=…`. Default: the provider's login when there is one provider, else the built-in
+   * chooser `GET /auth/login`.
+   */
+  readonly signInPage?: string;
   readonly hooks?: AuthHooks;
   /** Logout settings. */
   readonly logout?: {
@@ -152,6 +158,8 @@ export interface ResolvedConfig {
   readonly revalidateMs: number;
   readonly cacheMaxEntries: number;
   readonly trustProxy: boolean;
+  /** The app's own sign-in page, if it named one. */
+  readonly signInPage: string | undefined;
   readonly federatedLogout: boolean;
   readonly logoutReturnTo: string;
   readonly accessTokenSeconds: number;
@@ -254,6 +262,11 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     return u.origin;
   });
 
+  const signInPage = options.signInPage;
+  if (signInPage !== undefined && (!signInPage.startsWith('/') || signInPage.startsWith('//') || signInPage.includes('\\') || signInPage.includes('?'))) {
+    fail('`signInPage` must be a same-origin path without a query, such as "/signin".');
+  }
+
   const logoutReturnTo = options.logout?.returnTo ?? '/';
   if (!logoutReturnTo.startsWith('/') || logoutReturnTo.startsWith('//')) fail('`logout.returnTo` must be a same-origin path such as "/".');
 
@@ -276,6 +289,7 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     revalidateMs: positive('session.revalidateSeconds', options.session?.revalidateSeconds, 5) * 1000,
     cacheMaxEntries: Math.max(1, Math.floor(options.session?.cacheMaxEntries ?? 10_000)),
     trustProxy: options.trustProxy === true,
+    signInPage,
     federatedLogout: options.logout?.federated === true,
     logoutReturnTo,
     accessTokenSeconds: positive('accessToken.expiresInSeconds', options.accessToken?.expiresInSeconds, 300),

@@ -172,8 +172,8 @@ export function createAuth(options: AuthOptions): Auth {
 
   const routePrefix = `${new URL(config.baseUrl).pathname.replace(/\/$/, '')}${config.basePath}`;
   const firstProvider = config.providers.keys().next().value as string;
-  // Where the guard sends a browser: the one provider's login, or the page that lists them all.
-  const loginPath = config.providers.size === 1 ? `${routePrefix}/${firstProvider}/login` : `${routePrefix}/login`;
+  // Where the guard sends a browser: the app's page, the one provider's login, or the page that lists them all.
+  const loginPath = config.signInPage ?? (config.providers.size === 1 ? `${routePrefix}/${firstProvider}/login` : `${routePrefix}/login`);
   const realm = new URL(config.baseUrl).host;
 
   // ── provider clients, created on first use (discovery), retried after a failure ────────────────

@@ -8,6 +8,7 @@ import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../../src/adapters/node.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
+import { ConfigurationError } from '../../src/errors.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { listen, opProvider, type RpServer, rawGet, SECRET_A, startOp, UserAgent } from './support.js';
 
@@ -19,13 +20,14 @@ describe('sign-in chooser', () => {
   let op: OidcProviderHandle;
   let auth: Auth;
   let single: Auth;
+  let own: Auth;
 
   beforeAll(async () => {
     rp = await listen(() => (req: http.IncomingMessage, res: http.ServerResponse) => {
-      const lk = latchkey(req.url?.startsWith('/single') ? single : auth);
+      const lk = latchkey(req.url?.startsWith('/single') ? single : req.url?.startsWith('/own') ? own : auth);
       void (async () => {
         if (await lk.handle(req, res)) return;
-        if (req.url?.startsWith('/dashboard') || req.url?.startsWith('/single/dashboard')) {
+        if (req.url?.startsWith('/dashboard') || req.url?.startsWith('/single/dashboard') || req.url?.startsWith('/own/dashboard')) {
           const user = await lk.requireUser(req, res);
           if (user) res.end(`dashboard of ${user.id}`);
           return;
@@ -41,6 +43,7 @@ describe('sign-in chooser', () => {
       providers: [opProvider(op.issuer), opProvider(op.issuer, { id: 'corp', name: 'Corp <b>SSO</b> & "friends"' })],
     });
     single = createAuth({ baseUrl: rp.base, basePath: '/single/auth', secret: SECRET_A, providers: [opProvider(op.issuer)] });
+    own = createAuth({ baseUrl: rp.base, basePath: '/own/auth', secret: SECRET_A, signInPage: '/own/signin', providers: [opProvider(op.issuer), opProvider(op.issuer, { id: 'corp' })] });
   });
   afterAll(async () => {
     await rp?.close();
@@ -106,5 +109,14 @@ describe('sign-in chooser', () => {
     const dashboard = await rawGet(landed.url, { ...NAVIGATE, cookie: ua.cookieHeader(landed.url) });
     expect(dashboard.status).toBe(200);
     expect(dashboard.body).toMatch(/^dashboard of usr_/);
+  });
+
+  it("an app's own sign-in page (signInPage) is where the guard sends browsers; it must be a same-origin path", async () => {
+    const guarded = await rawGet(`${rp.base}/own/dashboard?tab=2`, NAVIGATE);
+    expect(guarded.status).toBe(302);
+    expect(guarded.headers.location).toBe(`/own/signin?returnTo=${encodeURIComponent('/own/dashboard?tab=2')}`);
+    for (const bad of ['signin', '//evil.example/signin', 'https://evil.example/signin', '/\\evil.example', '/signin?x=1']) {
+      expect(() => createAuth({ baseUrl: rp.base, secret: SECRET_A, signInPage: bad, providers: [opProvider(op.issuer)] }), bad).toThrow(ConfigurationError);
+    }
   });
 });
