@@ -492,7 +492,11 @@ export function createAuth(options: AuthOptions): Auth {
       await sessions.destroy(session);
       dropBearers([session.id]);
       // The local session is already gone; revoking the grant is best effort.
-      if (options.tokens?.revokeOnLogout) await revokeProviderTokens(session.user.id, session.providerId, 'logout');
+      if (options.tokens?.revokeOnLogout) {
+        // The session names its identity: revoke that account's grant, not another one at the provider.
+        const account = await users.getAccount(session.issuer, session.subject).catch(() => null);
+        await revokeProviderTokens(session.user.id, session.providerId, 'logout', account?.userId === session.user.id ? account.id : undefined);
+      }
       const federated = config.federatedLogout || url.searchParams.get('federated') === '1' || form.get('federated') === '1';
       const p = config.providers.get(session.providerId);
       if (federated && p) {

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../../src/adapters/node.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import { OidcClient } from '../../src/core/client.js';
+import type { TokenSet } from '../../src/core/types.js';
 import { AccountError } from '../../src/errors.js';
+import type { Account } from '../../src/storage/types.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { CLIENT_SECRET, listen, login, logout, opProvider, type RpServer, SECRET_A, sessionOf, startOp, UserAgent } from './support.js';
 
@@ -82,12 +84,12 @@ describe('token vault through createAuth', () => {
     expect((reauth as { code?: string }).code).toBe('REAUTH_REQUIRED');
   });
 
-  it('unlink revokes the tokens of the account unlinked, not those of another account at the same provider', async () => {
+  /** Signs in through the app, and links a second identity at the same provider with a grant obtained outside the app. */
+  async function userWithSecondIdentity(): Promise<{ ua: UserAgent; userId: string; signedIn: Account; linked: Account; direct: OidcClient; second: TokenSet }> {
     const ua = new UserAgent();
     expect((await login(ua, rp.base)).stopped).toBe(true);
     const userId = ((await sessionOf(ua, rp.base)).body.user as { id: string }).id;
     const [signedIn] = await auth.users.listAccounts(userId);
-    // A second grant for the same client, obtained outside the app (a second identity at the provider).
     const direct = await OidcClient.create({ issuer: op.issuer, clientId: 'rp', clientSecret: CLIENT_SECRET, redirectUri: `${rp.base}/auth/op/callback` });
     const { url, transaction } = await direct.authorizationUrl({ scope: ['openid', 'email', 'offline_access'], prompt: 'consent' });
     const reached = await new UserAgent().navigate(url, { autoSubmitForms: true, stop: (u) => u.startsWith(`${rp.base}/auth/op/callback`) });
@@ -97,15 +99,23 @@ describe('token vault through createAuth', () => {
     const linked = await auth.users.linkAccount(userId, {
       providerId: 'op',
       issuer: op.issuer,
-      subject: 'second-identity',
+      subject: `second-identity-${Math.random().toString(36).slice(2)}`,
       scopes: ['openid', 'email', 'offline_access'],
       tokens: { accessToken: second.accessToken, tokenType: 'Bearer', refreshToken: second.refreshToken!, ...(second.expiresAt ? { expiresAt: second.expiresAt } : {}) },
     });
+    return { ua, userId, signedIn: signedIn!, linked, direct, second };
+  }
 
-    // The signed-in account is now the most recently updated one: the vault's default choice. The
-    // unlink must still revoke the linked account's grant, the one it removes.
+  /** Makes `account` the most recently updated one: the vault's default choice at its provider. */
+  async function touch(account: Account): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
-    expect(await auth.users.updateAccountTokens(signedIn!.id, { tokens: signedIn!.tokens })).not.toBeNull();
+    expect(await auth.users.updateAccountTokens(account.id, { tokens: account.tokens })).not.toBeNull();
+  }
+
+  it('unlink revokes the tokens of the account unlinked, not those of another account at the same provider', async () => {
+    const { userId, signedIn, linked, direct, second } = await userWithSecondIdentity();
+    // The signed-in account is the vault's default choice; the unlink must still revoke the linked one.
+    await touch(signedIn);
 
     await auth.unlink(userId, linked.id);
     // RFC 7009: the unlinked account's grant is gone at the provider…
@@ -113,8 +123,21 @@ describe('token vault through createAuth', () => {
     expect((refused as { code?: string }).code).toBe('TOKEN_ERROR');
     // …and the account the user signed in with still refreshes (leewaySeconds 7200 forces a refresh).
     const remaining = await auth.users.listAccounts(userId);
-    expect(remaining.map((a) => a.id)).toEqual([signedIn!.id]);
-    const token = await auth.tokens.get(userId, 'op', { accountId: signedIn!.id });
-    expect(token.accessToken).not.toBe(signedIn!.tokens!.accessToken);
+    expect(remaining.map((a) => a.id)).toEqual([signedIn.id]);
+    const token = await auth.tokens.get(userId, 'op', { accountId: signedIn.id });
+    expect(token.accessToken).not.toBe(signedIn.tokens!.accessToken);
+  });
+
+  it("logout with revokeOnLogout revokes the session's own identity, not another account at the same provider", async () => {
+    const { ua, userId, signedIn, linked, direct, second } = await userWithSecondIdentity();
+    // The linked account is the vault's default choice; logout must still revoke the signed-in one.
+    await touch(linked);
+
+    await logout(ua, rp.base);
+    expect((await auth.users.getAccountById(signedIn.id))!.tokens?.refreshToken).toBeUndefined();
+    // The other identity's grant still works at the provider, and its tokens are still stored.
+    expect((await direct.refresh(second.refreshToken!)).accessToken).toBeTruthy();
+    expect((await auth.users.getAccountById(linked.id))!.tokens?.refreshToken).toBe(second.refreshToken);
+    expect((await auth.users.listAccounts(userId)).map((a) => a.id).sort()).toEqual([signedIn.id, linked.id].sort());
   });
 });
