@@ -729,14 +729,14 @@ export function createAuth(options: AuthOptions): Auth {
 
   /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
   async function revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void> {
-    const result = await vault.revoke(userId, providerId, accountId === undefined ? {} : { accountId }).catch((error: unknown) => ({ revoked: false, error }));
+    const result = await vault.revoke(userId, providerId, { accountId }).catch((error: unknown) => ({ revoked: false, error }));
     if (!result.revoked && result.error !== undefined) report(result.error, route);
   }
 
   return Object.freeze({
     handler,
     getSession,
-    tokens: Object.freeze({ get: (userId: string, providerId: string, choice?: VaultAccountChoice) => vault.get(userId, providerId, choice?.accountId === undefined ? {} : { accountId: choice.accountId }), revoke: vault.revoke }),
+    tokens: Object.freeze({ get: (userId: string, providerId: string, choice?: VaultAccountChoice) => vault.get(userId, providerId, { accountId: choice?.accountId }), revoke: vault.revoke }),
     fetch: vault.fetch,
     async unlink(userId: string, accountId: string): Promise<void> {
       const accounts = await users.listAccounts(userId);

@@ -33,7 +33,7 @@ import type {
   ServerMetadata,
   TokenSet,
 } from './types.js';
-import { fetchStream, type HttpOptions, type HttpResult } from './http.js';
+import { fetchStream, type HttpResult, unfollowedRedirect } from './http.js';
 import { fetchUserinfo } from './userinfo.js';
 
 /**
@@ -88,9 +88,7 @@ function responseOf(result: HttpResult): Response {
 
 /** RFC 9700 §4.11: the token is never replayed to a redirect target; the redirect itself is returned, unfollowed. */
 function redirectAsResponse(error: unknown): Response {
-  if (error instanceof TransportError && error.code === 'HTTP_REDIRECT_REFUSED' && error.response && error.response.status >= 300) {
-    return new Response(null, { status: error.response.status, headers: error.response.headers });
-  }
+  if (error instanceof TransportError && error.code === 'HTTP_REDIRECT_REFUSED' && error.response && error.response.status >= 300) return unfollowedRedirect(error.response);
   throw error;
 }
 
@@ -115,8 +113,6 @@ export class OidcClient {
   readonly dpop?: DPoPHandle;
   /** The provider key set. */
   readonly jwks?: RemoteJwks;
-  /** The transport options every request of this client uses (timeout, size limit, fetch). */
-  readonly http?: HttpOptions;
   readonly #options: OidcClientOptions;
   readonly #usedStates = new UsedStates();
   /** The DPoP key and transport of every resource request (built once: `fetchResource` is a hot path). */
@@ -127,7 +123,6 @@ export class OidcClient {
     this.metadata = metadata;
     this.dpop = dpop;
     this.#resourceOptions = { dpop, http: options.http };
-    this.http = options.http;
     const method = options.tokenEndpointAuthMethod ?? defaultAuthMethod(metadata, options);
     // The secret stays out of this public, loggable object; it is added per request.
     this.client = Object.freeze({
@@ -350,16 +345,23 @@ export class OidcClient {
    * @param url The resource URL (https, or http to loopback).
    * @param tokens The access token and its type.
    * @param init Method, headers, body.
+   * @param next Runs on the response in the same step that receives it (a caller's status check
+   *   costs no extra promise step on this hot path); its result is what the promise settles with.
    * @returns The resource server's response (body bounded by the transport's size limit).
    * @throws {ProviderError} `DPOP_NONCE_ERROR` when the server keeps asking for a new nonce.
    * @throws {TransportError} `HTTP_*`.
    * @see [RFC 9449, section 7](https://www.rfc-editor.org/rfc/rfc9449.html#section-7)
    */
-  fetchResource(url: string | URL, tokens: Pick<TokenSet, 'accessToken' | 'tokenType'>, init: ResourceInit = {}): Promise<Response> {
+  fetchResource(
+    url: string | URL,
+    tokens: Pick<TokenSet, 'accessToken' | 'tokenType'>,
+    init: ResourceInit = {},
+    next?: (response: Response) => Response | Promise<Response>,
+  ): Promise<Response> {
     if (tokens.tokenType !== 'DPoP') {
       // Bearer: one exchange, handed over as received (the hot path of every provider API call).
       const headers = withAccessToken(init.headers, 'Bearer', tokens.accessToken);
-      return fetchStream({ url, method: init.method, headers, body: init.body }, this.http);
+      return fetchStream({ url, method: init.method, headers, body: init.body }, this.#options.http, next);
     }
     return resourceRequest(
       url,
@@ -367,7 +369,9 @@ export class OidcClient {
       tokens.tokenType,
       { method: init.method, headers: init.headers, body: init.body, expect: 'stream', okStatuses: ANY_NON_REDIRECT_STATUS },
       this.#resourceOptions,
-    ).then(responseOf, redirectAsResponse);
+    )
+      .then(responseOf, redirectAsResponse)
+      .then(next);
   }
 
   /** The client metadata with the secret resolved (a secret function is awaited per request). */

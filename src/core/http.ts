@@ -233,7 +233,7 @@ export function fetchStream(
       if (response.status >= 300 && response.status < 400) {
         endDeadline(exchange.deadline);
         void cancel(response);
-        const unfollowed = new Response(null, { status: response.status, headers: response.headers });
+        const unfollowed = unfollowedRedirect(response);
         return next ? next(unfollowed) : unfollowed;
       }
       if (response.type === 'opaqueredirect') {
@@ -247,6 +247,14 @@ export function fetchStream(
       throw fetchFailure(exchange, cause);
     },
   );
+}
+
+/**
+ * A redirect handed back unfollowed: its status and headers (the `Location` for the caller to
+ * judge), without the body (RFC 9700 §4.11: the token is never replayed to the target).
+ */
+export function unfollowedRedirect(response: Response): Response {
+  return new Response(null, { status: response.status, headers: response.headers });
 }
 
 /** One request on its way: what it was sent to, its deadline, and fetch's promise. */

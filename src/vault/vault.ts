@@ -20,8 +20,7 @@
  */
 import { decodeJwt } from 'jose';
 import type { OidcClient, ResourceInit } from '../core/client.js';
-import { withAccessToken } from '../core/dpop.js';
-import { fetchStream, parseWwwAuthenticate } from '../core/http.js';
+import { parseWwwAuthenticate } from '../core/http.js';
 import type { IdTokenClaims, TokenSet } from '../core/types.js';
 import { ConfigurationError, isLatchkeyError, type LatchkeyError, ProviderError, TokenError, TransportError } from '../errors.js';
 import type { Account, AccountTokens, UserStore } from '../storage/types.js';
@@ -165,7 +164,6 @@ interface ApiCall {
 /** An access token this process read from the store, reusable until `until`. */
 interface CachedToken {
   readonly access: VaultAccessToken;
-  readonly accountId: string;
   /** Epoch ms: the cache time or the refresh leeway, whichever ends first. */
   readonly until: number;
 }
@@ -223,11 +221,11 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     cache.delete(key);
     return undefined;
   };
-  const remember = (key: string, account: Account, access: VaultAccessToken, readAt: number): void => {
+  const remember = (key: string, access: VaultAccessToken, readAt: number): void => {
     if (cacheMs === 0 || readAt !== generation) return;
     const expiresBy = access.expiresAt === undefined ? Number.POSITIVE_INFINITY : access.expiresAt - leewayMs;
     if (cache.size >= cacheMaxEntries) cache.delete(cache.keys().next().value!);
-    cache.set(key, { access, accountId: account.id, until: Math.min(clock() + cacheMs, expiresBy) });
+    cache.set(key, { access, until: Math.min(clock() + cacheMs, expiresBy) });
   };
   /** Drops every cached token of the account (under either key) and stops in-flight reads from caching. */
   const forget = (account: Account): void => {
@@ -346,7 +344,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     const account = await findAccount(userId, providerId, getOptions.accountId);
     if (!getOptions.forceRefresh && isFresh(account)) {
       const access = toAccess(account);
-      remember(key, account, access, readAt);
+      remember(key, access, readAt);
       return access;
     }
     // The API refused this token, or it is near expiry: no one in this process may reuse it.
@@ -357,7 +355,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   };
 
   const fetchAfterLookup = async (userId: string, providerId: string, url: string | URL, init: VaultFetchInit): Promise<Response> => {
-    const token = await get(userId, providerId, init.accountId === undefined ? {} : { accountId: init.accountId });
+    const token = await get(userId, providerId, { accountId: init.accountId });
     const client = await clientOf(providerId);
     return retryIfRefused(await client.fetchResource(url, token, init), { client, token, userId, providerId, url, init });
   };
@@ -371,7 +369,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   const refreshAndRetry = async (refused: Response, { client, token, userId, providerId, url, init }: ApiCall): Promise<Response> => {
     // The refused response is discarded: release its (unread) body before retrying.
     await refused.body?.cancel().catch(() => {});
-    const second = await get(userId, providerId, { ...(init.accountId === undefined ? {} : { accountId: init.accountId }), forceRefresh: true, rejectedAccessToken: token.accessToken });
+    const second = await get(userId, providerId, { accountId: init.accountId, forceRefresh: true, rejectedAccessToken: token.accessToken });
     return client.fetchResource(url, second, init);
   };
 
@@ -384,10 +382,8 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       const client = clients.get(providerId);
       if (token === undefined || client === undefined) return fetchAfterLookup(userId, providerId, url, init);
       const call: ApiCall = { client, token, userId, providerId, url, init };
-      if (token.tokenType === 'DPoP') return client.fetchResource(url, token, init).then((response) => retryIfRefused(response, call));
-      // Bearer: what `client.fetchResource` sends, with the 401 check in the same step.
-      const headers = withAccessToken(init.headers, 'Bearer', token.accessToken);
-      return fetchStream({ url, method: init.method, headers, body: init.body }, client.http, (response) => retryIfRefused(response, call));
+      // The 401 check runs in the step that receives the response.
+      return client.fetchResource(url, token, init, (response) => retryIfRefused(response, call));
     },
 
     async revoke(userId, providerId, revokeOptions = {}) {
