@@ -133,6 +133,20 @@ export const ERROR_CODES = {
   REAUTH_REQUIRED: { layer: 'token', status: 401, hint: 'No usable refresh token: the user must sign in again (and grant offline access).' },
   TOKEN_REFRESH_FAILED: { layer: 'token', status: 503, hint: 'Refreshing the access token failed for a transient reason; try again.' },
   LOCK_TIMEOUT: { layer: 'token', status: 503, hint: 'Another instance holds the refresh lock for this account and did not finish in time.' },
+
+  // ── edge: request methods and bodies ──
+
+  // ── redirects: returnTo, cookie budget, provider API origins ──
+
+  // ── sessions: idle expiry, bearer tokens, secrets at rest ──
+
+  // ── devsafety: development features, CLI, dev IdP ──
+
+  // ── ssrf: endpoint policy ──
+
+  // ── jwks: key sets and token-response checks ──
+
+  // ── locks: refresh leases ──
 } as const satisfies Record<string, CodeInfo>;
 
 /** A stable Latchkey error code. */
