@@ -24,8 +24,10 @@ import { type LatchkeyEnv, latchkey as honoLatchkey } from '../../src/adapters/h
 import { latchkey as nodeLatchkey, sendWebResponse } from '../../src/adapters/node.js';
 import type { AuthOptions } from '../../src/app/config.js';
 import type { Auth } from '../../src/app/create-auth.js';
-import { cacheKey } from '../../src/app/sessions/manager.js';
-import { sessionStoreKey } from '../../src/app/sessions/server.js';
+import { cacheKey, SessionManager } from '../../src/app/sessions/manager.js';
+import { ServerSessionStrategy, sessionStoreKey } from '../../src/app/sessions/server.js';
+import { StorageError } from '../../src/errors.js';
+import { MemorySessionStore } from '../../src/storage/memory.js';
 import { createSqlStore, type SqlStore } from '../../src/storage/sql/index.js';
 import type { SessionStore } from '../../src/storage/types.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
@@ -288,6 +290,20 @@ describe.each(Object.keys(adapters))('session lifetime through %s', (name) => {
     expect((await me({ authorization: `Bearer ${token}` })).status).toBe(401);
   });
 
+  it('counts cookie and Bearer use of one session together: one write a minute at most', async () => {
+    await makeApp();
+    const { cookie, id } = await signIn();
+    const token = await accessToken(cookie);
+    const first = counter.touches.length;
+    // 40 requests 7 s apart (280 s), alternating the cookie and the session's access token.
+    for (let k = 0; k < 40; k++) {
+      now += 7_000;
+      expect((await me(k % 2 === 0 ? { cookie } : { authorization: `Bearer ${token}` })).status).toBe(200);
+    }
+    // Due at 63 s, 126 s, 189 s and 252 s after sign-in: four writes, each a minute or more apart.
+    expect(writesOf(id, first)).toHaveLength(4);
+  });
+
   it('falls back to a valid Bearer token when the session cookie names an ended session', async () => {
     await makeApp();
     // A cookie left over from a session ended by logout.
@@ -362,5 +378,64 @@ describe('cacheKey', () => {
     expect(cacheKey(a)).not.toBe(cacheKey(b));
     // A short value is its own key.
     expect(cacheKey('A'.repeat(43))).toBe('A'.repeat(43));
+  });
+});
+
+describe('SessionManager.keepAlive', () => {
+  it('retries a failed idle-expiry write once the store is read again, and not before it is due', async () => {
+    let now = 1_000_000;
+    const memory = new MemorySessionStore({ now: () => now });
+    let failNext = false;
+    const c = counted(memory, () => now);
+    const store: SessionStore = {
+      ...c.store,
+      // The store is down for one call: the attempt is counted, nothing is written.
+      touch: async (id, at) => {
+        if (!failNext) return c.store.touch(id, at);
+        failNext = false;
+        c.touches.push({ id, at: now });
+        throw new StorageError('STORAGE_UNAVAILABLE', 'down');
+      },
+    };
+    const strategy = new ServerSessionStrategy({ store, idleTimeoutMs: IDLE_MS, absoluteTimeoutMs: 10 * IDLE_MS });
+    const m = new SessionManager(strategy, {
+      cookieName: 'lk-session',
+      secure: false,
+      maxEntries: 10,
+      revalidateMs: 5_000,
+      absoluteTimeoutMs: 10 * IDLE_MS,
+      idleTimeoutMs: IDLE_MS,
+      backgroundTouch: true,
+      clock: () => now,
+    });
+    const { cookieValue } = await m.create({
+      user: { id: 'u1', email: null, emailVerified: false, name: null, image: null },
+      providerId: 'op',
+      issuer: 'https://op.example',
+      subject: 's1',
+      data: {},
+    });
+    now += MINUTE;
+    failNext = true;
+    const header = `lk-session=${cookieValue}`;
+    expect(await m.lookup(header)).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(c.touches).toHaveLength(1);
+    // The write failed: a use served from the cache does not know yet...
+    now += 1_000;
+    expect(await m.lookup(header)).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(c.touches).toHaveLength(1);
+    // ...the first use after the store is read again (revalidation, 5 s) writes again.
+    now += 5_000;
+    expect(await m.lookup(header)).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(c.touches).toHaveLength(2);
+    // That one succeeded: no further write within the minute.
+    now += 30_000;
+    const session = await m.lookup(header);
+    expect(session).not.toBeNull();
+    expect(c.touches).toHaveLength(2);
+    expect((await memory.get(session!.id))?.idleExpiresAt).toBe(now - 30_000 + IDLE_MS);
   });
 });

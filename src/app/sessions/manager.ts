@@ -120,7 +120,7 @@ export class SessionManager {
     if (idleExpiresAt <= session.idleExpiresAt) return session;
     this.#noteTouched(session.id, now);
     this.strategy.touch(session, '', now).catch(() => {
-      // A failed touch only shortens the idle window; the next use tries again.
+      // A failed touch only shortens the idle window; the first use after the next store read tries again.
       if (this.#touchedAt.get(session.id) === now) this.#touchedAt.delete(session.id);
     });
     return { ...session, idleExpiresAt };
