@@ -59,7 +59,9 @@ export interface Auth {
   optionalUser(request: Request): Promise<SessionUser | null>;
   /**
    * The hot path for adapters: the session for the raw `Cookie` and `Authorization` headers,
-   * synchronously when the verified-session cache knows the cookie, otherwise a promise.
+   * synchronously when the verified-session cache knows the cookie, otherwise a promise. A cookie
+   * that names no live session falls back to the Bearer token; every use keeps a server session
+   * alive (its idle expiry moves, one store write a minute at most).
    */
   authenticate(cookieHeader: string | null | undefined, authorizationHeader?: string | null | undefined): Session | null | Promise<Session | null>;
   /**
