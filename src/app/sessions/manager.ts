@@ -111,10 +111,12 @@ export class SessionManager {
 
   #keepAlive(session: Session, now: number): Session {
     if (!this.options.backgroundTouch) return session;
-    // The idle expiry was last moved when it was set (expiry minus the timeout), or by this process
-    // (a write may still be in flight while the store answers with the older value).
-    const movedAt = Math.max(session.idleExpiresAt - this.options.idleTimeoutMs, this.#touchedAt.get(session.id) ?? Number.NEGATIVE_INFINITY);
-    if (now - movedAt < TOUCH_INTERVAL_MS) return session;
+    // The idle expiry was last moved when it was set (expiry minus the timeout; the usual answer on
+    // a cache hit, with no further lookup), or by this process (a write may still be in flight
+    // while the store answers with the older value).
+    if (now - (session.idleExpiresAt - this.options.idleTimeoutMs) < TOUCH_INTERVAL_MS) return session;
+    const touchedAt = this.#touchedAt.get(session.id);
+    if (touchedAt !== undefined && now - touchedAt < TOUCH_INTERVAL_MS) return session;
     const idleExpiresAt = Math.min(now + this.options.idleTimeoutMs, session.absoluteExpiresAt);
     // Already at the absolute expiry: nothing left to move.
     if (idleExpiresAt <= session.idleExpiresAt) return session;
