@@ -7,7 +7,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -66,14 +66,25 @@ export function loadOrCreateSecret(dataDir: string): { secret: string; created: 
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   try {
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    writePrivateFile(file, `${secret}\n`, 'wx');
   } catch {
     // Another process created it meanwhile (or it was too short): use what is there, else overwrite.
     const again = readFileSync(file, 'utf8').trim();
     if (again.length >= 32) return { secret: again, created: false };
-    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+    writePrivateFile(file, `${secret}\n`, 'w');
   }
   return { secret, created: true };
+}
+
+/** Writes a file readable by its owner only (0600 whatever the umask, also when it existed). */
+function writePrivateFile(file: string, text: string, flag: 'wx' | 'w'): void {
+  const fd = openSync(file, flag, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

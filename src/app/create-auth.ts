@@ -21,6 +21,7 @@ import { randomToken, timingSafeEqual } from '../internal/encoding.js';
 import type { Profile, ProfileContext, ProviderConfig } from '../providers/types.js';
 import { signInWithIdentity } from '../storage/linking.js';
 import { MemorySessionStore, MemoryUserStore } from '../storage/memory.js';
+import { createTokenCipher } from '../storage/token-cipher.js';
 import type { AccountTokens, UserStore } from '../storage/types.js';
 import { type AuthOptions, type LoginDecision, type ResolvedConfig, resolveConfig } from './config.js';
 import { expireCookie, readCookie, serializeCookie } from './cookies.js';
@@ -58,7 +59,9 @@ export interface Auth {
   optionalUser(request: Request): Promise<SessionUser | null>;
   /**
    * The hot path for adapters: the session for the raw `Cookie` and `Authorization` headers,
-   * synchronously when the verified-session cache knows the cookie, otherwise a promise.
+   * synchronously when the verified-session cache knows the cookie, otherwise a promise. A cookie
+   * that names no live session falls back to the Bearer token; every use keeps a server session
+   * alive (its idle expiry moves, one store write a minute at most).
    */
   authenticate(cookieHeader: string | null | undefined, authorizationHeader?: string | null | undefined): Session | null | Promise<Session | null>;
   /**
@@ -148,6 +151,8 @@ export function createAuth(options: AuthOptions): Auth {
     cookieStrategy ??
     new ServerSessionStrategy({
       store: options.store?.sessions ?? new MemorySessionStore(),
+      // The ID token is encrypted at rest like provider tokens: same derivation, same rotation.
+      idTokenCipher: createTokenCipher({ secrets: config.secrets }),
       idleTimeoutMs: config.idleTimeoutMs,
       absoluteTimeoutMs: config.absoluteTimeoutMs,
     });
@@ -219,7 +224,11 @@ export function createAuth(options: AuthOptions): Auth {
     const token = header.slice(7).trim();
     const hit = bearerCache.get(cacheKey(token));
     const now = clock();
-    if (hit && hit.token === token && now < hit.checkUntil && now < hit.exp) return hit.session;
+    if (hit && hit.token === token && now < hit.checkUntil && now < hit.exp) {
+      // Bearer use keeps the session alive like cookie use (server strategy, once a minute).
+      hit.session = sessions.keepAlive(hit.session);
+      return hit.session;
+    }
     return verifyBearer(token, now);
   }
 
@@ -234,6 +243,7 @@ export function createAuth(options: AuthOptions): Auth {
     if (live === null) return null;
     if (live !== undefined) session = live;
     if (strategy.isRevoked(session) || !(now < session.idleExpiresAt && now < session.absoluteExpiresAt)) return null;
+    session = sessions.keepAlive(session);
     if (bearerCache.size >= config.cacheMaxEntries) bearerCache.delete(bearerCache.keys().next().value!);
     bearerCache.set(cacheKey(token), { token, session, checkUntil: now + BEARER_RECHECK_MS, exp: claims.exp * 1000 });
     return session;
@@ -241,8 +251,12 @@ export function createAuth(options: AuthOptions): Auth {
 
   function authenticate(cookieHeader: string | null | undefined, authorizationHeader?: string | null): Session | null | Promise<Session | null> {
     const fromCookie = sessions.lookup(cookieHeader);
-    if (fromCookie !== null || !authorizationHeader) return fromCookie;
-    return bearer(authorizationHeader);
+    if (!authorizationHeader) return fromCookie;
+    // A cookie that names no live session (stale, expired, from an old deployment) must not hide
+    // a valid Bearer token: fall back to the token, synchronously or once the lookup settles.
+    if (fromCookie === null) return bearer(authorizationHeader);
+    if (fromCookie instanceof Promise) return fromCookie.then((s) => s ?? bearer(authorizationHeader));
+    return fromCookie;
   }
 
   function dropBearers(ids: readonly string[]): void {

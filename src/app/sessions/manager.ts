@@ -4,6 +4,8 @@
  * comparisons, synchronously, with no crypto and no promise. Expiry is checked on every hit;
  * revocation made in this process purges the cache at once; revocation made elsewhere is seen
  * through the store's `onRevoked` push or, at the latest, after `revalidateMs` (server strategy).
+ * Every authenticated use keeps a server session alive: its idle expiry moves in the store, in
+ * the background, at most once a minute per session ({@link SessionManager.keepAlive}).
  *
  * @module
  */
@@ -13,26 +15,30 @@ import type { NewSession, RevokeSelector, Session, SessionStrategy } from './typ
 /** Move the idle expiry at most this often per session. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** Characters of a long value that key the caches: a whole HS256 signature (256 bits). */
+const KEY_TAIL = 43;
+
 /**
- * The cache key of a cookie value: its first 48 characters. Hashing a fresh 1.5 KB string costs
- * V8 several microseconds per request, a short prefix a few nanoseconds. A sealed value starts with
- * its key id and random IV, so prefixes do not collide by chance; the entry keeps the full value
- * and a hit requires exact equality, so a value with a known prefix and another tail never hits.
+ * The cache key of a cookie value or a Bearer token: its last 43 characters. Hashing a fresh
+ * 1.5 KB string costs V8 several microseconds per request, a short slice a few nanoseconds. The
+ * head is shared (every access token starts with the same JWT header), the tail is not: it is the
+ * token's HS256 signature (RFC 7515 §7.1: the last compact segment), or a sealed value's
+ * AES-GCM authentication tag, both unique per value. The entry keeps the full value and a hit
+ * requires exact equality, so a value with a known tail and another head never hits.
  *
- * @param value - the cookie value.
+ * @param value - the cookie value or token.
  * @returns the key.
  */
 export function cacheKey(value: string): string {
-  return value.length > 64 ? value.slice(0, 48) : value;
+  return value.length > 64 ? value.slice(-KEY_TAIL) : value;
 }
 
 interface Entry {
-  /** The exact cookie value (the map key is only its prefix). */
+  /** The exact cookie value (the map key is only its tail). */
   readonly value: string;
   session: Session;
   /** Ask the strategy again after this instant (server strategy); Infinity for the cookie strategy. */
   checkUntil: number;
-  lastTouch: number;
 }
 
 /** Options of {@link SessionManager}. */
@@ -44,7 +50,7 @@ export interface SessionManagerOptions {
   readonly revalidateMs: number;
   readonly absoluteTimeoutMs: number;
   readonly idleTimeoutMs: number;
-  /** Whether idle expiry can be moved in the background on a cache hit (server strategy). */
+  /** Whether idle expiry is moved in the background on every authenticated use (server strategy). */
   readonly backgroundTouch: boolean;
   readonly clock: () => number;
 }
@@ -53,6 +59,8 @@ export interface SessionManagerOptions {
 export class SessionManager {
   readonly #cache = new Map<string, Entry>();
   readonly #inflight = new Map<string, Promise<Session | null>>();
+  /** When this process last moved each session's idle expiry (session id → epoch ms), bounded. */
+  readonly #touchedAt = new Map<string, number>();
   #subscribed: Promise<unknown> | undefined;
 
   constructor(
@@ -84,8 +92,50 @@ export class SessionManager {
     }
     // Idle-expired here, but another process may have moved the idle expiry: ask the strategy.
     if (now >= s.idleExpiresAt || now >= e.checkUntil) return undefined;
-    if (this.options.backgroundTouch && now - e.lastTouch >= TOUCH_INTERVAL_MS) this.#touchInBackground(cookieValue, e, now);
-    return s;
+    e.session = this.#keepAlive(s, now);
+    return e.session;
+  }
+
+  /**
+   * Records an authenticated use of a session (cookie lookups do this themselves; Bearer use calls
+   * it): with the server strategy, moves the idle expiry in the store, in the background, when it
+   * last moved a minute ago or more, so the store sees at most one write per session per minute
+   * from this process. The cookie strategy cannot move it here (a guard sends no cookie).
+   *
+   * @param session - a session just resolved or found in a cache.
+   * @returns the session, with the moved idle expiry when it moved.
+   */
+  keepAlive(session: Session): Session {
+    return this.#keepAlive(session, this.options.clock());
+  }
+
+  #keepAlive(session: Session, now: number): Session {
+    if (!this.options.backgroundTouch) return session;
+    // The idle expiry was last moved when it was set (expiry minus the timeout; the usual answer on
+    // a cache hit, with no further lookup), or by this process (a write may still be in flight
+    // while the store answers with the older value).
+    if (now - (session.idleExpiresAt - this.options.idleTimeoutMs) < TOUCH_INTERVAL_MS) return session;
+    const touchedAt = this.#touchedAt.get(session.id);
+    if (touchedAt !== undefined && now - touchedAt < TOUCH_INTERVAL_MS) return session;
+    const idleExpiresAt = Math.min(now + this.options.idleTimeoutMs, session.absoluteExpiresAt);
+    // Already at the absolute expiry: nothing left to move.
+    if (idleExpiresAt <= session.idleExpiresAt) return session;
+    this.#noteTouched(session.id, now);
+    this.strategy.touch(session, '', now).catch(() => {
+      // A failed touch only shortens the idle window; the first use after the next store read tries again.
+      if (this.#touchedAt.get(session.id) === now) this.#touchedAt.delete(session.id);
+    });
+    return { ...session, idleExpiresAt };
+  }
+
+  #noteTouched(id: string, now: number): void {
+    this.#touchedAt.delete(id);
+    if (this.#touchedAt.size >= this.options.maxEntries) {
+      // Bounded: forgetting an entry only lets the store's own expiry decide when the next write is due.
+      const oldest = this.#touchedAt.keys().next();
+      if (!oldest.done) this.#touchedAt.delete(oldest.value);
+    }
+    this.#touchedAt.set(id, now);
   }
 
   /**
@@ -126,8 +176,9 @@ export class SessionManager {
       if (this.#cache.get(key)?.value === cookieValue) this.#cache.delete(key);
       return null;
     }
-    this.#remember(cookieValue, session, now);
-    return session;
+    const used = this.#keepAlive(session, now);
+    this.#remember(cookieValue, used, now);
+    return used;
   }
 
   #remember(cookieValue: string, session: Session, now: number): void {
@@ -137,16 +188,7 @@ export class SessionManager {
       const oldest = this.#cache.keys().next();
       if (!oldest.done) this.#cache.delete(oldest.value);
     }
-    this.#cache.set(key, { value: cookieValue, session, checkUntil: now + this.options.revalidateMs, lastTouch: now });
-  }
-
-  #touchInBackground(cookieValue: string, e: Entry, now: number): void {
-    e.lastTouch = now;
-    const s = e.session;
-    e.session = { ...s, idleExpiresAt: Math.min(now + this.options.idleTimeoutMs, s.absoluteExpiresAt) };
-    this.strategy.touch(s, cookieValue, now).catch(() => {
-      // A failed touch only shortens the idle window; the next hit tries again.
-    });
+    this.#cache.set(key, { value: cookieValue, session, checkUntil: now + this.options.revalidateMs });
   }
 
   /**
@@ -170,13 +212,17 @@ export class SessionManager {
    * @returns a `Set-Cookie` value when the cookie must be re-issued (cookie strategy).
    */
   async touch(session: Session, cookieValue: string): Promise<string | undefined> {
+    // Server strategy: the same once-a-minute background write as every other use.
+    if (this.options.backgroundTouch) {
+      this.keepAlive(session);
+      return undefined;
+    }
     const now = this.options.clock();
     const issuedAt = session.idleExpiresAt - this.options.idleTimeoutMs;
     if (now - issuedAt < TOUCH_INTERVAL_MS) return undefined;
     const next = await this.strategy.touch(session, cookieValue, now);
     const e = this.#cache.get(cacheKey(cookieValue));
     if (e && e.value === cookieValue) {
-      e.lastTouch = now;
       e.session = { ...e.session, idleExpiresAt: Math.min(now + this.options.idleTimeoutMs, e.session.absoluteExpiresAt) };
     }
     return next === undefined ? undefined : this.setCookie(next);
@@ -215,6 +261,7 @@ export class SessionManager {
   purge(ids: readonly string[]): void {
     if (ids.length === 0 || this.#cache.size === 0) return;
     const set = new Set(ids);
+    for (const id of set) this.#touchedAt.delete(id);
     for (const [k, e] of this.#cache) if (set.has(e.session.id)) this.#cache.delete(k);
   }
 

@@ -2,11 +2,13 @@
  * The server-side session strategy: the cookie holds 32 random bytes; the store keeps the session
  * under base64url(SHA-256(cookie id)), so a leaked store does not yield usable cookies. Revocation
  * is a store delete, seen at once by this process and, through `onRevoked` (or the cache's
- * revalidation interval), by the others.
+ * revalidation interval), by the others. The ID token kept for RP-initiated logout is encrypted at
+ * rest with the token cipher (AES-256-GCM, bound to the session's store key), as provider tokens are.
  *
  * @module
  */
 import { base64url, randomToken, sha256 } from '../../internal/encoding.js';
+import type { TokenCipher } from '../../storage/token-cipher.js';
 import type { SessionRecord, SessionStore } from '../../storage/types.js';
 import type { NewSession, RevokeSelector, Session, SessionStrategy, SessionUser } from './types.js';
 
@@ -15,6 +17,12 @@ const COOKIE_ID = /^[A-Za-z0-9_-]{43}$/;
 /** Options of {@link ServerSessionStrategy}. */
 export interface ServerSessionOptions {
   readonly store: SessionStore;
+  /**
+   * Encrypts the session's ID token at rest (the app's secrets, newest first, as for provider
+   * tokens). Without it the ID token is not stored at all (RP-initiated logout then goes without
+   * `id_token_hint`); it is never stored in clear.
+   */
+  readonly idTokenCipher?: TokenCipher;
   readonly idleTimeoutMs: number;
   readonly absoluteTimeoutMs: number;
 }
@@ -52,7 +60,7 @@ export class ServerSessionStrategy implements SessionStrategy {
       createdAt: session.createdAt,
       idleExpiresAt: session.idleExpiresAt,
       absoluteExpiresAt: session.absoluteExpiresAt,
-      data: { user: session.user, app: session.data, ...(session.idToken !== undefined ? { idToken: session.idToken } : {}) },
+      data: { user: session.user, app: session.data, ...(await this.#sealIdToken(session)) },
     };
     await this.options.store.create(record);
     return { session, cookieValue };
@@ -63,10 +71,31 @@ export class ServerSessionStrategy implements SessionStrategy {
     return this.#toSession(await this.options.store.get(await sessionStoreKey(cookieValue)), now);
   }
 
-  #toSession(r: SessionRecord | null, now: number): Session | null {
+  async #sealIdToken(session: Session): Promise<{ idTokenSealed?: string }> {
+    const cipher = this.options.idTokenCipher;
+    if (session.idToken === undefined || !cipher) return {};
+    return { idTokenSealed: (await cipher.encrypt(session.idToken, idTokenContext(session.id))).ciphertext };
+  }
+
+  /**
+   * The ID token of a stored session: decrypted; a row written before encryption (clear
+   * `idToken`) is still read as it is, until that session expires; one that does not decrypt
+   * (its secret retired, or the value moved from another row) is dropped, the session kept.
+   */
+  async #openIdToken(r: SessionRecord): Promise<string | undefined> {
+    const sealed = r.data.idTokenSealed;
+    if (typeof sealed === 'string') {
+      if (!this.options.idTokenCipher) return undefined;
+      return this.options.idTokenCipher.decrypt(sealed, idTokenContext(r.id)).catch(() => undefined);
+    }
+    return typeof r.data.idToken === 'string' ? r.data.idToken : undefined;
+  }
+
+  async #toSession(r: SessionRecord | null, now: number): Promise<Session | null> {
     if (!r || !(now < r.idleExpiresAt && now < r.absoluteExpiresAt)) return null;
     const user = r.data.user as SessionUser | undefined;
     if (!user || typeof user.id !== 'string') return null;
+    const idToken = await this.#openIdToken(r);
     return {
       id: r.id,
       user,
@@ -78,7 +107,7 @@ export class ServerSessionStrategy implements SessionStrategy {
       idleExpiresAt: r.idleExpiresAt,
       absoluteExpiresAt: r.absoluteExpiresAt,
       data: (r.data.app as Record<string, unknown> | undefined) ?? {},
-      ...(typeof r.data.idToken === 'string' ? { idToken: r.data.idToken } : {}),
+      ...(idToken !== undefined ? { idToken } : {}),
     };
   }
 
@@ -115,4 +144,9 @@ export class ServerSessionStrategy implements SessionStrategy {
   subscribe(listener: (ids: readonly string[]) => void): Promise<() => Promise<void>> {
     return this.options.store.onRevoked ? this.options.store.onRevoked(listener) : Promise.resolve(async () => {});
   }
+}
+
+/** The encryption context of a session's ID token: a sealed value copied to another row does not open. */
+function idTokenContext(sessionId: string): string {
+  return `session-id-token:${sessionId}`;
 }

@@ -1,12 +1,12 @@
 /**
  * Opens a Kysely instance from a database URL: SQLite through better-sqlite3 (a file, created with
- * its folder on first use), PostgreSQL through `pg`, MySQL/MariaDB through `mysql2`. Drivers are
+ * its folder on first use, readable by its owner only), PostgreSQL through `pg`, MySQL/MariaDB through `mysql2`. Drivers are
  * imported only when used, so an app installs only the one it needs. Pools get connection and
  * query timeouts so a dead database fails fast instead of hanging.
  *
  * @module
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Dialect, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { ConfigurationError } from '../../errors.js';
@@ -67,7 +67,7 @@ export async function openDatabase(url: string, prefix: string, timeouts: SqlTim
   if (kind === 'sqlite') {
     const { default: BetterSqlite3 } = await import('better-sqlite3');
     const memory = target === ':memory:';
-    if (!memory) mkdirSync(dirname(resolve(target)), { recursive: true });
+    if (!memory) createPrivateFile(resolve(target));
     const sqlite = new BetterSqlite3(memory ? ':memory:' : resolve(target), { timeout: timeouts.queryMs });
     if (!memory) sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
@@ -112,6 +112,35 @@ export async function openDatabase(url: string, prefix: string, timeouts: SqlTim
     dialect = new MysqlDialect({ pool });
   }
   return { db: new Kysely<Database>({ dialect, plugins: [new TablePrefixPlugin(prefix)] }), kind };
+}
+
+/** Owner read/write only: the database holds sessions and (encrypted) provider tokens. */
+const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Creates an absent SQLite file (and its folder, 0700) readable by its owner only, whatever the
+ * umask, before SQLite opens it. SQLite creates the `-wal` and `-shm` files with the mode of the
+ * database file, so they are 0600 too. An existing file keeps the mode it has.
+ *
+ * @param path - the absolute database path.
+ */
+function createPrivateFile(path: string): void {
+  if (existsSync(path)) return;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE_MODE);
+  } catch (err) {
+    // Created by another process meanwhile: its creator chose the mode.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  try {
+    // The umask may have removed bits, never added any; fchmod states the mode exactly.
+    fchmodSync(fd, PRIVATE_FILE_MODE);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
