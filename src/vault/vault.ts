@@ -317,7 +317,10 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
           // RFC 6749 §5.2: invalid_grant = the refresh token is invalid, expired or revoked.
           if (!(error instanceof ProviderError && error.code === 'TOKEN_ERROR' && error.error === 'invalid_grant')) throw refreshFailed(providerId, error);
           const rotated = await afterInvalidGrant(current, refreshToken, providerId, error);
-          if (attempt > 0) throw reauth(providerId, `The ${providerId} refresh token was refused (invalid_grant); the user must sign in again.`, error);
+          if (attempt > 0) {
+            // Rotated by others twice in one refresh: the grant is alive, this call just lost the race.
+            throw new TokenError('TOKEN_REFRESH_FAILED', `The ${providerId} refresh token was rotated by another instance during this refresh; try again.`, { cause: error, provider: providerId });
+          }
           current = rotated;
           continue;
         }
