@@ -219,6 +219,41 @@ describe('vault: abort when the lease lapsed before the refresh token is used', 
   });
 });
 
+describe('vault: the lease comes from the request budget', () => {
+  it('default lease = 3 × the client request timeout + 5 s (discovery, token, JWKS), default wait = that + 5 s; lockTtlMs / lockWaitMs override', async () => {
+    const op = await startRotatingOp();
+    try {
+      const seen: { ttlMs: number; waitMs: number }[] = [];
+      const memory = createMemoryLock();
+      const recording: DistributedLock = {
+        acquire: (key, o) => {
+          seen.push({ ttlMs: o.ttlMs, waitMs: o.waitMs });
+          return memory.acquire(key, o);
+        },
+      };
+      for (const [timeoutMs, overrides] of [
+        [2_000, {}],
+        [10_000, {}],
+        [2_000, { lockTtlMs: 900, lockWaitMs: 1_200 }],
+      ] as const) {
+        const users = new MemoryUserStore();
+        const grant = op.issue();
+        const { user } = await createLinkedUser(users, op.issuer, 'rot', { accessToken: grant.accessToken, tokenType: 'Bearer', refreshToken: grant.refreshToken, expiresAt: Date.now() - 1000 });
+        const client = await op.client(timeoutMs);
+        const vault = createTokenVault({ users, clientFor: async () => client, lock: recording, ...overrides });
+        await vault.get(user.id, 'rot');
+      }
+      expect(seen).toEqual([
+        { ttlMs: 11_000, waitMs: 16_000 },
+        { ttlMs: 35_000, waitMs: 40_000 },
+        { ttlMs: 900, waitMs: 1_200 },
+      ]);
+    } finally {
+      await op.close();
+    }
+  });
+});
+
 describe('vault: invalid_grant interleavings of two holders', () => {
   let op: RotatingOp;
   // A provider per test: `live()` then holds this test's tokens only.
