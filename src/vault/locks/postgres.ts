@@ -92,7 +92,8 @@ export function createPostgresLock(options: PostgresLockOptions): DistributedLoc
       const done = (destroy: boolean): void => {
         if (finished) return;
         finished = true;
-        conn.off('error', onError);
+        // A destroyed connection may still report its socket's end: keep the no-op listener on it.
+        if (!destroy) conn.off('error', onError);
         conn.release(destroy ? true : undefined);
       };
       let acquiredAt = 0;
