@@ -1,7 +1,7 @@
 /**
  * Issue 18 item 3, end to end: two app processes share a PostgreSQL user store and a refresh lock
  * (Redis, then PostgreSQL advisory locks), and the provider rotates refresh tokens with a token
- * endpoint slower than the lease (times scaled down: a 400 ms lease, a 1 200 ms token answer).
+ * endpoint slower than the lease (times scaled down: a 600 ms lease, a 1 800 ms token answer).
  * Both processes find the same expired access token at once.
  *
  * Before the fix the lease lapsed mid-refresh (the Redis key expired; the PostgreSQL session sat
@@ -23,8 +23,8 @@ import { CLIENT_ID, CLIENT_SECRET, createLinkedUser, REDIRECT } from './support.
 import type { RefreshReport } from './worker.js';
 
 /** The lease, as short against the token endpoint as 15 s was against three 10 s requests. */
-const LEASE_MS = 400;
-const TOKEN_DELAY_MS = 1200;
+const LEASE_MS = 600;
+const TOKEN_DELAY_MS = 1800;
 
 describeWithServices(['postgres', 'redis'], 'two processes, a slow rotating token endpoint, a lease shorter than the refresh', () => {
   let op: RotatingOp;
