@@ -14,6 +14,8 @@ export interface RotatingOp {
   readonly issuer: string;
   /** Milliseconds before each token response (mutable). */
   delayMs: number;
+  /** Milliseconds before a refusal (`invalid_grant`) instead, when set (mutable): refusals are often faster than issuing. */
+  refuseDelayMs: number | undefined;
   /** `expires_in` of issued access tokens, seconds (mutable). */
   expiresIn: number;
   /** A fresh grant: a refresh token the endpoint will honour once, and an access token. */
@@ -32,13 +34,13 @@ export interface RotatingOp {
 }
 
 /** Starts the rotating provider. */
-export async function startRotatingOp(options: { delayMs?: number; expiresIn?: number } = {}): Promise<RotatingOp> {
+export async function startRotatingOp(options: { delayMs?: number; refuseDelayMs?: number; expiresIn?: number } = {}): Promise<RotatingOp> {
   const live = new Set<string>();
   const seen = new Map<string, number>();
   let newest: string | undefined;
   let requests = 0;
   const token = (prefix: string): string => `${prefix}-${randomBytes(12).toString('base64url')}`;
-  const state = { delayMs: options.delayMs ?? 0, expiresIn: options.expiresIn ?? 3600 };
+  const state: { delayMs: number; refuseDelayMs: number | undefined; expiresIn: number } = { delayMs: options.delayMs ?? 0, refuseDelayMs: options.refuseDelayMs, expiresIn: options.expiresIn ?? 3600 };
   const issue = (): { accessToken: string; refreshToken: string } => {
     const refreshToken = token('rt');
     live.add(refreshToken);
@@ -78,7 +80,7 @@ export async function startRotatingOp(options: { delayMs?: number; expiresIn?: n
       }
       setTimeout(() => {
         res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(answer));
-      }, state.delayMs);
+      }, status === 200 ? state.delayMs : (state.refuseDelayMs ?? state.delayMs));
     });
   });
   const issuer = server.url;
@@ -89,6 +91,12 @@ export async function startRotatingOp(options: { delayMs?: number; expiresIn?: n
     },
     set delayMs(ms: number) {
       state.delayMs = ms;
+    },
+    get refuseDelayMs() {
+      return state.refuseDelayMs;
+    },
+    set refuseDelayMs(ms: number | undefined) {
+      state.refuseDelayMs = ms;
     },
     get expiresIn() {
       return state.expiresIn;

@@ -38,7 +38,8 @@ describeWithServices(['postgres', 'redis'], 'two processes, a slow rotating toke
   beforeAll(async () => {
     for (let i = 0; i < 4; i++) standby.push(startWorker());
     workers.push(...standby);
-    op = await startRotatingOp({ delayMs: TOKEN_DELAY_MS });
+    // Issuing is slow, refusing is quick: a replay's invalid_grant lands before the first holder's answer.
+    op = await startRotatingOp({ delayMs: TOKEN_DELAY_MS, refuseDelayMs: 0 });
     store = await createSqlStore({ url: services.postgres!, tablePrefix, secrets: [secret], notify: false });
     await store.migrate();
   });
