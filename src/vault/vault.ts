@@ -272,10 +272,11 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
 
   /**
    * Runs `fn` under the account's refresh lock, its lease renewed while `fn` runs. The lease
-   * lasts the refresh's request budget unless `lockTtlMs` says otherwise; renewal stops after
+   * lasts the request budget of `requestTimeoutMs` (the client's; a revocation, which may not
+   * have its client yet, uses the default) unless `lockTtlMs` says otherwise; renewal stops after
    * {@link MAX_HOLD_BUDGETS} budgets, so a holder hung for good lets the lock lapse.
    */
-  const withLock = async <T>(accountId: string, requestTimeoutMs: number, fn: (lease: KeptLease) => Promise<T>): Promise<T> => {
+  const withLock = async <T>(accountId: string, fn: (lease: KeptLease) => Promise<T>, requestTimeoutMs: number = HTTP_DEFAULTS.timeoutMs): Promise<T> => {
     if (!lock) return fn(UNLOCKED);
     const budgetMs = REFRESH_REQUESTS * requestTimeoutMs + LEASE_MARGIN_MS;
     const ttlMs = lockTtlMs ?? budgetMs;
@@ -296,7 +297,8 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     const client = await clientOf(providerId).catch((error: unknown) => {
       throw refreshFailed(providerId, error);
     });
-    return withLock(accountId, client.requestTimeoutMs, async (lease) => {
+    const requestTimeoutMs = client.requestTimeoutMs;
+    return withLock(accountId, async (lease) => {
       // Re-read under the lock: another process may have refreshed while we waited.
       let current = await users.getAccountById(accountId);
       // At most two refresh attempts: the second only with a token another holder rotated meanwhile.
@@ -326,7 +328,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
         }
         return storeAndEmit(current, set, refreshToken);
       }
-    });
+    }, requestTimeoutMs);
   };
 
   /**
@@ -446,17 +448,14 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     async revoke(userId, providerId, revokeOptions = {}) {
       const account = await findAccount(userId, providerId, revokeOptions.accountId);
       forget(account);
-      // A provider that cannot be reached is reported below; its lease then uses the default timeout.
-      const client = await clientOf(providerId).catch((e: unknown) => ({ failed: e }));
-      const requestTimeoutMs = 'failed' in client ? HTTP_DEFAULTS.timeoutMs : client.requestTimeoutMs;
-      return withLock(account.id, requestTimeoutMs, async () => {
+      return withLock(account.id, async () => {
         const current = (await users.getAccountById(account.id)) ?? account;
         const tokens = current.tokens;
         let error: LatchkeyError | undefined;
         let revoked = false;
         if (tokens?.refreshToken || tokens?.accessToken) {
           try {
-            if ('failed' in client) throw client.failed;
+            const client = await clientOf(providerId);
             // RFC 7009 §2.1: revoking the refresh token should also end its access tokens; revoke both anyway.
             if (tokens.refreshToken) await client.revoke(tokens.refreshToken, 'refresh_token');
             if (tokens.accessToken) await client.revoke(tokens.accessToken, 'access_token');
