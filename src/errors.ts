@@ -147,6 +147,7 @@ export const ERROR_CODES = {
   // ── jwks: key sets and token-response checks ──
 
   // ── locks: refresh leases ──
+  LOCK_LOST: { layer: 'token', status: 503, hint: 'The refresh lock lapsed before the refresh token was used (the holder froze, or the lock backend was unreachable); nothing was sent to the provider. Try again.' },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A stable Latchkey error code. */

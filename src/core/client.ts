@@ -33,7 +33,7 @@ import type {
   ServerMetadata,
   TokenSet,
 } from './types.js';
-import { fetchStream, type HttpResult, unfollowedRedirect } from './http.js';
+import { fetchStream, HTTP_DEFAULTS, type HttpResult, unfollowedRedirect } from './http.js';
 import { fetchUserinfo } from './userinfo.js';
 
 /**
@@ -132,6 +132,14 @@ export class OidcClient {
       ...(options.userinfoSignedResponseAlg !== undefined ? { userinfo_signed_response_alg: options.userinfoSignedResponseAlg } : {}),
     });
     if (metadata.jwks_uri) this.jwks = new RemoteJwks(metadata.jwks_uri, { http: options.http, clock: options.clock });
+  }
+
+  /**
+   * The timeout of each request this client sends (discovery, JWKS, token, …), in milliseconds:
+   * the `http.timeoutMs` option, default 10 000. The token vault derives its refresh lease from it.
+   */
+  get requestTimeoutMs(): number {
+    return this.#options.http?.timeoutMs ?? HTTP_DEFAULTS.timeoutMs;
   }
 
   /**

@@ -7,12 +7,14 @@
  *   (default 5), so most calls read no store at all; the vault's own refreshes and revocations
  *   drop it at once, other processes' within `cacheSeconds` (and a 401 from the API at once).
  * - Refresh: one per account at a time, within the process (single flight) and across processes
- *   (a {@link DistributedLock} with a TTL). Under the lock the account is read again (another
- *   process may have refreshed already), then the refresh token is used once, and the new tokens
- *   (the rotated refresh token included) are stored with a compare-and-set on `tokenVersion`
- *   before the lock is released and before anyone gets the new access token.
- * - `invalid_grant` marks the account `needsReauth` and throws `REAUTH_REQUIRED`; transport
- *   failures and timeouts throw `TOKEN_REFRESH_FAILED` and mark nothing.
+ *   (a {@link DistributedLock} whose lease lasts one refresh's request budget and is renewed while
+ *   the refresh runs). Under the lock the account is read again (another process may have
+ *   refreshed already), then, if the lease still holds, the refresh token is used once, and the
+ *   new tokens (the rotated refresh token included) are stored with a compare-and-set on
+ *   `tokenVersion` before the lock is released and before anyone gets the new access token.
+ * - `invalid_grant` marks the account `needsReauth` (only if the refresh token that failed is
+ *   still the stored one) and throws `REAUTH_REQUIRED`; transport failures and timeouts throw
+ *   `TOKEN_REFRESH_FAILED` and mark nothing.
  *
  * @see [RFC 6749 - The OAuth 2.0 Authorization Framework, section 6](https://www.rfc-editor.org/rfc/rfc6749.html#section-6)
  * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 4.14.2](https://www.rfc-editor.org/rfc/rfc9700.html#section-4.14.2)
@@ -20,11 +22,12 @@
  */
 import { decodeJwt } from 'jose';
 import type { OidcClient, ResourceInit } from '../core/client.js';
-import { parseWwwAuthenticate } from '../core/http.js';
+import { HTTP_DEFAULTS, parseWwwAuthenticate } from '../core/http.js';
 import type { IdTokenClaims, TokenSet } from '../core/types.js';
 import { ConfigurationError, isLatchkeyError, type LatchkeyError, ProviderError, TokenError, TransportError } from '../errors.js';
 import type { Account, AccountTokens, UserStore } from '../storage/types.js';
-import { type DistributedLock, type LockLease, refreshLockKey } from './locks/types.js';
+import { type KeptLease, keepLease, UNLOCKED } from './locks/keeper.js';
+import { type DistributedLock, refreshLockKey } from './locks/types.js';
 import { SingleFlight } from './single-flight.js';
 
 /** An access token the vault handed out. */
@@ -69,9 +72,14 @@ export interface TokenVaultOptions {
   readonly lock?: DistributedLock;
   /** Refresh when the access token expires within this many seconds. Default 60. */
   readonly leewaySeconds?: number;
-  /** Longest hold of the refresh lock (a crashed holder blocks others this long). Default 15 000 (above the 10 s HTTP timeout). */
+  /**
+   * The refresh lock's lease, in milliseconds: renewed every third of it while the refresh runs,
+   * so it is also how long a crashed or frozen holder blocks the others. Default: the refresh's
+   * request budget, 3 × the client's request timeout (discovery, token, JWKS) + 5 000, which is
+   * 35 000 with the 10 s default timeout.
+   */
   readonly lockTtlMs?: number;
-  /** Longest wait for the refresh lock before `LOCK_TIMEOUT`. Default 20 000. */
+  /** Longest wait for the refresh lock before `LOCK_TIMEOUT`. Default: the request budget + 5 000 (40 000 with the default timeout). */
   readonly lockWaitMs?: number;
   /**
    * Called, and awaited, after tokens were stored and before the lock is released and the new
@@ -128,7 +136,8 @@ export interface TokenVault {
    * the leeway.
    *
    * @throws {TokenError} `REAUTH_REQUIRED` (no account, no refresh token, or `invalid_grant`),
-   *   `TOKEN_REFRESH_FAILED` (provider down, slow or 5xx), `LOCK_TIMEOUT`.
+   *   `TOKEN_REFRESH_FAILED` (provider down, slow or 5xx), `LOCK_TIMEOUT`, `LOCK_LOST` (the lease
+   *   lapsed before the refresh token was used; nothing was sent).
    */
   get(userId: string, providerId: string, options?: VaultGetOptions): Promise<VaultAccessToken>;
   /**
@@ -148,7 +157,14 @@ export interface TokenVault {
   revoke(userId: string, providerId: string, options?: VaultAccountChoice): Promise<VaultRevokeResult>;
 }
 
-const DEFAULTS = { leewaySeconds: 60, lockTtlMs: 15_000, lockWaitMs: 20_000, cacheSeconds: 5, cacheMaxEntries: 10_000 } as const;
+const DEFAULTS = { leewaySeconds: 60, cacheSeconds: 5, cacheMaxEntries: 10_000 } as const;
+
+/** Provider requests one refresh may make, each bounded by the client's request timeout: discovery, token, JWKS. */
+const REFRESH_REQUESTS = 3;
+/** Added to the requests' budget: the store reads and writes and the `onTokens` hook. */
+const LEASE_MARGIN_MS = 5_000;
+/** A lease is renewed for at most this many request budgets: a holder hung longer lets the lock lapse. */
+const MAX_HOLD_BUDGETS = 2;
 
 /** One API call through {@link TokenVault.fetch}: what a refresh-and-retry needs. */
 interface ApiCall {
@@ -185,11 +201,10 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   const { users, clientFor, lock, onTokens } = options;
   const clock = options.clock ?? Date.now;
   const leewayMs = (options.leewaySeconds ?? DEFAULTS.leewaySeconds) * 1000;
-  const lockTtlMs = options.lockTtlMs ?? DEFAULTS.lockTtlMs;
-  const lockWaitMs = options.lockWaitMs ?? DEFAULTS.lockWaitMs;
+  const { lockTtlMs, lockWaitMs } = options;
   const cacheMs = (options.cacheSeconds ?? DEFAULTS.cacheSeconds) * 1000;
   const cacheMaxEntries = options.cacheMaxEntries ?? DEFAULTS.cacheMaxEntries;
-  if (!(leewayMs >= 0) || !(lockTtlMs > 0) || !(lockWaitMs >= 0) || !(cacheMs >= 0) || !(cacheMaxEntries >= 1)) {
+  if (!(leewayMs >= 0) || !(lockTtlMs === undefined || lockTtlMs > 0) || !(lockWaitMs === undefined || lockWaitMs >= 0) || !(cacheMs >= 0) || !(cacheMaxEntries >= 1)) {
     throw new ConfigurationError('The token vault needs non-negative `leewaySeconds`, `lockWaitMs` and `cacheSeconds`, a positive `lockTtlMs` and `cacheMaxEntries`.');
   }
   const flights = new SingleFlight<VaultAccessToken>();
@@ -255,72 +270,116 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     if (onTokens) await onTokens({ reason, userId: account.userId, providerId: account.providerId, accountId: account.id, tokens, scopes });
   };
 
-  const withLock = async <T>(accountId: string, fn: () => Promise<T>): Promise<T> => {
-    let lease: LockLease | undefined;
-    if (lock) lease = await lock.acquire(refreshLockKey(accountId), { ttlMs: lockTtlMs, waitMs: lockWaitMs });
+  /**
+   * Runs `fn` under the account's refresh lock, its lease renewed while `fn` runs. The lease
+   * lasts the request budget of `requestTimeoutMs` (the client's; a revocation, which may not
+   * have its client yet, uses the default) unless `lockTtlMs` says otherwise; renewal stops after
+   * {@link MAX_HOLD_BUDGETS} budgets, so a holder hung for good lets the lock lapse.
+   */
+  const withLock = async <T>(accountId: string, fn: (lease: KeptLease) => Promise<T>, requestTimeoutMs: number = HTTP_DEFAULTS.timeoutMs): Promise<T> => {
+    if (!lock) return fn(UNLOCKED);
+    const budgetMs = REFRESH_REQUESTS * requestTimeoutMs + LEASE_MARGIN_MS;
+    const ttlMs = lockTtlMs ?? budgetMs;
+    const askedAt = performance.now();
+    const lease = await lock.acquire(refreshLockKey(accountId), { ttlMs, waitMs: lockWaitMs ?? budgetMs + LEASE_MARGIN_MS });
+    const kept = keepLease(lease, { ttlMs, acquiredAt: lease.acquiredAt ?? askedAt, maxHoldMs: MAX_HOLD_BUDGETS * budgetMs });
     try {
-      return await fn();
+      return await fn(kept);
     } finally {
-      await lease?.release();
+      kept.stop();
+      await lease.release();
     }
   };
 
   /** The refresh, run once per account at a time in this process and under the distributed lock. */
-  const refreshLocked = (accountId: string, providerId: string, rejected: string | undefined): Promise<VaultAccessToken> =>
-    withLock(accountId, async () => {
-      // Re-read under the lock: another process may have refreshed while we waited.
-      const current = await users.getAccountById(accountId);
-      if (!current) throw reauth(providerId, `The ${providerId} account was unlinked; sign in again.`);
-      const stillRejected = rejected !== undefined && current.tokens?.accessToken === rejected;
-      if (isFresh(current) && !stillRejected) return toAccess(current);
-      const refreshToken = current.tokens?.refreshToken;
-      if (current.needsReauth || !refreshToken) {
-        throw reauth(providerId, `No usable ${providerId} refresh token for this account; the user must sign in again${refreshToken ? '' : ' with offline access'}.`);
-      }
-      // Discovery of a provider that is down fails here: the same transient error as a failed refresh.
-      const client = await clientOf(providerId).catch((error: unknown) => {
-        throw refreshFailed(providerId, error);
-      });
-      let set: TokenSet;
-      try {
-        const previous = previousClaims(current.tokens?.idToken);
-        set = await client.refresh(refreshToken, previous ? { previousIdTokenClaims: previous } : {});
-      } catch (error) {
-        if (error instanceof ProviderError && error.code === 'TOKEN_ERROR' && error.error === 'invalid_grant') {
-          // RFC 6749 §5.2: the refresh token is invalid, expired or revoked; retrying cannot help.
-          const tokens = withoutRefreshToken(current.tokens);
-          const marked = await users.updateAccountTokens(accountId, { tokens, needsReauth: true }, current.tokenVersion);
-          forget(current);
-          if (marked) await emit('reauth-required', marked, tokens, marked.scopes);
-          else {
-            // Someone wrote since we read (a fresh sign-in, say): their tokens win.
-            const now = await users.getAccountById(accountId);
-            if (now && isFresh(now)) return toAccess(now);
-          }
-          throw reauth(providerId, `The ${providerId} refresh token was refused (invalid_grant); the user must sign in again.`, error);
-        }
-        throw refreshFailed(providerId, error);
-      }
-      const tokens: AccountTokens = {
-        accessToken: set.accessToken,
-        tokenType: set.tokenType,
-        // RFC 6749 §6: without a new refresh token, the old one stays valid.
-        refreshToken: set.refreshToken ?? refreshToken,
-        ...(set.idToken ?? current.tokens?.idToken ? { idToken: set.idToken ?? current.tokens?.idToken } : {}),
-        ...(set.expiresAt !== undefined ? { expiresAt: set.expiresAt } : {}),
-      };
-      // The response scope may be absent (RFC 6749 §5.1: then unchanged).
-      const scopes = set.raw.scope !== undefined && set.grantedScopes.length > 0 ? set.grantedScopes : current.scopes;
-      const stored = await storeRefreshed(current, tokens, scopes, refreshToken);
-      forget(current);
-      if (stored) await emit('refreshed', stored, tokens, scopes);
-      return { accessToken: tokens.accessToken!, tokenType: tokens.tokenType!, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}), scopes };
+  const refreshLocked = async (accountId: string, providerId: string, rejected: string | undefined): Promise<VaultAccessToken> => {
+    // Discovery of a provider that is down fails here: the same transient error as a failed refresh.
+    const client = await clientOf(providerId).catch((error: unknown) => {
+      throw refreshFailed(providerId, error);
     });
+    const requestTimeoutMs = client.requestTimeoutMs;
+    return withLock(accountId, async (lease) => {
+      // Re-read under the lock: another process may have refreshed while we waited.
+      let current = await users.getAccountById(accountId);
+      // At most two refresh attempts: the second only with a token another holder rotated meanwhile.
+      for (let attempt = 0; ; attempt++) {
+        if (!current) throw reauth(providerId, `The ${providerId} account was unlinked; sign in again.`);
+        const stillRejected = rejected !== undefined && current.tokens?.accessToken === rejected;
+        if (isFresh(current) && !stillRejected) return toAccess(current);
+        const refreshToken = current.tokens?.refreshToken;
+        if (current.needsReauth || !refreshToken) {
+          throw reauth(providerId, `No usable ${providerId} refresh token for this account; the user must sign in again${refreshToken ? '' : ' with offline access'}.`);
+        }
+        assertLeaseHolds(lease, client.requestTimeoutMs, providerId);
+        let set: TokenSet;
+        try {
+          const previous = previousClaims(current.tokens?.idToken);
+          set = await client.refresh(refreshToken, previous ? { previousIdTokenClaims: previous } : {});
+        } catch (error) {
+          // RFC 6749 §5.2: invalid_grant = the refresh token is invalid, expired or revoked.
+          if (!(error instanceof ProviderError && error.code === 'TOKEN_ERROR' && error.error === 'invalid_grant')) throw refreshFailed(providerId, error);
+          const rotated = await afterInvalidGrant(current, refreshToken, providerId, error);
+          if (attempt > 0) {
+            // Rotated by others twice in one refresh: the grant is alive, this call just lost the race.
+            throw new TokenError('TOKEN_REFRESH_FAILED', `The ${providerId} refresh token was rotated by another instance during this refresh; try again.`, { cause: error, provider: providerId });
+          }
+          current = rotated;
+          continue;
+        }
+        return storeAndEmit(current, set, refreshToken);
+      }
+    }, requestTimeoutMs);
+  };
+
+  /**
+   * After `invalid_grant` for `failed`: a holder whose lease lapsed may have rotated the token
+   * meanwhile, so the account is read again and marked `needsReauth` only if `failed` is still
+   * the stored refresh token (compare-and-set on that version). Returns the account another
+   * holder refreshed (its new refresh token is worth one try); throws `REAUTH_REQUIRED` otherwise.
+   */
+  const afterInvalidGrant = async (read: Account, failed: string, providerId: string, error: ProviderError): Promise<Account> => {
+    const refused = (): TokenError => reauth(providerId, `The ${providerId} refresh token was refused (invalid_grant); the user must sign in again.`, error);
+    let now = await users.getAccountById(read.id);
+    if (now && !now.needsReauth && now.tokens?.refreshToken === failed) {
+      const tokens = withoutRefreshToken(now.tokens);
+      const marked = await users.updateAccountTokens(read.id, { tokens, needsReauth: true }, now.tokenVersion);
+      forget(now);
+      if (marked) {
+        await emit('reauth-required', marked, tokens, marked.scopes);
+        throw refused();
+      }
+      // Someone wrote since we read (a fresh sign-in, say): their tokens win.
+      now = await users.getAccountById(read.id);
+    }
+    forget(read);
+    if (now && !now.needsReauth && (isFresh(now) || (now.tokens?.refreshToken !== undefined && now.tokens.refreshToken !== failed))) return now;
+    throw refused();
+  };
+
+  /** Stores a refresh's tokens (compare-and-set), tells `onTokens`, and returns the new access token. */
+  const storeAndEmit = async (current: Account, set: TokenSet, refreshToken: string): Promise<VaultAccessToken> => {
+    const tokens: AccountTokens = {
+      accessToken: set.accessToken,
+      tokenType: set.tokenType,
+      // RFC 6749 §6: without a new refresh token, the old one stays valid.
+      refreshToken: set.refreshToken ?? refreshToken,
+      ...(set.idToken ?? current.tokens?.idToken ? { idToken: set.idToken ?? current.tokens?.idToken } : {}),
+      ...(set.expiresAt !== undefined ? { expiresAt: set.expiresAt } : {}),
+    };
+    // The response scope may be absent (RFC 6749 §5.1: then unchanged).
+    const scopes = set.raw.scope !== undefined && set.grantedScopes.length > 0 ? set.grantedScopes : current.scopes;
+    const stored = await storeRefreshed(current, tokens, scopes, refreshToken);
+    forget(current);
+    if (stored) await emit('refreshed', stored, tokens, scopes);
+    return { accessToken: tokens.accessToken!, tokenType: tokens.tokenType!, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}), scopes };
+  };
 
   /**
    * Stores refreshed tokens with compare-and-set. A lost CAS means someone wrote without our lock
    * (a sign-in, or a holder whose lock expired): if the stored refresh token is still the one we
-   * used, we retry on the new version; otherwise the newer write wins and ours is not stored.
+   * used, or the write was another holder's `needsReauth` mark of the very tokens we refreshed
+   * (it replayed our refresh token after our lease lapsed; ours is the newer grant), we retry on
+   * the new version; otherwise the newer write (a sign-in, a revocation) wins and ours is not stored.
    */
   const storeRefreshed = async (read: Account, tokens: AccountTokens, scopes: readonly string[], used: string): Promise<Account | null> => {
     let version = read.tokenVersion;
@@ -328,7 +387,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       const written = await users.updateAccountTokens(read.id, { tokens, scopes, needsReauth: false }, version);
       if (written) return written;
       const now = await users.getAccountById(read.id);
-      if (!now || now.tokens?.refreshToken !== used) return null;
+      if (!now || (now.tokens?.refreshToken !== used && !markedFrom(now, read))) return null;
       version = now.tokenVersion;
     }
     return null;
@@ -423,6 +482,24 @@ function toAccess(account: Account): VaultAccessToken {
     ...(t.expiresAt !== undefined ? { expiresAt: t.expiresAt } : {}),
     scopes: Object.freeze([...account.scopes]),
   });
+}
+
+/**
+ * Refuses to use the refresh token when the lease no longer surely holds: a lock without renewal
+ * must still hold for the whole token request, a renewed one must not have lapsed.
+ */
+function assertLeaseHolds(lease: KeptLease, requestTimeoutMs: number, providerId: string): void {
+  if (lease.remainingMs() >= (lease.renewable ? 1 : requestTimeoutMs)) return;
+  throw new TokenError('LOCK_LOST', `The ${providerId} refresh lock lapsed before the refresh token was used; nothing was sent. Try again.`, { provider: providerId });
+}
+
+/**
+ * True when `now` is a `needsReauth` mark of the tokens in `read` (the same access token, the
+ * refresh token removed): another holder's `invalid_grant` for the refresh token we used.
+ */
+function markedFrom(now: Account, read: Account): boolean {
+  const before = read.tokens?.accessToken;
+  return now.needsReauth && now.tokens !== null && now.tokens.refreshToken === undefined && before !== undefined && now.tokens.accessToken === before;
 }
 
 function withoutRefreshToken(tokens: AccountTokens | null): AccountTokens | null {

@@ -23,7 +23,7 @@ export interface MemoryLockOptions {
 }
 
 /**
- * Creates an in-process lock. A holder that never releases loses the lock after `ttlMs`.
+ * Creates an in-process lock. A holder that neither releases nor extends loses the lock after `ttlMs`.
  *
  * @param options An injectable clock.
  * @returns The lock.
@@ -56,15 +56,24 @@ export function createMemoryLock(options: MemoryLockOptions = {}): DistributedLo
     async acquire(key: string, { ttlMs, waitMs }: LockAcquireOptions): Promise<LockLease> {
       const deadline = clock() + waitMs;
       for (;;) {
+        const acquiredAt = performance.now();
         const token = tryTake(key, ttlMs);
         if (token !== undefined) {
           return {
             key,
+            acquiredAt,
             async release() {
               if (holders.get(key)?.token === token) {
                 holders.delete(key);
                 wakeOne(key);
               }
+            },
+            async extend(ttlMs: number) {
+              // Only the holder whose TTL has not run out may extend (a lapsed lease may be someone else's now).
+              const current = holders.get(key);
+              if (current?.token !== token || current.expiresAt <= clock()) return false;
+              holders.set(key, { token, expiresAt: clock() + ttlMs });
+              return true;
             },
           };
         }

@@ -7,7 +7,11 @@
  * socket, the backend ends, and PostgreSQL releases the lock at once: no TTL wait. A holder that
  * freezes with the socket open would keep it forever, so while holding, the session runs with
  * `idle_session_timeout = ttlMs`: the server terminates a session idle that long, which releases
- * the lock. The key is `hashtextextended(key, 0)`, a 64-bit hash of the lock name.
+ * the lock. That is what a lapse means here: the holding session sits idle while the holder
+ * talks to the provider, so a live holder renews ({@link LockLease.extend}) with a query on that
+ * session, which proves the session (and so the lock) is alive and restarts its idle timer. An
+ * extend that fails or does not answer within the TTL ends the session, so the lock is free
+ * rather than in doubt. The key is `hashtextextended(key, 0)`, a 64-bit hash of the lock name.
  *
  * @see [PostgreSQL - Advisory Locks](https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS)
  * @see [PostgreSQL - idle_session_timeout](https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-IDLE-SESSION-TIMEOUT)
@@ -83,14 +87,21 @@ export function createPostgresLock(options: PostgresLockOptions): DistributedLoc
       // A connection error while we hold it must not crash the process.
       const onError = (): void => {};
       conn.on('error', onError);
+      let finished = false;
+      // Once only: an extend that fails and a release may both end the connection.
       const done = (destroy: boolean): void => {
-        conn.off('error', onError);
+        if (finished) return;
+        finished = true;
+        // A destroyed connection may still report its socket's end: keep the no-op listener on it.
+        if (!destroy) conn.off('error', onError);
         conn.release(destroy ? true : undefined);
       };
+      let acquiredAt = 0;
       try {
         // lock_timeout bounds the server-side wait (0 would mean "forever": wait at least 1 ms).
         await conn.query("SELECT set_config('lock_timeout', $1, false)", [`${Math.max(1, Math.ceil(waitMs))}ms`]);
         await conn.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+        acquiredAt = performance.now();
         // While held: a session idle for ttlMs (a frozen holder) is ended by the server, freeing the lock.
         await conn.query("SELECT set_config('lock_timeout', '0', false), set_config('idle_session_timeout', $1, false)", [`${Math.max(1, Math.ceil(ttlMs))}ms`]);
       } catch (cause) {
@@ -103,15 +114,42 @@ export function createPostgresLock(options: PostgresLockOptions): DistributedLoc
       let released = false;
       return {
         key,
+        // The idle timer starts after the next query (which sets it): counting from before it is safe.
+        acquiredAt,
         async release() {
           if (released) return;
           released = true;
+          if (finished) return;
           try {
             await conn.query("SELECT pg_advisory_unlock(hashtextextended($1, 0)), set_config('idle_session_timeout', '0', false)", [key]);
             done(false);
           } catch {
             // The session is gone (idle_session_timeout, network): its locks went with it.
             done(true);
+          }
+        },
+        async extend(ttlMs: number) {
+          if (released || finished) return false;
+          const timeout = `${Math.max(1, Math.ceil(ttlMs))}ms`;
+          try {
+            // A session-level advisory lock lasts as long as its session: a query that succeeds on
+            // the holding session proves the lock is still ours, and restarts the idle timer.
+            // Bounded by the TTL itself: an answer later than that comes too late to count.
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const late = new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error('no answer within the TTL')), Math.max(1, Math.ceil(ttlMs)));
+            });
+            try {
+              await Promise.race([conn.query("SELECT set_config('idle_session_timeout', $1, false)", [timeout]), late]);
+            } finally {
+              clearTimeout(timer);
+            }
+            return !finished;
+          } catch {
+            // The session ended (idle_session_timeout ran out, the server or network went away) or
+            // did not answer in time: end it for certain, so the lock is free rather than in doubt.
+            done(true);
+            return false;
           }
         },
       };

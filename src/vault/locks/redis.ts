@@ -1,11 +1,14 @@
 /**
  * A Redis lock for the token vault: `SET key token NX PX ttl` to take it, a Lua script that
  * deletes the key only if it still holds our token to release it (so a holder whose TTL ran out
- * never releases someone else's lock), and bounded polling with jittered backoff to wait.
+ * never releases someone else's lock), a Lua script that renews the TTL only if the key still
+ * holds our token (compare-and-extend: the random token is the lease's fencing token), and
+ * bounded polling with jittered backoff to wait.
  *
- * Crash semantics: a holder that dies (or freezes) keeps the key until its `PX` TTL ends; then the
- * next caller takes it. No fencing beyond that: the vault's store write is a compare-and-set on
- * `tokenVersion`, so a holder that outlived its TTL cannot overwrite a newer refresh.
+ * Crash semantics: a holder that dies (or freezes) stops renewing and keeps the key until its `PX`
+ * TTL ends; then the next caller takes it. A holder that outlived its TTL learns it from the
+ * extend script (0) and the vault gives up before using the refresh token; its store write is a
+ * compare-and-set anyway, so it cannot overwrite a newer refresh.
  *
  * @see [Redis - Distributed locks with Redis (single instance)](https://redis.io/docs/latest/develop/use/patterns/distributed-locks/#correct-implementation-with-a-single-instance)
  * @module
@@ -34,6 +37,8 @@ export interface RedisLockOptions {
 
 // Release only if the key still holds our token (the Redis single-instance lock pattern).
 const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+// Extend only if the key still holds our token: compare-and-extend on the lease's fencing token.
+const EXTEND_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 /**
  * Creates a Redis lock.
@@ -111,16 +116,23 @@ export function createRedisLock(options: RedisLockOptions): DistributedLock {
       const token = randomHex(16);
       const deadline = Date.now() + waitMs;
       for (let attempt = 0; ; attempt++) {
+        const acquiredAt = performance.now();
         const reply = await command(['SET', fullKey, token, 'NX', 'PX', String(Math.max(1, Math.ceil(ttlMs)))]);
         if (reply === 'OK') {
           return {
             key,
+            acquiredAt,
             async release() {
               try {
                 await command(['EVAL', RELEASE_SCRIPT, '1', fullKey, token]);
               } catch {
                 // Never throws: the TTL frees the key anyway.
               }
+            },
+            async extend(ttlMs: number) {
+              // 1: the key held our token and got the new TTL; 0: it expired or is someone else's.
+              const reply = await command(['EVAL', EXTEND_SCRIPT, '1', fullKey, token, String(Math.max(1, Math.ceil(ttlMs)))]);
+              return reply === 1 || reply === '1';
             },
           };
         }

@@ -4,8 +4,9 @@
  * with the same refresh token fail, and some providers then revoke the whole grant).
  *
  * Every lock has two bounds: `waitMs`, how long a caller waits for it (then `LOCK_TIMEOUT`), and
- * `ttlMs`, how long a holder keeps it at most, so that a crashed or frozen holder cannot block the
- * others forever.
+ * `ttlMs`, how long a holder keeps it without renewing it, so that a crashed or frozen holder
+ * cannot block the others forever. A live holder renews its lease ({@link LockLease.extend})
+ * while its work is in flight, so that the lock cannot lapse under a slow but healthy refresh.
  *
  * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 4.14.2](https://www.rfc-editor.org/rfc/rfc9700.html#section-4.14.2)
  * @module
@@ -14,8 +15,9 @@
 /** Options of one {@link DistributedLock.acquire}. */
 export interface LockAcquireOptions {
   /**
-   * The longest a holder keeps the lock, in milliseconds. After it, the lock is free again even
-   * if the holder never released it (it crashed, or froze). Must exceed the longest refresh.
+   * How long the holder keeps the lock without renewing it, in milliseconds. After it, the lock is
+   * free again even if the holder never released it (it crashed, or froze); a live holder renews
+   * it with {@link LockLease.extend}.
    */
   readonly ttlMs: number;
   /** The longest this caller waits for the lock, in milliseconds, before `LOCK_TIMEOUT`. */
@@ -27,10 +29,31 @@ export interface LockLease {
   /** The lock key. */
   readonly key: string;
   /**
+   * `performance.now()` just before the request that took the lock was sent: the lease's TTL ran
+   * from no earlier than this. Optional for locks written by apps (the vault then counts from
+   * when it asked for the lock, which is earlier and so safe).
+   */
+  readonly acquiredAt?: number;
+  /**
    * Releases the lock if this lease still holds it (a lease that outlived its TTL releases
    * nothing: the lock may belong to someone else by then). Never throws.
    */
   release(): Promise<void>;
+  /**
+   * Renews the lease: if this lease still holds the lock, it is kept for `ttlMs` more from now.
+   * Redis: a compare-and-extend script on the lease's random token (its fencing token);
+   * PostgreSQL: a query on the holding session, which proves the session (and so its advisory
+   * lock) is alive and restarts its idle timeout; memory: the holder's token is compared.
+   * Optional for locks written by apps: without it the vault never renews and gives up a refresh
+   * whose lease is running out (`LOCK_LOST`).
+   *
+   * @param ttlMs The new hold, from now, in milliseconds.
+   * @returns True when extended; false when the lease no longer holds the lock (it lapsed and may
+   *   belong to someone else, or its session ended).
+   * @throws {StorageError} `STORAGE_UNAVAILABLE` when the backend did not answer (the lease may
+   *   still hold until its TTL ends).
+   */
+  extend?(ttlMs: number): Promise<boolean>;
 }
 
 /**
