@@ -14,6 +14,7 @@ import { resolveClientAuthMethod } from './client-auth.js';
 import { checkMetadata, discover } from './discovery.js';
 import { DPoPHandle, type ResourceRequestOptions, resourceRequest, withAccessToken } from './dpop.js';
 import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
+import { checkVerificationOptions } from './id-token.js';
 import { validateLogoutToken as validateLogoutTokenJwt } from './backchannel-logout.js';
 import { RemoteJwks } from './jwks.js';
 import { parRequired } from './par.js';
@@ -153,6 +154,7 @@ export class OidcClient {
     if ((method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt') && options.clientSecret === undefined) {
       throw new ConfigurationError(`${method} needs \`clientSecret\`.`);
     }
+    checkVerificationOptions(options);
     const metadata = options.metadata
       ? checkMetadata(options.metadata, options.issuer, options.hooks, options.http)
       : await discover(options.issuer, {
