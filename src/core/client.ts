@@ -16,7 +16,7 @@ import { DPoPHandle, type ResourceRequestOptions, resourceRequest, withAccessTok
 import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
 import { checkVerificationOptions } from './id-token.js';
 import { validateLogoutToken as validateLogoutTokenJwt } from './backchannel-logout.js';
-import { RemoteJwks } from './jwks.js';
+import { type KeySetLimits, RemoteJwks } from './jwks.js';
 import { parRequired } from './par.js';
 import { refreshTokenGrant } from './refresh.js';
 import { revokeToken } from './revocation.js';
@@ -58,6 +58,8 @@ export interface OidcClientOptions extends CoreOptions {
   readonly idTokenSignedResponseAlg?: string;
   /** The registered userinfo `alg`, when userinfo comes as a signed JWT. */
   readonly userinfoSignedResponseAlg?: string;
+  /** Limits on the provider's key set (keys per set, candidates per token, RSA modulus); defaults in `JWKS_DEFAULTS`. */
+  readonly keySetLimits?: KeySetLimits;
   /** The exact redirect URI registered with the provider. */
   readonly redirectUri: string;
   /** The default registered post-logout redirect URI. */
@@ -132,7 +134,7 @@ export class OidcClient {
       ...(options.idTokenSignedResponseAlg !== undefined ? { id_token_signed_response_alg: options.idTokenSignedResponseAlg } : {}),
       ...(options.userinfoSignedResponseAlg !== undefined ? { userinfo_signed_response_alg: options.userinfoSignedResponseAlg } : {}),
     });
-    if (metadata.jwks_uri) this.jwks = new RemoteJwks(metadata.jwks_uri, { http: options.http, clock: options.clock });
+    if (metadata.jwks_uri) this.jwks = new RemoteJwks(metadata.jwks_uri, { ...options.keySetLimits, http: options.http, clock: options.clock });
   }
 
   /**

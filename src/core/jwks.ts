@@ -13,7 +13,7 @@
  * @module
  */
 import { importJWK } from 'jose';
-import { LatchkeyError, ValidationError } from '../errors.js';
+import { ConfigurationError, LatchkeyError, ValidationError } from '../errors.js';
 import { fromBase64url } from '../internal/encoding.js';
 import { fetchJsonObject, isPlainObject } from './http.js';
 import type { CoreOptions } from './types.js';
@@ -38,6 +38,9 @@ export interface RemoteJwksOptions extends CoreOptions {
   /** After a failed load (no keys held), the set is not fetched again for this long, in ms. Default 5000. */
   readonly failedLoadRetryMs?: number;
 }
+
+/** The limits of a {@link RemoteJwks} an `OidcClient` accepts as `keySetLimits`. */
+export type KeySetLimits = Pick<RemoteJwksOptions, 'maxKeys' | 'maxCandidates' | 'maxRsaModulusBits' | 'failedLoadRetryMs'>;
 
 /** Defaults of {@link RemoteJwksOptions}. */
 export const JWKS_DEFAULTS = {
@@ -115,11 +118,14 @@ export class RemoteJwks {
 
   /**
    * @param jwksUri The provider's `jwks_uri` (https, or http to a loopback host).
-   * @param options Cache lifetime, refetch limits, transport and clock.
+   * @param options Cache lifetime, refetch limits, key set limits, transport and clock.
+   * @throws {ConfigurationError} `CONFIG_INVALID` for a limit that is not a positive integer, or a
+   *   `maxRsaModulusBits` below 2048.
    */
   constructor(jwksUri: string, options: RemoteJwksOptions = {}) {
     this.uri = jwksUri;
     this.options = options;
+    checkLimits(options);
   }
 
   /**
@@ -421,6 +427,18 @@ async function importKey(jwk: Readonly<Record<string, unknown>>, alg: string): P
     // RFC 7517 §5: a key that cannot be imported (bad parameters, unsupported curve) is ignored.
     return null;
   }
+}
+
+function checkLimits(options: RemoteJwksOptions): void {
+  for (const name of ['maxKeys', 'maxCandidates', 'maxRsaModulusBits'] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new ConfigurationError(`The key set limit ${name} must be a positive integer.`);
+  }
+  if (options.maxRsaModulusBits !== undefined && options.maxRsaModulusBits < MIN_RSA_MODULUS_BITS) {
+    throw new ConfigurationError(`maxRsaModulusBits must be at least ${MIN_RSA_MODULUS_BITS} (RFC 7518 §3.3).`);
+  }
+  const retry = options.failedLoadRetryMs;
+  if (retry !== undefined && (!Number.isFinite(retry) || retry < 0)) throw new ConfigurationError('failedLoadRetryMs must be a number of milliseconds (0 or more).');
 }
 
 const shared = new Map<string, RemoteJwks>();

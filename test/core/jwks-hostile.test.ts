@@ -6,6 +6,7 @@
 import { createPrivateKey, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OidcClient } from '../../src/core/client.js';
 import { JWKS_DEFAULTS, RemoteJwks } from '../../src/core/jwks.js';
 import { verifyJwt } from '../../src/core/jwt.js';
 import { LatchkeyError } from '../../src/errors.js';
@@ -177,6 +178,23 @@ describe('a key set that failed to load is not refetched on every token', () => 
 function forgedToken(header: Record<string, unknown>, signatureBytes: number): string {
   return `${b64u(Buffer.from(JSON.stringify(header)))}.${b64u(Buffer.from(JSON.stringify(claims)))}.${b64u(randomBytes(signatureBytes))}`;
 }
+
+describe('the limits can be changed, within reason', () => {
+  it('OidcClient keySetLimits: a set of 8 keys is refused with maxKeys 4, accepted by default', async () => {
+    op.faults.hostileJwksKeys = Array.from({ length: 7 }, (_, i) => ({ kty: 'RSA', kid: `spare-${i}`, n: bigUint(2048), e: 'AQAB' }));
+    const base = { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb' };
+    const strict = await OidcClient.create({ ...base, keySetLimits: { maxKeys: 4 } });
+    expect((await timedVerify(await op.signIdToken(claims), 'RS256', strict.jwks)).code).toBe('JWKS_LIMIT_EXCEEDED');
+    const normal = await OidcClient.create(base);
+    expect((await timedVerify(await op.signIdToken(claims), 'RS256', normal.jwks)).code).toBe('accepted');
+  });
+
+  it('refuses nonsense limits with CONFIG_INVALID', () => {
+    for (const limits of [{ maxKeys: 0 }, { maxCandidates: Number.NaN }, { maxRsaModulusBits: 1024 }, { failedLoadRetryMs: -1 }]) {
+      expect(() => new RemoteJwks(jwksUri(), limits)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    }
+  });
+});
 
 async function publicJwkOfOp(): Promise<{ n: string }> {
   const res = await fetch(jwksUri());
