@@ -6,9 +6,11 @@
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAuth } from '../../src/app/create-auth.js';
 import { OidcClient } from '../../src/core/client.js';
 import { verifyJwt } from '../../src/core/jwt.js';
 import { ConfigurationError } from '../../src/errors.js';
+import { line } from '../../src/providers/line.js';
 import { type MisbehavingOp, runRpFlow, startMisbehavingOp } from '../support/misbehaving-op.js';
 
 const claims = { iss: 'x', sub: 'alice' };
@@ -39,6 +41,15 @@ describe('verifyJwt', () => {
   it('counts UTF-8 octets, not characters: 11 three-byte characters (33 bytes) are enough for HS256', async () => {
     const secret = '€'.repeat(11);
     expect((await verifyJwt(await sign('HS256', secret), { allowedAlgs: ['HS256'], clientSecret: secret })).payload).toEqual(claims);
+  });
+});
+
+describe('createAuth', () => {
+  it('refuses the LINE preset (HS256 ID tokens) with a channel secret shorter than 32 bytes, naming the provider', () => {
+    const make = (clientSecret: string) => () => createAuth({ baseUrl: 'http://127.0.0.1:3000', secret: 'x'.repeat(32), providers: [line({ clientId: 'c', clientSecret, env: {} })] });
+    expect(make('k')).toThrow(ConfigurationError);
+    expect(make('k')).toThrow(/Provider "line".*RFC 7518 §3\.2/);
+    expect(make('0123456789abcdef0123456789abcdef')).not.toThrow();
   });
 });
 
