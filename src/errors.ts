@@ -145,6 +145,8 @@ export const ERROR_CODES = {
   // ── ssrf: endpoint policy ──
 
   // ── jwks: key sets and token-response checks ──
+  JWKS_LIMIT_EXCEEDED: { layer: 'validation', status: 502, hint: 'The provider JWKS exceeds a safety limit (keys per set, RSA modulus size or public exponent) and was refused; see docs/security.md to raise a limit.' },
+  JWKS_TOO_MANY_CANDIDATES: { layer: 'validation', status: 400, hint: 'More keys of the provider JWKS could verify this token than Latchkey tries (a token without `kid` against a large key set); the token was refused.' },
 
   // ── locks: refresh leases ──
   LOCK_LOST: { layer: 'token', status: 503, hint: 'The refresh lock lapsed before the refresh token was used (the holder froze, or the lock backend was unreachable); nothing was sent to the provider. Try again.' },

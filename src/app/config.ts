@@ -9,6 +9,7 @@ import type { DistributedLock } from '../vault/locks/types.js';
 import type { TokenEvent } from '../vault/vault.js';
 import { isLoopbackHost } from '../core/http.js';
 import type { TokenSet } from '../core/types.js';
+import { checkVerificationOptions } from '../core/id-token.js';
 import { ConfigurationError } from '../errors.js';
 import type { Profile, ProviderConfig } from '../providers/types.js';
 import type { SessionStore, UserStore } from '../storage/types.js';
@@ -240,6 +241,12 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     if (p.kind === 'oidc' && !p.scopes.includes('openid')) fail(`Provider "${p.id}" is OpenID Connect: \`scopes\` must include "openid".`);
     if (p.clientSecret === undefined && p.clientPrivateKey === undefined && p.tokenEndpointAuthMethod !== 'none') {
       fail(`Provider "${p.id}": set \`clientSecret\` (from the client registered${where} with redirect URI ${redirectUri}), or tokenEndpointAuthMethod: 'none' for a public client.`);
+    }
+    // RFC 7518 §3.2: a client secret that keys HS* ID tokens must be at least the hash length.
+    try {
+      checkVerificationOptions({ clientSecret: p.clientSecret, idTokenSignedResponseAlg: p.idTokenSignedResponseAlg });
+    } catch (error) {
+      fail(`Provider "${p.id}": ${(error as Error).message}`);
     }
     providers.set(p.id, p);
     redirectUris[p.id] = redirectUri;

@@ -5,10 +5,10 @@
  * @module
  */
 import { ValidationError } from '../errors.js';
-import { checkAudience, checkIssuer, isNumericDate } from './id-token.js';
+import { checkAudience, checkIssuer, clockTolerance, isNumericDate } from './id-token.js';
 import { getRemoteJwks, type RemoteJwks } from './jwks.js';
 import { verifyJwt } from './jwt.js';
-import { type ClientMetadata, type CoreOptions, DEFAULT_CLOCK_TOLERANCE_SECONDS, type LogoutTokenClaims, type ProtocolHooks, type ServerMetadata } from './types.js';
+import type { ClientMetadata, CoreOptions, LogoutTokenClaims, ProtocolHooks, ServerMetadata } from './types.js';
 
 /** The event member a logout token's `events` claim must contain (Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -51,7 +51,7 @@ export async function validateLogoutToken(logoutToken: string, ctx: LogoutTokenC
   // Back-Channel Logout 2.6 step 2 and §2.4: the signature as for ID tokens; typ, if any, logout+jwt (or JWT).
   const { payload } = await verifyJwt(logoutToken, { jwks, clientSecret: client.client_secret, allowedAlgs, typ: 'logout+jwt', errorCode: 'LOGOUT_TOKEN_INVALID' });
   const now = Math.floor((ctx.clock ?? Date.now)() / 1000);
-  const tolerance = ctx.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  const tolerance = clockTolerance(ctx.clockToleranceSeconds);
 
   // Back-Channel Logout 2.6 step 4: iss, aud, iat and exp as for ID tokens.
   checkIssuer(payload, metadata, ctx.hooks, 'LOGOUT_TOKEN_INVALID');

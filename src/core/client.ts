@@ -14,8 +14,9 @@ import { resolveClientAuthMethod } from './client-auth.js';
 import { checkMetadata, discover } from './discovery.js';
 import { DPoPHandle, type ResourceRequestOptions, resourceRequest, withAccessToken } from './dpop.js';
 import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
+import { checkVerificationOptions } from './id-token.js';
 import { validateLogoutToken as validateLogoutTokenJwt } from './backchannel-logout.js';
-import { RemoteJwks } from './jwks.js';
+import { type KeySetLimits, RemoteJwks } from './jwks.js';
 import { parRequired } from './par.js';
 import { refreshTokenGrant } from './refresh.js';
 import { revokeToken } from './revocation.js';
@@ -57,6 +58,8 @@ export interface OidcClientOptions extends CoreOptions {
   readonly idTokenSignedResponseAlg?: string;
   /** The registered userinfo `alg`, when userinfo comes as a signed JWT. */
   readonly userinfoSignedResponseAlg?: string;
+  /** Limits on the provider's key set (keys per set, candidates per token, RSA modulus); defaults in `JWKS_DEFAULTS`. */
+  readonly keySetLimits?: KeySetLimits;
   /** The exact redirect URI registered with the provider. */
   readonly redirectUri: string;
   /** The default registered post-logout redirect URI. */
@@ -131,7 +134,7 @@ export class OidcClient {
       ...(options.idTokenSignedResponseAlg !== undefined ? { id_token_signed_response_alg: options.idTokenSignedResponseAlg } : {}),
       ...(options.userinfoSignedResponseAlg !== undefined ? { userinfo_signed_response_alg: options.userinfoSignedResponseAlg } : {}),
     });
-    if (metadata.jwks_uri) this.jwks = new RemoteJwks(metadata.jwks_uri, { http: options.http, clock: options.clock });
+    if (metadata.jwks_uri) this.jwks = new RemoteJwks(metadata.jwks_uri, { ...options.keySetLimits, http: options.http, clock: options.clock });
   }
 
   /**
@@ -161,6 +164,7 @@ export class OidcClient {
     if ((method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt') && options.clientSecret === undefined) {
       throw new ConfigurationError(`${method} needs \`clientSecret\`.`);
     }
+    checkVerificationOptions(options);
     const metadata = options.metadata
       ? checkMetadata(options.metadata, options.issuer, options.hooks, options.http)
       : await discover(options.issuer, {

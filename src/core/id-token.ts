@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { ValidationError } from '../errors.js';
+import { ConfigurationError, ValidationError } from '../errors.js';
 import { base64url, timingSafeEqual, utf8 } from '../internal/encoding.js';
 import { getRemoteJwks, type RemoteJwks } from './jwks.js';
-import { verifyJwt } from './jwt.js';
+import { assertHmacSecretLength, verifyJwt } from './jwt.js';
 import {
   type ClientMetadata,
   type CoreOptions,
@@ -47,7 +47,11 @@ const EVENT_HASH: Readonly<Record<string, string>> = { '256': 'SHA-256', '384': 
  *   `JWKS_NO_MATCHING_KEY`, `JWKS_MULTIPLE_MATCHING_KEYS`, `ID_TOKEN_ISS_MISMATCH`,
  *   `ID_TOKEN_AUD_MISMATCH`, `ID_TOKEN_AZP_MISMATCH`, `ID_TOKEN_EXPIRED`, `ID_TOKEN_IAT_INVALID`,
  *   `ID_TOKEN_NONCE_MISMATCH`, `ID_TOKEN_SUB_MISSING`, `ID_TOKEN_AUTH_TIME_INVALID`,
- *   `ID_TOKEN_CLAIM_INVALID`, or whatever `hooks.validateIdTokenClaims` throws.
+ *   `ID_TOKEN_CLAIM_INVALID`, `JWT_TYPE_INVALID` (a `typ` other than `JWT`), the key set codes
+ *   (`JWKS_INVALID`, `JWKS_LIMIT_EXCEEDED`, `JWKS_TOO_MANY_CANDIDATES`), or whatever
+ *   `hooks.validateIdTokenClaims` throws.
+ * @throws {ConfigurationError} `CONFIG_INVALID` for a `clockToleranceSeconds` outside 0..300, or
+ *   an HS* token with a client secret shorter than the hash (RFC 7518 §3.2).
  * @throws {TransportError} When the JWKS must be fetched and cannot be (`HTTP_*`).
  * @see [OpenID Connect Core 1.0, section 3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
  */
@@ -55,14 +59,12 @@ export async function validateIdToken(idToken: string, ctx: IdTokenContext): Pro
   const { client, metadata } = ctx;
   const alg = client.id_token_signed_response_alg ?? 'RS256';
   const jwks = ctx.jwks ?? (metadata.jwks_uri ? getRemoteJwks(metadata.jwks_uri, { http: ctx.http, clock: ctx.clock }) : undefined);
+  const tolerance = clockTolerance(ctx.clockToleranceSeconds);
   // OIDC Core 3.1.3.7 steps 6-8: verify the signature with the registered alg (default RS256); HS* keys are the client secret.
-  const { payload, header } = await verifyJwt(idToken, { jwks, clientSecret: client.client_secret, allowedAlgs: [alg] });
-  // RFC 8725 §3.11 / Back-Channel Logout 1.0 §2.4: an explicitly typed logout token is never an ID token.
-  if (typeof header.typ === 'string' && /^(?:application\/)?logout\+jwt$/i.test(header.typ)) {
-    throw new ValidationError('JWT_TYPE_INVALID', 'The token is a logout token (typ logout+jwt), not an ID token.', { claim: 'typ', actual: header.typ });
-  }
+  // RFC 8725 §3.11 / RFC 9068 §2.1 / Back-Channel Logout 1.0 §2.4: a `typ`, if present, must be
+  // JWT: an explicitly typed token of another kind (at+jwt, logout+jwt, …) is never an ID token.
+  const { payload, header } = await verifyJwt(idToken, { jwks, clientSecret: client.client_secret, allowedAlgs: [alg], typ: 'JWT' });
   const now = Math.floor((ctx.clock ?? Date.now)() / 1000);
-  const tolerance = ctx.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
 
   // OIDC Core 3.1.3.7 step 2: iss must exactly match the issuer (or a preset's declared alias / templated tenant).
   checkIssuer(payload, metadata, ctx.hooks, 'ID_TOKEN_ISS_MISMATCH');
@@ -198,6 +200,47 @@ export function checkAudience(aud: unknown, client: ClientMetadata, code: 'ID_TO
       actual: list.slice(0, 5).map((a) => a.slice(0, 100)),
     });
   }
+}
+
+/** The largest accepted `clockToleranceSeconds` (5 minutes). */
+export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
+
+/**
+ * The clock tolerance to apply: `value`, or the default (30 s) when it is undefined.
+ *
+ * @param value The configured `clockToleranceSeconds`.
+ * @returns The tolerance in seconds.
+ * @throws {ConfigurationError} `CONFIG_INVALID` unless `value` is a finite number from 0 to 300
+ *   (NaN would make every time comparison false and so disable the exp, iat and nbf checks).
+ * @see [RFC 7519 - JSON Web Token, section 4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
+ */
+export function clockTolerance(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  // RFC 7519 §4.1.4: "some small leeway, usually no more than a few minutes".
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_CLOCK_TOLERANCE_SECONDS) {
+    throw new ConfigurationError(`clockToleranceSeconds must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}; got ${typeof value === 'number' ? String(value) : typeof value}.`);
+  }
+  return value;
+}
+
+/**
+ * Configuration-time checks of the options that token verification reads: the clock tolerance,
+ * and a client secret long enough for an HS* `idTokenSignedResponseAlg` or
+ * `userinfoSignedResponseAlg` (a secret function is checked when a token is verified).
+ *
+ * @param options The client options.
+ * @throws {ConfigurationError} `CONFIG_INVALID` naming the option to change.
+ * @see [RFC 7518 - JSON Web Algorithms, section 3.2](https://www.rfc-editor.org/rfc/rfc7518.html#section-3.2)
+ */
+export function checkVerificationOptions(options: {
+  readonly clockToleranceSeconds?: number;
+  readonly clientSecret?: string | (() => Promise<string>);
+  readonly idTokenSignedResponseAlg?: string;
+  readonly userinfoSignedResponseAlg?: string;
+}): void {
+  clockTolerance(options.clockToleranceSeconds);
+  if (typeof options.clientSecret !== 'string') return;
+  for (const alg of [options.idTokenSignedResponseAlg, options.userinfoSignedResponseAlg]) if (alg !== undefined) assertHmacSecretLength(alg, options.clientSecret);
 }
 
 /** True for a JSON number usable as a NumericDate (RFC 7519 §2). */

@@ -47,6 +47,7 @@ export {
 // ── discovery and keys ─────────────────────────────────────────────────────────────────────────
 export { checkMetadata, clearDiscoveryCache, DISCOVERY_DEFAULT_TTL_SECONDS, type DiscoveryOptions, discover } from './discovery.js';
 export { getRemoteJwks, JWKS_DEFAULTS, type KeySelector, keyTypeForAlg, RemoteJwks, type RemoteJwksOptions } from './jwks.js';
+export { type KeySetLimits, MAX_RSA_EXPONENT, MIN_RSA_MODULUS_BITS } from './jwks.js';
 export { decodeJwtHeader, type VerifiedJwt, type VerifyJwtOptions, verifyJwt } from './jwt.js';
 
 // ── authorization request and response ─────────────────────────────────────────────────────────
@@ -67,6 +68,7 @@ export {
   authorizationCodeGrant,
   clientCredentialsGrant,
   isInvalidGrant,
+  MAX_EXPIRES_IN_SECONDS,
   type ParsedTokenResponse,
   processTokenResponse,
   type TokenRequestOptions,
@@ -78,6 +80,7 @@ export { type RevokeTokenOptions, revokeToken } from './revocation.js';
 
 // ── ID token, userinfo ─────────────────────────────────────────────────────────────────────────
 export { checkAudience, checkIssuer, checkRefreshedIdTokenClaims, type IdTokenContext, isNumericDate, validateIdToken } from './id-token.js';
+export { clockTolerance, MAX_CLOCK_TOLERANCE_SECONDS } from './id-token.js';
 export { fetchUserinfo, processUserinfoBody, type UserinfoOptions } from './userinfo.js';
 
 // ── logout ─────────────────────────────────────────────────────────────────────────────────────

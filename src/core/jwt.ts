@@ -21,7 +21,8 @@ export interface VerifyJwtOptions {
   readonly allowedAlgs: readonly string[];
   /**
    * The explicit type expected in the `typ` header (e.g. `logout+jwt`). When set, a `typ` header,
-   * if present, must be this value (with or without `application/`) or `JWT`.
+   * if present, must be this value (with or without `application/`) or `JWT`. `JWT` itself: the
+   * header, if present, must be `JWT` (no explicitly typed token of another kind).
    */
   readonly typ?: string;
   /** The code thrown for a wrong `typ` header. Default `JWT_TYPE_INVALID`. */
@@ -35,6 +36,25 @@ export interface VerifiedJwt {
 }
 
 const HMAC_HASH: Readonly<Record<string, string>> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
+/** RFC 7518 §3.2: the least HMAC key size, in octets: the hash output size. */
+const HMAC_MIN_KEY_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
+
+/**
+ * Throws unless `secret` is long enough to be the HMAC key of `alg` (its UTF-8 octets at least
+ * the hash output size). A no-op for other algorithms.
+ *
+ * @param alg A JWS `alg` (`HS256`, `HS384`, `HS512`; others pass).
+ * @param secret The client secret.
+ * @throws {ConfigurationError} `CONFIG_INVALID` for a shorter secret.
+ * @see [RFC 7518 - JSON Web Algorithms, section 3.2](https://www.rfc-editor.org/rfc/rfc7518.html#section-3.2)
+ */
+export function assertHmacSecretLength(alg: string, secret: string): void {
+  const min = HMAC_MIN_KEY_BYTES[alg];
+  // RFC 7518 §3.2: "A key of the same size as the hash output ... or larger MUST be used."
+  if (min !== undefined && utf8(secret).length < min) {
+    throw new ConfigurationError(`The client secret is too short to verify ${alg} tokens: RFC 7518 §3.2 requires at least ${min} bytes.`);
+  }
+}
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
 
 /**
@@ -47,9 +67,10 @@ const hmacKeys = new Map<string, Promise<CryptoKey>>();
  * @param options The allowed algorithms and the keys.
  * @returns The decoded header and payload; claims are not checked here.
  * @throws {ValidationError} `JWT_MALFORMED`, `JWT_TYPE_INVALID`, `JWT_ALG_NOT_ALLOWED`,
- *   `JWKS_NO_MATCHING_KEY`, `JWKS_MULTIPLE_MATCHING_KEYS`, `JWT_SIGNATURE_INVALID`.
- * @throws {ConfigurationError} `CONFIG_INVALID` when an HS* token comes and no client secret is set,
- *   or an asymmetric one and no key set is given.
+ *   `JWKS_NO_MATCHING_KEY`, `JWKS_MULTIPLE_MATCHING_KEYS`, `JWKS_TOO_MANY_CANDIDATES`,
+ *   `JWKS_INVALID`, `JWKS_LIMIT_EXCEEDED`, `JWT_SIGNATURE_INVALID`.
+ * @throws {ConfigurationError} `CONFIG_INVALID` when an HS* token comes and no client secret is set
+ *   (or one shorter than the hash, RFC 7518 §3.2), or an asymmetric one and no key set is given.
  * @throws {TransportError} When the key set must be fetched and cannot be (`HTTP_*`).
  * @see [RFC 7515 - JSON Web Signature, section 5.2](https://www.rfc-editor.org/rfc/rfc7515.html#section-5.2)
  * @see [OpenID Connect Core 1.0, section 3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
@@ -84,6 +105,7 @@ export async function verifyJwt(jwt: string, options: VerifyJwtOptions): Promise
   if (hash !== undefined) {
     // OIDC Core 10.1: for MAC algorithms the key is the UTF-8 octets of the client secret.
     if (!options.clientSecret) throw new ConfigurationError(`The token is signed with ${alg} but no client secret is configured.`);
+    assertHmacSecretLength(alg, options.clientSecret);
     candidates = [await hmacKey(options.clientSecret, alg, hash)];
   } else {
     if (!options.jwks) throw new ConfigurationError(`The token is signed with ${alg} but the provider has no jwks_uri.`, 'METADATA_MISSING_ENDPOINT');

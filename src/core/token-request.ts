@@ -109,7 +109,9 @@ export async function tokenEndpointRequest(
 /**
  * Parses a token endpoint response strictly, after the provider's `conformTokenResponse` hook:
  * `access_token` required; `token_type` compared case-insensitively, only `Bearer` and `DPoP`
- * usable; `expires_in` optional; a missing `scope` means the requested scopes; unknown members kept.
+ * usable; `expires_in` optional, capped at {@link MAX_EXPIRES_IN_SECONDS} (one year); an empty
+ * `refresh_token` is dropped (no refresh token came); a missing `scope` means the requested
+ * scopes; unknown members kept.
  *
  * @param body The JSON body from the token endpoint.
  * @param options The scopes requested, whether DPoP was used, hooks and clock.
@@ -146,9 +148,19 @@ export function processTokenResponse(
   const scope = conformed.scope as string | undefined;
   // RFC 6749 §5.1: a missing scope means the requested scopes were granted.
   const grantedScopes = scope !== undefined ? scope.split(' ').filter((s) => s.length > 0) : [...(options.requestedScope ?? [])];
-  const raw = conformed as TokenEndpointResponse;
+  // RFC 6749 §5.1 / §6: an empty refresh_token is no refresh token; it must not replace a stored one.
+  const raw = (conformed.refresh_token === '' ? withoutMember(conformed, 'refresh_token') : conformed) as TokenEndpointResponse;
   const now = (options.clock ?? Date.now)();
-  return { raw, tokenType, ...(typeof expiresIn === 'number' ? { expiresAt: now + expiresIn * 1000 } : {}), grantedScopes };
+  // A lifetime beyond MAX_EXPIRES_IN_SECONDS (e.g. 1e308, which would make expiresAt Infinity) is capped.
+  return { raw, tokenType, ...(typeof expiresIn === 'number' ? { expiresAt: now + Math.min(expiresIn, MAX_EXPIRES_IN_SECONDS) * 1000 } : {}), grantedScopes };
+}
+
+/** The longest access token lifetime taken from `expires_in`: one year, in seconds. Longer ones are capped. */
+export const MAX_EXPIRES_IN_SECONDS = 365 * 24 * 3600;
+
+function withoutMember(body: Readonly<Record<string, unknown>>, member: string): Record<string, unknown> {
+  const { [member]: _dropped, ...rest } = body;
+  return rest;
 }
 
 /**

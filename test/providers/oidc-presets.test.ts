@@ -32,6 +32,8 @@ const SECRET = 'fixture-client-secret';
 const basic: ExpectedClientAuth = { method: 'client_secret_basic', secret: SECRET };
 const post: ExpectedClientAuth = { method: 'client_secret_post', secret: SECRET };
 const creds = { clientId: ID, clientSecret: SECRET, env: {} };
+/** LINE channel secrets are 32 hex characters: RFC 7518 §3.2 needs 32 bytes for its HS256 ID tokens. */
+const LINE_SECRET = '0123456789abcdef0123456789abcdef';
 const invalidGrant: FixtureResponse = { status: 400, json: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid, expired or revoked.' } };
 
 interface Case {
@@ -147,8 +149,8 @@ const CASES: Case[] = [
   {
     name: 'line (HS256 ID token signed with the channel secret; email never marked verified)',
     path: '/line',
-    make: (issuer) => line({ ...creds, issuer }),
-    clientAuth: post,
+    make: (issuer) => line({ ...creds, clientSecret: LINE_SECRET, issuer }),
+    clientAuth: { method: 'client_secret_post', secret: LINE_SECRET },
     alg: 'HS256',
     claims: { sub: 'U1234567890abcdef1234567890abcdef', amr: ['linesso'], name: 'Taro Line', picture: 'https://profile.line-scdn.net/0h8pWWElvzZ19qLk3ywQYYCFZraTIdAGEXEh16ak0nMWlDGXULa5x', email: 'taro.line@example.com' },
     tokenExtras: { refresh_token: 'Aa1FdeggRhTnPNNpxr8p', scope: 'profile openid email' },

@@ -11,7 +11,8 @@
  * op.issuer            // 'http://127.0.0.1:<port>' (+ issuerPath)
  * op.clientId, op.clientSecret, op.subject
  * op.faults            // mutable: see MisbehavingFaults (signing mode, claim overrides, JWKS shape,
- *                      // discovery issuer, authorization response, token response, userinfo, delay)
+ *                      // hostile JWKS keys or body, discovery issuer, authorization response,
+ *                      // token response, userinfo, delay)
  *                      // signing: 'rs256' | 'hs256' | 'es256' | 'none' | 'bad-signature' | 'no-kid' | 'unknown-kid'
  * op.requests          // every request: { method, path, query, headers, form, clientAuth? } (path without issuerPath)
  * op.requestsTo('/token', '/userinfo')   // the requests to those paths
@@ -68,6 +69,10 @@ export interface MisbehavingFaults {
   extraJwksKeys: number;
   /** Publish unusable keys too: an AKP (ML-DSA) key, an unknown kty, a broken RSA key, an `enc` key. */
   unparseableJwksKeys: boolean;
+  /** Members appended to the JWKS `keys` array as given (hostile key sets: thousands of keys, huge exponents). */
+  hostileJwksKeys: unknown[];
+  /** Serve this text verbatim as the JWKS body (JSON that `JSON.stringify` cannot produce, e.g. nested 100 000 deep). */
+  jwksBody?: string;
   /** The `issuer` the discovery document names (default: the real issuer). */
   discoveryIssuer?: string;
   /** Members merged over the discovery document. */
@@ -212,6 +217,7 @@ function defaultFaults(): MisbehavingFaults {
     refreshedIdTokenDeleteClaims: [],
     extraJwksKeys: 0,
     unparseableJwksKeys: false,
+    hostileJwksKeys: [],
     discoveryOverrides: {},
     jwksUriChangesOnDiscovery: false,
     onlyRfc8414: false,
@@ -291,7 +297,7 @@ export async function startMisbehavingOp(options: MisbehavingOpOptions = {}): Pr
         { ...current.publicJwk, kid: 'enc-1', use: 'enc', alg: 'RSA-OAEP' },
       );
     }
-    return { keys };
+    return { keys: [...keys, ...f.hostileJwksKeys] };
   };
 
   const sign = async (claims: Record<string, unknown>, headerExtra: Record<string, unknown> = {}, typ?: string): Promise<string> => {
@@ -530,7 +536,11 @@ export async function startMisbehavingOp(options: MisbehavingOpOptions = {}): Pr
     if (override) return override(req);
     const url = new URL(req.url);
     if (path === '/.well-known/openid-configuration' && !state.faults.onlyRfc8414) return Response.json(discoveryDocument());
-    if (path === '/jwks' || /^\/jwks\/\d+$/.test(path)) return Response.json(await jwks(), { headers: { 'content-type': 'application/jwk-set+json' } });
+    if (path === '/jwks' || /^\/jwks\/\d+$/.test(path)) {
+      const jwkSetHeaders = { 'content-type': 'application/jwk-set+json' };
+      if (state.faults.jwksBody !== undefined) return new Response(state.faults.jwksBody, { headers: jwkSetHeaders });
+      return Response.json(await jwks(), { headers: jwkSetHeaders });
+    }
     if (path === '/authorize') return authorize(url);
     if (path === '/token' && req.method === 'POST') return token(req, form, record);
     if (path === '/userinfo') return userinfo(req);
