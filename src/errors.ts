@@ -141,6 +141,8 @@ export const ERROR_CODES = {
   // ── sessions: idle expiry, bearer tokens, secrets at rest ──
 
   // ── devsafety: development features, CLI, dev IdP ──
+  DATABASE_URL_INVALID: { layer: 'configuration', status: 500, hint: 'The database URL needs a scheme: `sqlite:./file.db` (or `file:./file.db`, `sqlite::memory:`), `postgres://…` or `mysql://…`.' },
+  DEV_FEATURE_DISABLED: { layer: 'configuration', status: 500, hint: 'A development-only feature was asked for outside development: set NODE_ENV=development (or pass `--force` to `latchkey dev-idp`).' },
 
   // ── ssrf: endpoint policy ──
 

@@ -9,9 +9,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Dialect, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import { ConfigurationError } from '../../errors.js';
+import { parseDatabaseUrl } from './database-url.js';
 import type { SqlKind } from './migrations.js';
 import { type Database, TablePrefixPlugin } from './schema.js';
+
+export { parseDatabaseUrl } from './database-url.js';
 
 /** Timeouts, in milliseconds. */
 export interface SqlTimeouts {
@@ -27,30 +29,6 @@ export interface SqlConnection {
   readonly kind: SqlKind;
   /** For PostgreSQL: the connection settings, for the LISTEN client. */
   readonly pgConfig?: { readonly connectionString: string };
-}
-
-/**
- * Tells the dialect family and the driver target from a URL.
- *
- * @param url - `sqlite:path/to/file.db`, `sqlite::memory:`, a plain path, `postgres://…`,
- *   `postgresql://…`, `mysql://…` or `mariadb://…`.
- * @returns the family and the SQLite path or the server URL.
- * @throws ConfigurationError `CONFIG_INVALID` for another scheme.
- */
-export function parseDatabaseUrl(url: string): { kind: SqlKind; target: string } {
-  const m = /^([a-z][a-z0-9+.-]*):/i.exec(url);
-  const scheme = m?.[1]?.toLowerCase();
-  if (scheme === 'postgres' || scheme === 'postgresql') return { kind: 'postgres', target: url };
-  if (scheme === 'mysql' || scheme === 'mariadb') return { kind: 'mysql', target: url.replace(/^mariadb:/i, 'mysql:') };
-  if (scheme === 'sqlite' || scheme === 'file') {
-    let path = url.slice(scheme.length + 1);
-    if (path.startsWith('//')) path = path.slice(2);
-    if (path === '') throw new ConfigurationError('The SQLite URL names no file: use `sqlite:path/to/file.db`.');
-    return { kind: 'sqlite', target: path };
-  }
-  // A plain path (a Windows drive letter is a one-letter "scheme").
-  if (scheme === undefined || scheme.length === 1) return { kind: 'sqlite', target: url };
-  throw new ConfigurationError(`Unsupported database URL scheme "${scheme}:" (use sqlite:, postgres:// or mysql://).`);
 }
 
 /**
