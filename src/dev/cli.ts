@@ -27,10 +27,17 @@ function saysProduction(nodeEnv: string | undefined): boolean {
   return /^prod(uction)?$/i.test((nodeEnv ?? '').trim());
 }
 
-/** Whether the address the socket bound is a loopback one (after resolution, so `localhost` counts by what it became). */
-function isLoopbackAddress(address: string): boolean {
-  const a = address.replace(/^::ffff:/i, '');
-  return (isIP(a) === 4 && a.startsWith('127.')) || a === '::1';
+/**
+ * The warning to print for the address the socket bound (checked after resolution, so `--host
+ * localhost` counts by what it became), or undefined for a loopback address.
+ *
+ * @param address - the bound socket address, as `server.address()` reports it.
+ * @returns a warning line for an address other machines can reach, else undefined.
+ */
+export function bindWarning(address: { readonly address: string; readonly port: number }): string | undefined {
+  const a = address.address.replace(/^::ffff:/i, '');
+  if ((isIP(a) === 4 && a.startsWith('127.')) || a === '::1') return undefined;
+  return `Warning: listening on ${formatAddress(address)}, which other machines can reach: anyone on the network can sign in as any user and get tokens. Use --host 127.0.0.1 unless you need that.`;
 }
 
 /** `host:port` of a bound socket, with IPv6 in brackets. */
@@ -80,9 +87,8 @@ export async function runDevIdp(argv: readonly string[], out: (line: string) => 
   }
   const dev = await startDevIdp({ port, host: values.host ?? '127.0.0.1', acceptAnyClient: !values['strict-clients'] });
   const bound = formatAddress(dev.address);
-  if (!isLoopbackAddress(dev.address.address)) {
-    out(`Warning: listening on ${bound}, which other machines can reach: anyone on the network can sign in as any user and get tokens. Use --host 127.0.0.1 unless you need that.`);
-  }
+  const warning = bindWarning(dev.address);
+  if (warning) out(warning);
   out(redactUrlsIn(`Latchkey dev identity provider on ${dev.url}  (development only: state is in memory)`));
   out(`Listening on ${bound}${dev.address.address === '0.0.0.0' || dev.address.address === '::' ? ' (every interface)' : ''}; requests must name ${redactUrlsIn(dev.url)} (or localhost) in their Host header.`);
   out('');
