@@ -162,7 +162,11 @@ describe('latchkey CLI', () => {
     it('`dev-idp` under NODE_ENV=production refuses to start (exit 2) and names --force', async () => {
       for (const nodeEnv of ['production', 'PRODUCTION', 'prod']) {
         const p = launch(['dev-idp', '--port', '0'], { NODE_ENV: nodeEnv });
-        expect(await p.exit, p.output()).toBe(2);
+        // Bounded: a dev IdP that starts anyway (the old behaviour) is stopped after 15 s.
+        const timer = setTimeout(() => p.child.kill('SIGTERM'), 15_000);
+        const code = await p.exit;
+        clearTimeout(timer);
+        expect(code, p.output()).toBe(2);
         expect(p.output()).toContain(`NODE_ENV is "${nodeEnv}"`);
         expect(p.output()).toContain('--force');
         expect(p.output()).not.toContain('Issuers:');

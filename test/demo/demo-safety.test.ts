@@ -55,7 +55,17 @@ describe('demo: development features need NODE_ENV=development', () => {
   }
 
   it('NODE_ENV unset and no credentials: it refuses to start and says to use `npm start` or NODE_ENV=development', async () => {
-    await expect(startDemoProcess({ NODE_ENV: undefined }, 30_000)).rejects.toThrow(/No provider is configured and development features are off \(NODE_ENV is not set\): run `npm start`, or set NODE_ENV=development/);
+    // If it starts (the old behaviour), stop it before failing, so no demo process outlives the test.
+    const outcome = await startDemoProcess({ NODE_ENV: undefined }, 30_000).then(
+      async (started) => {
+        const out = started.output();
+        await started.close();
+        return new Error(`the demo started:\n${out}`);
+      },
+      (error: unknown) => error,
+    );
+    expect(String(outcome)).toMatch(/the demo exited \(1\)/);
+    expect(String(outcome)).toMatch(/No provider is configured and development features are off \(NODE_ENV is not set\): run `npm start`, or set NODE_ENV=development/);
   });
 
   it('`npm start` with no NODE_ENV, no credentials and no network: "Sign in with Google" works on the emulation', async () => {
