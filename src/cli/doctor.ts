@@ -12,7 +12,7 @@ import { isLoopbackHost } from '../core/http.js';
 import { isLatchkeyError } from '../errors.js';
 import { redactUrlsIn } from '../internal/redact.js';
 import { oidc, PRESETS_FROM_ENV } from '../providers/index.js';
-import { parseDatabaseUrl } from '../storage/sql/database-url.js';
+import { parseDatabaseUrl } from '../storage/sql/connect.js';
 import type { ProviderConfig } from '../providers/types.js';
 
 /** The environment doctor reads. */
