@@ -58,7 +58,7 @@ const SECRET_PARAMS = new Set([
 /**
  * Names whose values are secret whatever the list above says: every `*_token` (RFC 6749 §5.1,
  * RFC 8693 §2.2.1 `issued_token`, Slack's nested `authed_user.access_token`), `*_secret`,
- * `*_verifier`, `*_assertion`, `*_hint` of a token.
+ * `*_verifier`, `*_assertion`, `*_token_hint`, `*password`.
  */
 const SECRET_SUFFIX = /(?:_token|_secret|_verifier|_assertion|_token_hint|password)$/;
 
