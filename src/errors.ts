@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { redactUrl, redactUrlsIn } from './internal/redact.js';
 
 /** The failure layers. Each maps to one error class. */
 export type ErrorLayer =
@@ -173,7 +174,8 @@ export class LatchkeyError extends Error {
   declare readonly response?: Response;
 
   constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions = {}) {
-    super(message ?? ERROR_CODES[code].hint);
+    // A message may quote a URL (an endpoint, a driver's or fetch's own message): never its credentials.
+    super(redactUrlsIn(message ?? ERROR_CODES[code].hint));
     this.name = new.target.name;
     this.code = code;
     this.status = ERROR_CODES[code].status;
@@ -202,7 +204,7 @@ export class TransportError extends LatchkeyError {
   readonly url?: string;
   constructor(code: ErrorCode, message: string, options: LatchkeyErrorOptions & { url?: string } = {}) {
     super(code, message, options);
-    if (options.url !== undefined) this.url = stripQuery(options.url);
+    if (options.url !== undefined) this.url = redactUrl(stripQuery(options.url));
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), url: this.url };

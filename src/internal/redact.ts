@@ -12,7 +12,7 @@
 export const REDACTED = '***';
 
 /** Query parameter names whose values are credentials (drivers accept `?password=` in the URL). */
-const SECRET_QUERY_NAME = /pass|pwd|secret|token|key|auth|credential|signature|sig$/i;
+const SECRET_QUERY_NAME = /pass|pwd|secret|token|api[-_]?key|credential|signature|^(?:sig|key|auth|authorization)$/i;
 
 /** A URL with an authority (`scheme://…`) inside free text: up to whitespace, a quote or a bracket. */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>(){}]+/gi;

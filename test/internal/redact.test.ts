@@ -1,8 +1,13 @@
 /**
- * The one redaction helper every printed URL goes through (doctor, migrate, the dev-idp banner):
- * credentials in the userinfo and in secret-named query parameters are masked, nothing else changes.
+ * The one redaction helper every printed URL goes through (doctor, migrate, the dev-idp banner, the
+ * message and `url` of every Latchkey error): credentials in the userinfo and in secret-named query
+ * parameters are masked, nothing else changes.
  */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { discover } from '../../src/core/discovery.js';
+import { ConfigurationError, isLatchkeyError, type LatchkeyError, TransportError } from '../../src/errors.js';
 import { redactUrl, redactUrlsIn } from '../../src/internal/redact.js';
 
 describe('redactUrl', () => {
@@ -42,5 +47,27 @@ describe('redactUrlsIn', () => {
     const out = redactUrlsIn(text);
     expect(out).toBe('Discovery of "https://u:***@idp.example/o" failed: Request to http://admin:***@127.0.0.1:1/x (and redis://:***@h) failed.');
     for (const secret of ['hunter2', 's3cret', ':pw@']) expect(out).not.toContain(secret);
+  });
+});
+
+describe('every Latchkey error', () => {
+  it('keeps URL credentials out of its message, its url and its JSON (a real request to a closed port)', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const error = await discover(`http://admin:s3cretIssuerPw@127.0.0.1:${port}/oidc`, { http: { timeoutMs: 3000 }, ttlSeconds: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isLatchkeyError(error)).toBe(true);
+    const e = error as LatchkeyError;
+    for (const text of [e.message, String((e as { url?: string }).url ?? ''), JSON.stringify(e), String(e)]) expect(text).not.toContain('s3cretIssuerPw');
+  });
+
+  it('masks credentials in any message given to a typed error', () => {
+    const e = new ConfigurationError('Could not reach postgres://app:hunter2@db.internal/auth (ECONNREFUSED).');
+    expect(e.message).toBe('Could not reach postgres://app:***@db.internal/auth (ECONNREFUSED).');
+    expect(new TransportError('HTTP_REQUEST_FAILED', 'x', { url: 'https://u:hunter2@idp.example/token?code=abc' }).url).toBe('https://u:***@idp.example/token');
   });
 });
