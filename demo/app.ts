@@ -13,9 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type Auth, createAuth, isLatchkeyError, type Session } from 'latchkey';
 import { sendWebResponse, toWebRequest } from 'latchkey/adapters/node';
-import { type RunningDevIdp, startDevIdp } from 'latchkey/dev';
+import { isAllowedHost, type RunningDevIdp, startDevIdp } from 'latchkey/dev';
 import { createSqlStore, type SqlStore } from 'latchkey/storage/sql';
-import { describeUrl, type Flow, FlowInspector, redacted } from './inspector.js';
+import { describeUrl, type Flow, FlowInspector, redacted, redactParam } from './inspector.js';
 import { type ErrorInput, errorPage } from './pages/error.js';
 import { homePage, type ProviderView } from './pages/home.js';
 import { inspectorPage } from './pages/inspector.js';
@@ -37,6 +37,25 @@ export interface DemoOptions {
   readonly devIdpPort?: number;
   /** Where start-up lines go. Default stdout. */
   readonly log?: (line: string) => void;
+}
+
+/**
+ * Whether the environment says development explicitly: development features (the in-process dev
+ * IdP, `/dev/inspector`) start only then. An unset `NODE_ENV`, or an unknown one such as `prod`,
+ * leaves them off, so a misspelt production never serves an IdP that signs anyone in as anyone.
+ * `npm start` says development itself (`demo/server.ts --development` sets it when `NODE_ENV` is unset).
+ *
+ * @param env - the environment.
+ * @returns true only for `NODE_ENV=development`.
+ */
+export function isDevelopment(env: DemoEnv): boolean {
+  return (env.NODE_ENV ?? '').trim().toLowerCase() === 'development';
+}
+
+/** How `NODE_ENV` reads in a log line: its value (short, quoted), or that it is unset. */
+function describeNodeEnv(env: DemoEnv): string {
+  const v = (env.NODE_ENV ?? '').trim();
+  return v === '' ? 'NODE_ENV is not set' : `NODE_ENV is "${v.slice(0, 20)}"`;
 }
 
 /** A running demo. */
@@ -139,6 +158,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
   const env = options.env ?? process.env;
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const production = env.NODE_ENV === 'production';
+  const development = isDevelopment(env);
   const dataDir = resolve(options.dataDir ?? (env.DEMO_DATA_DIR?.trim() || '.latchkey'));
   const requestedPort = options.port ?? (env.PORT ? Number(env.PORT) : 3000);
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65_535) throw new TypeError(`PORT must be a port number (got "${String(env.PORT)}").`);
@@ -179,7 +199,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
 
   try {
     // ── the development identity provider, for providers without credentials ──────────────────
-    const needsDev = !production && DEMO_PRESETS.some((p) => !has(env, p.variable));
+    const needsDev = development && DEMO_PRESETS.some((p) => !has(env, p.variable));
     let devIdp: RunningDevIdp | null = null;
     if (needsDev) {
       const wanted = options.devIdpPort ?? (env.DEV_IDP_PORT ? Number(env.DEV_IDP_PORT) : requestedPort === 0 ? 0 : requestedPort + 1);
@@ -218,9 +238,13 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
     }
 
     // ── providers, inspector, auth ───────────────────────────────────────────────────────────────
-    const inspector = production ? null : new FlowInspector();
+    const inspector = development ? new FlowInspector() : null;
     const providers = await buildProviders(env, devIdp, appUrl, inspector ? { fetch: inspector.wrapFetch() } : undefined);
-    if (providers.length === 0) throw new TypeError('No provider is configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (or another provider), or run without NODE_ENV=production to use the emulations.');
+    if (providers.length === 0) {
+      throw new TypeError(
+        `No provider is configured and development features are off (${describeNodeEnv(env)}): run \`npm start\`, or set NODE_ENV=development, to sign in with the built-in emulations; or set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (or another provider).`,
+      );
+    }
     const byId = new Map(providers.map((p) => [p.config.id, p]));
     const names = new Map(providers.map((p) => [p.config.id, p.config.name]));
     const errors = new AsyncLocalStorage<{ error?: unknown }>();
@@ -352,8 +376,9 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       await sendWebResponse(res, response);
     }
 
+    /** A callback parameter for the inspector: every credential-like name (`*_token`, `code`, `state`, …) redacted. */
     function describeParam(k: string, v: string): string {
-      return k === 'state' || k === 'code' || k === 'user' ? redacted(v) : v.slice(0, 300);
+      return redactParam(k, v);
     }
 
     function record(ins: FlowInspector, flow: Flow, action: string, response: Response, error: unknown): void {
@@ -542,6 +567,12 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         res.end();
         return;
       }
+      // DNS rebinding: another site's page reaching 127.0.0.1 through its own name gets nothing here.
+      if (inspector && path.startsWith('/dev/') && !isAllowedHost(req.headers.host, appUrl)) {
+        res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(`The development pages answer only to requests for ${appUrl} (the Host header names another site).\n`);
+        return;
+      }
       if (path === '/dev/inspector' && inspector && method === 'GET') {
         const session = await sessionOf(req);
         return send(res, 200, inspectorPage(pageCtx(path, session), inspector.list(), names));
@@ -556,6 +587,9 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
     };
 
     log(`Latchkey demo on ${appUrl}`);
+    if (!development) {
+      log(`Development features are off (${describeNodeEnv(env)}): no development identity provider, no /dev/inspector. \`npm start\` turns them on; or set NODE_ENV=development.`);
+    }
     if (devIdp) {
       const emulated = providers.filter((p) => p.emulated).map((p) => p.config.name);
       log(`Development identity provider on ${devIdp.url}, emulating ${emulated.join(', ')} (no credentials set for them).`);

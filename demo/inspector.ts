@@ -55,6 +55,24 @@ const SECRET_PARAMS = new Set([
   'cookie',
 ]);
 
+/**
+ * Names whose values are secret whatever the list above says: every `*_token` (RFC 6749 §5.1,
+ * RFC 8693 §2.2.1 `issued_token`, Slack's nested `authed_user.access_token`), `*_secret`,
+ * `*_verifier`, `*_assertion`, `*_token_hint`, `*password`.
+ */
+const SECRET_SUFFIX = /(?:_token|_secret|_verifier|_assertion|_token_hint|password)$/;
+
+/**
+ * Whether a parameter or member name carries a credential or a one-time secret.
+ *
+ * @param name - a query, form or JSON member name.
+ * @returns true when its value must never be stored.
+ */
+export function isSecretName(name: string): boolean {
+  const n = name.toLowerCase();
+  return SECRET_PARAMS.has(n) || SECRET_SUFFIX.test(n);
+}
+
 /** A short description of a secret value: its length only. */
 export function redacted(value: string): string {
   return `[redacted, ${value.length} chars]`;
@@ -62,7 +80,7 @@ export function redacted(value: string): string {
 
 /** Redacts a parameter value when its name is a credential. */
 export function redactParam(name: string, value: string): string {
-  return SECRET_PARAMS.has(name.toLowerCase()) ? redacted(value) : value.length > 300 ? `${value.slice(0, 300)}…` : value;
+  return isSecretName(name) ? redacted(value) : value.length > 300 ? `${value.slice(0, 300)}…` : value;
 }
 
 /** The URL without its query, plus its query parameters redacted. */
@@ -77,15 +95,23 @@ export function describeUrl(url: string | URL): { endpoint: string; params: (rea
   return { endpoint: `${u.origin}${u.pathname}`, params };
 }
 
-/** What a token endpoint answered, without any token value. */
+/** A JSON value with the values of secret members (at any depth) replaced by their length. */
+function redactJson(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[nested too deep]';
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => redactJson(v, depth + 1));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretName(k) ? redacted(typeof v === 'string' ? v : JSON.stringify(v) ?? '') : redactJson(v, depth + 1)]));
+}
+
+/** What a token endpoint answered, without any token value (nested ones included). */
 function describeTokenBody(body: Record<string, unknown>): (readonly [string, string])[] {
   const out: (readonly [string, string])[] = [];
   for (const [k, v] of Object.entries(body)) {
-    if (SECRET_PARAMS.has(k.toLowerCase())) {
+    if (isSecretName(k)) {
       const text = typeof v === 'string' ? v : '';
       const header = k === 'id_token' ? jwtHeader(text) : '';
       out.push([k, `present ${redacted(text)}${header}`]);
-    } else out.push([k, typeof v === 'string' ? v.slice(0, 300) : JSON.stringify(v).slice(0, 300)]);
+    } else out.push([k, typeof v === 'string' ? v.slice(0, 300) : (JSON.stringify(redactJson(v)) ?? '').slice(0, 300)]);
   }
   return out;
 }

@@ -8,11 +8,19 @@
  * MICROSOFT_CLIENT_ID/MICROSOFT_CLIENT_SECRET, APPLE_CLIENT_ID/APPLE_TEAM_ID/APPLE_KEY_ID/
  * APPLE_PRIVATE_KEY, OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET, DEV_IDP_PORT. See
  * docs/getting-started.md.
+ *
+ * Development features (the emulations, `/dev/inspector`) need `NODE_ENV=development`. `npm start`
+ * runs `tsx demo/server.ts --development`: the flag stands for `NODE_ENV=development` when NODE_ENV
+ * is unset (a flag works in every shell, `NODE_ENV=… cmd` does not), and never overrides a NODE_ENV
+ * that is set to something else.
  */
 import { createDemoApp } from './app.js';
 
+const unset = (process.env.NODE_ENV ?? '').trim() === '';
+const env = process.argv.slice(2).includes('--development') && unset ? { ...process.env, NODE_ENV: 'development' } : process.env;
+
 try {
-  const app = await createDemoApp();
+  const app = await createDemoApp({ env });
   process.stdout.write(`\nOpen ${app.url} and click "Sign in with Google".\n`);
   const stop = (): void => {
     void app.close().finally(() => process.exit(0));

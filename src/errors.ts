@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { redactUrl, redactUrlsIn } from './internal/redact.js';
 
 /** The failure layers. Each maps to one error class. */
 export type ErrorLayer =
@@ -141,6 +142,8 @@ export const ERROR_CODES = {
   // ── sessions: idle expiry, bearer tokens, secrets at rest ──
 
   // ── devsafety: development features, CLI, dev IdP ──
+  DATABASE_URL_INVALID: { layer: 'configuration', status: 500, hint: 'The database URL needs a scheme: `sqlite:./file.db` (or `file:./file.db`, `sqlite::memory:`), `postgres://…` or `mysql://…`.' },
+  DEV_FEATURE_DISABLED: { layer: 'configuration', status: 500, hint: 'A development-only feature was asked for outside development: set NODE_ENV=development (or pass `--force` to `latchkey dev-idp`).' },
 
   // ── ssrf: endpoint policy ──
 
@@ -174,7 +177,8 @@ export class LatchkeyError extends Error {
   declare readonly response?: Response;
 
   constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions = {}) {
-    super(message ?? ERROR_CODES[code].hint);
+    // A message may quote a URL (an endpoint, a driver's or fetch's own message): never its credentials.
+    super(redactUrlsIn(message ?? ERROR_CODES[code].hint));
     this.name = new.target.name;
     this.code = code;
     this.status = ERROR_CODES[code].status;
@@ -203,7 +207,7 @@ export class TransportError extends LatchkeyError {
   readonly url?: string;
   constructor(code: ErrorCode, message: string, options: LatchkeyErrorOptions & { url?: string } = {}) {
     super(code, message, options);
-    if (options.url !== undefined) this.url = stripQuery(options.url);
+    if (options.url !== undefined) this.url = redactUrl(stripQuery(options.url));
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), url: this.url };

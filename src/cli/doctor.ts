@@ -2,14 +2,17 @@
  * `npx latchkey doctor`: checks the configuration in the environment the way `createAuth` and the
  * demo read it, prints the exact redirect URIs to register at each provider, fetches each
  * provider's discovery document (issuer equality, endpoints), measures the clock skew against the
- * provider's `Date` header, and warns about insecure settings. Never prints a secret.
+ * provider's `Date` header, and warns about insecure settings. Never prints a secret: every line
+ * passes through one redaction step that masks credentials inside URLs (`postgres://user:***@host`).
  *
  * @module
  */
 import { discover } from '../core/discovery.js';
 import { isLoopbackHost } from '../core/http.js';
 import { isLatchkeyError } from '../errors.js';
+import { redactUrlsIn } from '../internal/redact.js';
 import { oidc, PRESETS_FROM_ENV } from '../providers/index.js';
+import { parseDatabaseUrl } from '../storage/sql/connect.js';
 import type { ProviderConfig } from '../providers/types.js';
 
 /** The environment doctor reads. */
@@ -74,7 +77,8 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
   const say = (level: Level, text: string): void => {
     if (level === 'error') errors++;
     if (level === 'warn') warnings++;
-    out(`${MARK[level]} ${text}`);
+    // Every finding may quote a URL from the environment or an error message: mask its credentials.
+    out(`${MARK[level]} ${redactUrlsIn(text)}`);
   };
 
   // ── the app's URL ─────────────────────────────────────────────────────────────────────────────
@@ -113,12 +117,19 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
   const db = value(env, 'DATABASE_URL');
   if (db === undefined) say(production ? 'warn' : 'info', 'DATABASE_URL is not set: the demo uses SQLite at .latchkey/demo.db.');
   else {
-    const scheme = db.split(':')[0]!.toLowerCase();
-    if (scheme === 'postgres' || scheme === 'postgresql' || scheme === 'mysql' || scheme === 'mariadb') {
+    // The same rules createSqlStore applies: a value without a scheme is refused, not taken as a file.
+    let kind: string | undefined;
+    try {
+      kind = parseDatabaseUrl(db).kind;
+    } catch (error) {
+      say('error', `DATABASE_URL: ${isLatchkeyError(error) ? error.message : 'invalid'}`);
+    }
+    if (kind === 'postgres' || kind === 'mysql') {
+      const scheme = db.split(':')[0]!.toLowerCase();
       const host = hostOf(db);
       say('ok', `DATABASE_URL: ${scheme} on ${host ?? '(unknown host)'} (credentials not shown).`);
       if (host && !isLoopbackHost(host) && /sslmode=disable/i.test(db)) say('warn', 'DATABASE_URL disables TLS (sslmode=disable) to a non-local database: tokens travel encrypted at rest but the connection is clear text.');
-    } else say(production ? 'warn' : 'ok', `DATABASE_URL: SQLite (${production ? 'one process only: use PostgreSQL or MySQL to run several instances' : 'fine for development'}).`);
+    } else if (kind === 'sqlite') say(production ? 'warn' : 'ok', `DATABASE_URL: SQLite (${production ? 'one process only: use PostgreSQL or MySQL to run several instances' : 'fine for development'}).`);
   }
   const redis = value(env, 'REDIS_URL');
   if (redis !== undefined) {
@@ -156,7 +167,7 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
 
   for (const p of providers) {
     out('');
-    out(`  ${p.name} (${p.id})`);
+    out(redactUrlsIn(`  ${p.name} (${p.id})`));
     say('info', `Redirect URI to register:        ${appUrl}${basePath}/${p.id}/callback`);
     if (p.kind === 'oidc') say('info', `Post-logout redirect URI:        ${appUrl}${basePath}/logout/callback`);
     if (p.id === 'oidc') say('info', `Back-channel logout URI:         ${appUrl}${basePath}/${p.id}/backchannel-logout`);

@@ -5,6 +5,7 @@
  * @module
  */
 import { isLatchkeyError } from '../errors.js';
+import { redactUrlsIn } from '../internal/redact.js';
 import { createSqlStore } from '../storage/sql/index.js';
 import { createTokenCipher } from '../storage/token-cipher.js';
 
@@ -22,7 +23,8 @@ export interface MigrateOptions {
  * Applies pending migrations and reports them.
  *
  * @param options - the database URL and the table prefix.
- * @returns the process exit code: 0 on success, 1 when the database failed, 2 for bad options.
+ * @returns the process exit code: 0 on success, 1 when the database failed, 2 for bad options or a
+ *   database URL without a supported scheme (`DATABASE_URL_INVALID`).
  */
 export async function runMigrate(options: MigrateOptions): Promise<number> {
   const out = options.out ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -39,8 +41,9 @@ export async function runMigrate(options: MigrateOptions): Promise<number> {
     out(applied.length === 0 ? `Database is up to date (${store.kind}).` : `Applied ${applied.length} migration(s) on ${store.kind}: ${applied.join(', ')}.`);
     return 0;
   } catch (err) {
-    out(`Migration failed: ${err instanceof Error ? err.message : String(err)}`);
-    return isLatchkeyError(err, 'CONFIG_INVALID') ? 2 : 1;
+    // Driver messages may quote the connection string: credentials are masked before printing.
+    out(`Migration failed: ${redactUrlsIn(err instanceof Error ? err.message : String(err))}`);
+    return isLatchkeyError(err, 'CONFIG_INVALID') || isLatchkeyError(err, 'DATABASE_URL_INVALID') ? 2 : 1;
   } finally {
     await store?.close();
   }

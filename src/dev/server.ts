@@ -1,6 +1,8 @@
 /**
  * Serves a development identity provider over `node:http`: a thin bridge from Node's request and
- * response objects to the Web-standard handler.
+ * response objects to the Web-standard handler. It answers only requests whose `Host` names its own
+ * origin (or a loopback name on the same port), so that a web page cannot reach it through DNS
+ * rebinding, and it reports the address it really bound.
  *
  * @module
  */
@@ -25,6 +27,11 @@ export interface RunningDevIdp {
   readonly url: string;
   /** The IdP: users, `rotateKeys()`, `simulate()`, `logoutUser()`, `logoutDeliveries`. */
   readonly idp: DevIdp;
+  /**
+   * The socket address it listens on, as the operating system reports it (`0.0.0.0` when bound to
+   * every interface, although {@link RunningDevIdp.url} then names `127.0.0.1`).
+   */
+  readonly address: { readonly address: string; readonly family: string; readonly port: number };
   /** Shorthand for `idp.issuerFor`. */
   issuerFor(flavor: FlavorName, options?: { readonly tenant?: string }): string;
   /** Stops listening and closes open connections. */
@@ -32,6 +39,50 @@ export interface RunningDevIdp {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Host names that always mean this machine: a page on another site cannot make a browser send them. */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * Whether a request's `Host` header names `origin`, or a loopback name (`localhost`, `127.0.0.1`,
+ * `[::1]`) on the same port. DNS rebinding points a name the attacker owns at 127.0.0.1, so the
+ * victim's browser sends `Host: evil.example:<port>`: refusing every other Host keeps a development
+ * server (the dev IdP, the demo's inspector) out of reach of other sites' pages.
+ *
+ * @param host - the `Host` header (HTTP/1.1) or `:authority`; absent or malformed is refused.
+ * @param origin - the origin the server serves, e.g. `http://127.0.0.1:4000`.
+ * @returns true when the request may be served.
+ * @example
+ * ```ts
+ * isAllowedHost('127.0.0.1:4000', 'http://127.0.0.1:4000'); // true
+ * isAllowedHost('evil.example:4000', 'http://127.0.0.1:4000'); // false
+ * ```
+ * @see [RFC 9110 - HTTP Semantics, section 7.2](https://www.rfc-editor.org/rfc/rfc9110.html#section-7.2)
+ */
+export function isAllowedHost(host: string | undefined, origin: string): boolean {
+  // RFC 9110 §7.2: Host is uri-host [":" port]; anything else (userinfo, a path) is malformed.
+  if (host === undefined || !/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host)) return false;
+  let expected: URL;
+  let got: URL;
+  try {
+    expected = new URL(origin);
+    got = new URL(`${expected.protocol}//${host}`);
+  } catch {
+    return false;
+  }
+  if (got.port !== expected.port) return false;
+  const name = got.hostname.toLowerCase().replace(/\.$/, '');
+  return name === expected.hostname.toLowerCase() || LOOPBACK_NAMES.includes(name);
+}
+
+/**
+ * The 421 answer to a request whose `Host` is not this server's.
+ * RFC 9110 §15.5.20: 421 Misdirected Request, "not able to produce a response for this target URI".
+ */
+function misdirected(res: ServerResponse, origin: string): void {
+  res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`This development server answers only to requests for ${origin} (the Host header names another site: DNS rebinding protection).\n`);
+}
 
 async function toWebRequest(req: IncomingMessage, origin: string): Promise<Request> {
   const headers = new Headers();
@@ -93,6 +144,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Run
     void (async () => {
       try {
         if (!idp) throw new Error('not ready');
+        if (!isAllowedHost(req.headers.host, origin)) return misdirected(res, origin);
         await writeWebResponse(res, await idp.handler(await toWebRequest(req, origin)));
       } catch {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -108,13 +160,15 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Run
     });
   });
   const address = server.address() as AddressInfo;
-  const hostForUrl = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  // An unspecified address (every interface) is not a URL a browser can open: name loopback instead.
+  const hostForUrl = host === '0.0.0.0' ? '127.0.0.1' : host === '::' || host === '[::]' ? '[::1]' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   origin = options.baseUrl?.replace(/\/+$/, '') ?? `http://${hostForUrl}:${address.port}`;
   const { port: _port, host: _host, ...idpOptions } = options;
   idp = createDevIdp({ ...idpOptions, baseUrl: origin });
   const running = idp;
   return {
     url: origin,
+    address: { address: address.address, family: address.family, port: address.port },
     idp: running,
     issuerFor: (flavor, opts) => running.issuerFor(flavor, opts),
     close: () =>

@@ -4,7 +4,7 @@
  * (`secret` and `dev-idp`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -125,8 +125,8 @@ describe('latchkey CLI', () => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     });
 
-    function launch(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-      const child = spawn(process.execPath, [join(root, 'bin', 'latchkey.js'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    function launch(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+      const child = spawn(process.execPath, [join(root, 'bin', 'latchkey.js'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -150,6 +150,97 @@ describe('latchkey CLI', () => {
       expect(res.status).toBe(200);
       p.child.kill('SIGTERM');
       expect(await p.exit).toBe(0);
+    });
+
+    /** Waits (bounded) until the dev IdP printed its last banner line, or exited. */
+    async function banner(p: ReturnType<typeof launch>): Promise<string> {
+      const deadline = Date.now() + 20_000;
+      while (!/Ctrl\+C/.test(p.output()) && Date.now() < deadline && p.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      return p.output();
+    }
+
+    it('`dev-idp` under NODE_ENV=production refuses to start (exit 2) and names --force', async () => {
+      for (const nodeEnv of ['production', 'PRODUCTION', 'prod']) {
+        const p = launch(['dev-idp', '--port', '0'], { NODE_ENV: nodeEnv });
+        // Bounded: a dev IdP that starts anyway (the old behaviour) is stopped after 15 s.
+        const timer = setTimeout(() => p.child.kill('SIGTERM'), 15_000);
+        const code = await p.exit;
+        clearTimeout(timer);
+        expect(code, p.output()).toBe(2);
+        expect(p.output()).toContain(`NODE_ENV is "${nodeEnv}"`);
+        expect(p.output()).toContain('--force');
+        expect(p.output()).not.toContain('Issuers:');
+      }
+    });
+
+    it('`dev-idp --force` under NODE_ENV=production starts, with a warning', async () => {
+      const p = launch(['dev-idp', '--port', '0', '--force'], { NODE_ENV: 'production' });
+      const out = await banner(p);
+      expect(out).toMatch(/^Warning: NODE_ENV says production, started anyway because of --force/m);
+      const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+      expect((await fetch(`${url}/google/.well-known/openid-configuration`)).status).toBe(200);
+      p.child.kill('SIGTERM');
+      expect(await p.exit).toBe(0);
+    });
+
+    it('`dev-idp --host localhost` prints the address the socket really bound, and no warning for loopback', async () => {
+      const p = launch(['dev-idp', '--port', '0', '--host', 'localhost']);
+      const out = await banner(p);
+      const m = /^Listening on (127\.0\.0\.1|\[::1\]):(\d+)/m.exec(out);
+      expect(m, out).not.toBeNull();
+      expect(out).not.toContain('Warning');
+      // That address answers (the socket is there), and the issuers name the same port.
+      const bound = `http://${m![1]}:${m![2]}`;
+      expect((await fetch(`${bound}/google/.well-known/openid-configuration`)).status).toBe(200);
+      expect(out).toMatch(new RegExp(`google\\s+http://localhost:${m![2]}/google`));
+      p.child.kill('SIGTERM');
+      expect(await p.exit).toBe(0);
+    });
+
+    it('`doctor` masks credentials in every URL it prints (APP_URL, the issuer, discovery errors)', async () => {
+      const port = await closedPort();
+      const p = launch(['doctor'], {
+        APP_URL: 'https://deploy:s3cretAppPw@app example.com',
+        OIDC_ISSUER: `http://admin:s3cretIssuerPw@127.0.0.1:${port}/oidc`,
+        OIDC_CLIENT_ID: 'demo',
+        DATABASE_URL: 'postgres://app:s3cretDbPw@db.example/auth?password=s3cretQueryPw',
+        REDIS_URL: 'redis://:s3cretRedisPw@127.0.0.1:1',
+      });
+      expect(await p.exit).toBe(1);
+      const out = p.output();
+      expect(out).not.toMatch(/s3cret/);
+      expect(out).toContain('https://deploy:***@app');
+      expect(out).toContain(`Discovery of http://admin:***@127.0.0.1:${port}/oidc failed`);
+      expect(out).toContain('✓ DATABASE_URL: postgres on db.example (credentials not shown).');
+    });
+
+    it('`doctor` reports a DATABASE_URL without a scheme as an error that names the accepted forms', async () => {
+      const p = launch(['doctor', '--offline'], { APP_URL: 'http://localhost:3000', AUTH_SECRET: GOOD_SECRET, DATABASE_URL: './auth.db' });
+      expect(await p.exit).toBe(1);
+      expect(p.output()).toMatch(/✗ DATABASE_URL: The database URL has no scheme .*`sqlite:\.\/file\.db`.*`postgres:\/\/host\/db`.*`mysql:\/\/host\/db`/);
+    });
+
+    it('`migrate` refuses a database URL without a scheme (exit 2, nothing created, the value not echoed)', async () => {
+      const bare = join(dir, 'bare.db');
+      for (const url of ['./bare.db', 'app:s3cretPw@db.example/auth']) {
+        const p = launch(['migrate', '--database-url', url]);
+        expect(await p.exit, p.output()).toBe(2);
+        expect(p.output()).toMatch(/^Migration failed: The database URL has no scheme .*`sqlite:\.\/file\.db`/m);
+        expect(p.output()).not.toContain('s3cret');
+      }
+      // In-process from here (same code path, without a process start each).
+      for (const url of [bare, '//app:s3cretPw@db.example/auth', 'C:/data/auth.db']) {
+        const r = await run(['migrate', '--database-url', url]);
+        expect(r.code, r.out).toBe(2);
+        expect(r.out).not.toContain('s3cret');
+      }
+      expect(existsSync(bare)).toBe(false);
+      expect(existsSync(join(root, 'bare.db'))).toBe(false);
+      // The accepted forms still work: sqlite:, sqlite:// and file:.
+      for (const url of [`sqlite:${join(dir, 'a.db')}`, `sqlite://${join(dir, 'b.db')}`, `file:${join(dir, 'c.db')}`]) {
+        const r = await run(['migrate', '--database-url', url]);
+        expect(r.code, r.out).toBe(0);
+      }
     });
   });
 });

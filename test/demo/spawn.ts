@@ -27,23 +27,51 @@ export interface DemoProcess {
   close(): Promise<void>;
 }
 
-/** Starts the demo; resolves once it printed that it is ready. */
-export async function startDemoProcess(extraEnv: Record<string, string> = {}, timeoutMs = 45_000): Promise<DemoProcess> {
+/** How {@link startDemoProcess} launches the demo. */
+export interface DemoLaunch {
+  /**
+   * `npm start` itself (the package.json script, in its own process group so that close() stops npm,
+   * the shell and the demo together) instead of `tsx demo/server.ts`. Default false.
+   */
+  readonly npmStart?: boolean;
+}
+
+/**
+ * Starts the demo; resolves once it printed that it is ready. `extraEnv` values override the base
+ * environment; an `undefined` value removes the variable (e.g. `{ NODE_ENV: undefined }`).
+ */
+export async function startDemoProcess(extraEnv: Record<string, string | undefined> = {}, timeoutMs = 45_000, launch: DemoLaunch = {}): Promise<DemoProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-demo-'));
   const started = Date.now();
   const env: Record<string, string> = {};
   // A clean environment: no provider credentials leak in from the developer's shell.
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-  Object.assign(env, { PORT: '0', HOST: '127.0.0.1', DEV_IDP_PORT: '0', DEMO_DATA_DIR: dataDir, NODE_ENV: 'development' }, extraEnv);
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'demo', 'server.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  Object.assign(env, { PORT: '0', HOST: '127.0.0.1', DEV_IDP_PORT: '0', DEMO_DATA_DIR: dataDir, NODE_ENV: 'development' });
+  for (const [k, v] of Object.entries(extraEnv)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const child: ChildProcess = launch.npmStart
+    ? spawn('npm', ['start', '--silent'], { cwd: root, env: { ...env, npm_config_update_notifier: 'false' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    : spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'demo', 'server.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // npm start: signal the whole process group (npm, its shell, the demo), by the group id we created.
+  const signal = (sig: NodeJS.Signals): void => {
+    if (launch.npmStart && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // the group is gone already
+      }
+    } else child.kill(sig);
+  };
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const close = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
     }

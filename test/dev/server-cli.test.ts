@@ -3,9 +3,11 @@
  * node:http, and from the CLI entry point; plus the sign-in page's add-user form, two tabs signing
  * in at once, OP-initiated logout and failed back-channel deliveries.
  */
+import { request as httpRequest } from 'node:http';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevIdp, type RunningDevIdp, runDevIdp, startDevIdp } from '../../src/dev/index.js';
+import { bindWarning } from '../../src/dev/cli.js';
+import { createDevIdp, isAllowedHost, type RunningDevIdp, runDevIdp, startDevIdp } from '../../src/dev/index.js';
 import { Browser, listedUsers, location, parseForm, startRecorder } from './browser.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
@@ -215,6 +217,72 @@ describe('CLI', () => {
       expect(meta.status).toBe(200);
     } finally {
       await dev?.close();
+    }
+  });
+});
+
+/** A GET through node:http with a chosen Host header (fetch does not let a caller set it). */
+function statusWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { host }, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('DNS rebinding: the Host header', () => {
+  it('isAllowedHost: the origin and loopback names on its port, nothing else', () => {
+    const origin = 'http://127.0.0.1:4000';
+    for (const ok of ['127.0.0.1:4000', 'localhost:4000', 'LOCALHOST:4000', '[::1]:4000', 'localhost.:4000']) expect(isAllowedHost(ok, origin), ok).toBe(true);
+    for (const bad of [undefined, '', 'evil.example', 'evil.example:4000', '127.0.0.1', '127.0.0.1:4001', 'localhost:4000.evil.example', '127.0.0.1.evil.example:4000', 'evil.example@127.0.0.1:4000', '127.0.0.1:4000/x', '127.0.0.1:4000 ', 'a.localhost:4000', '127.0.0.2:4000']) {
+      expect(isAllowedHost(bad, origin), String(bad)).toBe(false);
+    }
+    expect(isAllowedHost('dev-idp.example.test', 'https://dev-idp.example.test')).toBe(true);
+    expect(isAllowedHost('dev-idp.example.test:443', 'https://dev-idp.example.test')).toBe(true);
+    expect(isAllowedHost('dev-idp.example.test:8443', 'https://dev-idp.example.test')).toBe(false);
+  });
+
+  it('the dev IdP answers 421 to any other Host, and serves its own origin', async () => {
+    const dev = await startDevIdp({ port: 0, acceptAnyClient: true });
+    try {
+      const meta = `${dev.url}/google/.well-known/openid-configuration`;
+      const { port } = new URL(dev.url);
+      expect(await statusWithHost(meta, `127.0.0.1:${port}`)).toBe(200);
+      expect(await statusWithHost(meta, `localhost:${port}`)).toBe(200);
+      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`, `rebind.127.0.0.1.nip.example:${port}`]) expect(await statusWithHost(meta, host), host).toBe(421);
+      expect(dev.address).toEqual({ address: '127.0.0.1', family: 'IPv4', port: Number(port) });
+    } finally {
+      await dev.close();
+    }
+  });
+});
+
+describe('CLI safety', () => {
+  it('refuses NODE_ENV=production unless --force (DEV_FEATURE_DISABLED), and starts with --force and a warning', async () => {
+    await expect(runDevIdp(['--port', '0'], () => {}, { NODE_ENV: 'production' })).rejects.toMatchObject({ code: 'DEV_FEATURE_DISABLED' });
+    const lines: string[] = [];
+    const dev = await runDevIdp(['--port', '0', '--force'], (l) => lines.push(l), { NODE_ENV: 'production' });
+    try {
+      expect(lines[0]).toMatch(/^Warning: NODE_ENV says production/);
+      expect(lines.join('\n')).toContain(`Listening on 127.0.0.1:${dev!.address.port};`);
+    } finally {
+      await dev?.close();
+    }
+  });
+
+  it('warns for every bound address other machines can reach, not for loopback', () => {
+    for (const address of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1']) expect(bindWarning({ address, port: 4000 }), address).toBeUndefined();
+    for (const [address, shown] of [
+      ['0.0.0.0', '0.0.0.0:4000'],
+      ['::', '[::]:4000'],
+      ['192.168.1.20', '192.168.1.20:4000'],
+      ['fe80::1', '[fe80::1]:4000'],
+    ] as const) {
+      expect(bindWarning({ address, port: 4000 }), address).toMatch(new RegExp(`^Warning: listening on ${shown.replace(/[[\].]/g, '\\$&')}, which other machines can reach`));
     }
   });
 });

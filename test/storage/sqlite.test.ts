@@ -32,7 +32,12 @@ describe('sqlite: specifics', () => {
     expect(parseDatabaseUrl('sqlite:data/auth.db')).toEqual({ kind: 'sqlite', target: 'data/auth.db' });
     expect(parseDatabaseUrl('sqlite://data/auth.db')).toEqual({ kind: 'sqlite', target: 'data/auth.db' });
     expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', target: ':memory:' });
-    expect(parseDatabaseUrl('./auth.db')).toEqual({ kind: 'sqlite', target: './auth.db' });
+    expect(parseDatabaseUrl('file:./auth.db')).toEqual({ kind: 'sqlite', target: './auth.db' });
+    expect(parseDatabaseUrl('sqlite:///abs/auth.db')).toEqual({ kind: 'sqlite', target: '/abs/auth.db' });
+    // No scheme: refused, not taken as a SQLite path (a DATABASE_URL that lost its postgres://).
+    for (const bare of ['./auth.db', '/abs/auth.db', 'C:/data/auth.db', 'app:pw@db.example/auth', '//app:pw@db.example/auth', '']) {
+      expect(() => parseDatabaseUrl(bare), bare).toThrow(expect.objectContaining({ code: 'DATABASE_URL_INVALID', message: expect.stringMatching(/no scheme.*`sqlite:\.\/file\.db`.*`postgres:\/\/host\/db`.*`mysql:\/\/host\/db`/) }));
+    }
     expect(parseDatabaseUrl('postgresql://u@h/db').kind).toBe('postgres');
     expect(parseDatabaseUrl('mariadb://u@h/db')).toEqual({ kind: 'mysql', target: 'mysql://u@h/db' });
     expect(() => parseDatabaseUrl('mongodb://x')).toThrow(/Unsupported/);

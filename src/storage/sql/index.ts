@@ -27,7 +27,8 @@ export { SqlRunner, SqlSessionStore, SqlUserStore } from './store.js';
 /** Options of {@link createSqlStore}. Give `url`, or `dialect` with `kind`. */
 export interface SqlStoreOptions {
   /**
-   * `sqlite:path/to/file.db` (or a plain path; file and folder are created on first use),
+   * `sqlite:path/to/file.db` (file and folder are created on first use; a value without a scheme is
+   * refused with `DATABASE_URL_INVALID`),
    * `sqlite::memory:`, `postgres://user@host:5432/db`, `mysql://user@host:3306/db`.
    */
   readonly url?: string;
@@ -79,7 +80,7 @@ const PREFIX_RE = /^[a-z][a-z0-9_]{0,30}$/;
  *
  * @param options - where the database is, the token cipher and policies.
  * @returns the user and session stores over one pool.
- * @throws ConfigurationError `CONFIG_INVALID` for a bad URL, prefix or missing cipher.
+ * @throws ConfigurationError `DATABASE_URL_INVALID` for a bad URL, `CONFIG_INVALID` for a bad prefix or missing cipher.
  * @throws StorageError `STORAGE_UNAVAILABLE` when SQLite cannot open its file.
  */
 export async function createSqlStore(options: SqlStoreOptions): Promise<SqlStore> {

@@ -1,0 +1,80 @@
+/**
+ * Redacts credentials embedded in URLs before a URL (or a message that may quote one) is printed:
+ * `postgres://user:secret@host/db` becomes `postgres://user:***@host/db`, and query parameters that
+ * carry secrets (`?password=…`, `?access_token=…`) keep their name only. One helper for every place
+ * that prints or throws a URL: `latchkey doctor`, `latchkey migrate`, the database URL errors, the
+ * dev IdP banner, the demo's log. Internal: not exported from the package.
+ *
+ * @module
+ */
+
+/** The mask printed instead of a credential. */
+export const REDACTED = '***';
+
+/** Query parameter names whose values are credentials (drivers accept `?password=` in the URL). */
+const SECRET_QUERY_NAME = /pass|pwd|secret|token|api[-_]?key|credential|signature|^(?:sig|key|auth|authorization)$/i;
+
+/** A URL with an authority (`scheme://…`) inside free text: up to whitespace, a quote or a bracket. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>(){}]+/gi;
+
+/**
+ * The URL with its userinfo and secret query values masked. Works on the text, not through `new URL`,
+ * so that a URL the WHATWG parser rejects (an unencoded `/` or `#` in a password) is masked too:
+ * everything before the last `@` of the URL counts as userinfo, which may mask more than needed but
+ * never less.
+ *
+ * @param url - any string; text without `scheme://` comes back unchanged.
+ * @returns the URL with `user:***@` (or `***@` when the userinfo has no `:`), and `name=***` for
+ *   query parameters whose names say password, secret, token or key.
+ * @example
+ * ```ts
+ * redactUrl('postgres://app:hunter2@db.internal/auth'); // 'postgres://app:***@db.internal/auth'
+ * ```
+ * @see [RFC 3986 - Uniform Resource Identifier (URI): Generic Syntax](https://www.rfc-editor.org/rfc/rfc3986.html#section-3.2.1)
+ */
+export function redactUrl(url: string): string {
+  const start = url.indexOf('://');
+  if (start === -1 || !/^[a-z][a-z0-9+.-]*$/i.test(url.slice(0, start))) return url;
+  const head = url.slice(0, start + 3);
+  let rest = url.slice(start + 3);
+  // RFC 3986 §3.2.1: userinfo ends at "@"; a password may hold a raw "@", so take the last one.
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    const user = colon > 0 && !/[/?#]/.test(userinfo.slice(0, colon)) ? userinfo.slice(0, colon) : '';
+    const kept = user !== '' ? `${user}:` : colon === 0 ? ':' : '';
+    rest = `${kept}${REDACTED}@${rest.slice(at + 1)}`;
+  }
+  const q = rest.indexOf('?');
+  if (q !== -1) {
+    const hash = rest.indexOf('#', q);
+    const query = rest.slice(q + 1, hash === -1 ? undefined : hash);
+    const masked = query
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq === -1) return pair;
+        let name = pair.slice(0, eq);
+        try {
+          name = decodeURIComponent(name);
+        } catch {
+          // keep the raw name
+        }
+        return SECRET_QUERY_NAME.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+      })
+      .join('&');
+    rest = `${rest.slice(0, q + 1)}${masked}${hash === -1 ? '' : rest.slice(hash)}`;
+  }
+  return `${head}${rest}`;
+}
+
+/**
+ * Masks the credentials of every URL found in `text` (an error message, a log line).
+ *
+ * @param text - free text that may quote URLs.
+ * @returns the text with each `scheme://…` URL passed through {@link redactUrl}.
+ */
+export function redactUrlsIn(text: string): string {
+  return text.replace(URL_IN_TEXT, (url) => redactUrl(url));
+}
