@@ -441,7 +441,8 @@ export function createAuth(options: AuthOptions): Auth {
         ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       });
       setCookies.push(created.setCookie);
-      return redirectResponse(tx.returnTo, setCookies);
+      // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
+      return redirectResponse(returnToOr(tx.returnTo, config.origin), setCookies);
     } catch (error) {
       report(error, 'callback');
       return errorResponse(error, request.headers.get('accept'), setCookies);
