@@ -10,6 +10,7 @@ import type { TokenEvent } from '../vault/vault.js';
 import { isLoopbackHost } from '../core/http.js';
 import type { TokenSet } from '../core/types.js';
 import { ConfigurationError } from '../errors.js';
+import { normalizeApiOrigin } from '../internal/api-origins.js';
 import type { Profile, ProviderConfig } from '../providers/types.js';
 import type { SessionStore, UserStore } from '../storage/types.js';
 import { type CookieNames, cookieNames } from './cookies.js';
@@ -242,6 +243,8 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     if (p.clientSecret === undefined && p.clientPrivateKey === undefined && p.tokenEndpointAuthMethod !== 'none') {
       fail(`Provider "${p.id}": set \`clientSecret\` (from the client registered${where} with redirect URI ${redirectUri}), or tokenEndpointAuthMethod: 'none' for a public client.`);
     }
+    // Where auth.fetch may send this provider's tokens: a mistyped origin fails at start-up.
+    for (const o of p.apiOrigins ?? []) normalizeApiOrigin(o, `provider "${p.id}"`);
     providers.set(p.id, p);
     redirectUris[p.id] = redirectUri;
   }

@@ -721,6 +721,8 @@ export function createAuth(options: AuthOptions): Auth {
   const vault = createTokenVault({
     users,
     clientFor: (providerId: string) => client(provider(providerId)),
+    // auth.fetch sends a provider's token only to its API origins (declared by the preset, extended by the app).
+    apiOrigins: (providerId: string) => config.providers.get(providerId)?.apiOrigins,
     ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
     ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
     ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
