@@ -369,11 +369,18 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
 
   /** Compiled API origins per provider: the issuer's and userinfo's origins plus `apiOrigins`. */
   const apiOriginsOf = new Map<string, ApiOriginMatcher>();
+  /** `provider\nurl` strings found on an API origin (bounded; the oldest go first). */
+  const approvedUrls = new Set<string>();
   /**
    * RFC 6750 §5.3 / RFC 9700 §4.9: a bearer token is sent only to the resource servers it is meant
    * for; a URL built from user input must not hand the user's provider token to another host.
+   * Returns the URL to request: the checked string (a `URL` object is copied, so that changing
+   * it after the check changes nothing).
    */
-  const checkApiUrl = (providerId: string, client: OidcClient, url: string | URL): void => {
+  const checkApiUrl = (providerId: string, client: OidcClient, url: string | URL): string => {
+    // Hot path: an API URL string already approved for this provider is not parsed again.
+    const memoKey = typeof url === 'string' ? `${providerId}\n${url}` : undefined;
+    if (memoKey !== undefined && approvedUrls.has(memoKey)) return url as string;
     let matcher = apiOriginsOf.get(providerId);
     if (matcher === undefined) {
       const own = [originOf(client.metadata.issuer), originOf(client.metadata.userinfo_endpoint)].filter((o): o is string => o !== undefined);
@@ -383,11 +390,17 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     }
     let target: URL | undefined;
     try {
-      target = typeof url === 'string' ? new URL(url) : url;
+      target = new URL(url);
     } catch {
       target = undefined;
     }
-    if (target !== undefined && matcher.matches(target)) return;
+    if (target !== undefined && matcher.matches(target)) {
+      if (memoKey !== undefined) {
+        if (approvedUrls.size >= 1000) approvedUrls.delete(approvedUrls.values().next().value!);
+        approvedUrls.add(memoKey);
+      }
+      return typeof url === 'string' ? url : target.href;
+    }
     const where = target === undefined ? 'a malformed URL' : target.origin === 'null' ? `a ${target.protocol} URL` : target.origin.slice(0, 100);
     throw new TokenError(
       'API_ORIGIN_REFUSED',
@@ -399,9 +412,9 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   const fetchAfterLookup = async (userId: string, providerId: string, url: string | URL, init: VaultFetchInit): Promise<Response> => {
     // The destination is checked before the token is even read (no refresh for a refused URL).
     const client = await clientOf(providerId);
-    checkApiUrl(providerId, client, url);
+    const checked = checkApiUrl(providerId, client, url);
     const token = await get(userId, providerId, { accountId: init.accountId });
-    return retryIfRefused(await client.fetchResource(url, token, init), { client, token, userId, providerId, url, init });
+    return retryIfRefused(await client.fetchResource(checked, token, init), { client, token, userId, providerId, url: checked, init });
   };
 
   /** RFC 6750 §3.1: invalid_token = expired, revoked or malformed; one refresh, one retry. */
@@ -425,14 +438,15 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       const token = cached(cacheKey(userId, providerId, init.accountId));
       const client = clients.get(providerId);
       if (token === undefined || client === undefined) return fetchAfterLookup(userId, providerId, url, init);
+      let checked: string;
       try {
-        checkApiUrl(providerId, client, url);
+        checked = checkApiUrl(providerId, client, url);
       } catch (error) {
         return Promise.reject(error);
       }
-      const call: ApiCall = { client, token, userId, providerId, url, init };
+      const call: ApiCall = { client, token, userId, providerId, url: checked, init };
       // The 401 check runs in the step that receives the response.
-      return client.fetchResource(url, token, init, (response) => retryIfRefused(response, call));
+      return client.fetchResource(checked, token, init, (response) => retryIfRefused(response, call));
     },
 
     async revoke(userId, providerId, revokeOptions = {}) {

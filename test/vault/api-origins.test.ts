@@ -29,6 +29,9 @@ async function startRecorder() {
   return { ...s, requests };
 }
 
+/** The user store an Auth was created with. */
+const storeOf = (a: Auth) => a.users;
+
 async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
   try {
     await p;
@@ -167,6 +170,33 @@ describe('auth.fetch against oidc-provider, with a second server standing for an
       // Warm the hot path (cached token and client) for the second round.
       expect((await auth.fetch(userId, 'op', `${op.issuer}/me`)).status).toBe(200);
     }
+    expect(evil.requests).toEqual([]);
+  });
+
+  it('a URL object changed while the call is under way never sends the token elsewhere', async () => {
+    let sentToProvider = 0;
+    let refused = 0;
+    // The change lands at different points of the lookup path (discovery, store read, before sending).
+    for (const delayMs of [-1, 0, 1, 3, 10]) {
+      const fresh = createAuth({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer)], store: { users: storeOf(auth) } });
+      const target = new URL(`${op.issuer}/me`);
+      const pending = fresh.fetch(userId, 'op', target).then(
+        (res) => res,
+        (error: unknown) => error,
+      );
+      if (delayMs < 0) await Promise.resolve();
+      else await new Promise((r) => setTimeout(r, delayMs));
+      target.href = `${evil.url}/steal`;
+      const outcome = await pending;
+      if (outcome instanceof Response) {
+        expect(outcome.status).toBe(200);
+        sentToProvider++;
+      } else {
+        expect(isLatchkeyError(outcome, 'API_ORIGIN_REFUSED')).toBe(true);
+        refused++;
+      }
+    }
+    expect(sentToProvider + refused).toBe(5);
     expect(evil.requests).toEqual([]);
   });
 
