@@ -20,7 +20,7 @@ import type { Auth } from '../../src/app/create-auth.js';
 import { MAX_RETURN_TO_LENGTH, returnToOr, safeReturnTo } from '../../src/app/return-to.js';
 import { isLatchkeyError } from '../../src/errors.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
-import { listen, login, makeAuth, opProvider, type RpServer, SECRET_A, startOp, UserAgent } from './support.js';
+import { listen, login, makeAuth, opProvider, type RpServer, SECRET_A, sessionOf, startOp, UserAgent } from './support.js';
 
 const ORIGIN = 'https://app.example';
 
@@ -348,6 +348,34 @@ describe.each(Object.keys(adapters))('open redirect end to end: %s', (name) => {
         expectStaysOnOrigin(kept, `${rp.base}/auth/op/callback`, JSON.stringify(payload.slice(0, 60)));
         expect(safeReturnTo(kept, rp.base)).toBe(kept);
       }
+    }
+  });
+
+  it('federated logout: a dangerous returnTo is refused before the provider round trip; a look-alike comes back on the origin', async () => {
+    for (const payload of ['/..//evil.example', '/%2e%2e//evil.example', '/\uFF0F\uFF0Fevil.example']) {
+      const label = JSON.stringify(payload);
+      const ua = new UserAgent();
+      await login(ua, rp.base, '/');
+      const s = await sessionOf(ua, rp.base);
+      const r = await ua.navigate(`${rp.base}/auth/logout?federated=1`, {
+        method: 'POST',
+        body: new URLSearchParams({ csrfToken: String(s.body.csrfToken), returnTo: payload }),
+        headers: { accept: 'text/html', origin: rp.base },
+        autoSubmitForms: true,
+        // Stop at the first URL that is neither the provider nor an auth route: where the logout callback sent the browser.
+        stop: (u) => !u.startsWith(op.issuer) && !u.startsWith(`${rp.base}/auth/`),
+      });
+      if (!r.stopped) {
+        // Refused by the logout route itself, before the session ended and before the provider was involved.
+        expect(r.url, label).toBe(`${rp.base}/auth/logout?federated=1`);
+        expect(r.status, label).toBe(400);
+        expect(r.html, label).toContain('RETURN_TO_INVALID');
+        expect((await sessionOf(ua, rp.base)).status, label).toBe(200);
+        continue;
+      }
+      expect(new URL(r.url).origin, `${label} → ${r.url}`).toBe(rp.base);
+      expect(new URL(r.url).pathname, label).toBe('/%EF%BC%8F%EF%BC%8Fevil.example');
+      expect((await sessionOf(ua, rp.base)).status, label).toBe(401);
     }
   });
 
