@@ -110,10 +110,9 @@ export interface SetCookieOptions {
  * @returns the byte count of name plus value.
  */
 export function cookieBytes(name: string, value: string): number {
-  let n = name.length + value.length;
-  // Latchkey's names and values are ASCII; count any other character at its UTF-8 length.
-  for (const s of [name, value]) for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) n += new TextEncoder().encode(s[i]!).length - 1;
-  return n;
+  // Latchkey's names and values are ASCII (one byte a character): encode only when they are not.
+  const pair = name + value;
+  return /^[\x00-\x7f]*$/.test(pair) ? pair.length : new TextEncoder().encode(pair).length;
 }
 
 /**

@@ -4,9 +4,9 @@
  * cookie. Ten tabs can log in at once; at most `max` transactions live per browser, and together
  * they take at most {@link MAX_TRANSACTION_COOKIE_BYTES} of its `Cookie` header (the oldest are
  * expired by a new login), so unfinished logins can never push a browser's cookies past what
- * servers accept (a "cookie bomb": every request answered 431); a transaction is opened once and deleted at the callback, whatever the
- * outcome, and a used `state` is remembered so that a replayed callback fails even with a copied
- * cookie.
+ * servers accept (a "cookie bomb": every request answered 431). A transaction is opened once and
+ * deleted at the callback, whatever the outcome, and a used `state` is remembered so that a
+ * replayed callback fails even with a copied cookie.
  *
  * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 4.7.1](https://www.rfc-editor.org/rfc/rfc9700.html#section-4.7.1)
  * @module

@@ -2,16 +2,16 @@
  * The cookie budget (issue 11, item 4): unfinished logins from one browser can never push its
  * cookies for the app past what servers accept (a "cookie bomb": every request answered 431). The
  * browser is `UserAgent`, whose jar applies `Set-Cookie`, `Max-Age=0` deletions and the 4096-byte
- * limit as browsers do; the RP is a real node:http server (default 16 KB header limit) in front of
- * oidc-provider.
+ * limit as browsers do; the RP is a real node:http server (default 16 KB header limit) with each
+ * adapter (node:http, Express 5, Fastify, Hono) in front of oidc-provider.
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import { MAX_COOKIE_BYTES, serializeCookie } from '../../src/app/cookies.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import { isLatchkeyError } from '../../src/errors.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
+import { adapters } from './redirects-adapters.js';
 import { listen, makeAuth, type RpServer, sessionOf, startOp, UserAgent } from './support.js';
 
 /** The stated budget of the transaction cookies one browser holds (`MAX_TRANSACTION_COOKIE_BYTES`). */
@@ -49,24 +49,23 @@ describe('serializeCookie: one check where every cookie is serialized', () => {
   });
 });
 
-describe('transaction cookies are bounded in bytes, oldest evicted first', () => {
+describe.each(Object.keys(adapters))('transaction cookies are bounded in bytes, oldest evicted first: %s', (adapterName) => {
   let rp: RpServer;
   let op: OidcProviderHandle;
   let auth: Auth;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     let listener: http.RequestListener | undefined;
     rp = await listen(() => listener!);
     op = await startOp(rp.base);
     auth = makeAuth(rp.base, op);
-    const lk = nodeLatchkey(auth);
-    listener = (req, res) => {
-      void (async () => {
-        if (!(await lk.handle(req, res))) res.writeHead(200, { 'content-type': 'text/plain' }).end('app page');
-      })();
-    };
+    const made = await adapters[adapterName]!(() => auth);
+    listener = made.listener;
+    close = made.close;
   });
   afterAll(async () => {
+    await close?.();
     await rp.close();
     await op.close();
   });

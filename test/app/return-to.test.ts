@@ -6,20 +6,13 @@
  * and query `returnTo`, HTML 303 and JSON `redirectTo`) and the login chooser.
  */
 import type http from 'node:http';
-import { getRequestListener } from '@hono/node-server';
-import express from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
-import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
-import { latchkey as honoLatchkey } from '../../src/adapters/hono.js';
-import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import { resolveConfig } from '../../src/app/config.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import { MAX_RETURN_TO_LENGTH, returnToOr, safeReturnTo } from '../../src/app/return-to.js';
 import { isLatchkeyError } from '../../src/errors.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
+import { adapters } from './redirects-adapters.js';
 import { listen, login, makeAuth, opProvider, type RpServer, SECRET_A, sessionOf, startOp, UserAgent } from './support.js';
 
 const ORIGIN = 'https://app.example';
@@ -210,39 +203,6 @@ const E2E_PAYLOADS: readonly string[] = [
 ];
 /** The subset run through every framework adapter (the check is in the shared handler; adapters must not re-normalise). */
 const ADAPTER_PAYLOADS: readonly string[] = ['/..//evil.example', '/%2e%2e//evil.example', '/x/..//evil.example', '/\uFF0F\uFF0Fevil.example'];
-
-type Factory = (getAuth: () => Auth) => Promise<{ listener: http.RequestListener; close?: () => Promise<void> }>;
-const adapters: Record<string, Factory> = {
-  async 'node:http'(getAuth) {
-    return {
-      listener: (req, res) => {
-        void (async () => {
-          if (!(await nodeLatchkey(getAuth()).handle(req, res))) res.writeHead(200, { 'content-type': 'text/plain' }).end('app page');
-        })();
-      },
-    };
-  },
-  async 'express 5'(getAuth) {
-    const app = express();
-    app.use((req, res, next) => expressLatchkey(getAuth()).router(req, res, next));
-    app.use((_req, res) => {
-      res.type('text/plain').send('app page');
-    });
-    return { listener: app };
-  },
-  async fastify(getAuth) {
-    const app = Fastify();
-    let lk: ReturnType<typeof fastifyLatchkey> | undefined;
-    await app.register(async (scope) => (lk ??= fastifyLatchkey(getAuth())).plugin(scope));
-    await app.ready();
-    return { listener: (req, res) => app.routing(req, res), close: () => app.close() };
-  },
-  async hono(getAuth) {
-    const app = new Hono();
-    app.all('/auth/*', (c) => honoLatchkey(getAuth()).handler(c));
-    return { listener: getRequestListener(app.fetch) };
-  },
-};
 
 describe.each(Object.keys(adapters))('open redirect end to end: %s', (name) => {
   let rp: RpServer;
