@@ -96,7 +96,10 @@ export interface Auth {
   };
   /**
    * Calls a provider API for a user with the vault's access token (Bearer or DPoP); on a 401
-   * `invalid_token` refreshes once and retries once.
+   * `invalid_token` refreshes once and retries once. The token goes only to the provider's API
+   * origins (its preset's, its issuer's and userinfo's, and the provider's `apiOrigins`).
+   *
+   * @throws TokenError `API_ORIGIN_REFUSED` for any other URL, before any request is made.
    */
   fetch(userId: string, providerId: string, url: string | URL, init?: VaultFetchInit): Promise<Response>;
   /**

@@ -1,7 +1,7 @@
 /**
  * No open redirect through `returnTo` (issue 11, item 3): what is emitted is validated, after every
  * normalisation. A large table of payloads over `safeReturnTo`, then end to end: real logins against
- * oidc-provider (node:http, Express 5, Fastify, Hono) with each dangerous `returnTo` never emit a
+ * oidc-provider (node:http, Express 5 and 4, Fastify, Hono, Next) with each dangerous `returnTo` never emit a
  * `Location` that leaves the origin after the callback, and neither do `POST /auth/logout` (form
  * and query `returnTo`, HTML 303 and JSON `redirectTo`) and the login chooser.
  */
