@@ -138,6 +138,8 @@ export const ERROR_CODES = {
   // ── edge: request methods and bodies ──
 
   // ── redirects: returnTo, cookie budget, provider API origins ──
+  COOKIE_TOO_LARGE: { layer: 'session', status: 500, hint: 'A cookie would exceed 4096 bytes (name plus value), which browsers drop silently; keep less in it.' },
+  API_ORIGIN_REFUSED: { layer: 'token', status: 400, hint: "A provider's access token is sent only to that provider's API origins; add the origin to the provider's `apiOrigins` if it really is that provider's API." },
 
   // ── sessions: idle expiry, bearer tokens, secrets at rest ──
 

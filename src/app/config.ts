@@ -11,10 +11,12 @@ import { isLoopbackHost } from '../core/http.js';
 import type { TokenSet } from '../core/types.js';
 import { checkVerificationOptions } from '../core/id-token.js';
 import { ConfigurationError } from '../errors.js';
+import { normalizeApiOrigin } from '../internal/api-origins.js';
 import type { Profile, ProviderConfig } from '../providers/types.js';
 import type { SessionStore, UserStore } from '../storage/types.js';
 import { type CookieNames, cookieNames } from './cookies.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
+import { returnToOr } from './return-to.js';
 
 /** What `onLogin` receives. */
 export interface LoginContext {
@@ -248,6 +250,8 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     } catch (error) {
       fail(`Provider "${p.id}": ${(error as Error).message}`);
     }
+    // Where auth.fetch may send this provider's tokens: a mistyped origin fails at start-up.
+    for (const o of p.apiOrigins ?? []) normalizeApiOrigin(o, `provider "${p.id}"`);
     providers.set(p.id, p);
     redirectUris[p.id] = redirectUri;
   }
@@ -274,8 +278,9 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     fail('`signInPage` must be a same-origin path without a query, such as "/signin".');
   }
 
-  const logoutReturnTo = options.logout?.returnTo ?? '/';
-  if (!logoutReturnTo.startsWith('/') || logoutReturnTo.startsWith('//')) fail('`logout.returnTo` must be a same-origin path such as "/".');
+  // The same check as every returnTo: `/..//evil.example` starts with one slash but emits `//evil.example`.
+  const logoutReturnTo = returnToOr(options.logout?.returnTo ?? '/', base.origin, '');
+  if (logoutReturnTo === '') fail('`logout.returnTo` must be a same-origin path such as "/".');
 
   const max = options.maxConcurrentLogins ?? 10;
   if (!Number.isInteger(max) || max < 1 || max > 20) fail('`maxConcurrentLogins` must be an integer from 1 to 20.');

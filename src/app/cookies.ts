@@ -6,6 +6,7 @@
  * @see [RFC 6265bis - Cookies: HTTP State Management Mechanism, section 4.1.3](https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-4.1.3)
  * @module
  */
+import { SessionError } from '../errors.js';
 
 /** Browsers drop a cookie whose name plus value exceeds 4096 bytes (RFC 6265bis §5.7). */
 export const MAX_COOKIE_BYTES = 4096;
@@ -102,15 +103,35 @@ export interface SetCookieOptions {
 }
 
 /**
+ * The bytes a cookie's name and value take (UTF-8), as RFC 6265bis §5.6 counts them.
+ *
+ * @param name - the cookie name.
+ * @param value - the cookie value.
+ * @returns the byte count of name plus value.
+ */
+export function cookieBytes(name: string, value: string): number {
+  // Latchkey's names and values are ASCII (one byte a character): encode only when they are not.
+  const pair = name + value;
+  return /^[\x00-\x7f]*$/.test(pair) ? pair.length : new TextEncoder().encode(pair).length;
+}
+
+/**
  * Serializes a `Set-Cookie` header value with Latchkey's fixed attributes (`SameSite=Lax`,
- * `HttpOnly`, `Path=/`, `Secure` when https).
+ * `HttpOnly`, `Path=/`, `Secure` when https). Every cookie Latchkey sets passes here, so this is
+ * where the 4 KB limit is enforced: a larger cookie would be dropped by the browser without a word.
  *
  * @param name - the cookie name.
  * @param value - the cookie value; must already be cookie-safe (base64url and dots).
  * @param options - lifetime and security.
  * @returns the header value.
+ * @throws SessionError `COOKIE_TOO_LARGE` when name plus value exceed {@link MAX_COOKIE_BYTES}.
  */
 export function serializeCookie(name: string, value: string, options: SetCookieOptions): string {
+  // RFC 6265bis §5.6: a user agent ignores a cookie whose name and value exceed 4096 octets.
+  const bytes = cookieBytes(name, value);
+  if (bytes > MAX_COOKIE_BYTES) {
+    throw new SessionError('COOKIE_TOO_LARGE', `The cookie ${name.slice(0, 40)} would be ${bytes} bytes, over the ${MAX_COOKIE_BYTES} browsers keep; keep less in it.`);
+  }
   let s = `${name}=${value}; Path=${options.path ?? '/'}`;
   if (options.maxAgeSeconds !== undefined) {
     s += `; Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`;

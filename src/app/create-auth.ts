@@ -99,7 +99,10 @@ export interface Auth {
   };
   /**
    * Calls a provider API for a user with the vault's access token (Bearer or DPoP); on a 401
-   * `invalid_token` refreshes once and retries once.
+   * `invalid_token` refreshes once and retries once. The token goes only to the provider's API
+   * origins (its preset's, its issuer's and userinfo's, and the provider's `apiOrigins`).
+   *
+   * @throws TokenError `API_ORIGIN_REFUSED` for any other URL, before any request is made.
    */
   fetch(userId: string, providerId: string, url: string | URL, init?: VaultFetchInit): Promise<Response>;
   /**
@@ -455,7 +458,8 @@ export function createAuth(options: AuthOptions): Auth {
         ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       });
       setCookies.push(created.setCookie);
-      return redirectResponse(tx.returnTo, setCookies);
+      // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
+      return redirectResponse(returnToOr(tx.returnTo, config.origin), setCookies);
     } catch (error) {
       report(error, 'callback');
       return errorResponse(error, request.headers.get('accept'), setCookies);
@@ -734,6 +738,8 @@ export function createAuth(options: AuthOptions): Auth {
   const vault = createTokenVault({
     users,
     clientFor: (providerId: string) => client(provider(providerId)),
+    // auth.fetch sends a provider's token only to its API origins (declared by the preset, extended by the app).
+    apiOrigins: (providerId: string) => config.providers.get(providerId)?.apiOrigins,
     ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
     ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
     ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),

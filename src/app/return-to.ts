@@ -4,41 +4,102 @@
  * anything that resolves to another origin are refused, so the login and logout routes can never
  * be used as an open redirect.
  *
+ * What is checked is what will be emitted: the value is normalised first (dot segments, `%2e`
+ * dots, percent-encoding of everything else, as a browser would resolve it), and the result must
+ * itself be a plain same-origin path that normalises to itself. `/..//evil.example` passes a check
+ * of the raw value but normalises to `//evil.example`, which is why the raw check alone is not enough.
+ *
  * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 4.11](https://www.rfc-editor.org/rfc/rfc9700.html#section-4.11)
  * @module
  */
 import { SessionError } from '../errors.js';
 
-/** The longest `returnTo` accepted, in characters. */
-export const MAX_RETURN_TO_LENGTH = 2048;
+/**
+ * The longest `returnTo` accepted, in characters, both as given and once normalised and
+ * percent-encoded (the emitted form is ASCII, so characters are bytes). It bounds the transaction
+ * cookie that carries it: a non-ASCII character grows to up to nine bytes when encoded.
+ */
+export const MAX_RETURN_TO_LENGTH = 512;
 
 /**
- * Checks a `returnTo` value and returns its normalized same-origin path.
- *
- * @param value - the untrusted value (query parameter or stored transaction field).
- * @param origin - the app's origin, e.g. `https://app.example`.
- * @returns the path, query and fragment, resolved against `origin`.
- * @throws SessionError `RETURN_TO_INVALID` for anything but a same-origin path.
+ * True for a string that can only be read as a path on the current origin: one leading slash,
+ * never two (scheme-relative) nor a backslash, which browsers treat as a slash (`/\evil.example`),
+ * and no control characters or spaces (header splitting; browsers strip tabs and newlines from
+ * URLs, so `/\t/evil` would become `//evil`).
  */
-export function safeReturnTo(value: string, origin: string): string {
-  const invalid = (): SessionError => new SessionError('RETURN_TO_INVALID');
-  if (value.length === 0 || value.length > MAX_RETURN_TO_LENGTH) throw invalid();
-  // Only a path: one leading slash, never two (scheme-relative) and never a backslash, which some
-  // browsers treat as a slash (`/\evil.example`).
-  if (value.charCodeAt(0) !== 47 || value.charCodeAt(1) === 47 || value.includes('\\')) throw invalid();
-  // No control characters or spaces (header splitting, browsers stripping tabs/newlines).
+function isPlainPath(value: string): boolean {
+  if (value.charCodeAt(0) !== 47) return false;
+  const second = value.charCodeAt(1);
+  if (second === 47 || second === 92) return false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f) throw invalid();
+    if (c <= 0x20 || c === 0x7f || c === 92) return false;
   }
+  return true;
+}
+
+/** Percent-encoded separators that a server decoding the path once more would turn into `//host`. */
+const ENCODED_SEPARATORS = /%(?:2f|5c|25|09|0a|0d)/gi;
+const DECODED: Readonly<Record<string, string>> = { '2f': '/', '5c': '\\', '25': '%', '09': '', '0a': '', '0d': '' };
+
+/**
+ * True when decoding `%2f`, `%5c`, `%25` and tab/CR/LF (up to three times, as a proxy or app that
+ * decodes again would) makes the path start with `//` or `/\`: `/%2f%2fevil.example`,
+ * `/%252f/evil.example`. Refused too, so that no second decoding downstream turns it into a redirect.
+ */
+function decodesToOtherHost(path: string): boolean {
+  let p = path;
+  for (let round = 0; round < 3; round++) {
+    const next = p.replace(ENCODED_SEPARATORS, (m) => DECODED[m.slice(1).toLowerCase()] ?? m);
+    if (next === p) return false;
+    p = next;
+    if (p.charCodeAt(0) === 47 && (p.charCodeAt(1) === 47 || p.charCodeAt(1) === 92)) return true;
+  }
+  return false;
+}
+
+/** The path, query and fragment of `value` resolved against `origin`, or undefined when it leaves it. */
+function normalise(value: string, origin: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value, origin);
   } catch {
-    throw invalid();
+    return undefined;
   }
-  if (url.origin !== origin) throw invalid();
+  if (url.origin !== origin) return undefined;
   return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/**
+ * Checks a `returnTo` value and returns the same-origin path to emit (in a `Location` header or a
+ * JSON `redirectTo`). The returned path starts with exactly one `/`, is printable ASCII, is at most
+ * {@link MAX_RETURN_TO_LENGTH} characters, and is returned unchanged when checked again.
+ *
+ * @param value - the untrusted value (query parameter, form field or stored transaction field).
+ * @param origin - the app's origin, e.g. `https://app.example`.
+ * @returns the normalised path, query and fragment.
+ * @throws SessionError `RETURN_TO_INVALID` for anything but a same-origin path, including a value
+ *   whose normalised form would leave the origin (`/..//evil.example`) or is too long.
+ */
+export function safeReturnTo(value: string, origin: string): string {
+  const invalid = (): SessionError => new SessionError('RETURN_TO_INVALID');
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RETURN_TO_LENGTH || !isPlainPath(value)) throw invalid();
+  const emitted = normalise(value, origin);
+  // RFC 9700 §4.11: validate what is emitted. Dot segments (`/..//x`, `/%2e%2e//x`, `/x/..//x`)
+  // collapse to `//x` during normalisation, which a browser reads as another host.
+  if (emitted === undefined || emitted.length > MAX_RETURN_TO_LENGTH || !isPlainPath(emitted) || !isPrintableAscii(emitted)) throw invalid();
+  if (decodesToOtherHost(emitted)) throw invalid();
+  // The emitted form must be a fixed point: resolving it again (as the browser will) changes nothing.
+  if (normalise(emitted, origin) !== emitted) throw invalid();
+  return emitted;
+}
+
+function isPrintableAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 /**

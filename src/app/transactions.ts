@@ -1,10 +1,12 @@
 /**
  * Login transactions: each login attempt keeps its `state`, `nonce`, PKCE verifier, issuer and
  * `returnTo` in its own short-lived encrypted cookie, named after its `state`, never in the session
- * cookie. Ten tabs can log in at once; at most `max` transactions live per browser (the oldest are
- * expired by a new login); a transaction is opened once and deleted at the callback, whatever the
- * outcome, and a used `state` is remembered so that a replayed callback fails even with a copied
- * cookie.
+ * cookie. Ten tabs can log in at once; at most `max` transactions live per browser, and together
+ * they take at most {@link MAX_TRANSACTION_COOKIE_BYTES} of its `Cookie` header (the oldest are
+ * expired by a new login), so unfinished logins can never push a browser's cookies past what
+ * servers accept (a "cookie bomb": every request answered 431). A transaction is opened once and
+ * deleted at the callback, whatever the outcome, and a used `state` is remembered so that a
+ * replayed callback fails even with a copied cookie.
  *
  * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 4.7.1](https://www.rfc-editor.org/rfc/rfc9700.html#section-4.7.1)
  * @module
@@ -12,7 +14,7 @@
 import type { AuthorizationTransaction } from '../core/types.js';
 import { SessionError, ValidationError } from '../errors.js';
 import { timingSafeEqual } from '../internal/encoding.js';
-import { expireCookie, readCookie, readCookiesWithPrefix, serializeCookie } from './cookies.js';
+import { cookieBytes, expireCookie, readCookie, readCookiesWithPrefix, serializeCookie } from './cookies.js';
 import type { Keyring } from './seal.js';
 
 /** What a transaction cookie holds. */
@@ -32,6 +34,18 @@ export interface TransactionData {
 
 /** Length of the `state` prefix in the cookie name. */
 const NAME_CHARS = 10;
+
+/**
+ * The most bytes all transaction cookies of one browser may add to its `Cookie` header (each
+ * `name=value; `). Node answers 431 above 16 KB of request headers (`--max-http-header-size`), and
+ * many proxies at 8 to 16 KB: 8 KB leaves room for the session cookie (at most 4 KB) and the app's
+ * own cookies. With `returnTo` capped at 512 bytes a transaction cookie is at most about 1.3 KB, so
+ * at least five logins can be under way at once, and about ten typical ones.
+ */
+export const MAX_TRANSACTION_COOKIE_BYTES = 8192;
+
+/** What one cookie adds to a `Cookie` header: `name=value; `. */
+const headerCost = (name: string, value: string): number => cookieBytes(name, value) + 3;
 
 /** Options of {@link Transactions}. */
 export interface TransactionsOptions {
@@ -70,26 +84,40 @@ export class Transactions {
   async create(data: Omit<TransactionData, 'expiresAt'>, cookieHeader: string | null): Promise<string[]> {
     const keyring = await this.options.keyring();
     const now = this.options.clock();
-    const setCookies: string[] = [];
-    const existing = readCookiesWithPrefix(cookieHeader, this.options.prefix);
-    if (existing.length >= this.options.max) {
-      const dated: { name: string; at: number }[] = [];
-      for (const c of existing) {
-        const p = (await keyring.open('transaction', c.value)) as TransactionData | undefined;
-        dated.push({ name: c.name, at: p && typeof p.transaction?.createdAt === 'number' ? p.transaction.createdAt : 0 });
-      }
-      dated.sort((a, b) => a.at - b.at);
-      for (const d of dated.slice(0, existing.length - this.options.max + 1)) setCookies.push(expireCookie(d.name, this.options.secure));
-    }
+    const name = this.cookieName(data.transaction.state);
     const full: TransactionData = { ...data, expiresAt: now + this.options.maxAgeMs };
     const value = await keyring.seal('transaction', full);
-    setCookies.push(
-      serializeCookie(this.cookieName(data.transaction.state), value, {
-        secure: this.options.secure,
-        maxAgeSeconds: Math.floor(this.options.maxAgeMs / 1000),
-      }),
-    );
-    return setCookies;
+    // Serialized first: a cookie over 4 KB fails here (COOKIE_TOO_LARGE) before anything is expired.
+    const setCookie = serializeCookie(name, value, { secure: this.options.secure, maxAgeSeconds: Math.floor(this.options.maxAgeMs / 1000) });
+    const existing = readCookiesWithPrefix(cookieHeader, this.options.prefix).filter((c) => c.name !== name);
+    const expired = await this.#evict(existing, headerCost(name, value), keyring);
+    return [...expired.map((n) => expireCookie(n, this.options.secure)), setCookie];
+  }
+
+  /**
+   * The names of the transaction cookies to expire so that, with the new one, at most `max` remain
+   * and they take at most {@link MAX_TRANSACTION_COOKIE_BYTES}: the oldest first (unreadable ones,
+   * tampered or sealed with a retired secret, before all others).
+   */
+  async #evict(existing: { name: string; value: string }[], newCost: number, keyring: Keyring): Promise<string[]> {
+    let count = existing.length + 1;
+    let bytes = newCost;
+    for (const c of existing) bytes += headerCost(c.name, c.value);
+    if (count <= this.options.max && bytes <= MAX_TRANSACTION_COOKIE_BYTES) return [];
+    const dated: { name: string; cost: number; at: number }[] = [];
+    for (const c of existing) {
+      const p = (await keyring.open('transaction', c.value)) as TransactionData | undefined;
+      dated.push({ name: c.name, cost: headerCost(c.name, c.value), at: p && typeof p.transaction?.createdAt === 'number' ? p.transaction.createdAt : 0 });
+    }
+    dated.sort((a, b) => a.at - b.at);
+    const names: string[] = [];
+    for (const d of dated) {
+      if (count <= this.options.max && bytes <= MAX_TRANSACTION_COOKIE_BYTES) break;
+      names.push(d.name);
+      count--;
+      bytes -= d.cost;
+    }
+    return names;
   }
 
   /**

@@ -27,6 +27,8 @@ const AMAZON_PROFILE = 'https://api.amazon.com/user/profile';
  */
 export function amazon(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (Login with Amazon: the customer profile API is on api.amazon.com.)
+    apiOrigins: ['https://api.amazon.com'],
     prefix: 'AMAZON',
     id: 'amazon',
     name: 'Amazon',

@@ -30,6 +30,8 @@ const ATLASSIAN_ME = 'https://api.atlassian.com/me';
  */
 export function atlassian(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (Atlassian OAuth 2.0 (3LO): every product API is called through api.atlassian.com/ex/….)
+    apiOrigins: ['https://api.atlassian.com'],
     prefix: 'ATLASSIAN',
     id: 'atlassian',
     name: 'Atlassian',

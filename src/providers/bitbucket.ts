@@ -29,6 +29,8 @@ const BITBUCKET_EMAILS = 'https://api.bitbucket.org/2.0/user/emails';
  */
 export function bitbucket(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (Bitbucket Cloud REST API 2.0.)
+    apiOrigins: ['https://api.bitbucket.org'],
     prefix: 'BITBUCKET',
     id: 'bitbucket',
     name: 'Bitbucket',

@@ -30,6 +30,8 @@ const DISCORD_CDN = 'https://cdn.discordapp.com';
  */
 export function discord(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (Discord API base URL https://discord.com/api.)
+    apiOrigins: ['https://discord.com'],
     prefix: 'DISCORD',
     id: 'discord',
     name: 'Discord',

@@ -31,6 +31,8 @@ const FACEBOOK_ME = `https://graph.facebook.com/${FACEBOOK_GRAPH_VERSION}/me?fie
  */
 export function facebook(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (Meta Graph API.)
+    apiOrigins: ['https://graph.facebook.com'],
     prefix: 'FACEBOOK',
     id: 'facebook',
     name: 'Facebook',

@@ -18,6 +18,13 @@ export const GOOGLE_ISSUER = 'https://accounts.google.com';
 /** The scheme-less issuer Google also puts in ID tokens (OpenID Connect guide, "Validating an ID token"). */
 export const GOOGLE_ISSUER_ALIAS = 'accounts.google.com';
 const GOOGLE_SCOPES = ['openid', 'email', 'profile'] as const;
+/**
+ * Where Google access tokens are meant to go: Google APIs are served from `www.googleapis.com` and
+ * per-API hosts under `googleapis.com` (`calendar-json.googleapis.com`, `openidconnect.googleapis.com`, …).
+ *
+ * @see [Google APIs Explorer - service endpoints](https://developers.google.com/discovery/v1/reference/apis)
+ */
+const GOOGLE_API_ORIGINS = ['https://www.googleapis.com', 'https://*.googleapis.com'] as const;
 
 /** Options of {@link google}. */
 export interface GoogleOptions extends OidcPresetOptions {
@@ -59,7 +66,7 @@ export function google(options: GoogleOptions = {}): ProviderConfig {
   if (hd !== undefined) params.hd = hd;
   if (options.includeGrantedScopes) params.include_granted_scopes = 'true';
   return {
-    ...basePreset(options, { id: 'google', name: 'Google', scopes: GOOGLE_SCOPES, authorizationParams: params }),
+    ...basePreset(options, { id: 'google', name: 'Google', scopes: GOOGLE_SCOPES, authorizationParams: params, apiOrigins: GOOGLE_API_ORIGINS }),
     kind: 'oidc',
     issuer,
     clientId,

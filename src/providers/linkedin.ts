@@ -28,6 +28,8 @@ export const LINKEDIN_ISSUER = 'https://www.linkedin.com/oauth';
  */
 export function linkedin(options: OidcPresetOptions = {}): ProviderConfig {
   return oidcPreset(options, {
+    // Where its access tokens are meant to go (LinkedIn REST APIs (api.linkedin.com/v2, /rest).)
+    apiOrigins: ['https://api.linkedin.com'],
     prefix: 'LINKEDIN',
     id: 'linkedin',
     name: 'LinkedIn',

@@ -63,7 +63,7 @@ export function microsoft(options: MicrosoftOptions = {}): ProviderConfig {
   }
   const template = `${authority}/{tenantid}/v2.0`;
   return {
-    ...basePreset(options, { id: 'microsoft', name: 'Microsoft', scopes: MICROSOFT_SCOPES }),
+    ...basePreset(options, { id: 'microsoft', name: 'Microsoft', scopes: MICROSOFT_SCOPES, apiOrigins: graphOriginsFor(authority) }),
     kind: 'oidc',
     issuer,
     clientId,
@@ -111,4 +111,19 @@ function checkAllowedTenant(tid: unknown, allowed: readonly string[]): void {
   if (typeof tid !== 'string' || !allowed.some((t) => t.toLowerCase() === tid.toLowerCase())) {
     throw new ValidationError('ID_TOKEN_CLAIM_INVALID', 'The Microsoft tenant of this account is not in `allowedTenants`.', { claim: 'tid', expected: allowed, actual: typeof tid === 'string' ? tid : undefined });
   }
+}
+
+/**
+ * Microsoft Graph for an Entra authority: the global service, or the national cloud deployment that
+ * belongs to a sovereign authority. Any other authority (an emulator) has its APIs on its own origin,
+ * which is allowed as the issuer's.
+ *
+ * @see [Microsoft Graph - National cloud deployments](https://learn.microsoft.com/en-us/graph/deployments)
+ */
+function graphOriginsFor(authority: string): string[] {
+  const host = new URL(authority).hostname;
+  if (host === 'login.microsoftonline.com') return ['https://graph.microsoft.com'];
+  if (host === 'login.microsoftonline.us') return ['https://graph.microsoft.us', 'https://dod-graph.microsoft.us'];
+  if (host === 'login.chinacloudapi.cn' || host === 'login.partner.microsoftonline.cn') return ['https://microsoftgraph.chinacloudapi.cn'];
+  return [];
 }

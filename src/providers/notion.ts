@@ -31,6 +31,8 @@ const NOTION_TOKEN = 'https://api.notion.com/v1/oauth/token';
  */
 export function notion(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (Notion API.)
+    apiOrigins: ['https://api.notion.com'],
     prefix: 'NOTION',
     id: 'notion',
     name: 'Notion',

@@ -40,6 +40,8 @@ export interface RedditOptions extends OAuth2PresetOptions {
 export function reddit(options: RedditOptions = {}): ProviderConfig {
   const userAgent = options.userAgent ?? 'web:latchkey:0.1 (by latchkey)';
   const config = oauth2Preset(options, {
+    // Where its access tokens are meant to go (Reddit OAuth API: calls with a token go to oauth.reddit.com.)
+    apiOrigins: ['https://oauth.reddit.com'],
     prefix: 'REDDIT',
     id: 'reddit',
     name: 'Reddit',

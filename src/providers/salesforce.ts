@@ -29,6 +29,8 @@ export const SALESFORCE_ISSUER = 'https://login.salesforce.com';
 export function salesforce(options: OidcPresetOptions = {}): ProviderConfig {
   const issuer = options.issuer ?? envValue(options.env, 'SALESFORCE_ISSUER') ?? SALESFORCE_ISSUER;
   return oidcPreset(options, {
+    // Where its access tokens are meant to go (Salesforce REST API: the org's My Domain instance (`instance_url`), `<name>.my.salesforce.com`.)
+    apiOrigins: ['https://*.my.salesforce.com'],
     prefix: 'SALESFORCE',
     id: 'salesforce',
     name: 'Salesforce',

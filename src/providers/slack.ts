@@ -29,6 +29,8 @@ export const SLACK_ISSUER = 'https://slack.com';
  */
 export function slack(options: OidcPresetOptions = {}): ProviderConfig {
   return oidcPreset(options, {
+    // Where its access tokens are meant to go (Slack Web API base https://slack.com/api/.)
+    apiOrigins: ['https://slack.com'],
     prefix: 'SLACK',
     id: 'slack',
     name: 'Slack',

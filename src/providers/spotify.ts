@@ -27,6 +27,8 @@ const SPOTIFY_ME = 'https://api.spotify.com/v1/me';
  */
 export function spotify(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (Spotify Web API.)
+    apiOrigins: ['https://api.spotify.com'],
     prefix: 'SPOTIFY',
     id: 'spotify',
     name: 'Spotify',

@@ -34,6 +34,8 @@ const TWITCH_CLAIMS = JSON.stringify({
  */
 export function twitch(options: OidcPresetOptions = {}): ProviderConfig {
   return oidcPreset(options, {
+    // Where its access tokens are meant to go (Twitch Helix API.)
+    apiOrigins: ['https://api.twitch.tv'],
     prefix: 'TWITCH',
     id: 'twitch',
     name: 'Twitch',

@@ -30,6 +30,8 @@ const X_ME = 'https://api.x.com/2/users/me?user.fields=profile_image_url';
  */
 export function twitter(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (X API v2 (api.x.com; api.twitter.com is the older name).)
+    apiOrigins: ['https://api.x.com', 'https://api.twitter.com'],
     prefix: 'TWITTER',
     id: 'twitter',
     name: 'X',

@@ -110,6 +110,14 @@ export interface ProviderConfig {
   readonly allowEmailLinking?: boolean;
   /** Transport options for this provider. */
   readonly http?: HttpOptions;
+  /**
+   * The origins of this provider's APIs: `auth.fetch` sends the provider's access token to these
+   * only (and to the origins of its issuer and userinfo endpoint), and refuses any other URL with
+   * `API_ORIGIN_REFUSED` before a request is made. An origin (`https://api.github.com`), or
+   * `https://*.googleapis.com` for every host under a domain; http only on loopback. Presets
+   * declare their provider's; the `apiOrigins` preset option adds to them.
+   */
+  readonly apiOrigins?: readonly string[];
   /** Documentation data: where to register the app, for `docs/providers.md` and `latchkey doctor`. */
   readonly docs?: { readonly consoleUrl?: string; readonly notes?: string };
 }

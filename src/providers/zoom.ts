@@ -28,6 +28,8 @@ const ZOOM_ME = 'https://api.zoom.us/v2/users/me';
  */
 export function zoom(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
+    // Where its access tokens are meant to go (Zoom REST API.)
+    apiOrigins: ['https://api.zoom.us'],
     prefix: 'ZOOM',
     id: 'zoom',
     name: 'Zoom',

@@ -25,6 +25,7 @@ import type { OidcClient, ResourceInit } from '../core/client.js';
 import { HTTP_DEFAULTS, parseWwwAuthenticate } from '../core/http.js';
 import type { IdTokenClaims, TokenSet } from '../core/types.js';
 import { ConfigurationError, isLatchkeyError, type LatchkeyError, ProviderError, TokenError, TransportError } from '../errors.js';
+import { type ApiOriginMatcher, compileApiOrigins, normalizeApiOrigin, originOf } from '../internal/api-origins.js';
 import type { Account, AccountTokens, UserStore } from '../storage/types.js';
 import { type KeptLease, keepLease, UNLOCKED } from './locks/keeper.js';
 import { type DistributedLock, refreshLockKey } from './locks/types.js';
@@ -97,6 +98,15 @@ export interface TokenVaultOptions {
   readonly cacheSeconds?: number;
   /** Most tokens kept by that cache (the oldest go first). Default 10 000. */
   readonly cacheMaxEntries?: number;
+  /**
+   * Where {@link TokenVault.fetch} may send a provider's access token, besides the origins of the
+   * provider's issuer and userinfo endpoint (always allowed): origins such as
+   * `https://api.github.com`, or `https://*.googleapis.com` for every host under a domain (http
+   * only on loopback). Any other URL is refused with `API_ORIGIN_REFUSED` before a request is
+   * made. `createAuth` passes each provider's `apiOrigins` (declared by its preset, extended with
+   * the preset option `apiOrigins`).
+   */
+  readonly apiOrigins?: (providerId: string) => readonly string[] | undefined;
   /** The clock, epoch milliseconds. Default `Date.now`. */
   readonly clock?: () => number;
 }
@@ -144,7 +154,10 @@ export interface TokenVault {
    * Calls a provider API with the user's access token (Bearer, or DPoP with a proof). On a 401
    * with `error="invalid_token"` the token is refreshed once and the request retried once.
    *
-   * @throws {TokenError} as {@link TokenVault.get}.
+   * The token goes only to the provider's API origins (see {@link TokenVaultOptions.apiOrigins}).
+   *
+   * @throws {TokenError} `API_ORIGIN_REFUSED` when `url` is not on one of the provider's API
+   *   origins (nothing is sent anywhere); otherwise as {@link TokenVault.get}.
    * @throws {TransportError} `HTTP_*` for the resource request itself.
    */
   fetch(userId: string, providerId: string, url: string | URL, init?: VaultFetchInit): Promise<Response>;
@@ -413,10 +426,54 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     return flights.run(account.id, () => refreshLocked(account.id, providerId, rejected));
   };
 
+  /** Compiled API origins per provider: the issuer's and userinfo's origins plus `apiOrigins`. */
+  const apiOriginsOf = new Map<string, ApiOriginMatcher>();
+  /** `provider\nurl` strings found on an API origin (bounded; the oldest go first). */
+  const approvedUrls = new Set<string>();
+  /**
+   * RFC 6750 §5.3 / RFC 9700 §4.9: a bearer token is sent only to the resource servers it is meant
+   * for; a URL built from user input must not hand the user's provider token to another host.
+   * Returns the URL to request: the checked string (a `URL` object is copied, so that changing
+   * it after the check changes nothing).
+   */
+  const checkApiUrl = (providerId: string, client: OidcClient, url: string | URL): string => {
+    // Hot path: an API URL string already approved for this provider is not parsed again.
+    const memoKey = typeof url === 'string' ? `${providerId}\n${url}` : undefined;
+    if (memoKey !== undefined && approvedUrls.has(memoKey)) return url as string;
+    let matcher = apiOriginsOf.get(providerId);
+    if (matcher === undefined) {
+      const own = [originOf(client.metadata.issuer), originOf(client.metadata.userinfo_endpoint)].filter((o): o is string => o !== undefined);
+      const extra = (options.apiOrigins?.(providerId) ?? []).map((o) => normalizeApiOrigin(o, `the ${providerId} provider`));
+      matcher = compileApiOrigins([...own, ...extra]);
+      apiOriginsOf.set(providerId, matcher);
+    }
+    let target: URL | undefined;
+    try {
+      target = new URL(url);
+    } catch {
+      target = undefined;
+    }
+    if (target !== undefined && matcher.matches(target)) {
+      if (memoKey !== undefined) {
+        if (approvedUrls.size >= 1000) approvedUrls.delete(approvedUrls.values().next().value!);
+        approvedUrls.add(memoKey);
+      }
+      return typeof url === 'string' ? url : target.href;
+    }
+    const where = target === undefined ? 'a malformed URL' : target.origin === 'null' ? `a ${target.protocol} URL` : target.origin.slice(0, 100);
+    throw new TokenError(
+      'API_ORIGIN_REFUSED',
+      `The ${providerId} access token is not sent to ${where}: it goes only to ${matcher.entries.join(', ')}; add the origin to the provider's \`apiOrigins\` if it is that provider's API.`,
+      { provider: providerId },
+    );
+  };
+
   const fetchAfterLookup = async (userId: string, providerId: string, url: string | URL, init: VaultFetchInit): Promise<Response> => {
-    const token = await get(userId, providerId, { accountId: init.accountId });
+    // The destination is checked before the token is even read (no refresh for a refused URL).
     const client = await clientOf(providerId);
-    return retryIfRefused(await client.fetchResource(url, token, init), { client, token, userId, providerId, url, init });
+    const checked = checkApiUrl(providerId, client, url);
+    const token = await get(userId, providerId, { accountId: init.accountId });
+    return retryIfRefused(await client.fetchResource(checked, token, init), { client, token, userId, providerId, url: checked, init });
   };
 
   /** RFC 6750 §3.1: invalid_token = expired, revoked or malformed; one refresh, one retry. */
@@ -440,9 +497,15 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       const token = cached(cacheKey(userId, providerId, init.accountId));
       const client = clients.get(providerId);
       if (token === undefined || client === undefined) return fetchAfterLookup(userId, providerId, url, init);
-      const call: ApiCall = { client, token, userId, providerId, url, init };
+      let checked: string;
+      try {
+        checked = checkApiUrl(providerId, client, url);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const call: ApiCall = { client, token, userId, providerId, url: checked, init };
       // The 401 check runs in the step that receives the response.
-      return client.fetchResource(url, token, init, (response) => retryIfRefused(response, call));
+      return client.fetchResource(checked, token, init, (response) => retryIfRefused(response, call));
     },
 
     async revoke(userId, providerId, revokeOptions = {}) {

@@ -220,6 +220,8 @@ export class UserAgent {
         if (!Number.isNaN(t)) expires = t;
       }
     }
+    // RFC 6265bis §5.6 step 5: a cookie whose name and value exceed 4096 octets is ignored.
+    if (new TextEncoder().encode(name + value).length > 4096) return;
     const host = from.hostname.toLowerCase();
     // RFC 6265bis §5.7: a Secure cookie may only be set from a secure origin (loopback counts).
     if (secure && !isSecureContext(from)) return;

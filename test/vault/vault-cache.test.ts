@@ -142,7 +142,8 @@ describe('token vault: several accounts at one provider', () => {
   it('get and fetch use the account asked for; without one, the most recently updated', async () => {
     const users = new MemoryUserStore();
     const { userId, first, second, t1, t2 } = await userWithTwoAccounts(users);
-    const vault = createTokenVault({ users, clientFor: async () => client });
+    // The API server below is not the OP's origin: it is declared as one of its API origins (read at the first fetch).
+    const vault = createTokenVault({ users, clientFor: async () => client, apiOrigins: () => [api.url] });
     expect((await vault.get(userId, 'op', { accountId: first.id })).accessToken).toBe(t1.accessToken);
     expect((await vault.get(userId, 'op', { accountId: second.id })).accessToken).toBe(t2.accessToken);
     expect((await vault.get(userId, 'op')).accessToken).toBe(t2.accessToken);

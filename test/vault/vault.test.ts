@@ -99,7 +99,8 @@ describe('token vault (one process, oidc-provider with rotation)', () => {
       const users = new MemoryUserStore();
       const tokens = await signIn(client);
       const { user } = await createLinkedUser(users, vop.op.issuer, 'op', accountTokens(tokens, Date.now() + 3_600_000));
-      const vault = createTokenVault({ users, clientFor: async () => client });
+      // The resource server is not the OP's origin: it must be declared as one of its API origins.
+      const vault = createTokenVault({ users, clientFor: async () => client, apiOrigins: () => [rs.url] });
       const before = vop.refreshes();
       const res = await vault.fetch(user.id, 'op', `${rs.url}/api`);
       expect(res.status).toBe(401);

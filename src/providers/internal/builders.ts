@@ -21,6 +21,8 @@ export interface PresetData {
   /** `optional` when the provider accepts public clients (PKCE only). */
   readonly secret: 'required' | 'optional';
   readonly authorizationParams?: Readonly<Record<string, string>>;
+  /** The provider's API origins (its documentation's API hosts); the issuer and userinfo origins are always allowed. */
+  readonly apiOrigins?: readonly string[];
   /** The `prompt` on every sign-in. */
   readonly prompt?: string;
   /** False when the userinfo endpoint must not be called (OIDC presets). */
@@ -76,8 +78,10 @@ export function oauth2Preset(
 ): ProviderConfig {
   const credentials = resolveCredentials(data.prefix, data.name, options, data.secret);
   const at = (url: string) => endpoint(url, options.emulatorUrl);
+  // With an emulator every endpoint, the APIs included, is on the emulator's origin.
+  const emulated = options.emulatorUrl !== undefined ? { apiOrigins: [...(data.apiOrigins ?? []), new URL(checkUrl(options.emulatorUrl, 'emulatorUrl', data.name)).origin] } : {};
   return {
-    ...basePreset(options, data),
+    ...basePreset(options, { ...data, ...emulated }),
     kind: 'oauth2',
     issuer: data.issuer,
     metadata: explicitMetadata(data.issuer, {

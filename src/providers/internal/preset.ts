@@ -8,6 +8,7 @@
 import type { HttpOptions } from '../../core/http.js';
 import type { ServerMetadata } from '../../core/types.js';
 import { ConfigurationError } from '../../errors.js';
+import { normalizeApiOrigin } from '../../internal/api-origins.js';
 import type { ProviderConfig } from '../types.js';
 import type { CredentialOptions } from './env.js';
 
@@ -27,6 +28,12 @@ export interface PresetOptions extends CredentialOptions {
   readonly allowEmailLinking?: boolean;
   /** Transport options (custom `fetch`, timeouts, extra headers). */
   readonly http?: HttpOptions;
+  /**
+   * More origins `auth.fetch` may send this provider's access token to, added to the preset's own
+   * API origins (e.g. `['https://api.example-partner.com']` for an API that accepts the
+   * provider's tokens). `https://*.example.com` for every host under a domain.
+   */
+  readonly apiOrigins?: readonly string[];
 }
 
 /** Options of presets whose endpoints are fixed URLs (plain OAuth 2.0 providers). */
@@ -50,16 +57,20 @@ export interface PresetDefaults {
   readonly name: string;
   readonly scopes: readonly string[];
   readonly authorizationParams?: Readonly<Record<string, string>>;
+  /** The provider's API origins (where its access tokens are meant to go), from its documentation. */
+  readonly apiOrigins?: readonly string[];
 }
 
 /** The ProviderConfig members every preset derives the same way from {@link PresetOptions}. */
-export type BasePreset = Pick<ProviderConfig, 'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http'>;
+export type BasePreset = Pick<ProviderConfig, 'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'apiOrigins'>;
 
 /** Merges a preset's defaults with the caller's options. */
 export function basePreset(options: PresetOptions, defaults: PresetDefaults): BasePreset {
   const id = options.id ?? defaults.id;
   if (!/^[a-z0-9-]+$/.test(id)) throw new ConfigurationError(`Provider id "${id}" must be lower-case letters, digits and dashes.`);
   const params = { ...defaults.authorizationParams, ...options.authorizationParams };
+  // Checked now, so a mistyped origin fails at start-up rather than at the first API call.
+  const apiOrigins = [...new Set([...(defaults.apiOrigins ?? []), ...(options.apiOrigins ?? [])].map((o) => normalizeApiOrigin(o, `the ${id} provider`)))];
   return {
     id,
     name: options.name ?? defaults.name,
@@ -68,6 +79,7 @@ export function basePreset(options: PresetOptions, defaults: PresetDefaults): Ba
     ...(options.offline !== undefined ? { offline: options.offline } : {}),
     ...(options.allowEmailLinking !== undefined ? { allowEmailLinking: options.allowEmailLinking } : {}),
     ...(options.http !== undefined ? { http: options.http } : {}),
+    ...(apiOrigins.length > 0 ? { apiOrigins } : {}),
   };
 }
 
