@@ -143,6 +143,7 @@ export const ERROR_CODES = {
   // ── devsafety: development features, CLI, dev IdP ──
 
   // ── ssrf: endpoint policy ──
+  ENDPOINT_REFUSED: { layer: 'transport', status: 502, hint: 'A provider URL points where Latchkey does not send requests (credentials in the URL, a numeric-encoded, private-network, link-local or foreign loopback address, an end-session endpoint on another host); no request was sent. For a provider on your own network, set `allowPrivateNetwork: true` on it.' },
 
   // ── jwks: key sets and token-response checks ──
 

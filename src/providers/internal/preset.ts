@@ -27,6 +27,8 @@ export interface PresetOptions extends CredentialOptions {
   readonly allowEmailLinking?: boolean;
   /** Transport options (custom `fetch`, timeouts, extra headers). */
   readonly http?: HttpOptions;
+  /** Accept private-network and loopback endpoints for this provider (see `ProviderConfig.allowPrivateNetwork`). Default false. */
+  readonly allowPrivateNetwork?: boolean;
 }
 
 /** Options of presets whose endpoints are fixed URLs (plain OAuth 2.0 providers). */
@@ -53,7 +55,7 @@ export interface PresetDefaults {
 }
 
 /** The ProviderConfig members every preset derives the same way from {@link PresetOptions}. */
-export type BasePreset = Pick<ProviderConfig, 'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http'>;
+export type BasePreset = Pick<ProviderConfig, 'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'allowPrivateNetwork'>;
 
 /** Merges a preset's defaults with the caller's options. */
 export function basePreset(options: PresetOptions, defaults: PresetDefaults): BasePreset {
@@ -68,6 +70,7 @@ export function basePreset(options: PresetOptions, defaults: PresetDefaults): Ba
     ...(options.offline !== undefined ? { offline: options.offline } : {}),
     ...(options.allowEmailLinking !== undefined ? { allowEmailLinking: options.allowEmailLinking } : {}),
     ...(options.http !== undefined ? { http: options.http } : {}),
+    ...(options.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: options.allowPrivateNetwork } : {}),
   };
 }
 
