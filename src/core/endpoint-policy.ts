@@ -303,7 +303,9 @@ function checkScheme(parsed: URL, host: string, options: HttpOptions, label: str
 function accepts(policy: EndpointPolicy, cls: AddressClass, host: string): boolean {
   if (cls === 'public' || policy.allowPrivateNetwork) return true;
   if (cls !== 'loopback' || policy.issuerSource !== 'configured') return false;
-  return policy.loopbackHosts === 'any' || policy.loopbackHosts.has(host);
+  // Only loopback as developers write it (127.x.x.x, [::1], localhost names), not [::ffff:7f00:1].
+  if (policy.loopbackHosts === 'any') return isLoopbackLiteral(host) || isLocalhostName(host);
+  return policy.loopbackHosts.has(host);
 }
 
 function refusalReason(cls: AddressClass, policy: EndpointPolicy): string {
