@@ -14,6 +14,7 @@ import { clearDiscoveryCache } from '../../src/core/discovery.js';
 import type { HostResolver, IssuerSource } from '../../src/core/endpoint-policy.js';
 import type { HttpOptions } from '../../src/core/http.js';
 import { LatchkeyError, TransportError } from '../../src/errors.js';
+import { oidc } from '../../src/providers/oidc.js';
 import { opProvider, SECRET_A } from '../app/support.js';
 import { INTERNAL_BANNER, type InternalService, type MisbehavingOp, routedFetch, runRpFlow, startInternalService, startMisbehavingOp } from '../support/misbehaving-op.js';
 import { type OidcProviderHandle, startOidcProvider } from '../support/oidc-provider.js';
@@ -293,5 +294,9 @@ describe('createAuth carries allowPrivateNetwork and issuerSource from the Provi
     expect(localOp.requests).toEqual([]);
     expect(await loginStatus(opProvider(localOp.issuer, { ...base, issuerSource: 'runtime', allowPrivateNetwork: true }))).toBe(302);
     expect(localOp.requests.map((r) => r.path)).toEqual(['/.well-known/openid-configuration']);
+  });
+  it('presets pass allowPrivateNetwork through', () => {
+    expect(oidc({ id: 'corp', issuer: 'https://sso.corp.example', clientId: 'app', allowPrivateNetwork: true }).allowPrivateNetwork).toBe(true);
+    expect(oidc({ id: 'corp', issuer: 'https://sso.corp.example', clientId: 'app' }).allowPrivateNetwork).toBeUndefined();
   });
 });
