@@ -223,10 +223,7 @@ export function checkResolution(checked: CheckedEndpoint, options: HttpOptions, 
   const resolver = options.resolveHost ?? loadedNodeResolver;
   if (resolver === null) return decideResolved(checked, policy, undefined, 'unavailable', urlText);
   if (resolver === undefined) {
-    return loadNodeResolver().then((loaded) => {
-      const later = checkResolution(checked, loaded === null ? options : { ...options, resolveHost: loaded }, urlText);
-      return later ?? undefined;
-    });
+    return loadNodeResolver().then((loaded) => checkResolution(checked, loaded === null ? options : { ...options, resolveHost: loaded }, urlText));
   }
   const hostname = checked.url.hostname;
   const cache = cacheFor(resolver);
