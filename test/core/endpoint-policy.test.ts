@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkMetadata } from '../../src/core/discovery.js';
 import { type AddressClass, classifyAddress, createEndpointPolicy, type HostResolver } from '../../src/core/endpoint-policy.js';
-import { type HttpOptions, httpRequest } from '../../src/core/http.js';
+import { fetchStream, type HttpOptions, httpRequest } from '../../src/core/http.js';
 import { LatchkeyError, TransportError } from '../../src/errors.js';
 
 let server: Server;
@@ -150,6 +150,18 @@ describe('credentials in URLs', () => {
       expect(JSON.stringify(error)).not.toContain('s3cr3t');
       expect(error.url).toBe(`http://127.0.0.1:${port}/x`);
     }
+    expect(received).toEqual([]);
+  });
+});
+
+describe('resource calls (fetchStream, the path of OidcClient.fetchResource) go through the same policy', () => {
+  it('credentials, numeric encodings and private literals are refused before fetch', async () => {
+    const rec = recordingFetch();
+    for (const url of [`http://alice-admin:s3cr3t-pa55@127.0.0.1:${port}/api`, `http://2130706433:${port}/api`, 'https://169.254.169.254/api']) {
+      const error = await fetchStream({ url }, { fetch: rec.fetch }).catch((e: unknown) => e);
+      expect((error as LatchkeyError).code, url).toBe('ENDPOINT_REFUSED');
+    }
+    expect(rec.calls).toEqual([]);
     expect(received).toEqual([]);
   });
 });
