@@ -13,6 +13,7 @@ import { OidcClient } from '../../src/core/client.js';
 import { clearDiscoveryCache } from '../../src/core/discovery.js';
 import type { HostResolver, IssuerSource } from '../../src/core/endpoint-policy.js';
 import type { HttpOptions } from '../../src/core/http.js';
+import { createDevIdp } from '../../src/dev/idp.js';
 import { LatchkeyError, TransportError } from '../../src/errors.js';
 import { oidc } from '../../src/providers/oidc.js';
 import { opProvider, SECRET_A } from '../app/support.js';
@@ -226,6 +227,18 @@ describe('.localhost issuers count as loopback only when they resolve to loopbac
     const { outcome, calls } = await attempt(['127.0.0.1']);
     expect(outcome).toBeInstanceOf(OidcClient);
     expect(calls).toEqual([`${localhostIssuer()}/.well-known/openid-configuration`]);
+  });
+});
+
+describe('the in-process dev IdP on a .localhost name (docs/dev-idp.md)', () => {
+  it('works once the name is resolved to loopback through resolveHost', async () => {
+    const idp = createDevIdp({ baseUrl: 'http://dev-idp.localhost', acceptAnyClient: true });
+    const customFetch = (async (url: string | URL | Request, init?: RequestInit) => idp.handler(new Request(url, init))) as typeof fetch;
+    const client = await OidcClient.create({ issuer: 'http://dev-idp.localhost/oidc', clientId: 'app', redirectUri: REDIRECT, http: { fetch: customFetch, resolveHost: async () => ['127.0.0.1'] } });
+    expect(client.metadata.token_endpoint).toBe('http://dev-idp.localhost/oidc/token');
+    clearDiscoveryCache();
+    const wrong = await OidcClient.create({ issuer: 'http://dev-idp.localhost/oidc', clientId: 'app', redirectUri: REDIRECT, http: { fetch: customFetch, resolveHost: async () => ['198.51.100.7', '93.184.216.34'] } }).catch((e: unknown) => e);
+    expectRefusal(wrong, 'does not resolve to loopback');
   });
 });
 
