@@ -148,6 +148,7 @@ export const ERROR_CODES = {
   DEV_FEATURE_DISABLED: { layer: 'configuration', status: 500, hint: 'A development-only feature was asked for outside development: set NODE_ENV=development (or pass `--force` to `latchkey dev-idp`).' },
 
   // ── ssrf: endpoint policy ──
+  ENDPOINT_REFUSED: { layer: 'transport', status: 502, hint: 'A provider URL points where Latchkey does not send requests (credentials in the URL, a numeric-encoded, private-network, link-local or foreign loopback address, an end-session endpoint on another host); no request was sent. For a provider on your own network, set `allowPrivateNetwork: true` on it.' },
 
   // ── jwks: key sets and token-response checks ──
   JWKS_LIMIT_EXCEEDED: { layer: 'validation', status: 502, hint: 'The provider JWKS exceeds a safety limit (keys per set, RSA modulus size or public exponent) and was refused; see docs/security.md to raise a limit.' },

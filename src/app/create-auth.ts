@@ -204,6 +204,8 @@ export function createAuth(options: AuthOptions): Auth {
         ...(provider.usePar !== undefined ? { usePar: provider.usePar } : {}),
         ...(provider.dpop !== undefined ? { dpop: provider.dpop } : {}),
         ...(provider.http !== undefined ? { http: provider.http } : {}),
+        ...(provider.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: provider.allowPrivateNetwork } : {}),
+        ...(provider.issuerSource !== undefined ? { issuerSource: provider.issuerSource } : {}),
         clock,
       });
       c.catch(() => clients.delete(provider.id));

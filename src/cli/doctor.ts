@@ -189,7 +189,13 @@ async function checkProvider(p: ProviderConfig, say: (level: Level, text: string
     say('ok', `Explicit endpoints (no discovery): authorization ${p.metadata.authorization_endpoint ?? '?'}, token ${p.metadata.token_endpoint ?? '?'}`);
   } else {
     try {
-      const m = await discover(p.issuer, { http, ...(p.hooks ? { hooks: p.hooks } : {}), ttlSeconds: 0 });
+      const m = await discover(p.issuer, {
+        http,
+        ...(p.hooks ? { hooks: p.hooks } : {}),
+        ...(p.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: p.allowPrivateNetwork } : {}),
+        ...(p.issuerSource !== undefined ? { issuerSource: p.issuerSource } : {}),
+        ttlSeconds: 0,
+      });
       say('ok', `Discovery: issuer ${m.issuer} matches; authorization ${m.authorization_endpoint}, token ${m.token_endpoint}`);
       if (!m.code_challenge_methods_supported?.includes('S256')) say('info', 'The provider does not advertise PKCE S256; Latchkey sends it anyway.');
       if (m.end_session_endpoint === undefined) say('info', 'No end_session_endpoint: "sign out at the provider" is not possible; only local sign-out.');

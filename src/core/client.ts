@@ -12,6 +12,7 @@ import { createAuthorizationRequest } from './authorization-request.js';
 import { UsedStates, validateAuthorizationResponse } from './authorization-response.js';
 import { resolveClientAuthMethod } from './client-auth.js';
 import { checkMetadata, discover } from './discovery.js';
+import { createEndpointPolicy, type IssuerSource, labelEndpoints } from './endpoint-policy.js';
 import { DPoPHandle, type ResourceRequestOptions, resourceRequest, withAccessToken } from './dpop.js';
 import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
 import { checkVerificationOptions } from './id-token.js';
@@ -72,6 +73,18 @@ export interface OidcClientOptions extends CoreOptions {
   readonly dpop?: boolean | DPoPHandle;
   /** Discovery cache lifetime in seconds. Default 3600. */
   readonly discoveryTtlSeconds?: number;
+  /**
+   * Accept private-network, link-local and loopback endpoints for this provider (a provider on
+   * your own network: `https://sso.corp.internal` resolving to 10.x). Default false: such
+   * endpoints are refused with `ENDPOINT_REFUSED`, as literals and after DNS resolution.
+   */
+  readonly allowPrivateNetwork?: boolean;
+  /**
+   * Who chose the issuer. `configured` (default): written in code; a loopback issuer is then a
+   * local provider whose endpoints may use that loopback host. `runtime`: chosen by a tenant or a
+   * request (strict mode); a loopback issuer then needs `allowPrivateNetwork` too.
+   */
+  readonly issuerSource?: IssuerSource;
 }
 
 /** A request to a resource server through {@link OidcClient.fetchResource}. */
@@ -153,7 +166,7 @@ export class OidcClient {
    * @returns The client.
    * @throws {ConfigurationError} `CONFIG_INVALID` for inconsistent options.
    * @throws {ValidationError} `DISCOVERY_ISSUER_MISMATCH`, `METADATA_INVALID`.
-   * @throws {TransportError} `HTTP_*`, `INSECURE_TRANSPORT`.
+   * @throws {TransportError} `HTTP_*`, `INSECURE_TRANSPORT`, `ENDPOINT_REFUSED` (a URL the endpoint policy refuses; nothing is sent to it).
    * @see [OpenID Connect Discovery 1.0, section 4](https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig)
    */
   static async create(options: OidcClientOptions): Promise<OidcClient> {
@@ -165,16 +178,25 @@ export class OidcClient {
       throw new ConfigurationError(`${method} needs \`clientSecret\`.`);
     }
     checkVerificationOptions(options);
+    // One endpoint policy for every request of this client (discovery, token, JWKS, userinfo, resources).
+    const endpointPolicy = createEndpointPolicy({
+      issuer: options.issuer,
+      ...(options.issuerSource !== undefined ? { issuerSource: options.issuerSource } : {}),
+      ...(options.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: options.allowPrivateNetwork } : {}),
+      ...(options.metadata !== undefined ? { configuredMetadata: options.metadata } : {}),
+    });
+    const http = { ...options.http, endpointPolicy };
     const metadata = options.metadata
-      ? checkMetadata(options.metadata, options.issuer, options.hooks, options.http)
+      ? checkMetadata(options.metadata, options.issuer, options.hooks, http)
       : await discover(options.issuer, {
           ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
           ...(options.discoveryTtlSeconds !== undefined ? { ttlSeconds: options.discoveryTtlSeconds } : {}),
-          ...(options.http !== undefined ? { http: options.http } : {}),
+          http,
           ...(options.clock !== undefined ? { clock: options.clock } : {}),
         });
     const dpop = options.dpop === true ? await DPoPHandle.generate('ES256', options.clock ? { clock: options.clock } : {}) : options.dpop || undefined;
-    return new OidcClient(options, metadata, dpop);
+    // A refusal after DNS resolution names the metadata member it concerns.
+    return new OidcClient({ ...options, http: { ...http, endpointPolicy: labelEndpoints(endpointPolicy, metadata) } }, metadata, dpop);
   }
 
   /**

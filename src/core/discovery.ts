@@ -8,6 +8,7 @@
  * @module
  */
 import { LatchkeyError, ValidationError } from '../errors.js';
+import { checkEndpoint, checkEndSessionHost, createEndpointPolicy, type IssuerSource, METADATA_URL_MEMBERS } from './endpoint-policy.js';
 import { assertSecureUrl, fetchJsonObject, type HttpOptions } from './http.js';
 import type { CoreOptions, ProtocolHooks, ServerMetadata } from './types.js';
 
@@ -17,6 +18,14 @@ export interface DiscoveryOptions extends CoreOptions {
   readonly hooks?: ProtocolHooks;
   /** How long the metadata is cached, in seconds. Default 3600. */
   readonly ttlSeconds?: number;
+  /**
+   * Who chose the issuer: `configured` (default, written in code) or `runtime` (a tenant, a
+   * request), where a loopback issuer needs `allowPrivateNetwork` too. Ignored when
+   * `http.endpointPolicy` is set.
+   */
+  readonly issuerSource?: IssuerSource;
+  /** Accept private-network and loopback endpoints for this provider. Default false. Ignored when `http.endpointPolicy` is set. */
+  readonly allowPrivateNetwork?: boolean;
 }
 
 /** The default metadata cache lifetime in seconds. */
@@ -31,18 +40,7 @@ const cache = new Map<string, CacheEntry>();
 const inflight = new Map<string, Promise<ServerMetadata>>();
 
 /** Metadata members that are endpoint URLs (OIDC Discovery §3, RFC 8414 §2, RFC 9126 §5). */
-const URL_MEMBERS = [
-  'authorization_endpoint',
-  'token_endpoint',
-  'userinfo_endpoint',
-  'jwks_uri',
-  'registration_endpoint',
-  'revocation_endpoint',
-  'introspection_endpoint',
-  'end_session_endpoint',
-  'pushed_authorization_request_endpoint',
-  'device_authorization_endpoint',
-] as const;
+const URL_MEMBERS = METADATA_URL_MEMBERS;
 
 /** Metadata members that are booleans. */
 const BOOLEAN_MEMBERS = [
@@ -70,14 +68,16 @@ const BOOLEAN_MEMBERS = [
  */
 export function discover(issuer: string, options: DiscoveryOptions = {}): Promise<ServerMetadata> {
   const now = (options.clock ?? Date.now)();
+  const http = withPolicy(issuer, options);
   // The hooks that relax the issuer check are part of the key: metadata accepted under an alias or
-  // a template is never handed to a caller that did not declare it.
-  const key = `${issuer}\u0000${options.hooks?.templatedIssuer ?? ''}\u0000${(options.hooks?.issuerAliases ?? []).join(' ')}`;
+  // a template is never handed to a caller that did not declare it. So is the endpoint policy:
+  // metadata accepted with allowPrivateNetwork is never handed to a caller without it.
+  const key = `${issuer}\u0000${options.hooks?.templatedIssuer ?? ''}\u0000${(options.hooks?.issuerAliases ?? []).join(' ')}\u0000${http.endpointPolicy!.key}`;
   const hit = cache.get(key);
   if (hit && hit.expiresAt > now) return Promise.resolve(hit.metadata);
   let pending = inflight.get(key);
   if (!pending) {
-    pending = fetchMetadata(issuer, options)
+    pending = fetchMetadata(issuer, { ...options, http })
       .then((metadata) => {
         const ttlMs = (options.ttlSeconds ?? DISCOVERY_DEFAULT_TTL_SECONDS) * 1000;
         if (cache.size > 1000) cache.clear();
@@ -97,18 +97,32 @@ export function clearDiscoveryCache(): void {
   cache.clear();
 }
 
+/** The transport options with the endpoint policy of this issuer (the caller's own policy wins). */
+function withPolicy(issuer: string, options: Pick<DiscoveryOptions, 'http' | 'issuerSource' | 'allowPrivateNetwork'>): HttpOptions {
+  if (options.http?.endpointPolicy !== undefined) return options.http;
+  const endpointPolicy = createEndpointPolicy({
+    issuer,
+    ...(options.issuerSource !== undefined ? { issuerSource: options.issuerSource } : {}),
+    ...(options.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: options.allowPrivateNetwork } : {}),
+  });
+  return { ...options.http, endpointPolicy };
+}
+
 /**
  * Validates discovered or explicitly configured metadata: `issuer` equality (or a declared alias
- * or templated issuer), endpoint members are absolute https (or loopback http) URLs, `*_supported`
- * members are arrays of strings, flags are booleans.
+ * or templated issuer), endpoint members are absolute https (or loopback http) URLs that the
+ * endpoint policy accepts, `*_supported` members are arrays of strings, flags are booleans.
  *
  * @param metadata The metadata document.
  * @param expectedIssuer The issuer the document was fetched for.
  * @param hooks Provider hooks (`issuerAliases`, `templatedIssuer`).
- * @param http Transport options (`allowInsecureHttpHosts` relaxes the https rule for named hosts).
+ * @param http Transport options (`allowInsecureHttpHosts` relaxes the https rule for named hosts;
+ *   `endpointPolicy`, default: the policy of `expectedIssuer` for discovered metadata).
  * @returns The metadata, typed and frozen.
  * @throws {ValidationError} `DISCOVERY_ISSUER_MISMATCH`, `METADATA_INVALID`.
- * @throws {TransportError} `INSECURE_TRANSPORT` for an endpoint over plain http to a non-loopback host.
+ * @throws {TransportError} `INSECURE_TRANSPORT` for an endpoint over plain http to a non-loopback host;
+ *   `ENDPOINT_REFUSED` for an endpoint the policy refuses (credentials, private or foreign loopback
+ *   address, numeric encoding, an end-session endpoint on another host).
  * @see [OpenID Connect Discovery 1.0, section 4.3](https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationValidation)
  * @see [RFC 8414, section 3.3](https://www.rfc-editor.org/rfc/rfc8414.html#section-3.3)
  */
@@ -118,8 +132,9 @@ export function checkMetadata(
   hooks?: ProtocolHooks,
   http?: HttpOptions,
 ): ServerMetadata {
+  const policyHttp = withPolicy(expectedIssuer, { ...(http !== undefined ? { http } : {}) });
   // RFC 8414 §2 / OIDC Discovery §3: the issuer identifier is an https URL (loopback http for development).
-  assertSecureUrl(expectedIssuer, http, 'issuer');
+  checkEndpoint(expectedIssuer, policyHttp, 'issuer');
   const issuer = metadata.issuer;
   if (typeof issuer !== 'string' || issuer.length === 0) {
     throw new ValidationError('METADATA_INVALID', 'The provider metadata has no "issuer".', { claim: 'issuer' });
@@ -137,15 +152,16 @@ export function checkMetadata(
     const value = metadata[member];
     if (value === undefined) continue;
     if (typeof value !== 'string') throw invalid(member, 'is not a string');
-    let url: URL;
     try {
-      url = new URL(value);
+      new URL(value);
     } catch {
       throw invalid(member, 'is not an absolute URL');
     }
-    // RFC 9700 §2.6 / OIDC Discovery §3: endpoints are https (loopback http allowed for development).
-    assertSecureUrl(url, http, `metadata ${member}`);
+    // RFC 9700 §2.6 / OIDC Discovery §3: endpoints are https (loopback http allowed for development),
+    // and never an RFC 6890 special-purpose address (private, link-local, foreign loopback) unless the provider opts in.
+    checkEndpoint(value, policyHttp, `metadata ${member}`);
   }
+  checkEndSessionHost(metadata, expectedIssuer);
   for (const [member, value] of Object.entries(metadata)) {
     // OIDC Discovery §3 / RFC 8414 §2: the *_supported members are JSON arrays of strings.
     if (member.endsWith('_supported') && !BOOLEAN_MEMBERS.includes(member as (typeof BOOLEAN_MEMBERS)[number]) && value !== undefined) {

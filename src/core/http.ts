@@ -1,12 +1,15 @@
 /**
  * Transport for every back-channel request Latchkey makes (discovery, JWKS, token, userinfo, PAR,
- * revocation): a timeout on every request, redirects refused, status and content type checked
- * before parsing, the body size bounded, and plain `http` only for loopback hosts unless the app
- * names a host in {@link HttpOptions.allowInsecureHttpHosts}.
+ * revocation, resource calls): a timeout on every request, redirects refused, status and content
+ * type checked before parsing, the body size bounded, and every URL checked against the endpoint
+ * policy before anything is sent (`./endpoint-policy.ts`: https, or http to loopback or to a host
+ * named in {@link HttpOptions.allowInsecureHttpHosts}; no credentials in URLs; no private-network,
+ * link-local or foreign loopback address, as written or after DNS resolution).
  *
  * @module
  */
-import { ProviderError, TransportError, type ErrorCode } from '../errors.js';
+import { LatchkeyError, ProviderError, TransportError, type ErrorCode } from '../errors.js';
+import { type CheckedEndpoint, checkEndpoint, checkResolution, DEFAULT_ENDPOINT_POLICY, type EndpointPolicy, type HostResolver } from './endpoint-policy.js';
 
 /** Transport options, accepted by every operation that talks to the provider. */
 export interface HttpOptions {
@@ -18,11 +21,24 @@ export interface HttpOptions {
   readonly maxResponseBytes?: number;
   /**
    * Hostnames that may be reached over plain `http` although they are not loopback. Each must be
-   * named: there is no global switch.
+   * named: there is no global switch. Their addresses are still checked by the endpoint policy.
    */
   readonly allowInsecureHttpHosts?: readonly string[];
   /** Extra headers sent with every request (a User-Agent, for instance). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The endpoint policy every request is checked against (see `createEndpointPolicy`).
+   * `OidcClient` and `discover` set it from the issuer, `issuerSource` and `allowPrivateNetwork`;
+   * without one, loopback literals are accepted and private-network addresses refused.
+   */
+  readonly endpointPolicy?: EndpointPolicy;
+  /**
+   * Resolves host names so that their addresses can be checked before a request (a name that
+   * resolves to 10.0.0.5 is refused like the literal). Default: `node:dns` `lookup` where it
+   * exists; nothing elsewhere. Pass `async () => []` to skip the check (an egress proxy that
+   * enforces its own policy, for instance).
+   */
+  readonly resolveHost?: HostResolver;
 }
 
 /** Defaults for {@link HttpOptions}. */
@@ -74,52 +90,52 @@ export interface HttpResult {
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-/** True when `hostname` is a loopback address (127.0.0.0/8, ::1, localhost). */
+/**
+ * True when `hostname` is a loopback host as a browser sees it (127.0.0.0/8, ::1, `localhost`,
+ * and `*.localhost`, which browsers resolve to loopback themselves, RFC 6761 §6.3). For URLs the
+ * browser opens (the app's base URL, redirect URIs). The back channel does not rely on it: there
+ * a `*.localhost` name counts as loopback only once it resolves to loopback addresses.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname.endsWith('.localhost');
 }
 
 /**
- * URL strings already found secure whatever the options (https, or http to loopback): an API
- * called again and again is parsed once. Bounded; the oldest go first.
+ * URL strings already checked under each policy (without `allowInsecureHttpHosts`, whose verdict
+ * depends on the options): an API called again and again is parsed once. Bounded; the oldest go first.
  */
-const secureUrls = new Set<string>();
-const SECURE_URLS_MAX = 512;
+const checkedUrls = new WeakMap<EndpointPolicy, Map<string, CheckedEndpoint>>();
+const CHECKED_URLS_MAX = 512;
 
-/** {@link assertSecureUrl} for `httpRequest`, remembering URLs whose verdict does not depend on the options. */
-function checkSecureUrl(text: string, options: HttpOptions): void {
-  if (secureUrls.has(text)) return;
-  const parsed = assertSecureUrl(text, options);
-  if (parsed.protocol === 'https:' || isLoopbackHost(parsed.hostname)) {
-    if (secureUrls.size >= SECURE_URLS_MAX) secureUrls.delete(secureUrls.values().next().value!);
-    secureUrls.add(text);
+/** {@link checkEndpoint} for the transport, remembering verdicts that do not depend on the options. */
+function checkSecureUrl(text: string, options: HttpOptions): CheckedEndpoint {
+  const policy = options.endpointPolicy ?? DEFAULT_ENDPOINT_POLICY;
+  let cache = checkedUrls.get(policy);
+  const hit = cache?.get(text);
+  if (hit !== undefined) return hit;
+  const checked = checkEndpoint(text, options);
+  if (!checked.usedInsecureHostAllowance) {
+    if (cache === undefined) checkedUrls.set(policy, (cache = new Map()));
+    if (cache.size >= CHECKED_URLS_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(text, checked);
   }
+  return checked;
 }
 
 /**
- * Throws `INSECURE_TRANSPORT` unless `url` is `https`, or `http` to a loopback host or to a host the
- * app named in `allowInsecureHttpHosts`.
+ * Checks a URL against the endpoint policy before anything is sent to it: a valid absolute URL,
+ * `https` (or `http` to loopback or to a host named in `allowInsecureHttpHosts`), no credentials,
+ * no numeric-encoded or refused address literal. The DNS part of the policy runs at request time.
  *
+ * @param url - the URL (a string keeps the written form, which numeric encodings are checked on).
+ * @param options - transport options (`allowInsecureHttpHosts`, `endpointPolicy`).
+ * @param what - what the URL is, for messages.
+ * @returns the parsed URL.
+ * @throws TransportError `INSECURE_TRANSPORT`, `ENDPOINT_REFUSED`.
  * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 2.6](https://www.rfc-editor.org/rfc/rfc9700.html#section-2.6)
  */
 export function assertSecureUrl(url: string | URL, options: HttpOptions = {}, what = 'endpoint'): URL {
-  let parsed: URL;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url;
-  } catch (cause) {
-    throw new TransportError('INSECURE_TRANSPORT', `The ${what} is not a valid absolute URL.`, { cause });
-  }
-  if (parsed.protocol === 'https:') return parsed;
-  if (parsed.protocol === 'http:') {
-    if (isLoopbackHost(parsed.hostname)) return parsed;
-    if (options.allowInsecureHttpHosts?.includes(parsed.hostname)) return parsed;
-    throw new TransportError(
-      'INSECURE_TRANSPORT',
-      `The ${what} ${parsed.origin} uses plain http; use https, or name "${parsed.hostname}" in allowInsecureHttpHosts for development.`,
-      { url: parsed.href },
-    );
-  }
-  throw new TransportError('INSECURE_TRANSPORT', `The ${what} must be an https URL (got "${parsed.protocol}").`, { url: parsed.href });
+  return checkEndpoint(url, options, what).url;
 }
 
 /**
@@ -268,7 +284,8 @@ interface Exchange {
 /** Checks the URL, merges the headers, arms the deadline and calls fetch (without awaiting it). */
 function startExchange(request: Omit<HttpRequest, 'expect'>, expect: ExpectedBody, options: HttpOptions): Exchange {
   const urlText = typeof request.url === 'string' ? request.url : request.url.href;
-  checkSecureUrl(urlText, options);
+  // The endpoint policy, before any byte is sent: the URL as written, then (for a name) its addresses.
+  const addressCheck = checkResolution(checkSecureUrl(urlText, options), options, urlText);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs;
   const headers = headerRecord(request.headers, options.headers, expect);
@@ -276,18 +293,41 @@ function startExchange(request: Omit<HttpRequest, 'expect'>, expect: ExpectedBod
   const signal = deadline.controller.signal;
   // Only the members in use: fetch does less for a request without method and body.
   const init: RequestInit = request.body === undefined && request.method !== 'POST' ? { headers, redirect: 'manual', signal } : { method: request.method ?? 'GET', headers, body: request.body, redirect: 'manual', signal };
-  let sent: Promise<Response>;
-  try {
-    sent = fetchImpl(urlText, init);
-  } catch (cause) {
-    // A fetch that throws instead of rejecting (a custom one) fails the same way.
-    sent = Promise.reject(cause);
-  }
+  const send = (): Promise<Response> => {
+    try {
+      return fetchImpl(urlText, init);
+    } catch (cause) {
+      // A fetch that throws instead of rejecting (a custom one) fails the same way.
+      return Promise.reject(cause);
+    }
+  };
+  const sent = addressCheck === undefined ? send() : untilAborted(addressCheck, signal).then(send);
   return { urlText, timeoutMs, deadline, sent };
 }
 
-function fetchFailure(exchange: Exchange, cause: unknown): TransportError {
+/** `work`, or a rejection as soon as `signal` aborts (a DNS lookup cannot be cancelled, only left). */
+function untilAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function fetchFailure(exchange: Exchange, cause: unknown): LatchkeyError {
   const { urlText, timeoutMs } = exchange;
+  // The endpoint policy refused the URL after resolving its name: nothing was sent.
+  if (cause instanceof LatchkeyError) return cause;
   if (exchange.deadline.controller.signal.aborted) {
     return new TransportError('HTTP_TIMEOUT', `No answer from ${describeUrl(urlText)} within ${timeoutMs} ms.`, { cause, url: urlText });
   }

@@ -44,6 +44,17 @@ export {
   type WwwAuthenticateChallenge,
 } from './http.js';
 
+export {
+  type AddressClass,
+  classifyAddress,
+  createEndpointPolicy,
+  DEFAULT_ENDPOINT_POLICY,
+  type EndpointPolicy,
+  type EndpointPolicyOptions,
+  type HostResolver,
+  type IssuerSource,
+} from './endpoint-policy.js';
+
 // ── discovery and keys ─────────────────────────────────────────────────────────────────────────
 export { checkMetadata, clearDiscoveryCache, DISCOVERY_DEFAULT_TTL_SECONDS, type DiscoveryOptions, discover } from './discovery.js';
 export { getRemoteJwks, JWKS_DEFAULTS, type KeySelector, keyTypeForAlg, RemoteJwks, type RemoteJwksOptions } from './jwks.js';

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { IssuerSource } from '../core/endpoint-policy.js';
 import type { HttpOptions } from '../core/http.js';
 import type { ClientAuthMethod, PrivateKey, ProtocolHooks, ServerMetadata, TokenSet } from '../core/types.js';
 
@@ -118,6 +119,20 @@ export interface ProviderConfig {
    * declare their provider's; the `apiOrigins` preset option adds to them.
    */
   readonly apiOrigins?: readonly string[];
+  /**
+   * Accept endpoints on private-network, link-local and loopback addresses for this provider (a
+   * provider on your own network, such as `https://sso.corp.internal` resolving to 10.x). Default
+   * false: discovery metadata or a DNS answer pointing there is refused with `ENDPOINT_REFUSED`
+   * and nothing is sent (see docs/security.md, "Endpoints that point inward").
+   */
+  readonly allowPrivateNetwork?: boolean;
+  /**
+   * Who chose the issuer. `configured` (default): written in code, so a loopback issuer
+   * (`http://127.0.0.1:…`, `http://localhost:…`, `http://[::1]:…`) is a deliberate local provider.
+   * `runtime`: taken from data (a tenant, a request): the strict mode, where a loopback issuer needs
+   * `allowPrivateNetwork` too.
+   */
+  readonly issuerSource?: IssuerSource;
   /** Documentation data: where to register the app, for `docs/providers.md` and `latchkey doctor`. */
   readonly docs?: { readonly consoleUrl?: string; readonly notes?: string };
 }

@@ -7,8 +7,9 @@
  * API (stable; other helpers rely on it):
  *
  * ```ts
- * const op = await startMisbehavingOp({ issuerPath?: '/tenant', clientId?, clientSecret?, subject?, clock? });
- * op.issuer            // 'http://127.0.0.1:<port>' (+ issuerPath)
+ * const op = await startMisbehavingOp({ issuerPath?: '/tenant', clientId?, clientSecret?, subject?, clock?, advertisedIssuer? });
+ * op.issuer            // 'http://127.0.0.1:<port>' (+ issuerPath), or advertisedIssuer
+ * op.origin            // 'http://127.0.0.1:<port>': where the OP really listens
  * op.clientId, op.clientSecret, op.subject
  * op.faults            // mutable: see MisbehavingFaults (signing mode, claim overrides, JWKS shape,
  *                      // hostile JWKS keys or body, discovery issuer, authorization response,
@@ -29,6 +30,10 @@
  * await authorizeAt(url)                       // GET the authorization URL (no redirect following) -> callback params
  * await runRpFlow(rp, authOptions?)            // authorizationUrl -> authorize -> callback -> userinfo; { tokens?, userinfo?, error? }
  * callsAfter(op, '/token')                     // paths requested after the last request to a path
+ *
+ * // A public-looking provider and an internal service, for endpoint-policy tests:
+ * const routed = routedFetch({ 'op.example': op.origin })   // routed.fetch sends https://op.example/... to the OP; routed.calls
+ * const internal = await startInternalService()             // internal.origin, internal.requests; answers an OAuth error
  * ```
  *
  * Endpoints (under the issuer path): `/.well-known/openid-configuration`,
@@ -145,6 +150,12 @@ export interface MisbehavingOpOptions {
   readonly subject?: string;
   /** The OP's clock in ms. Default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * The issuer the OP names itself by (discovery document, endpoints, `iss`) instead of its
+   * loopback URL, e.g. `https://op.example`: a public-looking provider, reached through
+   * {@link routedFetch}. Its path must equal `issuerPath`.
+   */
+  readonly advertisedIssuer?: string;
 }
 
 /** The tokens of the last token response. */
@@ -158,6 +169,8 @@ export interface IssuedTokens {
 /** A running misbehaving OP. */
 export interface MisbehavingOp {
   readonly issuer: string;
+  /** Where the OP listens: `http://127.0.0.1:<port>`. */
+  readonly origin: string;
   readonly clientId: string;
   readonly clientSecret: string;
   readonly subject: string;
@@ -612,10 +625,12 @@ export async function startMisbehavingOp(options: MisbehavingOpOptions = {}): Pr
   };
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}${issuerPath}`;
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  issuer = options.advertisedIssuer?.replace(/\/+$/, '') ?? `${origin}${issuerPath}`;
 
   const op: MisbehavingOp = {
     issuer,
+    origin,
     clientId,
     clientSecret,
     subject,
@@ -848,3 +863,76 @@ const FIXTURE_EC_PRIVATE: Record<string, string> = {
   "y": "lqHgtoriwkLuRty1_X8tak4wkctjUZ8GWavXUdzG9Go",
   "d": "5O3MI5_vtVPbDqJmAJ88Ht1UO1GZgZ_A5uc51gG28qs"
 };
+
+/** A `fetch` that sends some hosts to local servers, and records every URL it was asked for. */
+export interface RoutedFetch {
+  readonly fetch: typeof fetch;
+  /** Every URL requested, as asked (before routing), in order. */
+  readonly calls: string[];
+}
+
+/**
+ * A `fetch` for tests with public-looking hosts: `https://<host>/path` becomes `<origin>/path` for
+ * each routed host; any other host fails as an unresolvable name would. Nothing leaves 127.0.0.1.
+ *
+ * @param routes - host (as in `URL.host`) to local origin, e.g. `{ 'op.example': op.origin }`.
+ */
+export function routedFetch(routes: Readonly<Record<string, string>>): RoutedFetch {
+  const calls: string[] = [];
+  const routed = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    calls.push(url.href);
+    const target = routes[url.host];
+    if (target === undefined) return Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${url.hostname}`), { code: 'ENOTFOUND' }) }));
+    return fetch(`${target}${url.pathname}${url.search}`, init);
+  };
+  return { fetch: routed as typeof fetch, calls };
+}
+
+/** One request an {@link InternalService} received. */
+export interface InternalRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly authorization?: string;
+  readonly body: string;
+}
+
+/** A stand-in for a service on the internal network (a metadata service, an admin API). */
+export interface InternalService {
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  readonly port: number;
+  readonly requests: InternalRequest[];
+  close(): Promise<void>;
+}
+
+/** What the internal service says in every answer, to show that it must never reach an error message. */
+export const INTERNAL_BANNER = 'internal-service: redis 7.2 at 10.0.0.5, admin token in /etc/secret';
+
+/**
+ * Starts an internal service on 127.0.0.1:0 that records every request and answers each with an
+ * OAuth error body whose `error_description` is {@link INTERNAL_BANNER}.
+ */
+export async function startInternalService(): Promise<InternalService> {
+  const requests: InternalRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'invalid_request', error_description: INTERNAL_BANNER }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

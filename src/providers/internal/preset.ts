@@ -34,6 +34,8 @@ export interface PresetOptions extends CredentialOptions {
    * provider's tokens). `https://*.example.com` for every host under a domain.
    */
   readonly apiOrigins?: readonly string[];
+  /** Accept private-network and loopback endpoints for this provider (see `ProviderConfig.allowPrivateNetwork`). Default false. */
+  readonly allowPrivateNetwork?: boolean;
 }
 
 /** Options of presets whose endpoints are fixed URLs (plain OAuth 2.0 providers). */
@@ -62,7 +64,7 @@ export interface PresetDefaults {
 }
 
 /** The ProviderConfig members every preset derives the same way from {@link PresetOptions}. */
-export type BasePreset = Pick<ProviderConfig, 'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'apiOrigins'>;
+export type BasePreset = Pick<ProviderConfig, 'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'apiOrigins' | 'allowPrivateNetwork'>;
 
 /** Merges a preset's defaults with the caller's options. */
 export function basePreset(options: PresetOptions, defaults: PresetDefaults): BasePreset {
@@ -80,6 +82,7 @@ export function basePreset(options: PresetOptions, defaults: PresetDefaults): Ba
     ...(options.allowEmailLinking !== undefined ? { allowEmailLinking: options.allowEmailLinking } : {}),
     ...(options.http !== undefined ? { http: options.http } : {}),
     ...(apiOrigins.length > 0 ? { apiOrigins } : {}),
+    ...(options.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: options.allowPrivateNetwork } : {}),
   };
 }
 

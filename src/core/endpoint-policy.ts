@@ -1,0 +1,498 @@
+/**
+ * The endpoint policy: which URLs the back channel may contact, in one place. The transport
+ * ({@link httpRequest}, {@link fetchStream}) applies it to every request, and `checkMetadata`
+ * applies it to every metadata member before a client is built, so a hostile or mistaken
+ * discovery document cannot aim the client (its secret, codes and PKCE verifiers) at an internal
+ * service.
+ *
+ * Refused, whatever the issuer:
+ * - credentials in a URL (`https://user:pass@host`): they would be sent, and end up in logs;
+ * - IPv4 addresses written in a numeric encoding (`http://2130706433`, `0x7f.1`, `0177.0.0.1`,
+ *   `127.1`, percent-encoded digits): the WHATWG parser turns them into dotted quads, so they are
+ *   found by comparing the parsed host with the written one;
+ * - an `end_session_endpoint` on another host than the issuer's and the authorization endpoint's
+ *   (the browser would carry the ID token there as `id_token_hint`).
+ *
+ * Refused unless the provider opts in with `allowPrivateNetwork: true`:
+ * - private (10/8, 172.16/12, 192.168/16), shared (100.64/10), link-local (169.254/16, fe80::/10),
+ *   unique-local (fc00::/7), unspecified (0.0.0.0/8, ::), reserved and multicast addresses, and
+ *   their IPv4-mapped, NAT64 and 6to4 IPv6 forms: as literals, and after DNS resolution;
+ * - loopback (127/8, ::1), except on the loopback host of an issuer (or of explicit metadata)
+ *   the developer configured in code ({@link IssuerSource} `configured`). With `runtime` (an
+ *   issuer chosen by a tenant or a request) loopback needs the opt-in too.
+ *
+ * `localhost` and `*.localhost` count as loopback only when they resolve to loopback addresses.
+ * DNS answers are checked through {@link HostResolver} (default: `node:dns` `lookup`, loaded
+ * lazily; none on runtimes without it). `fetch` resolves the name again when it connects: a DNS
+ * server that answers differently the second time (rebinding) is not caught here.
+ *
+ * @see [RFC 6890 - Special-Purpose IP Address Registries](https://www.rfc-editor.org/rfc/rfc6890.html)
+ * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 2.6](https://www.rfc-editor.org/rfc/rfc9700.html#section-2.6)
+ * @module
+ */
+import { TransportError } from '../errors.js';
+import type { HttpOptions } from './http.js';
+
+/**
+ * Who chose the issuer. `configured` (default): the developer wrote it in code, so a loopback
+ * issuer is a deliberate local provider and its endpoints may use that loopback host.
+ * `runtime`: it came from data (a tenant, a request); loopback needs `allowPrivateNetwork` too.
+ */
+export type IssuerSource = 'configured' | 'runtime';
+
+/**
+ * Resolves a host name to its IP addresses (IPv4 and IPv6 text forms), as `fetch` will when it
+ * connects. Rejects, or resolves to `[]`, when the name does not resolve.
+ */
+export type HostResolver = (hostname: string) => Promise<readonly string[]>;
+
+/** What an IP address is, for the policy (RFC 6890 special-purpose registries). */
+export type AddressClass = 'public' | 'loopback' | 'private' | 'shared' | 'link-local' | 'unique-local' | 'unspecified' | 'reserved';
+
+/** Inputs of {@link createEndpointPolicy}. */
+export interface EndpointPolicyOptions {
+  /** The issuer the endpoints belong to. Without one, any loopback literal is accepted (a URL written in code). */
+  readonly issuer?: string;
+  /** Who chose the issuer. Default `configured`. */
+  readonly issuerSource?: IssuerSource;
+  /** Accept private-network and loopback addresses for this provider. Default false. */
+  readonly allowPrivateNetwork?: boolean;
+  /** Metadata written in code (discovery skipped): its loopback hosts count as configured ones. */
+  readonly configuredMetadata?: Readonly<Record<string, unknown>>;
+}
+
+/** A compiled endpoint policy, carried by {@link HttpOptions.endpointPolicy}. Immutable. */
+export interface EndpointPolicy {
+  readonly issuerSource: IssuerSource;
+  readonly allowPrivateNetwork: boolean;
+  /** Loopback host names accepted without the opt-in; `any` when the policy has no issuer. */
+  readonly loopbackHosts: ReadonlySet<string> | 'any';
+  /** Metadata member names by URL, to name the member in a refusal. */
+  readonly members: ReadonlyMap<string, string>;
+  /** The inputs in one string (a cache key for metadata accepted under this policy). */
+  readonly key: string;
+}
+
+/** The policy of a request that carries none: loopback literals accepted (the caller wrote the URL). */
+export const DEFAULT_ENDPOINT_POLICY: EndpointPolicy = Object.freeze({
+  issuerSource: 'configured',
+  allowPrivateNetwork: false,
+  loopbackHosts: 'any',
+  members: new Map<string, string>(),
+  key: 'default',
+});
+
+/** How long a DNS verdict is reused, in ms. */
+export const RESOLUTION_TTL_MS = 30_000;
+const RESOLUTIONS_MAX = 1000;
+
+/** Members that are URLs (OIDC Discovery §3, RFC 8414 §2, RFC 9126 §5): checked by `checkMetadata`. */
+export const METADATA_URL_MEMBERS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'registration_endpoint',
+  'revocation_endpoint',
+  'introspection_endpoint',
+  'end_session_endpoint',
+  'pushed_authorization_request_endpoint',
+  'device_authorization_endpoint',
+] as const;
+
+/**
+ * Compiles the endpoint policy of one provider.
+ *
+ * @param options - the issuer, who chose it, the private-network opt-in, explicit metadata.
+ * @returns the policy, for {@link HttpOptions.endpointPolicy}.
+ * @example createEndpointPolicy({ issuer: 'https://tenant.example', issuerSource: 'runtime' })
+ */
+export function createEndpointPolicy(options: EndpointPolicyOptions = {}): EndpointPolicy {
+  const issuerSource = options.issuerSource ?? 'configured';
+  const allowPrivateNetwork = options.allowPrivateNetwork === true;
+  if (options.issuer === undefined && issuerSource === 'configured') {
+    return Object.freeze({ ...DEFAULT_ENDPOINT_POLICY, allowPrivateNetwork, key: `default|${allowPrivateNetwork ? 1 : 0}` });
+  }
+  const hosts = new Set<string>();
+  const members = new Map<string, string>();
+  if (options.issuer !== undefined) {
+    const base = options.issuer.replace(/\/+$/, '');
+    members.set(`${base}/.well-known/openid-configuration`, 'issuer');
+    const issuerUrl = parseOrUndefined(options.issuer);
+    if (issuerUrl) {
+      const path = issuerUrl.pathname === '/' ? '' : issuerUrl.pathname.replace(/\/+$/, '');
+      members.set(`${issuerUrl.origin}/.well-known/oauth-authorization-server${path}`, 'issuer');
+    }
+  }
+  if (issuerSource === 'configured') {
+    const written = [options.issuer, ...METADATA_URL_MEMBERS.map((m) => options.configuredMetadata?.[m])];
+    for (const value of written) {
+      const url = typeof value === 'string' ? parseOrUndefined(value) : undefined;
+      if (url && (isLoopbackLiteral(url.hostname) || isLocalhostName(url.hostname))) hosts.add(url.hostname);
+    }
+  }
+  const key = `${issuerSource}|${allowPrivateNetwork ? 1 : 0}|${[...hosts].sort().join(',')}`;
+  return Object.freeze({ issuerSource, allowPrivateNetwork, loopbackHosts: hosts, members, key });
+}
+
+/**
+ * The policy with the metadata's endpoint URLs labelled, so that a refusal at request time (after
+ * DNS resolution) names the metadata member.
+ *
+ * @param policy - the provider's policy.
+ * @param metadata - the validated metadata.
+ */
+export function labelEndpoints(policy: EndpointPolicy, metadata: Readonly<Record<string, unknown>>): EndpointPolicy {
+  const members = new Map(policy.members);
+  for (const member of METADATA_URL_MEMBERS) {
+    const value = metadata[member];
+    if (typeof value === 'string') members.set(value, `metadata ${member}`);
+  }
+  return Object.freeze({ ...policy, members });
+}
+
+/** A URL that passed the checks that need no DNS. */
+export interface CheckedEndpoint {
+  readonly url: URL;
+  /** `check`: a name whose addresses are still to be checked; `confirm-loopback`: `localhost`/`*.localhost`, which must resolve to loopback. */
+  readonly resolve: 'none' | 'check' | 'confirm-loopback';
+  /** The verdict used `allowInsecureHttpHosts` (it depends on the options, so it is not cached by URL). */
+  readonly usedInsecureHostAllowance: boolean;
+}
+
+/**
+ * The checks that need no DNS: a valid absolute URL, no credentials, `https` (or `http` to
+ * loopback or to a host named in `allowInsecureHttpHosts`), no numeric-encoded IPv4 address, and
+ * an address class the policy accepts.
+ *
+ * @param url - the URL as written (a string keeps the written form, needed to see numeric encodings).
+ * @param options - transport options; `endpointPolicy` (default {@link DEFAULT_ENDPOINT_POLICY}).
+ * @param what - what the URL is, for messages (`issuer`, `metadata token_endpoint`).
+ * @returns the parsed URL and what DNS must still confirm.
+ * @throws TransportError `ENDPOINT_REFUSED` (policy), `INSECURE_TRANSPORT` (scheme, or not a URL).
+ */
+export function checkEndpoint(url: string | URL, options: HttpOptions = {}, what?: string): CheckedEndpoint {
+  const policy = options.endpointPolicy ?? DEFAULT_ENDPOINT_POLICY;
+  const label = what ?? (typeof url === 'string' ? policy.members.get(url) : undefined) ?? 'endpoint';
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch (cause) {
+    throw new TransportError('INSECURE_TRANSPORT', `The ${label} is not a valid absolute URL.`, { cause });
+  }
+  const written = typeof url === 'string' ? writtenHost(url) : undefined;
+  // RFC 3986 §3.2.1 / RFC 9110 §4.2.4: userinfo in a URL is deprecated; it would be sent and logged.
+  if (parsed.username !== '' || parsed.password !== '' || written?.hasUserinfo === true) {
+    throw refused(parsed, label, 'it carries credentials (user:password@); put them nowhere in a URL');
+  }
+  const host = parsed.hostname;
+  const usedInsecureHostAllowance = checkScheme(parsed, host, options, label);
+  const ipv4 = IPV4_DOTTED.exec(host);
+  // WHATWG URL §3.5 (IPv4 parser): decimal, hex, octal and short forms become a dotted quad.
+  if (ipv4 && typeof url === 'string' && written?.host !== host) {
+    throw refused(parsed, label, 'its IPv4 address is written in a numeric encoding (decimal, hex, octal or a short form)');
+  }
+  const cls = ipv4 ? classifyIPv4(ipv4.slice(1).map(Number)) : host.startsWith('[') ? classifyAddress(host.slice(1, -1)) : undefined;
+  if (cls !== undefined) {
+    if (cls !== 'public' && !accepts(policy, cls, host)) throw refused(parsed, label, refusalReason(cls, policy));
+    return { url: parsed, resolve: 'none', usedInsecureHostAllowance };
+  }
+  if (isLocalhostName(host)) {
+    if (!accepts(policy, 'loopback', host)) throw refused(parsed, label, refusalReason('loopback', policy));
+    return { url: parsed, resolve: 'confirm-loopback', usedInsecureHostAllowance };
+  }
+  return { url: parsed, resolve: 'check', usedInsecureHostAllowance };
+}
+
+/**
+ * The check of a name's DNS answers (see {@link checkEndpoint}). Synchronous when the verdict is
+ * cached: `undefined` means accepted, and a refusal is thrown. Otherwise a promise that resolves
+ * when the addresses are accepted. A name that does not resolve is left for `fetch` to report,
+ * except `localhost` names, which must be confirmed as loopback.
+ *
+ * @param checked - the result of {@link checkEndpoint}.
+ * @param options - transport options (`resolveHost`, `endpointPolicy`).
+ * @param urlText - the URL as requested (to name the metadata member).
+ * @throws TransportError `ENDPOINT_REFUSED`.
+ */
+export function checkResolution(checked: CheckedEndpoint, options: HttpOptions, urlText?: string): Promise<void> | undefined {
+  if (checked.resolve === 'none') return undefined;
+  const policy = options.endpointPolicy ?? DEFAULT_ENDPOINT_POLICY;
+  // Nothing a `check` lookup could find would be refused.
+  if (checked.resolve === 'check' && policy.allowPrivateNetwork) return undefined;
+  const resolver = options.resolveHost ?? loadedNodeResolver;
+  if (resolver === null) return decideResolved(checked, policy, undefined, 'unavailable', urlText);
+  if (resolver === undefined) {
+    return loadNodeResolver().then((loaded) => checkResolution(checked, loaded === null ? options : { ...options, resolveHost: loaded }, urlText));
+  }
+  const hostname = checked.url.hostname;
+  const cache = cacheFor(resolver);
+  const hit = cache.get(hostname);
+  if (hit !== undefined && !(hit instanceof Promise) && hit.expiresAt > Date.now()) {
+    return decideResolved(checked, policy, hit.classes, 'failed', urlText);
+  }
+  const pending = hit instanceof Promise ? hit : lookup(resolver, cache, hostname);
+  return pending.then((resolution) => decideResolved(checked, policy, resolution.classes, 'failed', urlText));
+}
+
+/**
+ * What an IP address is, by the IANA special-purpose registries (RFC 6890). IPv6 forms that embed
+ * an IPv4 address (IPv4-mapped `::ffff:0:0/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) take the
+ * class of the embedded address.
+ *
+ * @param address - an IPv4 dotted quad or an IPv6 address (no brackets; a `%zone` is ignored).
+ * @returns the class, or `undefined` when `address` is not an IP address.
+ */
+export function classifyAddress(address: string): AddressClass | undefined {
+  const v4 = IPV4_DOTTED.exec(address);
+  if (v4) return classifyIPv4(v4.slice(1).map(Number));
+  const groups = parseIPv6(address.replace(/%.*$/, ''));
+  return groups ? classifyIPv6(groups) : undefined;
+}
+
+/**
+ * RP-Initiated Logout §2 sends the browser to `end_session_endpoint` with the ID token as
+ * `id_token_hint`: the endpoint must be on the issuer's host or the authorization endpoint's.
+ *
+ * @param metadata - the metadata (endpoints already checked as URLs).
+ * @param expectedIssuer - the issuer configured.
+ * @throws TransportError `ENDPOINT_REFUSED` for an end-session endpoint on another host.
+ * @see [OpenID Connect RP-Initiated Logout 1.0, section 2](https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout)
+ */
+export function checkEndSessionHost(metadata: Readonly<Record<string, unknown>>, expectedIssuer: string): void {
+  const value = metadata.end_session_endpoint;
+  if (typeof value !== 'string') return;
+  const endSession = new URL(value);
+  const hosts = [parseOrUndefined(expectedIssuer)?.hostname, typeof metadata.authorization_endpoint === 'string' ? parseOrUndefined(metadata.authorization_endpoint)?.hostname : undefined];
+  if (!hosts.includes(endSession.hostname)) {
+    throw refused(endSession, 'metadata end_session_endpoint', "it is on another host than the issuer and the authorization endpoint (the browser would carry the user's ID token there)");
+  }
+}
+
+// ── internals ──────────────────────────────────────────────────────────────────────────────────
+
+const IPV4_DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** True for `127.x.x.x` (dotted, as written) and `[::1]`: loopback addresses, no DNS involved. */
+function isLoopbackLiteral(hostname: string): boolean {
+  return hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** `localhost` and `*.localhost` (RFC 6761 §6.3): loopback by convention, confirmed by resolution here. */
+function isLocalhostName(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost');
+}
+
+/** Plain `http` only to loopback, or to hosts the app named; returns whether the named-host allowance was used. */
+function checkScheme(parsed: URL, host: string, options: HttpOptions, label: string): boolean {
+  if (parsed.protocol === 'https:') return false;
+  if (parsed.protocol === 'http:') {
+    // RFC 9700 §2.6 / RFC 8252 §8.3: plain http only for loopback (development).
+    if (isLoopbackLiteral(host) || isLocalhostName(host)) return false;
+    if (options.allowInsecureHttpHosts?.includes(host)) return true;
+    throw new TransportError('INSECURE_TRANSPORT', `The ${label} ${parsed.origin} uses plain http; use https, or name "${host}" in allowInsecureHttpHosts for development.`, {
+      url: parsed.href,
+    });
+  }
+  throw new TransportError('INSECURE_TRANSPORT', `The ${label} must be an https URL (got "${parsed.protocol}").`, { url: `${parsed.protocol}//${parsed.host}${parsed.pathname}` });
+}
+
+function accepts(policy: EndpointPolicy, cls: AddressClass, host: string): boolean {
+  if (cls === 'public' || policy.allowPrivateNetwork) return true;
+  if (cls !== 'loopback' || policy.issuerSource !== 'configured') return false;
+  // Only loopback as developers write it (127.x.x.x, [::1], localhost names), not [::ffff:7f00:1].
+  if (policy.loopbackHosts === 'any') return isLoopbackLiteral(host) || isLocalhostName(host);
+  return policy.loopbackHosts.has(host);
+}
+
+function refusalReason(cls: AddressClass, policy: EndpointPolicy): string {
+  const optIn = 'set allowPrivateNetwork: true on this provider if it really is on your network';
+  if (cls === 'loopback') {
+    return policy.issuerSource === 'runtime'
+      ? `it is a loopback address and the issuer was chosen at run time; ${optIn}`
+      : `it is a loopback address and the issuer is not on this loopback host; ${optIn}`;
+  }
+  const names: Record<Exclude<AddressClass, 'loopback'>, string> = {
+    public: 'a public address',
+    private: 'a private-network address (RFC 1918)',
+    shared: 'a shared address space address (100.64.0.0/10, RFC 6598)',
+    'link-local': 'a link-local address (169.254.0.0/16 or fe80::/10, cloud metadata services live here)',
+    'unique-local': 'a unique-local IPv6 address (fc00::/7)',
+    unspecified: 'the unspecified address (0.0.0.0/8 or ::, which reaches this host)',
+    reserved: 'a reserved, multicast or documentation address',
+  };
+  return `it is ${names[cls]}; ${optIn}`;
+}
+
+function refused(url: URL, label: string, reason: string): TransportError {
+  // Origin and path only: never the userinfo, the query or the fragment.
+  const shown = `${url.protocol}//${url.host}${url.pathname}`;
+  return new TransportError('ENDPOINT_REFUSED', `The ${label} ${shown} was refused: ${reason}. No request was sent.`, { url: shown });
+}
+
+/** The host as written in a URL string, lower-cased, and whether it had userinfo (WHATWG URL §4.4 basic URL parser, simplified). */
+function writtenHost(text: string): { host: string; hasUserinfo: boolean } | undefined {
+  // WHATWG URL: leading and trailing C0 controls and spaces are stripped, tabs and newlines removed.
+  const s = text.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:[\\/]*([^\\/?#]*)/.exec(s);
+  if (!m) return undefined;
+  let authority = m[1]!;
+  const at = authority.lastIndexOf('@');
+  const hasUserinfo = at !== -1;
+  if (hasUserinfo) authority = authority.slice(at + 1);
+  if (authority.startsWith('[')) return { host: authority.slice(0, authority.indexOf(']') + 1).toLowerCase(), hasUserinfo };
+  const colon = authority.indexOf(':');
+  return { host: (colon === -1 ? authority : authority.slice(0, colon)).toLowerCase(), hasUserinfo };
+}
+
+function classifyIPv4(o: readonly number[]): AddressClass {
+  const [a, b, c] = o as [number, number, number, number];
+  if (a === 0) return 'unspecified'; // RFC 1122 §3.2.1.3: "this network"; Linux connects 0.0.0.0 to the local host
+  if (a === 10 || (a === 172 && (b & 0xf0) === 16) || (a === 192 && b === 168)) return 'private'; // RFC 1918
+  if (a === 100 && (b & 0xc0) === 64) return 'shared'; // RFC 6598
+  if (a === 127) return 'loopback'; // RFC 1122
+  if (a === 169 && b === 254) return 'link-local'; // RFC 3927
+  if (a === 192 && b === 0 && (c === 0 || c === 2)) return 'reserved'; // RFC 6890, RFC 5737
+  if (a === 198 && ((b & 0xfe) === 18 || (b === 51 && c === 100))) return 'reserved'; // RFC 2544, RFC 5737
+  if (a === 203 && b === 0 && c === 113) return 'reserved'; // RFC 5737
+  if (a >= 224) return 'reserved'; // multicast (RFC 5771), 240/4 (RFC 1112), broadcast
+  return 'public';
+}
+
+function classifyIPv6(g: readonly number[]): AddressClass {
+  const zeroUpTo = (n: number): boolean => g.slice(0, n).every((x) => x === 0);
+  const embedded = (hi: number, lo: number): AddressClass => classifyIPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  if (zeroUpTo(8)) return 'unspecified';
+  if (zeroUpTo(7) && g[7] === 1) return 'loopback';
+  if (zeroUpTo(5) && g[5] === 0xffff) return embedded(g[6]!, g[7]!); // RFC 4291 §2.5.5.2: IPv4-mapped
+  if (zeroUpTo(6)) return 'reserved'; // RFC 4291 §2.5.5.1: IPv4-compatible (deprecated)
+  if (g[0] === 0x64 && g[1] === 0xff9b) {
+    if (g.slice(2, 6).every((x) => x === 0)) return embedded(g[6]!, g[7]!); // RFC 6052: NAT64 well-known prefix
+    return g[2] === 1 ? 'private' : 'reserved'; // RFC 8215: local-use NAT64 prefix
+  }
+  if (g[0] === 0x2002) return embedded(g[1]!, g[2]!); // RFC 3056: 6to4
+  if ((g[0]! & 0xffc0) === 0xfe80) return 'link-local'; // RFC 4291 §2.5.6
+  if ((g[0]! & 0xffc0) === 0xfec0) return 'private'; // RFC 3879: site-local (deprecated)
+  if ((g[0]! & 0xfe00) === 0xfc00) return 'unique-local'; // RFC 4193
+  if ((g[0]! & 0xff00) === 0xff00) return 'reserved'; // RFC 4291 §2.7: multicast
+  if (g[0] === 0x0100 && g[1] === 0 && g[2] === 0 && g[3] === 0) return 'reserved'; // RFC 6666: discard
+  if (g[0] === 0x2001 && (g[1] === 0 || g[1] === 0x0db8)) return 'reserved'; // RFC 4380 Teredo, RFC 3849 documentation
+  return 'public';
+}
+
+/** The eight 16-bit groups of an IPv6 address (RFC 4291 §2.2 text forms), or `undefined`. */
+function parseIPv6(text: string): number[] | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    const pieces = s.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i]!;
+      const v4 = i === pieces.length - 1 ? IPV4_DOTTED.exec(p) : null;
+      if (v4) {
+        const o = v4.slice(1).map(Number);
+        if (o.some((x) => x > 255)) return undefined;
+        out.push((o[0]! << 8) | o[1]!, (o[2]! << 8) | o[3]!);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) out.push(Number.parseInt(p, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = part(halves[0]!);
+  const tail = halves.length === 2 ? part(halves[1]!) : [];
+  if (!head || !tail) return undefined;
+  if (halves.length === 1) return head.length === 8 ? head : undefined;
+  const fill = 8 - head.length - tail.length;
+  return fill >= 1 ? [...head, ...new Array<number>(fill).fill(0), ...tail] : undefined;
+}
+
+function parseOrUndefined(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+// ── DNS ────────────────────────────────────────────────────────────────────────────────────────
+
+interface Resolution {
+  /** The classes of the addresses, or `undefined` when the name did not resolve. */
+  readonly classes: readonly AddressClass[] | undefined;
+  readonly expiresAt: number;
+}
+
+const resolutions = new WeakMap<HostResolver, Map<string, Resolution | Promise<Resolution>>>();
+
+function cacheFor(resolver: HostResolver): Map<string, Resolution | Promise<Resolution>> {
+  let cache = resolutions.get(resolver);
+  if (!cache) {
+    cache = new Map();
+    resolutions.set(resolver, cache);
+  }
+  return cache;
+}
+
+function lookup(resolver: HostResolver, cache: Map<string, Resolution | Promise<Resolution>>, hostname: string): Promise<Resolution> {
+  let answer: Promise<readonly string[]>;
+  try {
+    answer = resolver(hostname);
+  } catch (error) {
+    answer = Promise.reject(error);
+  }
+  const pending = answer.then(
+    (addresses) => ({ classes: addresses.length === 0 ? undefined : addresses.map((a) => classifyAddress(a) ?? 'reserved'), expiresAt: Date.now() + RESOLUTION_TTL_MS }),
+    () => ({ classes: undefined, expiresAt: Date.now() + RESOLUTION_TTL_MS }),
+  );
+  if (cache.size >= RESOLUTIONS_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(hostname, pending);
+  void pending.then((resolution) => {
+    if (cache.get(hostname) === pending) cache.set(hostname, resolution);
+  });
+  return pending;
+}
+
+/** Applies the policy to a name's addresses; throws the refusal. */
+function decideResolved(checked: CheckedEndpoint, policy: EndpointPolicy, classes: readonly AddressClass[] | undefined, why: 'failed' | 'unavailable', urlText: string | undefined): undefined {
+  const label = (urlText !== undefined ? policy.members.get(urlText) : undefined) ?? 'endpoint';
+  const url = checked.url;
+  if (checked.resolve === 'confirm-loopback') {
+    if (classes === undefined) {
+      // RFC 6761 §6.3: `localhost` itself may be taken as loopback where no resolver is at hand.
+      if (why === 'unavailable' && url.hostname === 'localhost') return undefined;
+      throw refused(url, label, 'it is a localhost name that could not be resolved to confirm a loopback address');
+    }
+    if (classes.some((c) => c !== 'loopback')) throw refused(url, label, 'it is a localhost name that does not resolve to loopback addresses only');
+    return undefined;
+  }
+  // A name that resolves to loopback is refused too: only loopback literals and localhost names can be configured as loopback.
+  const worst = policy.allowPrivateNetwork ? undefined : classes?.find((c) => c !== 'public');
+  if (worst !== undefined) throw refused(url, label, `its name resolves to ${refusalReason(worst, policy).replace(/^it is /, '')}`);
+  return undefined;
+}
+
+/** `undefined`: not loaded yet; `null`: this runtime has no `node:dns`. */
+let loadedNodeResolver: HostResolver | null | undefined;
+let loadingNodeResolver: Promise<HostResolver | null> | undefined;
+
+/** The default resolver: `node:dns` `lookup` (what Node's `fetch` connects with), loaded on first use. */
+function loadNodeResolver(): Promise<HostResolver | null> {
+  loadingNodeResolver ??= (async () => {
+    const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+    if (typeof proc?.versions?.node !== 'string') return null;
+    try {
+      const dns = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:dns');
+      const resolver: HostResolver = async (hostname) => (await dns.promises.lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+      return resolver;
+    } catch {
+      return null;
+    }
+  })().then((resolver) => {
+    loadedNodeResolver = resolver;
+    return resolver;
+  });
+  return loadingNodeResolver;
+}
