@@ -14,7 +14,7 @@ import { METHODS } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/create-auth.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { credentialHeaders, guardFacts, readNodeBody, toWebRequest } from './node.js';
+import { credentialHeaders, guardFacts, lingerThenClose, readNodeBody, toWebRequest } from './node.js';
 
 /** The parsed "body" of a request whose body ran over the budget. */
 const OVER_BUDGET = Symbol('latchkey.overBudget');
@@ -86,7 +86,10 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       // The route table screens method, path and declared length before any body is parsed.
       app.addHook('onRequest', async (request, reply) => {
         const screened = auth.edge.screen(request.raw.method ?? 'GET', new URL(request.url, auth.config.origin).pathname, request.headers['content-length'], request.headers.accept);
-        if (screened instanceof Response) return sendResponse(reply, screened);
+        if (screened instanceof Response) {
+          if (screened.status === 413) lingerThenClose(request.raw);
+          return sendResponse(reply, screened);
+        }
       });
       // Whatever parsers the app registered, these routes read bodies within the budget themselves.
       app.removeAllContentTypeParsers();

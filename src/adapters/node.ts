@@ -13,6 +13,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Auth } from '../app/create-auth.js';
 import type { GuardRequest, PlainResponse } from '../app/guards.js';
 import type { SessionUser } from '../app/sessions/types.js';
@@ -33,6 +34,27 @@ export function toWebRequest(auth: Auth, req: IncomingMessage, url = req.url ?? 
     headers,
     ...(hasBody ? { body: body ?? (req as unknown as ReadableStream<Uint8Array>), duplex: 'half' } : {}),
   } as RequestInit);
+}
+
+/** How long a connection whose body was refused stays half-closed before it is closed. */
+const LINGER_MS = 1000;
+
+/**
+ * Makes the connection of a refused body (413) close gently once the answer is out: half-close,
+ * then close fully a moment later. The request stays paused, so nothing more of the body is kept.
+ *
+ * @param req - the request whose body is not read.
+ */
+export function lingerThenClose(req: IncomingMessage): void {
+  const socket = req.socket as (Socket & { destroySoon?: () => void }) | null;
+  if (!socket || socket.destroyed) return;
+  // RFC 9112 §9.6: a server that closes at once while the client is still sending makes TCP reset
+  // the connection, and the reset can drop the answer before the client reads it. Node closes a
+  // `Connection: close` answer's socket with destroySoon(): end (FIN) first, destroy after a linger.
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
 
 /** A body a framework's parser already read: the text to hand on and its size as parsed. */
@@ -70,6 +92,7 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<strin
       if (size > limit) {
         stop();
         req.pause();
+        lingerThenClose(req);
         resolve(undefined);
         return;
       }
@@ -110,7 +133,10 @@ export async function authResponseFor(auth: Auth, req: IncomingMessage, url: str
   const accept = req.headers.accept;
   try {
     const screened = auth.edge.screen(req.method ?? 'GET', new URL(url, auth.config.origin).pathname, req.headers['content-length'], accept);
-    if (screened instanceof Response) return screened;
+    if (screened instanceof Response) {
+      if (screened.status === 413) lingerThenClose(req);
+      return screened;
+    }
     let body: string | undefined;
     if (screened.readsBody) {
       body = parsed ? (parsed.bytes > auth.edge.bodyLimit ? undefined : parsed.text) : await readNodeBody(req, auth.edge.bodyLimit);

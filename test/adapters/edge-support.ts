@@ -140,13 +140,14 @@ export interface RawAnswer {
 /**
  * Sends one raw HTTP/1.1 request over `node:net` and reads the answer, whatever the method or body
  * framing. `body` is sent as is (`Content-Length` framing) or, as `chunked`, `chunks` chunks of
- * `chunkBytes` each, stopping as soon as an answer arrives or the server closes. Bounded by
- * `timeoutMs`.
+ * `chunkBytes` each, stopping as soon as an answer arrives or the server closes; `relentless`, as
+ * an attacker would, it ignores the answer and keeps sending until the server closes the
+ * connection. Bounded by `timeoutMs`.
  */
 export function rawRequest(
   port: number,
   head: string,
-  options: { body?: string; chunked?: { chunks: number; chunkBytes: number }; timeoutMs?: number } = {},
+  options: { body?: string; chunked?: { chunks: number; chunkBytes: number }; timeoutMs?: number; relentless?: boolean } = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -163,7 +164,7 @@ export function rawRequest(
     const timer = setTimeout(finish, options.timeoutMs ?? 5000);
     socket.on('data', (d: Buffer) => {
       data = Buffer.concat([data, d]);
-      if (complete(data, head.startsWith('HEAD '))) finish();
+      if (!options.relentless && complete(data, head.startsWith('HEAD '))) finish();
     });
     socket.on('error', () => {});
     socket.on('close', finish);
@@ -173,7 +174,7 @@ export function rawRequest(
         socket.write(options.body);
         sent += Buffer.byteLength(options.body);
       }
-      if (options.chunked) void sendChunks(socket, options.chunked, () => done || data.length > 0, (n) => (sent += n));
+      if (options.chunked) void sendChunks(socket, options.chunked, () => done || (!options.relentless && data.length > 0), (n) => (sent += n));
     });
   });
 }
