@@ -44,7 +44,7 @@ const BEARER_RECHECK_MS = 5_000;
 
 /** The object `createAuth` returns. */
 export interface Auth {
-  /** The Web-standard handler of every auth route; mount it at `basePath`. */
+  /** The Web-standard handler of every auth route; mount it at `basePath`. Never rejects. */
   handler(request: Request): Promise<Response>;
   /**
    * The HTTP edge, for adapters that see the native request before a Web `Request` exists: the
