@@ -9,11 +9,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EDGE_ADAPTERS, listenEdge, rawRequest, startEdgeServer } from './edge-support.js';
+import { EDGE_ADAPTERS, edgeAuth, listenEdge, rawRequest, startEdgeServer } from './edge-support.js';
 
 const POST_ROUTES = ['/auth/op/callback', '/auth/logout', '/auth/op/backchannel-logout', '/auth/token'];
 const BUDGET = 64 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
+const MB = 1024 * 1024;
 
 const post = (path: string, headers: string): string => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n${headers}\r\n`;
 
@@ -83,6 +84,50 @@ describe.each(Object.keys(EDGE_ADAPTERS))('adapter: %s', (name) => {
   });
 });
 
+describe('the Web handler itself', () => {
+  const auth = edgeAuth('http://127.0.0.1:3999');
+
+  it.each(POST_ROUTES)('reads at most the budget of an endless body stream on %s, then cancels it', async (path) => {
+    // A body with no declared length that would go on for 64 MB, pulled 16 KB at a time.
+    let pulled = 0;
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled >= 64 * MB) return controller.close();
+          pulled += 16 * 1024;
+          controller.enqueue(new Uint8Array(16 * 1024).fill(0x61));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const r = await auth.handler(new Request(`http://127.0.0.1:3999${path}`, { method: 'POST', body, duplex: 'half', headers: { 'content-type': FORM, accept: 'application/json' } } as RequestInit));
+    expect(r.status).toBe(413);
+    expect(r.headers.get('connection')).toBe('close');
+    expect(((await r.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThanOrEqual(BUDGET + 2 * 16 * 1024);
+  });
+
+  it('refuses a declared Content-Length over the budget without touching the body', async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.close();
+      },
+    });
+    const r = await auth.handler(
+      new Request('http://127.0.0.1:3999/auth/op/callback', { method: 'POST', body, duplex: 'half', headers: { 'content-type': FORM, 'content-length': String(BUDGET + 1) } } as RequestInit),
+    );
+    expect(r.status).toBe(413);
+    expect(pulled).toBeLessThanOrEqual(1);
+  });
+});
+
 /** The resident and peak resident memory of a process, in bytes (Linux /proc). */
 function memoryOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -92,7 +137,6 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 
 // Body parsers mounted before the router buffer by their own limit; those variants are left out.
 const STREAMING = Object.keys(EDGE_ADAPTERS).filter((n) => !n.endsWith('+ parsers'));
-const MB = 1024 * 1024;
 /**
  * The allowed growth of the server's peak RSS over a 48 MB chunked body. The server keeps at most
  * 64 KB of it; what remains is V8 and allocator noise from handling one request (a few MB at
