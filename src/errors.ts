@@ -136,6 +136,7 @@ export const ERROR_CODES = {
   LOCK_TIMEOUT: { layer: 'token', status: 503, hint: 'Another instance holds the refresh lock for this account and did not finish in time.' },
 
   // ── edge: request methods and bodies ──
+  PAYLOAD_TOO_LARGE: { layer: 'session', status: 413, hint: 'The request body is over the 64 KB the auth routes read; nothing of it was used. Auth forms are a few KB: check what posts here.' },
 
   // ── redirects: returnTo, cookie budget, provider API origins ──
   COOKIE_TOO_LARGE: { layer: 'session', status: 500, hint: 'A cookie would exceed 4096 bytes (name plus value), which browsers drop silently; keep less in it.' },

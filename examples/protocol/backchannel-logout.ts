@@ -19,7 +19,14 @@ http
   .createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/backchannel-logout') return void res.writeHead(404).end();
     let body = '';
-    req.on('data', (c) => (body += String(c)));
+    req.on('data', (c: Buffer) => {
+      body += String(c);
+      // A logout token is a few KB: stop reading past 64 KB, answer 413 and close the connection.
+      if (body.length > 64 * 1024) {
+        req.removeAllListeners('data').removeAllListeners('end').pause();
+        res.writeHead(413, { connection: 'close', 'cache-control': 'no-store' }).end();
+      }
+    });
     req.on('end', async () => {
       try {
         const claims = await client.validateLogoutToken(new URLSearchParams(body).get('logout_token') ?? '', {

@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Auth } from '../app/create-auth.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { credentialHeaders, guardFacts, sendPlain, sendWebResponse, toWebRequest } from './node.js';
+import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendPlain } from './node.js';
 
 /** The parts of an Express request the adapter reads (Express 4 and 5 alike). */
 export type ExpressRequestLike = IncomingMessage & { originalUrl?: string; body?: unknown };
@@ -24,7 +24,11 @@ export type Middleware = (req: ExpressRequestLike, res: ExpressResponseLike, nex
 
 /** The Express adapter. */
 export interface ExpressLatchkey {
-  /** Answers `/auth/*`; passes every other request on. Mount before body parsers or after, both work. */
+  /**
+   * Answers `/auth/*` (every method; never passes an error on); passes every other request on.
+   * Mount it before body parsers (bodies are then read within the 64 KB budget from the stream) or
+   * after them (a parsed body over the budget is answered 413 too).
+   */
   readonly router: Middleware;
   /** Sets `res.locals.user`, or answers 302 (browsers) / 401 (API calls). */
   readonly requireUser: Middleware;
@@ -32,13 +36,22 @@ export interface ExpressLatchkey {
   readonly optionalUser: Middleware;
 }
 
-/** A body already consumed by `express.urlencoded()` is re-encoded for the Web handler. */
-function parsedBody(req: ExpressRequestLike): string | undefined {
+/**
+ * A body a parser mounted first already consumed (`express.urlencoded()`, `express.json()`,
+ * `express.text()`, `express.raw()`): a form is re-encoded for the Web handler, text and bytes are
+ * handed on as they are. Its size as parsed (a form or JSON object measured as JSON) is what the
+ * budget checks, so a parser with a large `limit` does not widen it.
+ */
+function parsedBody(req: ExpressRequestLike): ParsedBody | undefined {
   const b = req.body;
-  if (!req.readableEnded || b === null || typeof b !== 'object') return undefined;
+  if (!req.readableEnded || b === undefined || b === null) return undefined;
+  if (typeof b === 'string') return { text: b, bytes: Buffer.byteLength(b) };
+  if (Buffer.isBuffer(b)) return { text: b.toString('utf8'), bytes: b.length };
+  if (typeof b !== 'object') return undefined;
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(b as Record<string, unknown>)) if (typeof v === 'string') p.append(k, v);
-  return p.toString();
+  const text = p.toString();
+  return { text, bytes: Math.max(Buffer.byteLength(text), Buffer.byteLength(JSON.stringify(b) ?? '')) };
 }
 
 /**
@@ -78,10 +91,14 @@ export function latchkey(auth: Auth): ExpressLatchkey {
         next();
         return;
       }
-      auth
-        .handler(toWebRequest(auth, req, url, parsedBody(req)))
-        .then((r) => sendWebResponse(res, r))
-        .catch(next);
+      let parsed: ParsedBody | undefined;
+      try {
+        parsed = parsedBody(req);
+      } catch {
+        // An unmeasurable parsed body (a cycle, a BigInt) is over any budget.
+        parsed = { text: '', bytes: Number.POSITIVE_INFINITY };
+      }
+      void answerAuthRequest(auth, req, res, url, parsed);
     },
     requireUser: guard(true),
     optionalUser: guard(false),

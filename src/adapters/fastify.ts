@@ -10,14 +10,35 @@
  *
  * @module
  */
+import { METHODS } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/create-auth.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { credentialHeaders, guardFacts, toWebRequest } from './node.js';
+import { credentialHeaders, guardFacts, lingerThenClose, readNodeBody, toWebRequest } from './node.js';
+
+/** The parsed "body" of a request whose body ran over the budget. */
+const OVER_BUDGET = Symbol('latchkey.overBudget');
+
+/** Sends a Web `Response` through a Fastify reply. */
+async function sendResponse(reply: FastifyReply, res: Response): Promise<FastifyReply> {
+  reply.code(res.status);
+  res.headers.forEach((v, k) => {
+    if (k !== 'set-cookie') void reply.header(k, v);
+  });
+  const cookies = res.headers.getSetCookie();
+  if (cookies.length > 0) void reply.header('set-cookie', cookies);
+  return reply.send(res.body ? Buffer.from(await res.arrayBuffer()) : '');
+}
 
 /** The Fastify adapter. */
 export interface FastifyLatchkey {
-  /** Registers `ALL <basePath>/*` (with a form-body parser scoped to these routes). */
+  /**
+   * Registers `<basePath>/*` for every method Node parses (405 with `Allow` for those a route does
+   * not serve), with the body reading scoped to these routes: Fastify's own parsers are replaced by
+   * one that reads at most 64 KB from the stream (413 beyond). Register it with `app.register`, not
+   * `fastify-plugin`, so that this stays inside the plugin. It teaches the instance the methods
+   * Fastify does not route by default (`PROPFIND`, …); other routes still answer 404 for them.
+   */
   readonly plugin: (app: FastifyInstance) => Promise<void>;
   /** `preHandler`: continues with a user, or answers 302 (browsers) / 401 (API calls). */
   readonly requireUser: (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
@@ -60,17 +81,37 @@ export function latchkey(auth: Auth): FastifyLatchkey {
     };
   return {
     async plugin(app) {
-      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-      app.all(`${auth.routePrefix}/*`, async (request, reply) => {
-        const body = typeof request.body === 'string' ? request.body : undefined;
-        const res = await auth.handler(toWebRequest(auth, request.raw, request.url, body));
-        reply.code(res.status);
-        res.headers.forEach((v, k) => {
-          if (k !== 'set-cookie') void reply.header(k, v);
-        });
-        const cookies = res.headers.getSetCookie();
-        if (cookies.length > 0) void reply.header('set-cookie', cookies);
-        return reply.send(res.body ? Buffer.from(await res.arrayBuffer()) : '');
+      // Every method Node's parser delivers reaches the route table (CONNECT never reaches a route).
+      for (const m of METHODS) if (m !== 'CONNECT' && !app.supportedMethods.includes(m)) app.addHttpMethod(m);
+      // The route table screens method, path and declared length before any body is parsed.
+      app.addHook('onRequest', async (request, reply) => {
+        const screened = auth.edge.screen(request.raw.method ?? 'GET', new URL(request.url, auth.config.origin).pathname, request.headers['content-length'], request.headers.accept);
+        if (screened instanceof Response) {
+          if (screened.status === 413) lingerThenClose(request.raw);
+          return sendResponse(reply, screened);
+        }
+      });
+      // Whatever parsers the app registered, these routes read bodies within the budget themselves.
+      app.removeAllContentTypeParsers();
+      app.addContentTypeParser('*', (_request, payload, done) => {
+        readNodeBody(payload, auth.edge.bodyLimit).then(
+          (text) => done(null, text ?? OVER_BUDGET),
+          (error: Error) => done(error, undefined),
+        );
+      });
+      app.route({
+        method: app.supportedMethods,
+        url: `${auth.routePrefix}/*`,
+        handler: async (request, reply) => {
+          const accept = request.headers.accept;
+          try {
+            if (request.body === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
+            const body = typeof request.body === 'string' ? request.body : undefined;
+            return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, body)));
+          } catch (error) {
+            return sendResponse(reply, auth.edge.failure(error, accept));
+          }
+        },
       });
     },
     requireUser: guard(true),

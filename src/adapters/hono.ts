@@ -13,14 +13,18 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth } from '../app/create-auth.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { credentialHeaders } from './node.js';
+import { authResponseFor, credentialHeaders } from './node.js';
 
 /** Hono variables set by the guards. */
 export type LatchkeyEnv = { Variables: { user: SessionUser | null } };
 
 /** The Hono adapter. */
 export interface HonoLatchkey {
-  /** Answers the auth routes: `app.all('/auth/*', lk.handler)`. */
+  /**
+   * Answers the auth routes: `app.all('/auth/*', lk.handler)`. Never throws: every method gets an
+   * answer (405 with `Allow`), a body over 64 KB a 413, a failure a 500. On @hono/node-server the
+   * body is read from the Node request, counted as it arrives.
+   */
   readonly handler: (c: Context) => Promise<Response>;
   /** Sets `user`, or answers 302 (browsers) / 401 (API calls). */
   readonly requireUser: MiddlewareHandler<LatchkeyEnv>;
@@ -74,7 +78,17 @@ export function latchkey(auth: Auth): HonoLatchkey {
       await next();
     };
   return {
-    handler: (c) => auth.handler(c.req.raw),
+    async handler(c) {
+      try {
+        // On @hono/node-server, an unread body is read from the Node request itself: cancelling a
+        // Web stream made from it would tear down the socket before the 413 is written.
+        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+        if (incoming?.rawHeaders && !incoming.readableDidRead && typeof incoming.url === 'string') return await authResponseFor(auth, incoming, incoming.url);
+        return await auth.handler(c.req.raw);
+      } catch (error) {
+        return auth.edge.failure(error, c.req.header('accept'));
+      }
+    },
     requireUser: guard(true),
     optionalUser: guard(false),
     protect: (handler) => (c) => {

@@ -4,7 +4,7 @@
  *
  * ```ts
  * // app/api/auth/[...latchkey]/route.ts
- * export const { GET, POST, OPTIONS } = latchkey(auth);
+ * export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = latchkey(auth);
  * // app/api/me/route.ts
  * export async function GET(request: Request) {
  *   const user = await auth.requireUser(request);
@@ -23,6 +23,15 @@ export interface NextLatchkey {
   readonly POST: (request: Request) => Promise<Response>;
   readonly OPTIONS: (request: Request) => Promise<Response>;
   /**
+   * `HEAD`, `PUT`, `PATCH` and `DELETE` are exported too so that the route table answers them (405
+   * with `Allow`); without a `HEAD` export Next would run `GET` for it (a login cookie set by a
+   * link checker).
+   */
+  readonly HEAD: (request: Request) => Promise<Response>;
+  readonly PUT: (request: Request) => Promise<Response>;
+  readonly PATCH: (request: Request) => Promise<Response>;
+  readonly DELETE: (request: Request) => Promise<Response>;
+  /**
    * The session from a cookie store (`await cookies()` in a server component or server action).
    */
   readonly sessionFromCookies: (store: { getAll(): readonly { name: string; value: string }[] }) => Promise<Session | null>;
@@ -32,13 +41,23 @@ export interface NextLatchkey {
  * Creates the Next.js route handlers.
  *
  * @param auth - from `createAuth` with `basePath: '/api/auth'` (or wherever the route lives).
- * @returns `GET`, `POST` and `OPTIONS` handlers and a server-component helper.
+ * @returns a handler for each method Next routes, and a server-component helper.
  */
 export function latchkey(auth: Auth): NextLatchkey {
-  const handle = (request: Request): Promise<Response> => auth.handler(request);
+  const handle = async (request: Request): Promise<Response> => {
+    try {
+      return await auth.handler(request);
+    } catch (error) {
+      return auth.edge.failure(error, request.headers.get('accept'));
+    }
+  };
   return {
     GET: handle,
+    HEAD: handle,
     POST: handle,
+    PUT: handle,
+    PATCH: handle,
+    DELETE: handle,
     OPTIONS: handle,
     async sessionFromCookies(store) {
       const header = store

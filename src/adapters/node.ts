@@ -13,6 +13,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Auth } from '../app/create-auth.js';
 import type { GuardRequest, PlainResponse } from '../app/guards.js';
 import type { SessionUser } from '../app/sessions/types.js';
@@ -33,6 +34,141 @@ export function toWebRequest(auth: Auth, req: IncomingMessage, url = req.url ?? 
     headers,
     ...(hasBody ? { body: body ?? (req as unknown as ReadableStream<Uint8Array>), duplex: 'half' } : {}),
   } as RequestInit);
+}
+
+/** How long a connection whose body was refused stays half-closed before it is closed. */
+const LINGER_MS = 1000;
+
+/**
+ * Makes the connection of a refused body (413) close gently once the answer is out: half-close,
+ * then close fully a moment later. The request stays paused, so nothing more of the body is kept.
+ *
+ * @param req - the request whose body is not read.
+ */
+export function lingerThenClose(req: IncomingMessage): void {
+  const socket = req.socket as (Socket & { destroySoon?: () => void }) | null;
+  if (!socket || socket.destroyed) return;
+  // RFC 9112 §9.6: a server that closes at once while the client is still sending makes TCP reset
+  // the connection, and the reset can drop the answer before the client reads it. Node closes a
+  // `Connection: close` answer's socket with destroySoon(): end (FIN) first, destroy after a linger.
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
+/** A body a framework's parser already read: the text to hand on and its size as parsed. */
+export interface ParsedBody {
+  readonly text: string;
+  /** The bytes the parsed body holds (at least those of `text`), checked against the budget. */
+  readonly bytes: number;
+}
+
+/**
+ * Reads a Node request body as UTF-8 text, at most `limit` bytes, counted as chunks arrive. At the
+ * first chunk over the budget it stops listening and pauses the request, so nothing more is kept
+ * (and, once the socket's buffers fill, nothing more is read); the caller answers 413 with
+ * `Connection: close` and Node closes the connection instead of draining the rest.
+ *
+ * @param req - the Node request, not yet read.
+ * @param limit - the budget in bytes.
+ * @returns the text, or undefined when the body is longer than `limit`.
+ * @throws Error when the client aborts or the stream fails.
+ */
+export function readNodeBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  if (req.readableEnded) return Promise.resolve('');
+  if (req.destroyed) return Promise.reject(new Error('The request was aborted before its body ended.'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        req.pause();
+        lingerThenClose(req);
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks, size).toString('utf8'));
+    };
+    const onError = (error: Error): void => {
+      stop();
+      reject(error);
+    };
+    const onClose = (): void => {
+      stop();
+      reject(new Error('The request was aborted before its body ended.'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/**
+ * The answer to an auth request on Node. The app's route table screens method, path and declared
+ * length before any Web `Request` is built (so `TRACE` is a 405, not a throw); a POST body is read
+ * within the budget from the stream, or taken from a parser that already read it, then the Web
+ * handler runs. Never rejects: whatever escapes is a 500 answer.
+ *
+ * @param auth - from `createAuth`.
+ * @param req - the Node request.
+ * @param url - the path and query as the app sees it.
+ * @param parsed - a body a framework's parser already consumed, if any.
+ * @returns the response to send.
+ */
+export async function authResponseFor(auth: Auth, req: IncomingMessage, url: string, parsed?: ParsedBody): Promise<Response> {
+  const accept = req.headers.accept;
+  try {
+    const screened = auth.edge.screen(req.method ?? 'GET', new URL(url, auth.config.origin).pathname, req.headers['content-length'], accept);
+    if (screened instanceof Response) {
+      if (screened.status === 413) lingerThenClose(req);
+      return screened;
+    }
+    let body: string | undefined;
+    if (screened.readsBody) {
+      body = parsed ? (parsed.bytes > auth.edge.bodyLimit ? undefined : parsed.text) : await readNodeBody(req, auth.edge.bodyLimit);
+      if (body === undefined) return auth.edge.tooLarge(accept);
+    }
+    return await auth.handler(toWebRequest(auth, req, url, body));
+  } catch (error) {
+    return auth.edge.failure(error, accept);
+  }
+}
+
+/**
+ * Answers an auth request on Node and writes the answer; never rejects. When even the 500 cannot
+ * be written (the headers are gone), the connection is closed.
+ *
+ * @param auth - from `createAuth`.
+ * @param req - the Node request.
+ * @param res - the Node response.
+ * @param url - the path and query as the app sees it.
+ * @param parsed - a body a framework's parser already consumed, if any.
+ */
+export async function answerAuthRequest(auth: Auth, req: IncomingMessage, res: ServerResponse, url: string, parsed?: ParsedBody): Promise<void> {
+  try {
+    await sendWebResponse(res, await authResponseFor(auth, req, url, parsed));
+  } catch (error) {
+    try {
+      if (res.headersSent) throw error;
+      await sendWebResponse(res, auth.edge.failure(error, req.headers.accept));
+    } catch {
+      res.destroy();
+    }
+  }
 }
 
 /** Writes a Web `Response` to a Node response. */
@@ -84,7 +220,10 @@ export function guardFacts(req: IncomingMessage, pathAndQuery = req.url ?? '/'):
 
 /** The Node adapter. */
 export interface NodeLatchkey {
-  /** Answers `/auth/*` requests; resolves true when it did. */
+  /**
+   * Answers `/auth/*` requests; resolves true when it did. Never rejects: every method gets an
+   * answer (405 with `Allow` for those a route does not serve), a failure a 500.
+   */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** The user, or null after sending 302/401. Synchronous on a cached session. */
   requireUser(req: IncomingMessage, res: ServerResponse): SessionUser | null | Promise<SessionUser | null>;
@@ -107,8 +246,9 @@ export function latchkey(auth: Auth): NodeLatchkey {
   };
   return {
     async handle(req, res) {
-      if (!(req.url ?? '').startsWith(prefix)) return false;
-      await sendWebResponse(res, await auth.handler(toWebRequest(auth, req)));
+      const url = req.url ?? '/';
+      if (!url.startsWith(prefix)) return false;
+      await answerAuthRequest(auth, req, res, url);
       return true;
     },
     requireUser(req, res) {

@@ -25,6 +25,7 @@ import { createTokenCipher } from '../storage/token-cipher.js';
 import type { AccountTokens, UserStore } from '../storage/types.js';
 import { type AuthOptions, type LoginDecision, type ResolvedConfig, resolveConfig } from './config.js';
 import { expireCookie, readCookie, serializeCookie } from './cookies.js';
+import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, readBoundedText, refusalResponse, screenRequest } from './edge.js';
 import { type GuardRequest, type PlainResponse, toResponse, unauthenticatedResponse } from './guards.js';
 import { externalOrigin, isSameOrigin } from './request-origin.js';
 import { AUTH_HEADERS, authResponse, describeError, errorResponse, escapeHtml, jsonResponse, redirectResponse, wantsHtml } from './responses.js';
@@ -37,8 +38,6 @@ import type { Session, SessionUser } from './sessions/types.js';
 import { Transactions } from './transactions.js';
 import { createTokenVault, type VaultAccessToken, type VaultAccountChoice, type VaultFetchInit, type VaultRevokeResult } from '../vault/vault.js';
 
-/** The largest form body accepted on the callback, logout and back-channel routes. */
-const MAX_FORM_BYTES = 64 * 1024;
 /** The hidden field marking a same-origin re-post of a `form_post` callback. */
 const REPOST_FIELD = 'lk_repost';
 /** Bearer access tokens are re-checked against the live session at least this often. */
@@ -46,8 +45,13 @@ const BEARER_RECHECK_MS = 5_000;
 
 /** The object `createAuth` returns. */
 export interface Auth {
-  /** The Web-standard handler of every auth route; mount it at `basePath`. */
+  /** The Web-standard handler of every auth route; mount it at `basePath`. Never rejects. */
   handler(request: Request): Promise<Response>;
+  /**
+   * The HTTP edge, for adapters that see the native request before a Web `Request` exists: the
+   * route and method table (405 with `Allow`), the body budget (413) and the last-resort 500.
+   */
+  readonly edge: AuthEdge;
   /**
    * The session of a request (session cookie, or `Authorization: Bearer` with a token from
    * `POST /auth/token`), or null. Never throws for bad input.
@@ -327,16 +331,13 @@ export function createAuth(options: AuthOptions): Auth {
     return redirectResponse(target.href, setCookies);
   }
 
-  async function readForm(request: Request): Promise<URLSearchParams> {
+  /** The form of a POST whose body the handler already read within the budget. */
+  function readForm(request: Request, body: string): URLSearchParams {
     const type = request.headers.get('content-type') ?? '';
     if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
       throw new SessionError('BAD_REQUEST', 'Expected an application/x-www-form-urlencoded body.');
     }
-    const declared = Number(request.headers.get('content-length') ?? '0');
-    if (declared > MAX_FORM_BYTES) throw new SessionError('BAD_REQUEST', 'The form body is too large.');
-    const text = await request.text();
-    if (text.length > MAX_FORM_BYTES) throw new SessionError('BAD_REQUEST', 'The form body is too large.');
-    return new URLSearchParams(text);
+    return new URLSearchParams(body);
   }
 
   /**
@@ -407,9 +408,9 @@ export function createAuth(options: AuthOptions): Auth {
     return p.mapProfile(raw, ctx);
   }
 
-  async function callback(request: Request, url: URL, id: string): Promise<Response> {
+  async function callback(request: Request, url: URL, id: string, body: string): Promise<Response> {
     const p = provider(id);
-    const params = request.method === 'POST' ? await readForm(request) : new URLSearchParams(url.search);
+    const params = request.method === 'POST' ? readForm(request, body) : new URLSearchParams(url.search);
     const cookieHeader = request.headers.get('cookie');
     const state = params.get('state');
     const reposted = params.get(REPOST_FIELD) === '1';
@@ -493,13 +494,13 @@ export function createAuth(options: AuthOptions): Auth {
     );
   }
 
-  async function logout(request: Request, url: URL): Promise<Response> {
+  async function logout(request: Request, url: URL, body: string): Promise<Response> {
     // CSRF: the browser must say the request is same-origin (Origin / Sec-Fetch-Site), and a
     // session-bound token (HMAC of the session id) must come in `X-CSRF-Token` or the form field
     // `csrfToken`. Without a session there is nothing to end and no token is needed.
     if (!isSameOrigin(request, config.origin)) throw new SessionError('CSRF_FAILED', 'Logout must be posted from this site (Origin or Sec-Fetch-Site says otherwise).');
     const isForm = (request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
-    const form = isForm ? await readForm(request) : new URLSearchParams();
+    const form = isForm ? readForm(request, body) : new URLSearchParams();
     const session = await sessions.lookup(request.headers.get('cookie'));
     const setCookies = [sessions.clearCookie()];
     const rawReturnTo = form.get('returnTo') ?? url.searchParams.get('returnTo');
@@ -568,10 +569,10 @@ export function createAuth(options: AuthOptions): Auth {
     return false;
   }
 
-  async function backchannel(request: Request, id: string): Promise<Response> {
+  async function backchannel(request: Request, id: string, body: string): Promise<Response> {
     const p = provider(id);
     try {
-      const form = await readForm(request);
+      const form = readForm(request, body);
       const token = form.get('logout_token');
       if (!token) throw new ValidationError('LOGOUT_TOKEN_INVALID', 'The request has no `logout_token`.', { claim: 'logout_token' });
       const c = await client(p);
@@ -633,72 +634,70 @@ export function createAuth(options: AuthOptions): Auth {
     }
   }
 
-  async function handler(request: Request): Promise<Response> {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return errorResponse(new SessionError('BAD_REQUEST'), request.headers.get('accept'));
-    }
-    const path = url.pathname;
-    const method = request.method;
-    let route = 'unknown';
-    try {
-      if (!path.startsWith(`${routePrefix}/`)) throw new SessionError('NOT_FOUND');
-      const parts = path.slice(routePrefix.length + 1).split('/');
-      const allow = (...methods: string[]): void => {
-        if (!methods.includes(method)) throw Object.assign(new SessionError('METHOD_NOT_ALLOWED', `This route accepts ${methods.join(', ')}.`), { allow: methods.join(', ') });
-      };
-      if (parts.length === 1 && parts[0] === 'session') {
-        route = 'session';
-        allow('GET');
-        return await sessionRoute(request);
-      }
-      if (parts.length === 1 && parts[0] === 'token') {
-        route = 'token';
-        allow('POST', 'OPTIONS');
-        return await tokenRoute(request);
-      }
-      if (parts.length === 1 && parts[0] === 'login') {
-        route = 'login-chooser';
-        allow('GET');
+  // ── the HTTP edge: one route table, one body budget, no answer left unsent (src/app/edge.ts) ────
+  function refuse(refusal: EdgeRefusal, accept: string | null | undefined): Response {
+    report(refusal.error, refusal.route?.name ?? 'unknown');
+    return refusalResponse(refusal, accept);
+  }
+
+  function failed(error: unknown, route: string, accept: string | null | undefined): Response {
+    report(error, route);
+    const setCookies = (error as { setCookies?: string[] } | null)?.setCookies ?? [];
+    if (error instanceof SessionError) return refusalResponse({ error }, accept, setCookies);
+    return errorResponse(error, accept ?? null, setCookies);
+  }
+
+  const edge: AuthEdge = Object.freeze({
+    bodyLimit: MAX_BODY_BYTES,
+    screen(method: string, pathname: string, contentLength: string | null | undefined, accept: string | null | undefined) {
+      const d = screenRequest(routePrefix, method, pathname, contentLength);
+      return 'error' in d ? refuse(d, accept) : d;
+    },
+    tooLarge: (accept: string | null | undefined) => refuse({ route: undefined, error: new SessionError('PAYLOAD_TOO_LARGE') }, accept),
+    failure: (error: unknown, accept: string | null | undefined) => failed(error, 'adapter', accept),
+  });
+
+  function dispatch(route: AuthRoute, request: Request, url: URL, body: string): Promise<Response> | Response {
+    switch (route.name) {
+      case 'session':
+        return sessionRoute(request);
+      case 'token':
+        return tokenRoute(request);
+      case 'login-chooser':
         return chooserRoute(request, url);
+      case 'logout':
+        return logout(request, url, body);
+      case 'logout/callback':
+        return logoutCallback(request, url);
+      case 'login':
+        return login(request, url, route.providerId);
+      case 'callback':
+        return callback(request, url, route.providerId, body);
+      case 'backchannel-logout':
+        return backchannel(request, route.providerId, body);
+    }
+  }
+
+  async function handler(request: Request): Promise<Response> {
+    let accept: string | null = null;
+    let route = 'unknown';
+    // Never rejects: whatever goes wrong is an answer.
+    try {
+      accept = request.headers.get('accept');
+      let url: URL;
+      try {
+        url = new URL(request.url);
+      } catch {
+        return errorResponse(new SessionError('BAD_REQUEST'), accept);
       }
-      if (parts.length === 1 && parts[0] === 'logout') {
-        route = 'logout';
-        allow('POST');
-        return await logout(request, url);
-      }
-      if (parts.length === 2 && parts[0] === 'logout' && parts[1] === 'callback') {
-        route = 'logout/callback';
-        allow('GET');
-        return await logoutCallback(request, url);
-      }
-      if (parts.length === 2) {
-        const [id, action] = parts as [string, string];
-        if (action === 'login') {
-          route = 'login';
-          allow('GET');
-          return await login(request, url, id);
-        }
-        if (action === 'callback') {
-          route = 'callback';
-          allow('GET', 'POST');
-          return await callback(request, url, id);
-        }
-        if (action === 'backchannel-logout') {
-          route = 'backchannel-logout';
-          allow('POST');
-          return await backchannel(request, id);
-        }
-      }
-      throw new SessionError('NOT_FOUND');
+      const decision = screenRequest(routePrefix, request.method, url.pathname, request.headers.get('content-length'));
+      if ('error' in decision) return refuse(decision, accept);
+      route = decision.route.name;
+      // Every POST body is read here, once, within the budget; the routes get the text.
+      const body = decision.readsBody ? await readBoundedText(request.body, MAX_BODY_BYTES) : '';
+      return await dispatch(decision.route, request, url, body);
     } catch (error) {
-      report(error, route);
-      const extra = error as { setCookies?: string[]; allow?: string };
-      const res = errorResponse(error, request.headers.get('accept'), extra.setCookies ?? []);
-      if (extra.allow) res.headers.set('allow', extra.allow);
-      return res;
+      return failed(error, route, accept);
     }
   }
 
@@ -757,6 +756,7 @@ export function createAuth(options: AuthOptions): Auth {
 
   return Object.freeze({
     handler,
+    edge,
     getSession,
     tokens: Object.freeze({ get: (userId: string, providerId: string, choice?: VaultAccountChoice) => vault.get(userId, providerId, { accountId: choice?.accountId }), revoke: vault.revoke }),
     fetch: vault.fetch,

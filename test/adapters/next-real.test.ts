@@ -16,6 +16,7 @@ import { latchkey } from '../../src/adapters/next.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { listen, login, logout, makeAuth, type RpServer, sessionOf, startOp, UserAgent } from '../app/support.js';
+import { rawRequest } from './raw-http.js';
 
 interface NextApp {
   prepare(): Promise<void>;
@@ -28,6 +29,10 @@ const lk = () => globalThis.__latchkeyNextTest;
 export function GET(request) { return lk().routes.GET(request); }
 export function POST(request) { return lk().routes.POST(request); }
 export function OPTIONS(request) { return lk().routes.OPTIONS(request); }
+export function HEAD(request) { return lk().routes.HEAD(request); }
+export function PUT(request) { return lk().routes.PUT(request); }
+export function PATCH(request) { return lk().routes.PATCH(request); }
+export function DELETE(request) { return lk().routes.DELETE(request); }
 `;
 const ME_ROUTE = `export const dynamic = 'force-dynamic';
 export async function GET(request) {
@@ -89,5 +94,20 @@ describe('adapter: next (real Next.js dev server)', () => {
     const out = await logout(ua, rp.base, '?federated=1', '/api/auth');
     expect(out.url).toBe(`${rp.base}/`);
     expect((await sessionOf(ua, rp.base, '/api/auth')).status).toBe(401);
+  }, 120_000);
+
+  it('answers the methods a route does not serve with 405 and Allow, and bodies over 64 KB with 413', async () => {
+    const port = Number(new URL(rp.base).port);
+    const req = (method: string, path: string, extra = ''): string => `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: application/json\r\n${extra}\r\n`;
+    for (const method of ['PUT', 'PATCH', 'DELETE', 'HEAD']) {
+      const r = await rawRequest(port, req(method, '/api/auth/session', 'Content-Length: 0\r\n'), { timeoutMs: 30_000 });
+      expect({ method, status: r.status, allow: r.headers.allow }).toEqual({ method, status: 405, allow: 'GET' });
+    }
+    const form = 'Content-Type: application/x-www-form-urlencoded\r\n';
+    const declared = await rawRequest(port, req('POST', '/api/auth/op/callback', `${form}Content-Length: ${50 * 1024 * 1024}\r\n`), { body: 'state=', timeoutMs: 30_000 });
+    expect(declared.status).toBe(413);
+    const chunked = await rawRequest(port, req('POST', '/api/auth/op/callback', `${form}Transfer-Encoding: chunked\r\n`), { chunked: { chunks: 64, chunkBytes: 16 * 1024 }, timeoutMs: 30_000 });
+    expect(chunked.status).toBe(413);
+    expect((await sessionOf(new UserAgent(), rp.base, '/api/auth')).status).toBe(401);
   }, 120_000);
 });

@@ -76,7 +76,12 @@ const api = await listen((req, res) => {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not found');
     }
-  })();
+  })().catch((error: unknown) => {
+    // lk.handle never rejects; this catches the example's own routes, so the process lives on.
+    console.error(`[api] ${error instanceof Error ? error.name : 'error'}`);
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal error');
+    else res.destroy();
+  });
 }, apiPort);
 apiUrl = api.url;
 auth = createAuth({ baseUrl: apiUrl, secret: secretFrom(), providers: [provider], accessToken: { allowedOrigins: [spa.url], expiresInSeconds: 300 } });

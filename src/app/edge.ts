@@ -1,0 +1,176 @@
+/**
+ * The HTTP edge of the auth routes, decided before any protocol code runs and, in the Node-family
+ * adapters, before any Web `Request` is built (`new Request()` throws for `TRACE`, `TRACK` and
+ * `CONNECT`): the one route table (which path is which route, which methods it serves), the body
+ * budget every POST route reads within, and the bounded reader of a Web body stream.
+ *
+ * - A method a route does not serve is answered 405 with `Allow` (RFC 9110 §15.5.6). `HEAD` is not
+ *   served: every GET auth route has an effect (a login transaction cookie, a sliding session, a
+ *   consumed logout cookie) that a link checker's `HEAD` must not trigger. `OPTIONS` is served only
+ *   where the route answers CORS (`/auth/token`).
+ * - A POST body is read up to {@link MAX_BODY_BYTES}, counted as bytes arrive; a declared
+ *   `Content-Length` over it is refused before reading, a longer stream is cancelled at the first
+ *   byte over it, and either is answered 413 (RFC 9110 §15.5.14) with `Connection: close`.
+ *
+ * @module
+ */
+import { SessionError } from '../errors.js';
+import { errorResponse } from './responses.js';
+
+/** The most bytes any auth route reads from a request body (form_post callbacks and logout tokens are a few KB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The auth routes. */
+export type AuthRouteName = 'session' | 'token' | 'login-chooser' | 'logout' | 'logout/callback' | 'login' | 'callback' | 'backchannel-logout';
+
+/** A route the path names, with the methods it serves. */
+export interface AuthRoute {
+  readonly name: AuthRouteName;
+  /** The methods served, in the order `Allow` lists them. */
+  readonly methods: readonly string[];
+  /** The provider id of a per-provider route (`/auth/:provider/…`); empty for the others. */
+  readonly providerId: string;
+}
+
+/** A request the edge lets through: its route, and whether its body is read (every POST). */
+export interface EdgeRoute {
+  readonly route: AuthRoute;
+  readonly readsBody: boolean;
+}
+
+/** A request the edge refuses, as a value: the error to render and, for 405, the `Allow` value. */
+export interface EdgeRefusal {
+  readonly route: AuthRoute | undefined;
+  readonly error: SessionError;
+  readonly allow?: string;
+}
+
+/** What the HTTP edge of an `Auth` offers adapters that see the native request first. */
+export interface AuthEdge {
+  /** The body budget in bytes ({@link MAX_BODY_BYTES}). */
+  readonly bodyLimit: number;
+  /**
+   * Screens a request by method, path and declared length, before any Web `Request` exists.
+   *
+   * @param method - the request method, exactly as received.
+   * @param pathname - the URL path (no query).
+   * @param contentLength - the `Content-Length` header, if any.
+   * @param accept - the `Accept` header, to render a refusal as HTML or JSON.
+   * @returns the route to serve, or the answer to send (404, 405 with `Allow`, 413).
+   */
+  screen(method: string, pathname: string, contentLength: string | null | undefined, accept: string | null | undefined): EdgeRoute | Response;
+  /** The 413 answer for a body found over the budget while reading (with `Connection: close`). */
+  tooLarge(accept: string | null | undefined): Response;
+  /**
+   * The last-resort answer for whatever escaped a handler: reported (`hooks.onError`, or the error's
+   * class name on the console, never request data) and rendered as a 500 page or JSON.
+   */
+  failure(error: unknown, accept: string | null | undefined): Response;
+}
+
+const ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
+  session: { name: 'session', methods: ['GET'] },
+  token: { name: 'token', methods: ['POST', 'OPTIONS'] },
+  login: { name: 'login-chooser', methods: ['GET'] },
+  logout: { name: 'logout', methods: ['POST'] },
+  'logout/callback': { name: 'logout/callback', methods: ['GET'] },
+};
+const PROVIDER_ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
+  login: { name: 'login', methods: ['GET'] },
+  callback: { name: 'callback', methods: ['GET', 'POST'] },
+  'backchannel-logout': { name: 'backchannel-logout', methods: ['POST'] },
+};
+
+/**
+ * The auth route a path names, whatever the method.
+ *
+ * @param routePrefix - the prefix of the auth routes, e.g. `/auth`.
+ * @param pathname - the URL path.
+ * @returns the route, or undefined when no auth route has this path.
+ */
+export function findRoute(routePrefix: string, pathname: string): AuthRoute | undefined {
+  if (!pathname.startsWith(`${routePrefix}/`)) return undefined;
+  const rest = pathname.slice(routePrefix.length + 1);
+  const fixed = Object.hasOwn(ROUTES, rest) ? ROUTES[rest] : undefined;
+  if (fixed) return { ...fixed, providerId: '' };
+  const parts = rest.split('/');
+  if (parts.length !== 2) return undefined;
+  const [providerId, action] = parts as [string, string];
+  const perProvider = Object.hasOwn(PROVIDER_ROUTES, action) ? PROVIDER_ROUTES[action] : undefined;
+  return perProvider ? { ...perProvider, providerId } : undefined;
+}
+
+/**
+ * Screens a request: its route, whether the route serves its method, and a declared body length
+ * within the budget.
+ *
+ * @param routePrefix - the prefix of the auth routes.
+ * @param method - the request method (case-sensitive, RFC 9110 §9.1).
+ * @param pathname - the URL path.
+ * @param contentLength - the `Content-Length` header, if any.
+ * @returns the route to serve, or the refusal.
+ */
+export function screenRequest(routePrefix: string, method: string, pathname: string, contentLength: string | null | undefined): EdgeRoute | EdgeRefusal {
+  const route = findRoute(routePrefix, pathname);
+  if (!route) return { route, error: new SessionError('NOT_FOUND') };
+  if (!route.methods.includes(method)) {
+    // RFC 9110 §15.5.6: a 405 lists the methods the target resource supports in `Allow`.
+    const allow = route.methods.join(', ');
+    return { route, error: new SessionError('METHOD_NOT_ALLOWED', `This route accepts ${allow}.`), allow };
+  }
+  const readsBody = method === 'POST';
+  // RFC 9110 §8.6: a declared length over the budget is refused before a byte of it is read.
+  if (readsBody && contentLength && /^\d+$/.test(contentLength.trim()) && Number(contentLength.trim()) > MAX_BODY_BYTES) {
+    return { route, error: new SessionError('PAYLOAD_TOO_LARGE') };
+  }
+  return { route, readsBody };
+}
+
+/**
+ * Renders a refusal: the error page or JSON, `Allow` on a 405, `Connection: close` on a 413 (the
+ * rest of the body is not read, so the connection cannot carry another request).
+ *
+ * @param refusal - the error and the `Allow` value.
+ * @param accept - the `Accept` header.
+ * @param setCookies - `Set-Cookie` values to send anyway.
+ * @returns the response.
+ */
+export function refusalResponse(refusal: Pick<EdgeRefusal, 'error' | 'allow'>, accept: string | null | undefined, setCookies: readonly string[] = []): Response {
+  const res = errorResponse(refusal.error, accept ?? null, setCookies);
+  if (refusal.allow !== undefined) res.headers.set('allow', refusal.allow);
+  if (refusal.error.code === 'PAYLOAD_TOO_LARGE') res.headers.set('connection', 'close');
+  return res;
+}
+
+/**
+ * Reads a Web body stream as UTF-8 text, at most `limit` bytes, counted as chunks arrive; the
+ * stream is cancelled at the first chunk over the budget, so nothing more is read or kept.
+ *
+ * @param body - `request.body` (null reads as the empty string).
+ * @param limit - the budget in bytes.
+ * @returns the text.
+ * @throws SessionError `PAYLOAD_TOO_LARGE` when the body is longer than `limit`.
+ */
+export async function readBoundedText(body: ReadableStream<Uint8Array> | null, limit: number = MAX_BODY_BYTES): Promise<string> {
+  if (body === null) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new SessionError('PAYLOAD_TOO_LARGE');
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
