@@ -15,6 +15,7 @@
  * @module
  */
 import { SessionError } from '../errors.js';
+import { readBoundedText as readStream } from '../internal/bounded-read.js';
 import { errorResponse } from './responses.js';
 
 /** The most bytes any auth route reads from a request body (form_post callbacks and logout tokens are a few KB). */
@@ -151,26 +152,6 @@ export function refusalResponse(refusal: Pick<EdgeRefusal, 'error' | 'allow'>, a
  * @returns the text.
  * @throws SessionError `PAYLOAD_TOO_LARGE` when the body is longer than `limit`.
  */
-export async function readBoundedText(body: ReadableStream<Uint8Array> | null, limit: number = MAX_BODY_BYTES): Promise<string> {
-  if (body === null) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new SessionError('PAYLOAD_TOO_LARGE');
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+export function readBoundedText(body: ReadableStream<Uint8Array> | null, limit: number = MAX_BODY_BYTES): Promise<string> {
+  return readStream(body, limit, () => new SessionError('PAYLOAD_TOO_LARGE'));
 }

@@ -10,6 +10,7 @@
  */
 import { LatchkeyError, ProviderError, TransportError, type ErrorCode } from '../errors.js';
 import { type CheckedEndpoint, checkEndpoint, checkResolution, DEFAULT_ENDPOINT_POLICY, type EndpointPolicy, type HostResolver } from './endpoint-policy.js';
+import { readBoundedText } from '../internal/bounded-read.js';
 
 /** Transport options, accepted by every operation that talks to the provider. */
 export interface HttpOptions {
@@ -557,33 +558,13 @@ async function readBounded(response: Response, limit: number, url: string, signa
     await cancel(response);
     throw new TransportError('HTTP_BODY_TOO_LARGE', `${describeUrl(url)} answered with ${declared} bytes; the limit is ${limit}.`, { url, response });
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        throw new TransportError('HTTP_BODY_TOO_LARGE', `${describeUrl(url)} answered with more than ${limit} bytes.`, { url, response });
-      }
-      chunks.push(value);
-    }
+    return await readBoundedText(response.body, limit, () => new TransportError('HTTP_BODY_TOO_LARGE', `${describeUrl(url)} answered with more than ${limit} bytes.`, { url, response }));
   } catch (cause) {
     if (cause instanceof TransportError) throw cause;
     if (signal.aborted) throw new TransportError('HTTP_TIMEOUT', `The body from ${describeUrl(url)} did not arrive within ${timeoutMs} ms.`, { cause, url });
     throw new TransportError('HTTP_REQUEST_FAILED', `Reading the body from ${describeUrl(url)} failed: ${describeCause(cause)}.`, { cause, url });
   }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
 }
 
 async function cancel(response: Response): Promise<void> {
