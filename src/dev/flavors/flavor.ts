@@ -1,7 +1,7 @@
 /**
  * What a provider emulation ("flavor") declares: its endpoint paths, metadata, claim shapes,
- * token-response shape and quirks. The shared engine in `idp.ts` runs the protocol; a flavor only
- * supplies data and small hooks, so no `switch (flavor)` appears in the engine.
+ * token-response shape and quirks. The shared engine (`../endpoints/`, one module per endpoint) runs
+ * the protocol; a flavor only supplies data and small hooks, so no `switch (flavor)` appears in it.
  *
  * @module
  */
