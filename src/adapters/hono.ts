@@ -72,7 +72,13 @@ export function latchkey(auth: Auth): HonoLatchkey {
     async (c, next) => {
       const found = lookup(c);
       let failure: unknown;
-      const session = found instanceof Promise ? await found.catch((error: unknown) => ((failure = error), null)) : found;
+      const session =
+        found instanceof Promise
+          ? await found.catch((error: unknown) => {
+              failure = error;
+              return null;
+            })
+          : found;
       if (!session && required) return deny(c, failure);
       c.set('user', session?.user ?? null);
       await next();
