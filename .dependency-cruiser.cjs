@@ -150,6 +150,13 @@ module.exports = {
       from: { path: '^src/dev/', pathNot: '^src/dev/(server|cli)\\.ts$' },
       to: { dependencyTypes: ['core'] },
     },
+    {
+      name: 'dev-depends-on-jose-only',
+      comment: 'dev: no package but jose (it ships in the package; a test OP such as oidc-provider stays in test/).',
+      severity: 'error',
+      from: { path: '^src/dev/' },
+      to: PACKAGE_BUT_JOSE,
+    },
   ],
   options: {
     doNotFollow: { path: '(^|/)node_modules/' },
