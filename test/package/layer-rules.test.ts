@@ -121,7 +121,7 @@ async function cruise(files: Readonly<Record<string, string>>): Promise<{ violat
   // Exit status = number of violations; the JSON on stdout is what is checked.
   const run = promisify(execFile)(process.execPath, args, { cwd: dir, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
   const { stdout, stderr } = await run.catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
-  if (!stdout.startsWith('{')) throw new Error(`dependency-cruiser gave no report: ${stderr.slice(0, 2000)}`);
+  if (!stdout.startsWith('{')) throw new Error(`dependency-cruiser gave no report: ${(stderr || stdout).slice(0, 2000)}`);
   const result = JSON.parse(stdout) as CruiseResult;
   return { violations: [...new Set(result.summary.violations.map((v) => `${v.from} ${v.rule.name}`))].sort(), modules: result.summary.totalCruised };
 }
