@@ -10,6 +10,9 @@
  * @module
  */
 import { ERROR_CODES, type ErrorCode, isLatchkeyError } from '../errors.js';
+import { escapeHtml } from '../internal/html.js';
+
+export { escapeHtml };
 
 /** Headers on every auth response: never cached, never leaking the URL in `Referer`. */
 export const AUTH_HEADERS: Readonly<Record<string, string>> = {
@@ -82,11 +85,6 @@ export function jsonResponse(value: unknown, status = 200, setCookies: readonly 
  */
 export function redirectResponse(location: string, setCookies: readonly string[] = []): Response {
   return authResponse(null, 302, { location }, setCookies);
-}
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**

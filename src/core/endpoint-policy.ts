@@ -31,7 +31,19 @@
  * @module
  */
 import { TransportError } from '../errors.js';
-import type { HttpOptions } from './http.js';
+
+/**
+ * The transport options an endpoint check reads: the fields of `HttpOptions` (`http.ts`) that
+ * concern the policy. Declared here so that this module does not import the transport that uses it.
+ */
+export interface EndpointCheckOptions {
+  /** `HttpOptions.allowInsecureHttpHosts`: named hosts allowed over plain http. */
+  readonly allowInsecureHttpHosts?: readonly string[];
+  /** `HttpOptions.endpointPolicy`: the policy; default {@link DEFAULT_ENDPOINT_POLICY}. */
+  readonly endpointPolicy?: EndpointPolicy;
+  /** `HttpOptions.resolveHost`: the resolver; default `node:dns` `lookup` where it exists. */
+  readonly resolveHost?: HostResolver;
+}
 
 /**
  * Who chose the issuer. `configured` (default): the developer wrote it in code, so a loopback
@@ -61,7 +73,7 @@ export interface EndpointPolicyOptions {
   readonly configuredMetadata?: Readonly<Record<string, unknown>>;
 }
 
-/** A compiled endpoint policy, carried by {@link HttpOptions.endpointPolicy}. Immutable. */
+/** A compiled endpoint policy, carried by `HttpOptions.endpointPolicy`. Immutable. */
 export interface EndpointPolicy {
   readonly issuerSource: IssuerSource;
   readonly allowPrivateNetwork: boolean;
@@ -104,7 +116,7 @@ export const METADATA_URL_MEMBERS = [
  * Compiles the endpoint policy of one provider.
  *
  * @param options - the issuer, who chose it, the private-network opt-in, explicit metadata.
- * @returns the policy, for {@link HttpOptions.endpointPolicy}.
+ * @returns the policy, for `HttpOptions.endpointPolicy`.
  * @example createEndpointPolicy({ issuer: 'https://tenant.example', issuerSource: 'runtime' })
  */
 export function createEndpointPolicy(options: EndpointPolicyOptions = {}): EndpointPolicy {
@@ -171,7 +183,7 @@ export interface CheckedEndpoint {
  * @returns the parsed URL and what DNS must still confirm.
  * @throws TransportError `ENDPOINT_REFUSED` (policy), `INSECURE_TRANSPORT` (scheme, or not a URL).
  */
-export function checkEndpoint(url: string | URL, options: HttpOptions = {}, what?: string): CheckedEndpoint {
+export function checkEndpoint(url: string | URL, options: EndpointCheckOptions = {}, what?: string): CheckedEndpoint {
   const policy = options.endpointPolicy ?? DEFAULT_ENDPOINT_POLICY;
   const label = what ?? (typeof url === 'string' ? policy.members.get(url) : undefined) ?? 'endpoint';
   let parsed: URL;
@@ -215,7 +227,7 @@ export function checkEndpoint(url: string | URL, options: HttpOptions = {}, what
  * @param urlText - the URL as requested (to name the metadata member).
  * @throws TransportError `ENDPOINT_REFUSED`.
  */
-export function checkResolution(checked: CheckedEndpoint, options: HttpOptions, urlText?: string): Promise<void> | undefined {
+export function checkResolution(checked: CheckedEndpoint, options: EndpointCheckOptions, urlText?: string): Promise<void> | undefined {
   if (checked.resolve === 'none') return undefined;
   const policy = options.endpointPolicy ?? DEFAULT_ENDPOINT_POLICY;
   // Nothing a `check` lookup could find would be refused.
@@ -284,7 +296,7 @@ function isLocalhostName(hostname: string): boolean {
 }
 
 /** Plain `http` only to loopback, or to hosts the app named; returns whether the named-host allowance was used. */
-function checkScheme(parsed: URL, host: string, options: HttpOptions, label: string): boolean {
+function checkScheme(parsed: URL, host: string, options: EndpointCheckOptions, label: string): boolean {
   if (parsed.protocol === 'https:') return false;
   if (parsed.protocol === 'http:') {
     // RFC 9700 §2.6 / RFC 8252 §8.3: plain http only for loopback (development).

@@ -9,6 +9,7 @@
  * @module
  */
 import { LatchkeyError, ProviderError, TransportError, type ErrorCode } from '../errors.js';
+import { isLoopbackHost } from '../internal/loopback.js';
 import { type CheckedEndpoint, checkEndpoint, checkResolution, DEFAULT_ENDPOINT_POLICY, type EndpointPolicy, type HostResolver } from './endpoint-policy.js';
 import { readBoundedText } from '../internal/bounded-read.js';
 
@@ -89,17 +90,8 @@ export interface HttpResult {
   readonly response: Response;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/**
- * True when `hostname` is a loopback host as a browser sees it (127.0.0.0/8, ::1, `localhost`,
- * and `*.localhost`, which browsers resolve to loopback themselves, RFC 6761 §6.3). For URLs the
- * browser opens (the app's base URL, redirect URIs). The back channel does not rely on it: there
- * a `*.localhost` name counts as loopback only once it resolves to loopback addresses.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname.endsWith('.localhost');
-}
+/** The loopback test for browser-facing URLs (defined in `src/internal/loopback.ts`, shared with the API-origin checks). */
+export { isLoopbackHost };
 
 /**
  * URL strings already checked under each policy (without `allowInsecureHttpHosts`, whose verdict

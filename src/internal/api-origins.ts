@@ -9,8 +9,8 @@
  * @see [RFC 6454 - The Web Origin Concept, section 4](https://www.rfc-editor.org/rfc/rfc6454.html#section-4)
  * @module
  */
-import { isLoopbackHost } from '../core/http.js';
 import { ConfigurationError } from '../errors.js';
+import { isLoopbackHost } from './loopback.js';
 
 /** A compiled list of API origins. */
 export interface ApiOriginMatcher {

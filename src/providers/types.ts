@@ -7,24 +7,9 @@
 import type { IssuerSource } from '../core/endpoint-policy.js';
 import type { HttpOptions } from '../core/http.js';
 import type { ClientAuthMethod, PrivateKey, ProtocolHooks, ServerMetadata, TokenSet } from '../core/types.js';
+import type { Profile } from '../internal/profile.js';
 
-/**
- * The normalized profile every preset produces. `emailVerified` is true only when the provider
- * asserts it.
- */
-export interface Profile {
-  readonly issuer: string;
-  readonly subject: string;
-  readonly email: string | null;
-  readonly emailVerified: boolean;
-  readonly name: string | null;
-  readonly givenName: string | null;
-  readonly familyName: string | null;
-  readonly picture: string | null;
-  readonly locale: string | null;
-  /** The claims or user JSON the profile was built from. */
-  readonly raw: Readonly<Record<string, unknown>>;
-}
+export type { Profile } from '../internal/profile.js';
 
 /** What a profile hook receives. */
 export interface ProfileContext {

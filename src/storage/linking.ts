@@ -7,7 +7,7 @@
  * @module
  */
 import { AccountError, SessionError, StorageError, isLatchkeyError } from '../errors.js';
-import type { Profile } from '../providers/types.js';
+import type { Profile } from '../internal/profile.js';
 import type { Account, AccountTokens, NewAccount, User, UserStore } from './types.js';
 
 /** What a sign-in callback hands to {@link signInWithIdentity}. */

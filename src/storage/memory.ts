@@ -7,7 +7,7 @@
  * @module
  */
 import { AccountError, StorageError } from '../errors.js';
-import { randomToken } from '../internal/encoding.js';
+import { isExpired, newId, normalizeEmail } from './internal.js';
 import type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, SessionStore, User, UserStore } from './types.js';
 
 /** Options of the memory stores. */
@@ -16,19 +16,9 @@ export interface MemoryStoreOptions {
   readonly now?: () => number;
 }
 
-/** A new random id with a readable prefix, e.g. `usr_…`. */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomToken(16)}`;
-}
-
 /** The key of an (issuer, subject) or (issuer, sid) pair; a newline cannot occur in either. */
 function pairKey(a: string, b: string): string {
   return `${a}\n${b}`;
-}
-
-/** Lower-cases an email for case-insensitive lookups and the uniqueness rule. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 function freezeTokens(tokens: AccountTokens | null): AccountTokens | null {
@@ -378,11 +368,6 @@ export class MemorySessionStore implements SessionStore {
       }
     }
   }
-}
-
-/** True when the session is past its idle or absolute expiry. */
-export function isExpired(record: SessionRecord, now: number): boolean {
-  return now >= record.idleExpiresAt || now >= record.absoluteExpiresAt;
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, id: string): void {

@@ -13,7 +13,7 @@ import { createClient } from 'redis';
 import { StorageError } from '../errors.js';
 import { randomToken } from '../internal/encoding.js';
 import { toStorageError, withDeadline } from './errors.js';
-import { isExpired } from './memory.js';
+import { isExpired } from './internal.js';
 import type { SessionRecord, SessionStore } from './types.js';
 
 /** Options of {@link createRedisSessionStore}. */

@@ -67,7 +67,7 @@ describe('sign-in chooser', () => {
     const html = await r.text();
     const links = [...html.matchAll(/<a href="([^"]+)">([^<]*(?:<[^/][^<]*)*)<\/a>/g)].map((m) => m[1]);
     expect(links).toEqual([`/auth/op/login?returnTo=${encodeURIComponent('/dashboard?tab=2')}`, `/auth/corp/login?returnTo=${encodeURIComponent('/dashboard?tab=2')}`]);
-    expect(html).toContain('Sign in with Corp &#60;b&#62;SSO&#60;/b&#62; &#38; &#34;friends&#34;');
+    expect(html).toContain('Sign in with Corp &lt;b&gt;SSO&lt;/b&gt; &amp; &quot;friends&quot;');
     expect(html).not.toContain('<b>SSO</b>');
   });
 
@@ -100,7 +100,7 @@ describe('sign-in chooser', () => {
     expect(page.status).toBe(200);
     const href = /<a href="([^"]+)">Sign in with Test OP<\/a>/.exec(page.html ?? '')?.[1];
     expect(href).toBeDefined();
-    const landed = await ua.navigate(new URL(href!.replace(/&#38;/g, '&'), rp.base), {
+    const landed = await ua.navigate(new URL(href!.replace(/&amp;/g, '&'), rp.base), {
       autoSubmitForms: true,
       stop: (u) => u.startsWith(rp.base) && !new URL(u).pathname.startsWith('/auth/'),
     });

@@ -7,7 +7,7 @@
  */
 import { type Kysely, Migrator, type Selectable, type Transaction } from 'kysely';
 import { AccountError, LatchkeyError, StorageError } from '../../errors.js';
-import { isExpired, newId, normalizeEmail } from '../memory.js';
+import { isExpired, newId, normalizeEmail } from '../internal.js';
 import { isConnectionError, isForeignKeyViolation, isTransientConflict, isUniqueViolation, toStorageError, withDeadline } from '../errors.js';
 import { type TokenCipher, openTokens, sealTokens } from '../token-cipher.js';
 import type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, SessionStore, User, UserStore } from '../types.js';
