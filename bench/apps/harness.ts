@@ -1,17 +1,67 @@
 /**
- * The parent side of the app benchmarks: starts the scripts of `bench/apps/` as child processes
- * (`node --import tsx`, so the pid is the app itself, not a tsx wrapper), asks each for its own CPU
- * time and RSS over IPC, drives load with autocannon in another child process, and completes
+ * The parent side of the app benchmarks: bundles the scripts of `bench/apps/` with esbuild (once per
+ * run, into a temporary folder whose `node_modules` links to the project's; packages stay external) and starts each as a
+ * plain `node` child process, as a deployed app runs: no TypeScript loader in the measured process
+ * (tsx's loader and source maps would add the same ~15-25 MB to every app, and its stack-trace hook
+ * would tax every thrown error). It asks each app for its own CPU time and RSS over IPC, drives load with autocannon in another child process, and completes
  * logins with the tests' headless `UserAgent`. Every wait is bounded.
+ *
+ * `AUTH_BENCH_CPU_PROF=<folder>` starts every app with `--cpu-prof`: each writes
+ * `<folder>/<app>.cpuprofile` when it stops (open it in Chrome DevTools or speedscope).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserAgent } from '../../test/support/user-agent.js';
 import type { ChildStats } from './child.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let outDir = '';
+const SCRIPTS = ['op', 'floor', 'latchkey', 'demo'] as const;
+
+let built: Promise<void> | undefined;
+
+/** Bundles the app scripts (Latchkey's `src/`, `demo/` and `test/support/` inlined; packages external). */
+function buildApps(): Promise<void> {
+  built ??= (async () => {
+    const esbuild = await import('esbuild');
+    outDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-apps-'));
+    // Bare imports in the bundles resolve from here, as they would from the project.
+    symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'), 'dir');
+    await esbuild.build({
+      entryPoints: SCRIPTS.map((s) => join(root, 'bench', 'apps', `${s}.ts`)),
+      outdir: outDir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      tsconfig: join(root, 'tsconfig.json'),
+      logLevel: 'error',
+      plugins: [
+        {
+          name: 'packages-external',
+          setup(b) {
+            // Bare specifiers are packages, resolved at run time from node_modules, except the
+            // demo's `latchkey/*` imports, which the tsconfig paths map to src/.
+            b.onResolve({ filter: /^[^./]/ }, (args) => (args.path === 'latchkey' || args.path.startsWith('latchkey/') ? undefined : { external: true }));
+          },
+        },
+      ],
+    });
+  })();
+  return built;
+}
+
+/** Removes the bundles (call once every app is closed). */
+export function removeBuild(): void {
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  outDir = '';
+  built = undefined;
+}
 const START_TIMEOUT_MS = 60_000;
 const REPLY_TIMEOUT_MS = 10_000;
 const LOGIN_TIMEOUT_MS = 30_000;
@@ -21,8 +71,8 @@ export interface AppProcess {
   readonly name: string;
   readonly url: string;
   readonly pid: number;
-  /** Its own CPU time and memory, now. */
-  stats(): Promise<ChildStats>;
+  /** Its own CPU time and memory, now (after a full garbage collection with `gc`). */
+  stats(options?: { readonly gc?: boolean }): Promise<ChildStats>;
   /** Sets a value in the app (see `child.ts`). */
   set(key: string, value: unknown): Promise<void>;
   /** Disconnects (the app then stops by itself), SIGKILL after 5 s. */
@@ -32,17 +82,20 @@ export interface AppProcess {
 type Reply = { type: 'reply'; id: number; value?: unknown; error?: string } | { type: 'ready'; url: string };
 
 /**
- * Starts `bench/apps/<script>.ts` with `vars` in a clean environment; resolves when it is ready.
+ * Starts `bench/apps/<script>.ts` (bundled) with `vars` in a clean environment; resolves when it is ready.
  *
  * @param name - a label for messages.
  * @param script - the file name in `bench/apps/` without `.ts`.
  * @param vars - its environment variables.
  */
-export async function startApp(name: string, script: string, vars: Record<string, string>): Promise<AppProcess> {
+export async function startApp(name: string, script: (typeof SCRIPTS)[number], vars: Record<string, string>): Promise<AppProcess> {
+  await buildApps();
   const env: Record<string, string> = { NODE_ENV: 'production' };
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k] !== undefined) env[k] = process.env[k]!;
   Object.assign(env, vars);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'apps', `${script}.ts`)], {
+  const profDir = process.env.AUTH_BENCH_CPU_PROF;
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`] : [];
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...prof, join(outDir, `${script}.mjs`)], {
     cwd: root,
     env,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -98,7 +151,7 @@ export async function startApp(name: string, script: string, vars: Record<string
       name,
       url,
       pid: child.pid!,
-      stats: async () => (await request({ type: 'stats' })) as ChildStats,
+      stats: async (options) => (await request({ type: 'stats', gc: options?.gc === true })) as ChildStats,
       set: async (key, value) => void (await request({ type: 'set', key, value })),
       close,
     };

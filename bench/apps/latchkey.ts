@@ -11,17 +11,10 @@ import type http from 'node:http';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getRequestListener } from '@hono/node-server';
-import express from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
-import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
-import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
-import { latchkey as honoLatchkey } from '../../src/adapters/hono.js';
 import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import { oidc } from '../../src/providers/oidc.js';
-import { createSqlStore, type SqlStore } from '../../src/storage/sql/index.js';
+import type { SqlStore } from '../../src/storage/sql/index.js';
 import { closeServer, env, listenLoopback, ready, settings, startChild } from './child.js';
 
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -44,7 +37,9 @@ function nodeApp(auth: Auth): http.RequestListener {
   };
 }
 
-function honoApp(auth: Auth): http.RequestListener {
+// The frameworks are imported only by the app that uses them: the RSS of each app is its own.
+async function honoApp(auth: Auth): Promise<http.RequestListener> {
+  const [{ getRequestListener }, { Hono }, { latchkey: honoLatchkey }] = await Promise.all([import('@hono/node-server'), import('hono'), import('../../src/adapters/hono.js')]);
   const lk = honoLatchkey(auth);
   const app = new Hono();
   app.get('/plain/session', (c) => c.json(plainBody()));
@@ -52,7 +47,8 @@ function honoApp(auth: Auth): http.RequestListener {
   return getRequestListener(app.fetch);
 }
 
-function expressApp(auth: Auth): http.RequestListener {
+async function expressApp(auth: Auth): Promise<http.RequestListener> {
+  const [{ default: express }, { latchkey: expressLatchkey }] = await Promise.all([import('express'), import('../../src/adapters/express.js')]);
   const lk = expressLatchkey(auth);
   const app = express();
   app.set('etag', false);
@@ -69,6 +65,7 @@ function expressApp(auth: Auth): http.RequestListener {
  * `serverFactory` hook gives the handler; the server it returns never listens).
  */
 async function fastifyApp(auth: Auth): Promise<http.RequestListener> {
+  const [{ default: Fastify }, { latchkey: fastifyLatchkey }] = await Promise.all([import('fastify'), import('../../src/adapters/fastify.js')]);
   const lk = fastifyLatchkey(auth);
   let handler: http.RequestListener | undefined;
   const app = Fastify({
@@ -87,6 +84,7 @@ let dataDir: string | undefined;
 let store: SqlStore | undefined;
 if (storeKind === 'sqlite') {
   dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+  const { createSqlStore } = await import('../../src/storage/sql/index.js');
   store = await createSqlStore({ url: `sqlite:${join(dataDir, 'bench.db')}`, secrets: [SECRET] });
   await store.migrate();
 } else if (storeKind !== 'memory') {
