@@ -163,80 +163,108 @@ export default async function run(): Promise<string> {
     for (const a of started_) settled.set(a, await a.stats({ gc: true }));
     const load1 = loadavg();
 
-    // ── report ──────────────────────────────────────────────────────────────────────────────────
-    const lines: string[] = [];
-    lines.push(
-      `Every app in its own process (\`bench/apps/\`, bundled by esbuild and run by plain \`node\`, no TypeScript loader), all signed in against one oidc-provider in another process; autocannon (${CONNECTIONS} connections) in a child process. \`GET /auth/session\`: ${sessionRounds} rounds of ${ROUND_SECONDS} s per case after a warm-up round, the ${cases.length} cases in a fresh random order each round. CPU is the app process's own (\`process.cpuUsage()\` over IPC) per request; "capacity ratio" is (baseline CPU per request ÷ case CPU per request), the median over rounds, the headline: unlike rps it hardly moves when other processes compete for the cores. rps ratio: median of the per-round rps ratios.`,
-      '',
-      `**\`GET /auth/session\` against the floor** (node:http + openid-client 6 + a \`Map\`; target ≥ ${TARGET_FLOOR} of the floor, signed in):`,
-      '',
-      '| app | request | rps | CPU µs/request | capacity ratio to floor | rps ratio to floor | target |',
-      '| --- | --- | ---: | ---: | ---: | ---: | --- |',
-    );
-    const floorRow = vsFloor[0]!;
-    for (const row of vsFloor) {
-      for (const kind of ['signedIn', 'anonymous'] as const) {
-        const c = row[kind];
-        const m = compareLoad(c, floorRow[kind]);
-        const target = row.app === floor ? 'baseline' : kind === 'signedIn' ? `≥ ${TARGET_FLOOR}: ${verdict(m.capacity >= TARGET_FLOOR)}` : '(same bar, not a stated target)';
-        lines.push(`| ${row.app.name} | ${kind === 'signedIn' ? 'signed in' : 'anonymous (401)'} | ${fmt(m.rps)} | ${m.cpu.toFixed(1)} | **${m.capacity.toFixed(2)}** | ${m.rpsRatio.toFixed(2)} | ${target} |`);
-      }
-    }
-    lines.push(
-      '',
-      `**Latchkey's \`GET /auth/session\` against a plain route of the same framework and process** (\`GET /plain/session\` answering the same JSON; memory session store; target ≥ ${TARGET_FRAMEWORK}):`,
-      '',
-      '| framework | plain route rps | /auth/session rps | CPU µs/request plain → /auth/session | capacity ratio | rps ratio | target |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
-    );
-    for (const row of vsPlain) {
-      const m = compareLoad(row.latchkey, row.plain);
-      const p = compareLoad(row.plain, row.plain);
-      lines.push(`| ${row.app.name} | ${fmt(p.rps)} | ${fmt(m.rps)} | ${p.cpu.toFixed(1)} → ${m.cpu.toFixed(1)} | **${m.capacity.toFixed(2)}** | ${m.rpsRatio.toFixed(2)} | ≥ ${TARGET_FRAMEWORK}: ${verdict(m.capacity >= TARGET_FRAMEWORK)} |`);
-    }
-    const floorLogin = loginCpu.get(floor)!;
-    lines.push(
-      '',
-      `**App CPU per complete login** (login redirect, the provider's authorize step and auto-approved interactions, callback with token and userinfo calls, \`GET /auth/session\`): ${loginRounds} rounds of ${perRound} logins per app, ${LOGIN_CONCURRENCY} at a time, after ${LOGIN_WARMUP} warm-up logins each, apps in a fresh random order each round; the provider's CPU is in its own process and not counted. Target: Latchkey with SQLite ≤ ${TARGET_LOGIN.toFixed(1)}× the floor.`,
-      '',
-      '| app | logins | app CPU ms per login (median round) | CPU ratio to floor (median round) | ratio of totals | wall ms per round of logins (median) | target |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
-    );
-    const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-    for (const a of loginApps) {
-      const cpu = loginCpu.get(a)!;
-      const ratio = median(cpu.map((v, i) => v / floorLogin[i]!));
-      const target = a === floor ? 'baseline' : a === lkSqlite ? `≤ ${TARGET_LOGIN.toFixed(1)}×: ${verdict(ratio <= TARGET_LOGIN)}` : '(for information)';
-      lines.push(`| ${a.name} | ${cpu.length * perRound} | ${(median(cpu) / 1000).toFixed(2)} | **${ratio.toFixed(2)}×** | ${(sum(cpu) / sum(floorLogin)).toFixed(2)}× | ${fmt(median(loginMs.get(a)!))} | ${target} |`);
-    }
-    const floorRss = rss.get(floor)!;
-    lines.push(
-      '',
-      `**RSS after the load** (every app had the \`/auth/session\` rounds; floor, Latchkey node:http SQLite and the demo also the logins): the RSS when the load ended, after a full garbage collection (what stays), and the peak (\`process.resourceUsage().maxRSS\`): a point reading depends on where the collector stands, so all three are shown. Target: the demo ≤ ${TARGET_RSS}× the floor.`,
-      '',
-      '| app | RSS MB after load | ratio to floor | RSS MB after a full GC | ratio to floor | peak RSS MB | ratio to floor | heap used MB after GC | target |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    );
-    for (const a of started_) {
-      const s = rss.get(a)!;
-      const g = settled.get(a)!;
-      const f = floorRss;
-      const fg = settled.get(floor)!;
-      const now = s.rssBytes / f.rssBytes;
-      const afterGc = g.rssBytes / fg.rssBytes;
-      const peak = s.maxRssBytes / f.maxRssBytes;
-      const target = a === floor ? 'baseline' : a === demo ? `≤ ${TARGET_RSS}×: after load ${verdict(now <= TARGET_RSS)}, after GC ${verdict(afterGc <= TARGET_RSS)}, peak ${verdict(peak <= TARGET_RSS)}` : '';
-      const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
-      lines.push(`| ${a.name} | ${mb(s.rssBytes)} | **${now.toFixed(2)}×** | ${mb(g.rssBytes)} | ${afterGc.toFixed(2)}× | ${mb(s.maxRssBytes)} | ${peak.toFixed(2)}× | ${mb(g.heapUsedBytes)} | ${target} |`);
-    }
-    const la = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' / ');
-    lines.push(
-      '',
-      `Load average (1 / 5 / 15 min) at the start ${la(load0)}, after the session rounds ${la(loadAfterSessions)}, at the end ${la(load1)}, on ${availableParallelism()} cores; ${((Date.now() - started) / 1000).toFixed(0)} s in all. Above the core count, rps figures are noise; the CPU ratios are the figures to quote.`,
-    );
-    return lines.join('\n');
+    return report({ cases, vsFloor, vsPlain, sessionRounds, loginApps, loginCpu, loginMs, loginRounds, perRound, rss, settled, apps: started_, floor, lkSqlite, demo, load0, loadAfterSessions, load1, started });
   } finally {
     await Promise.all(apps.map((a) => a.close()));
     removeBuild();
   }
+}
+
+/** What {@link run} measured, for {@link report}. */
+interface Measured {
+  readonly cases: readonly LoadCase[];
+  readonly vsFloor: readonly { readonly app: AppProcess; readonly signedIn: LoadCase; readonly anonymous: LoadCase }[];
+  readonly vsPlain: readonly { readonly app: AppProcess; readonly latchkey: LoadCase; readonly plain: LoadCase }[];
+  readonly sessionRounds: number;
+  readonly loginApps: readonly AppProcess[];
+  readonly loginCpu: ReadonlyMap<AppProcess, number[]>;
+  readonly loginMs: ReadonlyMap<AppProcess, number[]>;
+  readonly loginRounds: number;
+  readonly perRound: number;
+  readonly rss: ReadonlyMap<AppProcess, ChildStats>;
+  readonly settled: ReadonlyMap<AppProcess, ChildStats>;
+  readonly apps: readonly AppProcess[];
+  readonly floor: AppProcess;
+  readonly lkSqlite: AppProcess;
+  readonly demo: AppProcess;
+  readonly load0: number[];
+  readonly loadAfterSessions: number[];
+  readonly load1: number[];
+  readonly started: number;
+}
+
+/** The Markdown report of a run. */
+function report(measured: Measured): string {
+  const { cases, vsFloor, vsPlain, sessionRounds, loginApps, loginCpu, loginMs, loginRounds, perRound, rss, settled, apps: started_, floor, lkSqlite, demo, load0, loadAfterSessions, load1, started } = measured;
+  const lines: string[] = [];
+  lines.push(
+    `Every app in its own process (\`bench/apps/\`, bundled by esbuild and run by plain \`node\`, no TypeScript loader), all signed in against one oidc-provider in another process; autocannon (${CONNECTIONS} connections) in a child process. \`GET /auth/session\`: ${sessionRounds} rounds of ${ROUND_SECONDS} s per case after a warm-up round, the ${cases.length} cases in a fresh random order each round. CPU is the app process's own (\`process.cpuUsage()\` over IPC) per request; "capacity ratio" is (baseline CPU per request ÷ case CPU per request), the median over rounds, the headline: unlike rps it hardly moves when other processes compete for the cores. rps ratio: median of the per-round rps ratios.`,
+    '',
+    `**\`GET /auth/session\` against the floor** (node:http + openid-client 6 + a \`Map\`; target ≥ ${TARGET_FLOOR} of the floor, signed in):`,
+    '',
+    '| app | request | rps | CPU µs/request | capacity ratio to floor | rps ratio to floor | target |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+  );
+  const floorRow = vsFloor[0]!;
+  for (const row of vsFloor) {
+    for (const kind of ['signedIn', 'anonymous'] as const) {
+      const c = row[kind];
+      const m = compareLoad(c, floorRow[kind]);
+      const target = row.app === floor ? 'baseline' : kind === 'signedIn' ? `≥ ${TARGET_FLOOR}: ${verdict(m.capacity >= TARGET_FLOOR)}` : '(same bar, not a stated target)';
+      lines.push(`| ${row.app.name} | ${kind === 'signedIn' ? 'signed in' : 'anonymous (401)'} | ${fmt(m.rps)} | ${m.cpu.toFixed(1)} | **${m.capacity.toFixed(2)}** | ${m.rpsRatio.toFixed(2)} | ${target} |`);
+    }
+  }
+  lines.push(
+    '',
+    `**Latchkey's \`GET /auth/session\` against a plain route of the same framework and process** (\`GET /plain/session\` answering the same JSON; memory session store; target ≥ ${TARGET_FRAMEWORK}):`,
+    '',
+    '| framework | plain route rps | /auth/session rps | CPU µs/request plain → /auth/session | capacity ratio | rps ratio | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  for (const row of vsPlain) {
+    const m = compareLoad(row.latchkey, row.plain);
+    const p = compareLoad(row.plain, row.plain);
+    lines.push(`| ${row.app.name} | ${fmt(p.rps)} | ${fmt(m.rps)} | ${p.cpu.toFixed(1)} → ${m.cpu.toFixed(1)} | **${m.capacity.toFixed(2)}** | ${m.rpsRatio.toFixed(2)} | ≥ ${TARGET_FRAMEWORK}: ${verdict(m.capacity >= TARGET_FRAMEWORK)} |`);
+  }
+  const floorLogin = loginCpu.get(floor)!;
+  lines.push(
+    '',
+    `**App CPU per complete login** (login redirect, the provider's authorize step and auto-approved interactions, callback with token and userinfo calls, \`GET /auth/session\`): ${loginRounds} rounds of ${perRound} logins per app, ${LOGIN_CONCURRENCY} at a time, after ${LOGIN_WARMUP} warm-up logins each, apps in a fresh random order each round; the provider's CPU is in its own process and not counted. Target: Latchkey with SQLite ≤ ${TARGET_LOGIN.toFixed(1)}× the floor.`,
+    '',
+    '| app | logins | app CPU ms per login (median round) | CPU ratio to floor (median round) | ratio of totals | wall ms per round of logins (median) | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+  for (const a of loginApps) {
+    const cpu = loginCpu.get(a)!;
+    const ratio = median(cpu.map((v, i) => v / floorLogin[i]!));
+    const target = a === floor ? 'baseline' : a === lkSqlite ? `≤ ${TARGET_LOGIN.toFixed(1)}×: ${verdict(ratio <= TARGET_LOGIN)}` : '(for information)';
+    lines.push(`| ${a.name} | ${cpu.length * perRound} | ${(median(cpu) / 1000).toFixed(2)} | **${ratio.toFixed(2)}×** | ${(sum(cpu) / sum(floorLogin)).toFixed(2)}× | ${fmt(median(loginMs.get(a)!))} | ${target} |`);
+  }
+  const floorRss = rss.get(floor)!;
+  lines.push(
+    '',
+    `**RSS after the load** (every app had the \`/auth/session\` rounds; floor, Latchkey node:http SQLite and the demo also the logins): the RSS when the load ended, after a full garbage collection (what stays), and the peak (\`process.resourceUsage().maxRSS\`): a point reading depends on where the collector stands, so all three are shown. Target: the demo ≤ ${TARGET_RSS}× the floor.`,
+    '',
+    '| app | RSS MB after load | ratio to floor | RSS MB after a full GC | ratio to floor | peak RSS MB | ratio to floor | heap used MB after GC | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  for (const a of started_) {
+    const s = rss.get(a)!;
+    const g = settled.get(a)!;
+    const f = floorRss;
+    const fg = settled.get(floor)!;
+    const now = s.rssBytes / f.rssBytes;
+    const afterGc = g.rssBytes / fg.rssBytes;
+    const peak = s.maxRssBytes / f.maxRssBytes;
+    const target = a === floor ? 'baseline' : a === demo ? `≤ ${TARGET_RSS}×: after load ${verdict(now <= TARGET_RSS)}, after GC ${verdict(afterGc <= TARGET_RSS)}, peak ${verdict(peak <= TARGET_RSS)}` : '';
+    const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
+    lines.push(`| ${a.name} | ${mb(s.rssBytes)} | **${now.toFixed(2)}×** | ${mb(g.rssBytes)} | ${afterGc.toFixed(2)}× | ${mb(s.maxRssBytes)} | ${peak.toFixed(2)}× | ${mb(g.heapUsedBytes)} | ${target} |`);
+  }
+  const la = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' / ');
+  lines.push(
+    '',
+    `Load average (1 / 5 / 15 min) at the start ${la(load0)}, after the session rounds ${la(loadAfterSessions)}, at the end ${la(load1)}, on ${availableParallelism()} cores; ${((Date.now() - started) / 1000).toFixed(0)} s in all. Above the core count, rps figures are noise; the CPU ratios are the figures to quote.`,
+  );
+  return lines.join('\n');
 }
