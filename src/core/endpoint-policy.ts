@@ -15,8 +15,9 @@
  *
  * Refused unless the provider opts in with `allowPrivateNetwork: true`:
  * - private (10/8, 172.16/12, 192.168/16), shared (100.64/10), link-local (169.254/16, fe80::/10),
- *   unique-local (fc00::/7), unspecified (0.0.0.0/8, ::), reserved and multicast addresses, and
- *   their IPv4-mapped, NAT64 and 6to4 IPv6 forms: as literals, and after DNS resolution;
+ *   unique-local (fc00::/7), unspecified (0.0.0.0/8, ::), reserved and multicast addresses, IPv6
+ *   outside global unicast 2000::/3, and the IPv4-mapped, NAT64 and 6to4 IPv6 forms of refused
+ *   IPv4 addresses: as literals, and after DNS resolution;
  * - loopback (127/8, ::1), except on the loopback host of an issuer (or of explicit metadata)
  *   the developer configured in code ({@link IssuerSource} `configured`). With `runtime` (an
  *   issuer chosen by a tenant or a request) loopback needs the opt-in too.
@@ -377,6 +378,10 @@ function classifyIPv6(g: readonly number[]): AddressClass {
   if ((g[0]! & 0xff00) === 0xff00) return 'reserved'; // RFC 4291 §2.7: multicast
   if (g[0] === 0x0100 && g[1] === 0 && g[2] === 0 && g[3] === 0) return 'reserved'; // RFC 6666: discard
   if (g[0] === 0x2001 && (g[1] === 0 || g[1] === 0x0db8)) return 'reserved'; // RFC 4380 Teredo, RFC 3849 documentation
+  // RFC 4291 §2.4 / IANA IPv6 address space: only 2000::/3 is global unicast. The rest of ::/8
+  // (e.g. the SIIT IPv4-translated ::ffff:0:a.b.c.d, RFC 2765) and the other unassigned blocks
+  // reach no public host.
+  if ((g[0]! & 0xe000) !== 0x2000) return 'reserved';
   return 'public';
 }
 

@@ -108,7 +108,7 @@ export async function tokenEndpointRequest(
 
 /**
  * Parses a token endpoint response strictly, after the provider's `conformTokenResponse` hook:
- * `access_token` required; `token_type` compared case-insensitively, only `Bearer` and `DPoP`
+ * `access_token` required, and it and `refresh_token` only of VSCHAR (%x20-7E); `token_type` compared case-insensitively, only `Bearer` and `DPoP`
  * usable; `expires_in` optional, capped at {@link MAX_EXPIRES_IN_SECONDS} (one year); an empty
  * `refresh_token` is dropped (no refresh token came); a missing `scope` means the requested
  * scopes; unknown members kept.
@@ -145,6 +145,13 @@ export function processTokenResponse(
   for (const member of ['refresh_token', 'id_token', 'scope'] as const) {
     if (conformed[member] !== undefined && typeof conformed[member] !== 'string') throw invalid(member, `has a non-string "${member}"`);
   }
+  // RFC 6749 Appendix A.12 / A.17: access-token and refresh-token = 1*VSCHAR (%x20-7E). A CR, LF,
+  // NUL or non-ASCII character would make the Authorization header invalid, and fetch's error
+  // message quotes the header value: the token would end up in the error and the logs.
+  if (!VSCHARS.test(conformed.access_token)) throw invalid('access_token', 'has an "access_token" with characters outside %x20-7E (RFC 6749 Appendix A.12)');
+  if (typeof conformed.refresh_token === 'string' && conformed.refresh_token !== '' && !VSCHARS.test(conformed.refresh_token)) {
+    throw invalid('refresh_token', 'has a "refresh_token" with characters outside %x20-7E (RFC 6749 Appendix A.17)');
+  }
   const scope = conformed.scope as string | undefined;
   // RFC 6749 §5.1: a missing scope means the requested scopes were granted.
   const grantedScopes = scope !== undefined ? scope.split(' ').filter((s) => s.length > 0) : [...(options.requestedScope ?? [])];
@@ -154,6 +161,9 @@ export function processTokenResponse(
   // A lifetime beyond MAX_EXPIRES_IN_SECONDS (e.g. 1e308, which would make expiresAt Infinity) is capped.
   return { raw, tokenType, ...(typeof expiresIn === 'number' ? { expiresAt: now + Math.min(expiresIn, MAX_EXPIRES_IN_SECONDS) * 1000 } : {}), grantedScopes };
 }
+
+/** RFC 6749 Appendix A: VSCHAR = %x20-7E. */
+const VSCHARS = /^[\x20-\x7e]+$/;
 
 /** The longest access token lifetime taken from `expires_in`: one year, in seconds. Longer ones are capped. */
 export const MAX_EXPIRES_IN_SECONDS = 365 * 24 * 3600;
