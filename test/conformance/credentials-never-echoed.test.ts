@@ -132,3 +132,26 @@ it('a well-formed token response still signs in (VSCHAR tokens with spaces and s
   expect(tokens.accessToken).toBe('AAA.bbb-ccc_ddd~eee+fff/ggg= |appid|');
   expect(tokens.refreshToken).toBe('rt ~!#$%&()*');
 });
+
+it('a userinfo challenge or a revocation error echoing the request never shows the token', async () => {
+  const rp = await client('client_secret_basic');
+  const { url, transaction } = await rp.authorizationUrl({ scope: ['openid'] });
+  const tokens = await rp.callback(await authorizeAt(url), transaction);
+  // RFC 6750 §3: the error comes in a WWW-Authenticate challenge; this one quotes the header it got.
+  op.handlers.set('/userinfo', (req) => new Response(null, { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="bad ${req.headers.get('authorization')}"` } }));
+  op.handlers.set('/revoke', async (req) => Response.json({ error: 'invalid_request', error_description: `cannot revoke: ${await req.text()} (${req.headers.get('authorization')})` }, { status: 400 }));
+  const userinfoError = await rp.userinfo(tokens).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(userinfoError).toMatchObject({ code: 'USERINFO_ERROR', error: 'invalid_token' });
+  expect((userinfoError as ProviderError).error_description).toBe('bad Bearer ***');
+  expect(printed(userinfoError)).not.toContain(tokens.accessToken);
+  const revokeError = await rp.revoke(tokens.refreshToken!, 'refresh_token').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(revokeError).toMatchObject({ code: 'REVOCATION_ERROR', error: 'invalid_request' });
+  expect((revokeError as ProviderError).error_description).toContain('token_type_hint=refresh_token');
+  for (const secret of [tokens.refreshToken!, SECRET]) expect(printed(revokeError)).not.toContain(secret);
+});
