@@ -229,10 +229,12 @@ export function checkResolution(checked: CheckedEndpoint, options: HttpOptions, 
   const hostname = checked.url.hostname;
   const cache = cacheFor(resolver);
   const hit = cache.get(hostname);
-  if (hit !== undefined && !(hit instanceof Promise) && hit.expiresAt > Date.now()) {
+  const now = Date.now();
+  if (hit !== undefined && !isPending(hit) && hit.expiresAt > now) {
     return decideResolved(checked, policy, hit.classes, 'failed', urlText);
   }
-  const pending = hit instanceof Promise ? hit : lookup(resolver, cache, hostname);
+  // A lookup still unanswered after the TTL (a resolver that never answers) is not waited on forever: ask again.
+  const pending = hit !== undefined && isPending(hit) && now - hit.startedAt < RESOLUTION_TTL_MS ? hit.pending : lookup(resolver, cache, hostname);
   return pending.then((resolution) => decideResolved(checked, policy, resolution.classes, 'failed', urlText));
 }
 
@@ -430,9 +432,19 @@ interface Resolution {
   readonly expiresAt: number;
 }
 
-const resolutions = new WeakMap<HostResolver, Map<string, Resolution | Promise<Resolution>>>();
+/** A lookup on its way, shared by concurrent requests for the name. */
+interface PendingResolution {
+  readonly pending: Promise<Resolution>;
+  readonly startedAt: number;
+}
 
-function cacheFor(resolver: HostResolver): Map<string, Resolution | Promise<Resolution>> {
+function isPending(entry: Resolution | PendingResolution): entry is PendingResolution {
+  return 'pending' in entry;
+}
+
+const resolutions = new WeakMap<HostResolver, Map<string, Resolution | PendingResolution>>();
+
+function cacheFor(resolver: HostResolver): Map<string, Resolution | PendingResolution> {
   let cache = resolutions.get(resolver);
   if (!cache) {
     cache = new Map();
@@ -441,7 +453,7 @@ function cacheFor(resolver: HostResolver): Map<string, Resolution | Promise<Reso
   return cache;
 }
 
-function lookup(resolver: HostResolver, cache: Map<string, Resolution | Promise<Resolution>>, hostname: string): Promise<Resolution> {
+function lookup(resolver: HostResolver, cache: Map<string, Resolution | PendingResolution>, hostname: string): Promise<Resolution> {
   let answer: Promise<readonly string[]>;
   try {
     answer = resolver(hostname);
@@ -452,10 +464,11 @@ function lookup(resolver: HostResolver, cache: Map<string, Resolution | Promise<
     (addresses) => ({ classes: addresses.length === 0 ? undefined : addresses.map((a) => classifyAddress(a) ?? 'reserved'), expiresAt: Date.now() + RESOLUTION_TTL_MS }),
     () => ({ classes: undefined, expiresAt: Date.now() + RESOLUTION_TTL_MS }),
   );
+  const entry: PendingResolution = { pending, startedAt: Date.now() };
   if (cache.size >= RESOLUTIONS_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(hostname, pending);
+  cache.set(hostname, entry);
   void pending.then((resolution) => {
-    if (cache.get(hostname) === pending) cache.set(hostname, resolution);
+    if (cache.get(hostname) === entry) cache.set(hostname, resolution);
   });
   return pending;
 }
