@@ -125,7 +125,7 @@ export function processTokenResponse(
 ): ParsedTokenResponse {
   const conformed: Readonly<Record<string, unknown>> = options.hooks?.conformTokenResponse ? options.hooks.conformTokenResponse(body) : body;
   // RFC 6749 §5.1: access_token and token_type are required strings.
-  if (typeof conformed.access_token !== 'string' || conformed.access_token.length === 0) throw invalid('access_token', 'has no "access_token"');
+  if (typeof conformed.access_token !== 'string' || conformed.access_token.trim().length === 0) throw invalid('access_token', 'has no "access_token"');
   if (typeof conformed.token_type !== 'string' || conformed.token_type.length === 0) throw invalid('token_type', 'has no "token_type"');
   // RFC 6749 §7.1 / RFC 9449 §5: token types are case-insensitive; only Bearer and DPoP are understood.
   const lowered = conformed.token_type.toLowerCase();

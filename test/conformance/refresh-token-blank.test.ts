@@ -2,7 +2,9 @@
  * Red team, provider side: `refresh_token: ""` was treated as absent, but a blank one (`"   "`,
  * `"\t"`, `"\n"`) replaced the stored refresh token, so the next refresh failed with
  * `invalid_grant` and the account needed a new sign-in. RFC 6749 §6: without a new refresh token
- * the client keeps the old one; a blank member is no token.
+ * the client keeps the old one; a blank member is no token. Likewise a blank `access_token` was
+ * accepted (and sent as `Authorization: Bearer` with nothing after it); it is now refused like an
+ * empty one (RFC 6749 §5.1: access_token is REQUIRED).
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { OidcClient } from '../../src/core/client.js';
@@ -55,3 +57,12 @@ it('OidcClient.refresh and a code exchange treat a blank refresh_token as none',
   expect(error).toBeUndefined();
   expect(fresh).not.toHaveProperty('refreshToken');
 });
+
+for (const blank of ['', ' ', '   ']) {
+  it(`an access_token ${JSON.stringify(blank)} is no access token: TOKEN_RESPONSE_INVALID`, async () => {
+    op.faults.tokenResponse = { overrides: { access_token: blank } };
+    const { tokens, error } = await runRpFlow(client, { scope: ['openid'] });
+    expect(tokens).toBeUndefined();
+    expect(error).toMatchObject({ code: 'TOKEN_RESPONSE_INVALID', claim: 'access_token' });
+  });
+}
