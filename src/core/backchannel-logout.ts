@@ -49,7 +49,16 @@ export async function validateLogoutToken(logoutToken: string, ctx: LogoutTokenC
   if (allowedAlgs.length === 0) allowedAlgs.push('RS256');
   const jwks = ctx.jwks ?? (metadata.jwks_uri ? getRemoteJwks(metadata.jwks_uri, { http: ctx.http, clock: ctx.clock }) : undefined);
   // Back-Channel Logout 2.6 step 2 and §2.4: the signature as for ID tokens; typ, if any, logout+jwt (or JWT).
-  const { payload } = await verifyJwt(logoutToken, { jwks, clientSecret: client.client_secret, allowedAlgs, typ: 'logout+jwt', errorCode: 'LOGOUT_TOKEN_INVALID' });
+  // Anyone can POST a logout token: its kid spends a refetch budget of its own, never the one a
+  // rotated key needs at sign-in (OIDC Core 10.1.1).
+  const { payload } = await verifyJwt(logoutToken, {
+    jwks,
+    clientSecret: client.client_secret,
+    allowedAlgs,
+    typ: 'logout+jwt',
+    errorCode: 'LOGOUT_TOKEN_INVALID',
+    refetchBudget: 'untrusted',
+  });
   const now = Math.floor((ctx.clock ?? Date.now)() / 1000);
   const tolerance = clockTolerance(ctx.clockToleranceSeconds);
 

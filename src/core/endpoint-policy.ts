@@ -15,8 +15,9 @@
  *
  * Refused unless the provider opts in with `allowPrivateNetwork: true`:
  * - private (10/8, 172.16/12, 192.168/16), shared (100.64/10), link-local (169.254/16, fe80::/10),
- *   unique-local (fc00::/7), unspecified (0.0.0.0/8, ::), reserved and multicast addresses, and
- *   their IPv4-mapped, NAT64 and 6to4 IPv6 forms: as literals, and after DNS resolution;
+ *   unique-local (fc00::/7), unspecified (0.0.0.0/8, ::), reserved and multicast addresses, IPv6
+ *   outside global unicast 2000::/3, and the IPv4-mapped, NAT64 and 6to4 IPv6 forms of refused
+ *   IPv4 addresses: as literals, and after DNS resolution;
  * - loopback (127/8, ::1), except on the loopback host of an issuer (or of explicit metadata)
  *   the developer configured in code ({@link IssuerSource} `configured`). With `runtime` (an
  *   issuer chosen by a tenant or a request) loopback needs the opt-in too.
@@ -240,10 +241,12 @@ export function checkResolution(checked: CheckedEndpoint, options: EndpointCheck
   const hostname = checked.url.hostname;
   const cache = cacheFor(resolver);
   const hit = cache.get(hostname);
-  if (hit !== undefined && !(hit instanceof Promise) && hit.expiresAt > Date.now()) {
+  const now = Date.now();
+  if (hit !== undefined && !isPending(hit) && hit.expiresAt > now) {
     return decideResolved(checked, policy, hit.classes, 'failed', urlText);
   }
-  const pending = hit instanceof Promise ? hit : lookup(resolver, cache, hostname);
+  // A lookup still unanswered after the TTL (a resolver that never answers) is not waited on forever: ask again.
+  const pending = hit !== undefined && isPending(hit) && now - hit.startedAt < RESOLUTION_TTL_MS ? hit.pending : lookup(resolver, cache, hostname);
   return pending.then((resolution) => decideResolved(checked, policy, resolution.classes, 'failed', urlText));
 }
 
@@ -389,6 +392,10 @@ function classifyIPv6(g: readonly number[]): AddressClass {
   if ((g[0]! & 0xff00) === 0xff00) return 'reserved'; // RFC 4291 §2.7: multicast
   if (g[0] === 0x0100 && g[1] === 0 && g[2] === 0 && g[3] === 0) return 'reserved'; // RFC 6666: discard
   if (g[0] === 0x2001 && (g[1] === 0 || g[1] === 0x0db8)) return 'reserved'; // RFC 4380 Teredo, RFC 3849 documentation
+  // RFC 4291 §2.4 / IANA IPv6 address space: only 2000::/3 is global unicast. The rest of ::/8
+  // (e.g. the SIIT IPv4-translated ::ffff:0:a.b.c.d, RFC 2765) and the other unassigned blocks
+  // reach no public host.
+  if ((g[0]! & 0xe000) !== 0x2000) return 'reserved';
   return 'public';
 }
 
@@ -437,9 +444,19 @@ interface Resolution {
   readonly expiresAt: number;
 }
 
-const resolutions = new WeakMap<HostResolver, Map<string, Resolution | Promise<Resolution>>>();
+/** A lookup on its way, shared by concurrent requests for the name. */
+interface PendingResolution {
+  readonly pending: Promise<Resolution>;
+  readonly startedAt: number;
+}
 
-function cacheFor(resolver: HostResolver): Map<string, Resolution | Promise<Resolution>> {
+function isPending(entry: Resolution | PendingResolution): entry is PendingResolution {
+  return 'pending' in entry;
+}
+
+const resolutions = new WeakMap<HostResolver, Map<string, Resolution | PendingResolution>>();
+
+function cacheFor(resolver: HostResolver): Map<string, Resolution | PendingResolution> {
   let cache = resolutions.get(resolver);
   if (!cache) {
     cache = new Map();
@@ -448,7 +465,7 @@ function cacheFor(resolver: HostResolver): Map<string, Resolution | Promise<Reso
   return cache;
 }
 
-function lookup(resolver: HostResolver, cache: Map<string, Resolution | Promise<Resolution>>, hostname: string): Promise<Resolution> {
+function lookup(resolver: HostResolver, cache: Map<string, Resolution | PendingResolution>, hostname: string): Promise<Resolution> {
   let answer: Promise<readonly string[]>;
   try {
     answer = resolver(hostname);
@@ -459,10 +476,11 @@ function lookup(resolver: HostResolver, cache: Map<string, Resolution | Promise<
     (addresses) => ({ classes: addresses.length === 0 ? undefined : addresses.map((a) => classifyAddress(a) ?? 'reserved'), expiresAt: Date.now() + RESOLUTION_TTL_MS }),
     () => ({ classes: undefined, expiresAt: Date.now() + RESOLUTION_TTL_MS }),
   );
+  const entry: PendingResolution = { pending, startedAt: Date.now() };
   if (cache.size >= RESOLUTIONS_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(hostname, pending);
+  cache.set(hostname, entry);
   void pending.then((resolution) => {
-    if (cache.get(hostname) === pending) cache.set(hostname, resolution);
+    if (cache.get(hostname) === entry) cache.set(hostname, resolution);
   });
   return pending;
 }

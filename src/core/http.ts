@@ -170,25 +170,27 @@ export async function httpRequest(request: HttpRequest, options: HttpOptions = {
   }
 
   if (!ok) {
+    // What the server answered is shown to the end user and logged: never a credential this request carried.
+    const scrub = (value: string | undefined): string | undefined => (value === undefined ? undefined : withoutSentSecrets(value, request));
     // RFC 6749 §5.2 / RFC 6750 §3: an error status may carry a JSON error body.
     if (request.oauthErrorCode && isJsonType(contentType)) {
       const body = tryParseJson(text);
       if (isOAuthErrorBody(body)) {
         throw new ProviderError(
           request.oauthErrorCode,
-          { error: body.error, error_description: optionalString(body.error_description), error_uri: optionalString(body.error_uri), httpStatus: response.status },
+          { error: scrub(body.error)!, error_description: scrub(optionalString(body.error_description)), error_uri: scrub(optionalString(body.error_uri)), httpStatus: response.status },
           { response },
         );
       }
       const mapped = request.conformErrorBody && isPlainObject(body) ? request.conformErrorBody(response.status, body) : undefined;
       if (mapped && typeof mapped.error === 'string' && mapped.error.length > 0) {
-        throw new ProviderError(request.oauthErrorCode, { error: mapped.error, error_description: mapped.error_description, httpStatus: response.status }, { response });
+        throw new ProviderError(request.oauthErrorCode, { error: scrub(mapped.error)!, error_description: scrub(mapped.error_description), httpStatus: response.status }, { response });
       }
     }
     if (request.oauthErrorCode && (response.status === 401 || response.status === 400)) {
       const challenge = parseWwwAuthenticate(response.headers.get('www-authenticate'));
       if (challenge?.error) {
-        throw new ProviderError(request.oauthErrorCode, { error: challenge.error, error_description: challenge.error_description, httpStatus: response.status }, { response });
+        throw new ProviderError(request.oauthErrorCode, { error: scrub(challenge.error)!, error_description: scrub(challenge.error_description), httpStatus: response.status }, { response });
       }
     }
     const code: ErrorCode = response.status >= 500 ? 'HTTP_PROVIDER_UNAVAILABLE' : 'HTTP_BAD_STATUS';
@@ -540,6 +542,57 @@ function isOAuthErrorBody(body: unknown): body is { error: string; error_descrip
   return isPlainObject(body) && typeof body.error === 'string' && body.error.length > 0;
 }
 
+/** Form parameters whose values are credentials (RFC 6749 §2.3.1, §4.1.3, §6; RFC 7636 §4.5; RFC 7523 §2.2; RFC 7009 §2.1; RFC 8693 §2.1). */
+const SECRET_PARAMETERS = ['client_secret', 'code', 'code_verifier', 'refresh_token', 'client_assertion', 'assertion', 'token', 'password', 'device_code', 'subject_token', 'actor_token'];
+
+/** The credentials a request carried: secret form values, and the Authorization header's token or Basic credentials, each also as encoded on the wire. */
+function sentSecrets(request: Pick<HttpRequest, 'headers' | 'body'>): string[] {
+  const out: string[] = [];
+  const add = (value: string | null | undefined): void => {
+    if (!value) return;
+    out.push(value, encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2));
+  };
+  const form = typeof request.body === 'string' ? new URLSearchParams(request.body) : request.body;
+  for (const name of SECRET_PARAMETERS) for (const value of form?.getAll(name) ?? []) add(value);
+  const authorization = toHeaderRecord(request.headers).authorization;
+  const credentials = authorization === undefined ? undefined : /^\s*(\S+)\s+(\S+)/.exec(authorization);
+  if (credentials) {
+    add(credentials[2]);
+    if (credentials[1]!.toLowerCase() === 'basic') {
+      let decoded = '';
+      try {
+        decoded = atob(credentials[2]!);
+      } catch {
+        // Not base64: the raw value is masked already.
+      }
+      // RFC 6749 §2.3.1: client_id and client_secret are form-urlencoded, then joined by ":".
+      const colon = decoded.indexOf(':');
+      if (colon !== -1) {
+        const secret = decoded.slice(colon + 1);
+        add(secret);
+        add(safeDecode(secret));
+      }
+    }
+  }
+  // Longest first, so that a value containing another is masked whole.
+  return [...new Set(out)].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every credential the request carried replaced by `***` (a server that echoes its input would otherwise reflect them). */
+function withoutSentSecrets(text: string, request: Pick<HttpRequest, 'headers' | 'body'>): string {
+  let out = text;
+  for (const secret of sentSecrets(request)) out = out.split(secret).join('***');
+  return out;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
+}
+
 function optionalString(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
@@ -579,6 +632,8 @@ function describeUrl(url: string): string {
 function describeCause(cause: unknown): string {
   const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   if (inner && typeof inner.code === 'string') return inner.code;
-  if (cause instanceof Error) return cause.message;
+  // Fetch quotes a header value it refuses ("Headers.append: "Bearer <token>" is an invalid header
+  // value"): a quoted part of a message may be a credential, so it is never shown.
+  if (cause instanceof Error) return cause.message.replace(/"[\s\S]*"/, '"…"').slice(0, 200);
   return 'network error';
 }

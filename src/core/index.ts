@@ -57,7 +57,7 @@ export {
 
 // ── discovery and keys ─────────────────────────────────────────────────────────────────────────
 export { checkMetadata, clearDiscoveryCache, DISCOVERY_DEFAULT_TTL_SECONDS, type DiscoveryOptions, discover } from './discovery.js';
-export { getRemoteJwks, JWKS_DEFAULTS, type KeySelector, keyTypeForAlg, RemoteJwks, type RemoteJwksOptions } from './jwks.js';
+export { getRemoteJwks, JWKS_DEFAULTS, type KeySelector, keyTypeForAlg, type RefetchBudget, RemoteJwks, type RemoteJwksOptions } from './jwks.js';
 export { type KeySetLimits, MAX_RSA_EXPONENT, MIN_RSA_MODULUS_BITS } from './jwks.js';
 export { decodeJwtHeader, type VerifiedJwt, type VerifyJwtOptions, verifyJwt } from './jwt.js';
 

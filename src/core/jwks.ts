@@ -24,7 +24,7 @@ export interface RemoteJwksOptions extends CoreOptions {
   readonly cacheMaxAgeMs?: number;
   /** The least time between two refetches triggered by the same unknown `kid`, in ms. Default 60 000. */
   readonly refetchCooldownMs?: number;
-  /** At most this many unknown-`kid` refetches in any rolling minute. Default 10. */
+  /** At most this many unknown-`kid` refetches in any rolling minute, per {@link RefetchBudget}. Default 10. */
   readonly maxRefetchesPerMinute?: number;
   /** A set with more keys than this is refused (`JWKS_LIMIT_EXCEEDED`). Default 100. */
   readonly maxKeys?: number;
@@ -66,6 +66,22 @@ const STALE_RETRY_MS = 30_000;
 export interface KeySelector {
   readonly alg?: string;
   readonly kid?: string;
+}
+
+/**
+ * Whose unknown `kid`s may trigger refetches: each budget has its own cooldowns and per-minute
+ * count. `default`: tokens from the provider's own endpoints (ID tokens, signed userinfo).
+ * `untrusted`: tokens anyone can post (back-channel logout tokens), which must never spend the
+ * budget a rotated key needs to be picked up at sign-in.
+ */
+export type RefetchBudget = 'default' | 'untrusted';
+
+/** The unknown-`kid` refetches of one {@link RefetchBudget}. */
+interface RefetchState {
+  /** When each `kid` last triggered a refetch (ms). */
+  readonly kidRefetchAt: Map<string, number>;
+  /** Times of the refetches in the current rolling minute (ms). */
+  refetchTimes: number[];
 }
 
 interface Entry {
@@ -111,10 +127,8 @@ export class RemoteJwks {
   private inflight: Promise<void> | undefined;
   /** The last failed load while no keys are held, replayed until `failedLoadRetryMs` has passed. */
   private failure: { readonly at: number; readonly error: unknown } | undefined;
-  /** When each `kid` last triggered a refetch (ms). */
-  private readonly kidRefetchAt = new Map<string, number>();
-  /** Times of the refetches in the current rolling minute (ms). */
-  private refetchTimes: number[] = [];
+  /** Unknown-`kid` refetches, per budget. */
+  private readonly budgets = new Map<RefetchBudget, RefetchState>();
 
   /**
    * @param jwksUri The provider's `jwks_uri` (https, or http to a loopback host).
@@ -136,6 +150,8 @@ export class RemoteJwks {
    * the provider published stay in use and the refresh is retried 30 s later.
    *
    * @param header The JWS protected header (`alg` and `kid`).
+   * @param budget Whose refetch budget an unknown `kid` spends (default `default`; `untrusted`
+   *   for tokens anyone can send, such as logout tokens).
    * @returns The candidate keys, possibly empty.
    * @throws {TransportError} When the key set cannot be fetched (`HTTP_*`).
    * @throws {ValidationError} `JWKS_INVALID` when the key set is not a JWK Set,
@@ -143,7 +159,7 @@ export class RemoteJwks {
    *   `maxCandidates` keys match the header.
    * @see [OpenID Connect Core 1.0, section 10.1.1](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
    */
-  async candidates(header: KeySelector): Promise<CryptoKey[]> {
+  async candidates(header: KeySelector, budget: RefetchBudget = 'default'): Promise<CryptoKey[]> {
     const maxAge = this.options.cacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs;
     let fetchedNow = false;
     if (!this.loaded) {
@@ -167,7 +183,7 @@ export class RemoteJwks {
     let found = await this.select(header);
     // OIDC Core 10.1.1: a signing key the cache does not know means the provider rotated: refetch once.
     // (Not when the set was fetched for this very call: it is as fresh as a refetch would be.)
-    if (found.length === 0 && !fetchedNow && this.mayRefetch(header.kid ?? '')) {
+    if (found.length === 0 && !fetchedNow && this.mayRefetch(header.kid ?? '', budget)) {
       await this.reload();
       found = await this.select(header);
     }
@@ -236,16 +252,21 @@ export class RemoteJwks {
     return (this.options.clock ?? Date.now)();
   }
 
-  /** Decides, and records, whether an unknown `kid` may trigger a refetch now. */
-  private mayRefetch(kid: string): boolean {
+  /** Decides, and records, whether an unknown `kid` may trigger a refetch now, on that budget. */
+  private mayRefetch(kid: string, budget: RefetchBudget): boolean {
     const now = this.now();
-    const last = this.kidRefetchAt.get(kid);
+    let state = this.budgets.get(budget);
+    if (!state) {
+      state = { kidRefetchAt: new Map(), refetchTimes: [] };
+      this.budgets.set(budget, state);
+    }
+    const last = state.kidRefetchAt.get(kid);
     if (last !== undefined && now - last < (this.options.refetchCooldownMs ?? JWKS_DEFAULTS.refetchCooldownMs)) return false;
-    this.refetchTimes = this.refetchTimes.filter((t) => now - t < 60_000);
-    if (this.refetchTimes.length >= (this.options.maxRefetchesPerMinute ?? JWKS_DEFAULTS.maxRefetchesPerMinute)) return false;
-    this.refetchTimes.push(now);
-    if (this.kidRefetchAt.size > 1000) this.kidRefetchAt.clear(); // bounded memory under a kid-spraying attack
-    this.kidRefetchAt.set(kid, now);
+    state.refetchTimes = state.refetchTimes.filter((t) => now - t < 60_000);
+    if (state.refetchTimes.length >= (this.options.maxRefetchesPerMinute ?? JWKS_DEFAULTS.maxRefetchesPerMinute)) return false;
+    state.refetchTimes.push(now);
+    if (state.kidRefetchAt.size > 1000) state.kidRefetchAt.clear(); // bounded memory under a kid-spraying attack
+    state.kidRefetchAt.set(kid, now);
     return true;
   }
 

@@ -9,7 +9,7 @@ import { compactVerify, errors as joseErrors } from 'jose';
 import { ConfigurationError, type ErrorCode, ValidationError } from '../errors.js';
 import { fromBase64url, fromUtf8, utf8 } from '../internal/encoding.js';
 import { isPlainObject } from './http.js';
-import type { RemoteJwks } from './jwks.js';
+import type { RefetchBudget, RemoteJwks } from './jwks.js';
 
 /** Options of {@link verifyJwt}. */
 export interface VerifyJwtOptions {
@@ -27,6 +27,8 @@ export interface VerifyJwtOptions {
   readonly typ?: string;
   /** The code thrown for a wrong `typ` header. Default `JWT_TYPE_INVALID`. */
   readonly errorCode?: ErrorCode;
+  /** Whose budget an unknown `kid` refetch spends: `untrusted` for tokens anyone can send (logout tokens). Default `default`. */
+  readonly refetchBudget?: RefetchBudget;
 }
 
 /** A verified JWS: its decoded header (frozen: shared between tokens) and payload. */
@@ -112,7 +114,7 @@ export async function verifyJwt(jwt: string, options: VerifyJwtOptions): Promise
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
     // Hot path: a warm cache answers synchronously; otherwise fetch, import or refetch.
     const selector = { alg, kid };
-    candidates = options.jwks.cachedCandidates(selector) ?? (await options.jwks.candidates(selector));
+    candidates = options.jwks.cachedCandidates(selector) ?? (await options.jwks.candidates(selector, options.refetchBudget));
     // OIDC Core 10.1: the signing key must be one the provider publishes at its jwks_uri.
     if (candidates.length === 0) {
       throw new ValidationError('JWKS_NO_MATCHING_KEY', `No key in the provider JWKS matches the token (${kid === undefined ? 'no kid' : 'kid not found'}, alg ${alg}), even after refetching it.`, {

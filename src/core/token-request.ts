@@ -108,10 +108,10 @@ export async function tokenEndpointRequest(
 
 /**
  * Parses a token endpoint response strictly, after the provider's `conformTokenResponse` hook:
- * `access_token` required; `token_type` compared case-insensitively, only `Bearer` and `DPoP`
- * usable; `expires_in` optional, capped at {@link MAX_EXPIRES_IN_SECONDS} (one year); an empty
- * `refresh_token` is dropped (no refresh token came); a missing `scope` means the requested
- * scopes; unknown members kept.
+ * `access_token` required; it and `refresh_token` only of VSCHAR (%x20-7E); `token_type`
+ * compared case-insensitively, only `Bearer` and `DPoP` usable; `expires_in` optional, capped at
+ * {@link MAX_EXPIRES_IN_SECONDS} (one year); an empty (or blank) `refresh_token` is dropped (no
+ * refresh token came); a missing `scope` means the requested scopes; unknown members kept.
  *
  * @param body The JSON body from the token endpoint.
  * @param options The scopes requested, whether DPoP was used, hooks and clock.
@@ -125,7 +125,7 @@ export function processTokenResponse(
 ): ParsedTokenResponse {
   const conformed: Readonly<Record<string, unknown>> = options.hooks?.conformTokenResponse ? options.hooks.conformTokenResponse(body) : body;
   // RFC 6749 §5.1: access_token and token_type are required strings.
-  if (typeof conformed.access_token !== 'string' || conformed.access_token.length === 0) throw invalid('access_token', 'has no "access_token"');
+  if (typeof conformed.access_token !== 'string' || conformed.access_token.trim().length === 0) throw invalid('access_token', 'has no "access_token"');
   if (typeof conformed.token_type !== 'string' || conformed.token_type.length === 0) throw invalid('token_type', 'has no "token_type"');
   // RFC 6749 §7.1 / RFC 9449 §5: token types are case-insensitive; only Bearer and DPoP are understood.
   const lowered = conformed.token_type.toLowerCase();
@@ -145,15 +145,26 @@ export function processTokenResponse(
   for (const member of ['refresh_token', 'id_token', 'scope'] as const) {
     if (conformed[member] !== undefined && typeof conformed[member] !== 'string') throw invalid(member, `has a non-string "${member}"`);
   }
+  // RFC 6749 Appendix A.12 / A.17: access-token and refresh-token = 1*VSCHAR (%x20-7E). A CR, LF,
+  // NUL or non-ASCII character would make the Authorization header invalid, and fetch's error
+  // message quotes the header value: the token would end up in the error and the logs.
+  if (!VSCHARS.test(conformed.access_token)) throw invalid('access_token', 'has an "access_token" with characters outside %x20-7E (RFC 6749 Appendix A.12)');
+  // RFC 6749 §5.1 / §6: an empty (or blank) refresh_token is no refresh token; it must not replace a stored one.
+  const noRefreshToken = typeof conformed.refresh_token === 'string' && conformed.refresh_token.trim() === '';
+  if (typeof conformed.refresh_token === 'string' && !noRefreshToken && !VSCHARS.test(conformed.refresh_token)) {
+    throw invalid('refresh_token', 'has a "refresh_token" with characters outside %x20-7E (RFC 6749 Appendix A.17)');
+  }
   const scope = conformed.scope as string | undefined;
   // RFC 6749 §5.1: a missing scope means the requested scopes were granted.
   const grantedScopes = scope !== undefined ? scope.split(' ').filter((s) => s.length > 0) : [...(options.requestedScope ?? [])];
-  // RFC 6749 §5.1 / §6: an empty refresh_token is no refresh token; it must not replace a stored one.
-  const raw = (conformed.refresh_token === '' ? withoutMember(conformed, 'refresh_token') : conformed) as TokenEndpointResponse;
+  const raw = (noRefreshToken ? withoutMember(conformed, 'refresh_token') : conformed) as TokenEndpointResponse;
   const now = (options.clock ?? Date.now)();
   // A lifetime beyond MAX_EXPIRES_IN_SECONDS (e.g. 1e308, which would make expiresAt Infinity) is capped.
   return { raw, tokenType, ...(typeof expiresIn === 'number' ? { expiresAt: now + Math.min(expiresIn, MAX_EXPIRES_IN_SECONDS) * 1000 } : {}), grantedScopes };
 }
+
+/** RFC 6749 Appendix A: VSCHAR = %x20-7E. */
+const VSCHARS = /^[\x20-\x7e]+$/;
 
 /** The longest access token lifetime taken from `expires_in`: one year, in seconds. Longer ones are capped. */
 export const MAX_EXPIRES_IN_SECONDS = 365 * 24 * 3600;

@@ -108,6 +108,12 @@ export interface MisbehavingFaults {
     /** Answer this status with an OAuth error body (`error` below, default `invalid_grant`). */
     status?: number;
     error?: string;
+    /**
+     * With `status`: the error body's `error_description` echoes the request as received (the
+     * form, encoded and decoded, and the `Authorization` header), like a debugging
+     * server or an internal service that reflects its input.
+     */
+    echoRequest?: boolean;
   };
   /** Userinfo tampering. */
   userinfo: {
@@ -485,6 +491,10 @@ export async function startMisbehavingOp(options: MisbehavingOpOptions = {}): Pr
   const token = async (req: Request, form: Record<string, string>, record: RecordedRequest): Promise<Response> => {
     if (!authenticate(req, form, record)) return oauthError(401, 'invalid_client', 'client authentication failed', { 'www-authenticate': 'Basic realm="op"' });
     const t = state.faults.tokenResponse;
+    if (t.status !== undefined && t.status !== 200 && t.echoRequest) {
+      const echo = `got ${new URLSearchParams(form).toString()} with authorization ${req.headers.get('authorization') ?? 'none'}; decoded: ${JSON.stringify(form)}`;
+      return oauthError(t.status, t.error ?? 'invalid_grant', echo);
+    }
     if (t.status !== undefined && t.status !== 200) return oauthError(t.status, t.error ?? 'invalid_grant', 'forced by test');
     if (t.html) return new Response('<!doctype html><html><body>Sign in</body></html>', { status: 200, headers: { 'content-type': 'text/html' } });
     let body: Record<string, unknown>;
