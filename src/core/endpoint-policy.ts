@@ -31,6 +31,7 @@
  * @module
  */
 import { TransportError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 
 /**
  * The transport options an endpoint check reads: the fields of `HttpOptions` (`http.ts`) that
@@ -437,18 +438,18 @@ interface Resolution {
   readonly expiresAt: number;
 }
 
-const resolutions = new WeakMap<HostResolver, Map<string, Resolution | Promise<Resolution>>>();
+const resolutions = new WeakMap<HostResolver, BoundedMap<string, Resolution | Promise<Resolution>>>();
 
-function cacheFor(resolver: HostResolver): Map<string, Resolution | Promise<Resolution>> {
+function cacheFor(resolver: HostResolver): BoundedMap<string, Resolution | Promise<Resolution>> {
   let cache = resolutions.get(resolver);
   if (!cache) {
-    cache = new Map();
+    cache = new BoundedMap({ maxEntries: RESOLUTIONS_MAX });
     resolutions.set(resolver, cache);
   }
   return cache;
 }
 
-function lookup(resolver: HostResolver, cache: Map<string, Resolution | Promise<Resolution>>, hostname: string): Promise<Resolution> {
+function lookup(resolver: HostResolver, cache: BoundedMap<string, Resolution | Promise<Resolution>>, hostname: string): Promise<Resolution> {
   let answer: Promise<readonly string[]>;
   try {
     answer = resolver(hostname);
@@ -459,7 +460,6 @@ function lookup(resolver: HostResolver, cache: Map<string, Resolution | Promise<
     (addresses) => ({ classes: addresses.length === 0 ? undefined : addresses.map((a) => classifyAddress(a) ?? 'reserved'), expiresAt: Date.now() + RESOLUTION_TTL_MS }),
     () => ({ classes: undefined, expiresAt: Date.now() + RESOLUTION_TTL_MS }),
   );
-  if (cache.size >= RESOLUTIONS_MAX) cache.delete(cache.keys().next().value!);
   cache.set(hostname, pending);
   void pending.then((resolution) => {
     if (cache.get(hostname) === pending) cache.set(hostname, resolution);

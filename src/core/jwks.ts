@@ -14,6 +14,7 @@
  */
 import { importJWK } from 'jose';
 import { ConfigurationError, LatchkeyError, ValidationError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import { fromBase64url } from '../internal/encoding.js';
 import { fetchJsonObject, isPlainObject } from './http.js';
 import type { CoreOptions } from './types.js';
@@ -111,8 +112,11 @@ export class RemoteJwks {
   private inflight: Promise<void> | undefined;
   /** The last failed load while no keys are held, replayed until `failedLoadRetryMs` has passed. */
   private failure: { readonly at: number; readonly error: unknown } | undefined;
-  /** When each `kid` last triggered a refetch (ms). */
-  private readonly kidRefetchAt = new Map<string, number>();
+  /**
+   * When each `kid` last triggered a refetch (ms). Bounded under a kid-spraying attack: the oldest
+   * go first, so the cooldowns of the most recent kids survive the spray.
+   */
+  private readonly kidRefetchAt = new BoundedMap<string, number>({ maxEntries: 1000 });
   /** Times of the refetches in the current rolling minute (ms). */
   private refetchTimes: number[] = [];
 
@@ -244,7 +248,6 @@ export class RemoteJwks {
     this.refetchTimes = this.refetchTimes.filter((t) => now - t < 60_000);
     if (this.refetchTimes.length >= (this.options.maxRefetchesPerMinute ?? JWKS_DEFAULTS.maxRefetchesPerMinute)) return false;
     this.refetchTimes.push(now);
-    if (this.kidRefetchAt.size > 1000) this.kidRefetchAt.clear(); // bounded memory under a kid-spraying attack
     this.kidRefetchAt.set(kid, now);
     return true;
   }
@@ -441,7 +444,11 @@ function checkLimits(options: RemoteJwksOptions): void {
   if (retry !== undefined && (!Number.isFinite(retry) || retry < 0)) throw new ConfigurationError('failedLoadRetryMs must be a number of milliseconds (0 or more).');
 }
 
-const shared = new Map<string, RemoteJwks>();
+/**
+ * One key set per `jwks_uri`, least recently used first out: a spray of issuers (templated,
+ * multi-tenant) evicts the idle ones, not the key sets in use.
+ */
+const shared = new BoundedMap<string, RemoteJwks>({ maxEntries: 100, refreshOnGet: true });
 
 /**
  * The shared {@link RemoteJwks} for a `jwks_uri` (one per URI per process, so keys are fetched and
@@ -454,7 +461,6 @@ const shared = new Map<string, RemoteJwks>();
 export function getRemoteJwks(jwksUri: string, options: RemoteJwksOptions = {}): RemoteJwks {
   let jwks = shared.get(jwksUri);
   if (!jwks) {
-    if (shared.size > 100) shared.clear();
     jwks = new RemoteJwks(jwksUri, options);
     shared.set(jwksUri, jwks);
   }
