@@ -13,6 +13,7 @@
  */
 import type { AuthorizationTransaction } from '../core/types.js';
 import { SessionError, ValidationError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import { timingSafeEqual } from '../internal/encoding.js';
 import { cookieBytes, expireCookie, readCookie, readCookiesWithPrefix, serializeCookie } from './cookies.js';
 import type { Keyring } from './seal.js';
@@ -59,10 +60,15 @@ export interface TransactionsOptions {
 
 /** Creates and consumes login transaction cookies. */
 export class Transactions {
-  /** Used states until their expiry: a replayed callback is refused even with a copied cookie. */
-  readonly #used = new Map<string, number>();
+  /**
+   * Used states until their expiry (the transaction's): a replayed callback is refused even with a
+   * copied cookie. Bounded; expired ones go first, then the oldest.
+   */
+  readonly #used: BoundedMap<string, number>;
 
-  constructor(private readonly options: TransactionsOptions) {}
+  constructor(private readonly options: TransactionsOptions) {
+    this.#used = new BoundedMap({ maxEntries: 100_000, expiresAt: (expiresAt) => expiresAt, clock: options.clock });
+  }
 
   /**
    * The cookie name of the transaction for a `state`.
@@ -137,7 +143,6 @@ export class Transactions {
     const raw = readCookie(cookieHeader, name);
     if (raw === undefined) throw new SessionError('TRANSACTION_MISSING');
     const now = this.options.clock();
-    this.#prune(now);
     const keyring = await this.options.keyring();
     const data = (await keyring.open('transaction', raw)) as TransactionData | undefined;
     const invalid = (why: string): SessionError => new SessionError('TRANSACTION_INVALID', `The login transaction cookie ${why}; start the login again.`);
@@ -147,9 +152,8 @@ export class Transactions {
     // RFC 6749 §10.12: the state must match the one bound to this user agent (constant time).
     if (!timingSafeEqual(data.transaction.state, state)) throw invalid('belongs to another login');
     // RFC 9700 §4.2.4: a state is used once.
-    if (this.#used.has(state)) throw new SessionError('TRANSACTION_MISSING', 'This login callback was already used; start the login again.');
-    if (this.#used.size >= 100_000) this.#used.delete(this.#used.keys().next().value!);
-    this.#used.set(state, data.expiresAt);
+    if (this.#used.has(state, now)) throw new SessionError('TRANSACTION_MISSING', 'This login callback was already used; start the login again.');
+    this.#used.set(state, data.expiresAt, now);
     return data;
   }
 
@@ -161,10 +165,5 @@ export class Transactions {
    */
   clear(state: string): string {
     return expireCookie(this.cookieName(state), this.options.secure);
-  }
-
-  #prune(now: number): void {
-    if (this.#used.size < 1000) return;
-    for (const [s, exp] of this.#used) if (exp <= now) this.#used.delete(s);
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { ProviderError, ValidationError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import { timingSafeEqual } from '../internal/encoding.js';
 import type { AuthorizationTransaction, ServerMetadata } from './types.js';
 
@@ -32,30 +33,22 @@ export interface ValidateAuthorizationResponseOptions {
  * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 4.2.4](https://www.rfc-editor.org/rfc/rfc9700.html#section-4.2.4)
  */
 export class UsedStates {
-  readonly #seen = new Map<string, number>();
-  readonly #max: number;
+  /** State → the end of its memory (ms); expired entries go first, then the oldest. */
+  readonly #seen: BoundedMap<string, number>;
   readonly #ttlMs: number;
 
   /**
    * @param options `max` entries kept (default 10 000) and how long, `ttlMs` (default 1 hour).
    */
   constructor(options: { readonly max?: number; readonly ttlMs?: number } = {}) {
-    this.#max = options.max ?? 10_000;
+    this.#seen = new BoundedMap({ maxEntries: options.max ?? 10_000, expiresAt: (until) => until });
     this.#ttlMs = options.ttlMs ?? 3_600_000;
   }
 
   /** Marks `state` used; returns false when it already was. */
   consume(state: string, now: number): boolean {
-    const until = this.#seen.get(state);
-    if (until !== undefined && until > now) return false;
-    if (this.#seen.size >= this.#max) {
-      // Drop expired entries, then the oldest ones (Map keeps insertion order).
-      for (const [key, exp] of this.#seen) {
-        if (exp <= now || this.#seen.size >= this.#max) this.#seen.delete(key);
-        else break;
-      }
-    }
-    this.#seen.set(state, now + this.#ttlMs);
+    if (this.#seen.has(state, now)) return false;
+    this.#seen.set(state, now + this.#ttlMs, now);
     return true;
   }
 }

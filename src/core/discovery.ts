@@ -8,6 +8,7 @@
  * @module
  */
 import { LatchkeyError, ValidationError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import { checkEndpoint, checkEndSessionHost, createEndpointPolicy, type IssuerSource, METADATA_URL_MEMBERS } from './endpoint-policy.js';
 import { assertSecureUrl, fetchJsonObject, type HttpOptions } from './http.js';
 import type { CoreOptions, ProtocolHooks, ServerMetadata } from './types.js';
@@ -36,7 +37,11 @@ interface CacheEntry {
   readonly expiresAt: number;
 }
 
-const cache = new Map<string, CacheEntry>();
+/**
+ * Validated metadata by issuer, hooks and policy, least recently used first out: a spray of
+ * issuers (templated, multi-tenant) evicts the idle documents, not the ones in use.
+ */
+const cache = new BoundedMap<string, CacheEntry>({ maxEntries: 1000, refreshOnGet: true, expiresAt: (entry) => entry.expiresAt });
 const inflight = new Map<string, Promise<ServerMetadata>>();
 
 /** Metadata members that are endpoint URLs (OIDC Discovery §3, RFC 8414 §2, RFC 9126 §5). */
@@ -73,15 +78,15 @@ export function discover(issuer: string, options: DiscoveryOptions = {}): Promis
   // a template is never handed to a caller that did not declare it. So is the endpoint policy:
   // metadata accepted with allowPrivateNetwork is never handed to a caller without it.
   const key = `${issuer}\u0000${options.hooks?.templatedIssuer ?? ''}\u0000${(options.hooks?.issuerAliases ?? []).join(' ')}\u0000${http.endpointPolicy!.key}`;
-  const hit = cache.get(key);
-  if (hit && hit.expiresAt > now) return Promise.resolve(hit.metadata);
+  const hit = cache.get(key, now);
+  if (hit) return Promise.resolve(hit.metadata);
   let pending = inflight.get(key);
   if (!pending) {
     pending = fetchMetadata(issuer, { ...options, http })
       .then((metadata) => {
         const ttlMs = (options.ttlSeconds ?? DISCOVERY_DEFAULT_TTL_SECONDS) * 1000;
-        if (cache.size > 1000) cache.clear();
-        cache.set(key, { metadata, expiresAt: (options.clock ?? Date.now)() + ttlMs });
+        const storedAt = (options.clock ?? Date.now)();
+        cache.set(key, { metadata, expiresAt: storedAt + ttlMs }, storedAt);
         return metadata;
       })
       .finally(() => {

@@ -32,6 +32,7 @@
  * @module
  */
 import { TransportError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 
 /**
  * The transport options an endpoint check reads: the fields of `HttpOptions` (`http.ts`) that
@@ -454,18 +455,18 @@ function isPending(entry: Resolution | PendingResolution): entry is PendingResol
   return 'pending' in entry;
 }
 
-const resolutions = new WeakMap<HostResolver, Map<string, Resolution | PendingResolution>>();
+const resolutions = new WeakMap<HostResolver, BoundedMap<string, Resolution | PendingResolution>>();
 
-function cacheFor(resolver: HostResolver): Map<string, Resolution | PendingResolution> {
+function cacheFor(resolver: HostResolver): BoundedMap<string, Resolution | PendingResolution> {
   let cache = resolutions.get(resolver);
   if (!cache) {
-    cache = new Map();
+    cache = new BoundedMap({ maxEntries: RESOLUTIONS_MAX });
     resolutions.set(resolver, cache);
   }
   return cache;
 }
 
-function lookup(resolver: HostResolver, cache: Map<string, Resolution | PendingResolution>, hostname: string): Promise<Resolution> {
+function lookup(resolver: HostResolver, cache: BoundedMap<string, Resolution | PendingResolution>, hostname: string): Promise<Resolution> {
   let answer: Promise<readonly string[]>;
   try {
     answer = resolver(hostname);
@@ -477,7 +478,6 @@ function lookup(resolver: HostResolver, cache: Map<string, Resolution | PendingR
     () => ({ classes: undefined, expiresAt: Date.now() + RESOLUTION_TTL_MS }),
   );
   const entry: PendingResolution = { pending, startedAt: Date.now() };
-  if (cache.size >= RESOLUTIONS_MAX) cache.delete(cache.keys().next().value!);
   cache.set(hostname, entry);
   void pending.then((resolution) => {
     if (cache.get(hostname) === entry) cache.set(hostname, resolution);

@@ -11,6 +11,7 @@
 import { LatchkeyError, ProviderError, TransportError, type ErrorCode } from '../errors.js';
 import { isLoopbackHost } from '../internal/loopback.js';
 import { type CheckedEndpoint, checkEndpoint, checkResolution, DEFAULT_ENDPOINT_POLICY, type EndpointPolicy, type HostResolver } from './endpoint-policy.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import { readBoundedText } from '../internal/bounded-read.js';
 
 /** Transport options, accepted by every operation that talks to the provider. */
@@ -97,7 +98,7 @@ export { isLoopbackHost };
  * URL strings already checked under each policy (without `allowInsecureHttpHosts`, whose verdict
  * depends on the options): an API called again and again is parsed once. Bounded; the oldest go first.
  */
-const checkedUrls = new WeakMap<EndpointPolicy, Map<string, CheckedEndpoint>>();
+const checkedUrls = new WeakMap<EndpointPolicy, BoundedMap<string, CheckedEndpoint>>();
 const CHECKED_URLS_MAX = 512;
 
 /** {@link checkEndpoint} for the transport, remembering verdicts that do not depend on the options. */
@@ -108,8 +109,7 @@ function checkSecureUrl(text: string, options: HttpOptions): CheckedEndpoint {
   if (hit !== undefined) return hit;
   const checked = checkEndpoint(text, options);
   if (!checked.usedInsecureHostAllowance) {
-    if (cache === undefined) checkedUrls.set(policy, (cache = new Map()));
-    if (cache.size >= CHECKED_URLS_MAX) cache.delete(cache.keys().next().value!);
+    if (cache === undefined) checkedUrls.set(policy, (cache = new BoundedMap({ maxEntries: CHECKED_URLS_MAX })));
     cache.set(text, checked);
   }
   return checked;

@@ -14,6 +14,7 @@
  */
 import { importJWK } from 'jose';
 import { ConfigurationError, LatchkeyError, ValidationError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import { fromBase64url } from '../internal/encoding.js';
 import { fetchJsonObject, isPlainObject } from './http.js';
 import type { CoreOptions } from './types.js';
@@ -78,8 +79,8 @@ export type RefetchBudget = 'default' | 'untrusted';
 
 /** The unknown-`kid` refetches of one {@link RefetchBudget}. */
 interface RefetchState {
-  /** When each `kid` last triggered a refetch (ms). */
-  readonly kidRefetchAt: Map<string, number>;
+  /** When each `kid` last triggered a refetch (ms); bounded under a kid-spraying attack, the oldest going first so the most recent kids keep their cooldown. */
+  readonly kidRefetchAt: BoundedMap<string, number>;
   /** Times of the refetches in the current rolling minute (ms). */
   refetchTimes: number[];
 }
@@ -257,7 +258,7 @@ export class RemoteJwks {
     const now = this.now();
     let state = this.budgets.get(budget);
     if (!state) {
-      state = { kidRefetchAt: new Map(), refetchTimes: [] };
+      state = { kidRefetchAt: new BoundedMap<string, number>({ maxEntries: 1000 }), refetchTimes: [] };
       this.budgets.set(budget, state);
     }
     const last = state.kidRefetchAt.get(kid);
@@ -265,7 +266,6 @@ export class RemoteJwks {
     state.refetchTimes = state.refetchTimes.filter((t) => now - t < 60_000);
     if (state.refetchTimes.length >= (this.options.maxRefetchesPerMinute ?? JWKS_DEFAULTS.maxRefetchesPerMinute)) return false;
     state.refetchTimes.push(now);
-    if (state.kidRefetchAt.size > 1000) state.kidRefetchAt.clear(); // bounded memory under a kid-spraying attack
     state.kidRefetchAt.set(kid, now);
     return true;
   }
@@ -462,7 +462,11 @@ function checkLimits(options: RemoteJwksOptions): void {
   if (retry !== undefined && (!Number.isFinite(retry) || retry < 0)) throw new ConfigurationError('failedLoadRetryMs must be a number of milliseconds (0 or more).');
 }
 
-const shared = new Map<string, RemoteJwks>();
+/**
+ * One key set per `jwks_uri`, least recently used first out: a spray of issuers (templated,
+ * multi-tenant) evicts the idle ones, not the key sets in use.
+ */
+const shared = new BoundedMap<string, RemoteJwks>({ maxEntries: 100, refreshOnGet: true });
 
 /**
  * The shared {@link RemoteJwks} for a `jwks_uri` (one per URI per process, so keys are fetched and
@@ -475,7 +479,6 @@ const shared = new Map<string, RemoteJwks>();
 export function getRemoteJwks(jwksUri: string, options: RemoteJwksOptions = {}): RemoteJwks {
   let jwks = shared.get(jwksUri);
   if (!jwks) {
-    if (shared.size > 100) shared.clear();
     jwks = new RemoteJwks(jwksUri, options);
     shared.set(jwksUri, jwks);
   }

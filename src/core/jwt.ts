@@ -7,6 +7,7 @@
  */
 import { compactVerify, errors as joseErrors } from 'jose';
 import { ConfigurationError, type ErrorCode, ValidationError } from '../errors.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import { fromBase64url, fromUtf8, utf8 } from '../internal/encoding.js';
 import { isPlainObject } from './http.js';
 import type { RefetchBudget, RemoteJwks } from './jwks.js';
@@ -57,7 +58,8 @@ export function assertHmacSecretLength(alg: string, secret: string): void {
     throw new ConfigurationError(`The client secret is too short to verify ${alg} tokens: RFC 7518 §3.2 requires at least ${min} bytes.`);
   }
 }
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
+/** Imported HMAC keys by algorithm and secret (the configured client secrets: a handful). */
+const hmacKeys = new BoundedMap<string, Promise<CryptoKey>>({ maxEntries: 100 });
 
 /**
  * Verifies a compact JWS and decodes its payload. Checks, in order: the shape (three base64url
@@ -149,15 +151,18 @@ export function decodeJwtHeader(jwt: string): Record<string, unknown> {
   return decodeJsonPart(String(jwt).split('.')[0] ?? '', 'header');
 }
 
-/** Parsed headers by their encoded form: a provider's tokens share a handful of headers. */
-const headerCache = new Map<string, Readonly<Record<string, unknown>>>();
+/**
+ * Parsed headers by their encoded form: a provider's tokens share a handful of headers. Least
+ * recently used first out, so headers sprayed by unverified tokens push out each other, not the
+ * headers in use.
+ */
+const headerCache = new BoundedMap<string, Readonly<Record<string, unknown>>>({ maxEntries: 64, refreshOnGet: true });
 
 function decodeHeader(part: string): Record<string, unknown> {
   const hit = headerCache.get(part);
   if (hit) return hit as Record<string, unknown>;
   const header = Object.freeze(decodeJsonPart(part, 'header'));
   if (part.length <= 1024) {
-    if (headerCache.size >= 64) headerCache.clear();
     headerCache.set(part, header);
   }
   return header;
@@ -175,7 +180,6 @@ function hmacKey(secret: string, alg: string, hash: string): Promise<CryptoKey> 
   const id = `${alg}\u0000${secret}`;
   let key = hmacKeys.get(id);
   if (!key) {
-    if (hmacKeys.size > 100) hmacKeys.clear();
     key = crypto.subtle.importKey('raw', utf8(secret) as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash }, false, ['verify']);
     hmacKeys.set(id, key);
   }

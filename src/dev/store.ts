@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { BoundedMap } from '../internal/bounded-map.js';
 import { randomToken } from '../internal/encoding.js';
 import type { FlavorName } from './types.js';
 
@@ -90,13 +91,9 @@ export type CodeLookup =
 
 const MAX_ENTRIES = 10_000;
 
-/** Bounded insertion: the oldest entry goes when a map is full (a dev server must not grow forever). */
-function put<K, V>(map: Map<K, V>, key: K, value: V): void {
-  if (map.size >= MAX_ENTRIES) {
-    const first = map.keys().next();
-    if (!first.done) map.delete(first.value);
-  }
-  map.set(key, value);
+/** A bounded map: the oldest entry goes when it is full (a dev server must not grow forever). */
+function bounded<K, V>(): BoundedMap<K, V> {
+  return new BoundedMap<K, V>({ maxEntries: MAX_ENTRIES });
 }
 
 /**
@@ -107,13 +104,13 @@ function put<K, V>(map: Map<K, V>, key: K, value: V): void {
  */
 export class DevStore {
   readonly #now: () => number;
-  readonly interactions = new Map<string, Interaction>();
-  readonly sessions = new Map<string, BrowserSession>();
-  readonly #codes = new Map<string, CodeEntry>();
-  readonly #families = new Map<string, TokenFamily>();
-  readonly #accessTokens = new Map<string, AccessTokenEntry>();
+  readonly interactions = bounded<string, Interaction>();
+  readonly sessions = bounded<string, BrowserSession>();
+  readonly #codes = bounded<string, CodeEntry>();
+  readonly #families = bounded<string, TokenFamily>();
+  readonly #accessTokens = bounded<string, AccessTokenEntry>();
   /** Every refresh token ever issued → its family id (rotated-out ones included, for reuse detection). */
-  readonly #refreshTokens = new Map<string, string>();
+  readonly #refreshTokens = bounded<string, string>();
   /** `${flavor} ${userId} ${clientId}` → scopes granted so far (Google `include_granted_scopes`, Apple first sign-in). */
   readonly grants = new Map<string, Set<string>>();
 
@@ -125,7 +122,7 @@ export class DevStore {
   /** Stores an interaction for 10 minutes and returns it. */
   createInteraction(fields: Omit<Interaction, 'id' | 'expiresAt'>): Interaction {
     const interaction: Interaction = { ...fields, id: randomToken(18), expiresAt: this.#now() + 600_000 };
-    put(this.interactions, interaction.id, interaction);
+    this.interactions.set(interaction.id, interaction);
     return interaction;
   }
 
@@ -139,14 +136,14 @@ export class DevStore {
   /** Starts a browser session. */
   createSession(flavor: FlavorName, userId: string): BrowserSession {
     const session: BrowserSession = { id: randomToken(18), flavor, userId, authTime: Math.floor(this.#now() / 1000), clients: new Map() };
-    put(this.sessions, session.id, session);
+    this.sessions.set(session.id, session);
     return session;
   }
 
   /** Issues a one-time authorization code valid for 60 seconds. */
   issueCode(grant: Omit<CodeGrant, 'expiresAt'>): string {
     const code = randomToken(32);
-    put(this.#codes, code, { grant: { ...grant, expiresAt: this.#now() + 60_000 } });
+    this.#codes.set(code, { grant: { ...grant, expiresAt: this.#now() + 60_000 } });
     return code;
   }
 
@@ -178,14 +175,14 @@ export class DevStore {
   /** Starts a token family for a successful code exchange. */
   createFamily(fields: Omit<TokenFamily, 'id' | 'revoked' | 'currentRefreshToken'>): TokenFamily {
     const family: TokenFamily = { ...fields, id: randomToken(12), revoked: false };
-    put(this.#families, family.id, family);
+    this.#families.set(family.id, family);
     return family;
   }
 
   /** Issues an access token for a family. */
   issueAccessToken(family: TokenFamily, ttlSeconds: number): string {
     const token = randomToken(32);
-    put(this.#accessTokens, token, { familyId: family.id, expiresAt: this.#now() + ttlSeconds * 1000 });
+    this.#accessTokens.set(token, { familyId: family.id, expiresAt: this.#now() + ttlSeconds * 1000 });
     return token;
   }
 
@@ -193,7 +190,7 @@ export class DevStore {
   rotateRefreshToken(family: TokenFamily): string {
     const token = randomToken(32);
     family.currentRefreshToken = token;
-    put(this.#refreshTokens, token, family.id);
+    this.#refreshTokens.set(token, family.id);
     return token;
   }
 

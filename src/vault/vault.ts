@@ -26,6 +26,7 @@ import { HTTP_DEFAULTS, parseWwwAuthenticate } from '../core/http.js';
 import type { IdTokenClaims, TokenSet } from '../core/types.js';
 import { ConfigurationError, isLatchkeyError, type LatchkeyError, ProviderError, TokenError, TransportError } from '../errors.js';
 import { type ApiOriginMatcher, compileApiOrigins, normalizeApiOrigin, originOf } from '../internal/api-origins.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import type { Account, AccountTokens, UserStore } from '../storage/types.js';
 import { type KeptLease, keepLease, UNLOCKED } from './locks/keeper.js';
 import { type DistributedLock, refreshLockKey } from './locks/types.js';
@@ -233,8 +234,8 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     return client;
   };
 
-  /** Keyed by user, provider and the account asked for ('' for "the most recent one"). */
-  const cache = new Map<string, CachedToken>();
+  /** Keyed by user, provider and the account asked for ('' for "the most recent one"); bounded, the oldest go first. */
+  const cache = new BoundedMap<string, CachedToken>({ maxEntries: cacheMaxEntries, expiresAt: (hit) => hit.until, clock });
   /**
    * Bumped by every change the vault makes to stored tokens. A store read that started before a
    * change is not cached: it may hold the tokens the change replaced.
@@ -242,17 +243,10 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   let generation = 0;
   const cacheKey = (userId: string, providerId: string, accountId: string | undefined): string => `${userId}\n${providerId}\n${accountId ?? ''}`;
   /** The cached access token under `key`, if it is still within its time. */
-  const cached = (key: string): VaultAccessToken | undefined => {
-    const hit = cache.get(key);
-    if (hit === undefined) return undefined;
-    if (hit.until > clock()) return hit.access;
-    cache.delete(key);
-    return undefined;
-  };
+  const cached = (key: string): VaultAccessToken | undefined => cache.get(key)?.access;
   const remember = (key: string, access: VaultAccessToken, readAt: number): void => {
     if (cacheMs === 0 || readAt !== generation) return;
     const expiresBy = access.expiresAt === undefined ? Number.POSITIVE_INFINITY : access.expiresAt - leewayMs;
-    if (cache.size >= cacheMaxEntries) cache.delete(cache.keys().next().value!);
     cache.set(key, { access, until: Math.min(clock() + cacheMs, expiresBy) });
   };
   /** Drops every cached token of the account (under either key) and stops in-flight reads from caching. */
@@ -429,7 +423,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   /** Compiled API origins per provider: the issuer's and userinfo's origins plus `apiOrigins`. */
   const apiOriginsOf = new Map<string, ApiOriginMatcher>();
   /** `provider\nurl` strings found on an API origin (bounded; the oldest go first). */
-  const approvedUrls = new Set<string>();
+  const approvedUrls = new BoundedMap<string, true>({ maxEntries: 1000 });
   /**
    * RFC 6750 §5.3 / RFC 9700 §4.9: a bearer token is sent only to the resource servers it is meant
    * for; a URL built from user input must not hand the user's provider token to another host.
@@ -455,8 +449,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     }
     if (target !== undefined && matcher.matches(target)) {
       if (memoKey !== undefined) {
-        if (approvedUrls.size >= 1000) approvedUrls.delete(approvedUrls.values().next().value!);
-        approvedUrls.add(memoKey);
+        approvedUrls.set(memoKey, true);
       }
       return typeof url === 'string' ? url : target.href;
     }

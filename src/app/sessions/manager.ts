@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { BoundedMap } from '../../internal/bounded-map.js';
 import { readCookie, serializeCookie } from '../cookies.js';
 import type { NewSession, RevokeSelector, Session, SessionStrategy } from './types.js';
 
@@ -57,16 +58,26 @@ export interface SessionManagerOptions {
 
 /** Sessions with a verified-value cache in front of a {@link SessionStrategy}. */
 export class SessionManager {
-  readonly #cache = new Map<string, Entry>();
+  /**
+   * Verified values, in insertion order (a hit is one `Map` lookup, no recency bookkeeping); a
+   * re-verified value becomes the newest entry, and the oldest goes when full.
+   */
+  readonly #cache: BoundedMap<string, Entry>;
   readonly #inflight = new Map<string, Promise<Session | null>>();
-  /** When this process last moved each session's idle expiry (session id → epoch ms), bounded. */
-  readonly #touchedAt = new Map<string, number>();
+  /**
+   * When this process last moved each session's idle expiry (session id → epoch ms), bounded:
+   * forgetting an entry only lets the store's own expiry decide when the next write is due.
+   */
+  readonly #touchedAt: BoundedMap<string, number>;
   #subscribed: Promise<unknown> | undefined;
 
   constructor(
     readonly strategy: SessionStrategy,
     private readonly options: SessionManagerOptions,
-  ) {}
+  ) {
+    this.#cache = new BoundedMap({ maxEntries: options.maxEntries });
+    this.#touchedAt = new BoundedMap({ maxEntries: options.maxEntries });
+  }
 
   /** The session cookie's name. */
   get cookieName(): string {
@@ -120,22 +131,12 @@ export class SessionManager {
     const idleExpiresAt = Math.min(now + this.options.idleTimeoutMs, session.absoluteExpiresAt);
     // Already at the absolute expiry: nothing left to move.
     if (idleExpiresAt <= session.idleExpiresAt) return session;
-    this.#noteTouched(session.id, now);
+    this.#touchedAt.set(session.id, now);
     this.strategy.touch(session, '', now).catch(() => {
       // A failed touch only shortens the idle window; the first use after the next store read tries again.
       if (this.#touchedAt.get(session.id) === now) this.#touchedAt.delete(session.id);
     });
     return { ...session, idleExpiresAt };
-  }
-
-  #noteTouched(id: string, now: number): void {
-    this.#touchedAt.delete(id);
-    if (this.#touchedAt.size >= this.options.maxEntries) {
-      // Bounded: forgetting an entry only lets the store's own expiry decide when the next write is due.
-      const oldest = this.#touchedAt.keys().next();
-      if (!oldest.done) this.#touchedAt.delete(oldest.value);
-    }
-    this.#touchedAt.set(id, now);
   }
 
   /**
@@ -182,13 +183,7 @@ export class SessionManager {
   }
 
   #remember(cookieValue: string, session: Session, now: number): void {
-    const key = cacheKey(cookieValue);
-    if (this.#cache.size >= this.options.maxEntries && !this.#cache.has(key)) {
-      // Bounded: drop the oldest entry (Map iteration is insertion order).
-      const oldest = this.#cache.keys().next();
-      if (!oldest.done) this.#cache.delete(oldest.value);
-    }
-    this.#cache.set(key, { value: cookieValue, session, checkUntil: now + this.options.revalidateMs });
+    this.#cache.set(cacheKey(cookieValue), { value: cookieValue, session, checkUntil: now + this.options.revalidateMs });
   }
 
   /**

@@ -10,6 +10,7 @@ import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync } fro
 import { dirname, resolve } from 'node:path';
 import { type Dialect, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { ConfigurationError } from '../../errors.js';
+import { BoundedMap } from '../../internal/bounded-map.js';
 import type { SqlKind } from './migrations.js';
 import { type Database, TablePrefixPlugin } from './schema.js';
 
@@ -174,13 +175,12 @@ const STATEMENT_CACHE_SIZE = 256;
  * (the store never streams rows), and SQLite re-prepares it itself after a schema change.
  */
 function withStatementCache(db: SqliteDatabase): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
+  const cache = new BoundedMap<string, SqliteStatement>({ maxEntries: STATEMENT_CACHE_SIZE });
   return {
     prepare(sql: string): SqliteStatement {
       let statement = cache.get(sql);
       if (statement === undefined) {
         statement = db.prepare(sql);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
         cache.set(sql, statement);
       }
       return statement;
