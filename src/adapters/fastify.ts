@@ -14,10 +14,13 @@ import { METHODS } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/create-auth.js';
 import type { SessionUser } from '../app/sessions/types.js';
+import { SessionError } from '../errors.js';
 import { credentialHeaders, guardFacts, lingerThenClose, readNodeBody, toWebRequest } from './node.js';
 
 /** The parsed "body" of a request whose body ran over the budget. */
 const OVER_BUDGET = Symbol('latchkey.overBudget');
+/** The parsed "body" of a request whose body did not arrive in time. */
+const TOO_SLOW = Symbol('latchkey.tooSlow');
 
 /** Sends a Web `Response` through a Fastify reply. */
 async function sendResponse(reply: FastifyReply, res: Response): Promise<FastifyReply> {
@@ -94,9 +97,10 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       // Whatever parsers the app registered, these routes read bodies within the budget themselves.
       app.removeAllContentTypeParsers();
       app.addContentTypeParser('*', (_request, payload, done) => {
-        readNodeBody(payload, auth.edge.bodyLimit).then(
+        readNodeBody(payload, auth.edge.bodyLimit, auth.edge.bodyTimeoutMs).then(
           (text) => done(null, text ?? OVER_BUDGET),
-          (error: Error) => done(error, undefined),
+          // A body too slow to arrive is answered by the route (408), not by Fastify's error handler (500).
+          (error: Error) => (error instanceof SessionError && error.code === 'BODY_TIMEOUT' ? done(null, TOO_SLOW) : done(error, undefined)),
         );
       });
       app.route({
@@ -106,6 +110,7 @@ export function latchkey(auth: Auth): FastifyLatchkey {
           const accept = request.headers.accept;
           try {
             if (request.body === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
+            if (request.body === TOO_SLOW) return await sendResponse(reply, auth.edge.failure(new SessionError('BODY_TIMEOUT'), accept));
             const body = typeof request.body === 'string' ? request.body : undefined;
             return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, body)));
           } catch (error) {
