@@ -19,8 +19,10 @@ import { credentialHeaders, guardFacts, lingerThenClose, readNodeBody, toWebRequ
 
 /** The parsed "body" of a request whose body ran over the budget. */
 const OVER_BUDGET = Symbol('latchkey.overBudget');
-/** The parsed "body" of a request whose body did not arrive in time. */
-const TOO_SLOW = Symbol('latchkey.tooSlow');
+/** The parsed "body" of a request whose body could not be read (too slow, aborted): the refusal to send. */
+class UnreadBody {
+  constructor(readonly error: SessionError) {}
+}
 
 /** Sends a Web `Response` through a Fastify reply. */
 async function sendResponse(reply: FastifyReply, res: Response): Promise<FastifyReply> {
@@ -99,8 +101,8 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       app.addContentTypeParser('*', (_request, payload, done) => {
         readNodeBody(payload, auth.edge.bodyLimit, auth.edge.bodyTimeoutMs).then(
           (text) => done(null, text ?? OVER_BUDGET),
-          // A body too slow to arrive is answered by the route (408), not by Fastify's error handler (500).
-          (error: Error) => (error instanceof SessionError && error.code === 'BODY_TIMEOUT' ? done(null, TOO_SLOW) : done(error, undefined)),
+          // A body too slow to arrive (408) or cut short (400) is answered by the route, not by Fastify's error handler (500).
+          (error: Error) => (error instanceof SessionError ? done(null, new UnreadBody(error)) : done(error, undefined)),
         );
       });
       app.route({
@@ -110,7 +112,7 @@ export function latchkey(auth: Auth): FastifyLatchkey {
           const accept = request.headers.accept;
           try {
             if (request.body === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
-            if (request.body === TOO_SLOW) return await sendResponse(reply, auth.edge.failure(new SessionError('BODY_TIMEOUT'), accept));
+            if (request.body instanceof UnreadBody) return await sendResponse(reply, auth.edge.failure(request.body.error, accept));
             const body = typeof request.body === 'string' ? request.body : undefined;
             return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, body)));
           } catch (error) {

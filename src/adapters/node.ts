@@ -78,11 +78,11 @@ export interface ParsedBody {
  * @param timeoutMs - how long the whole body may take to arrive.
  * @returns the text, or undefined when the body is longer than `limit`.
  * @throws SessionError `BODY_TIMEOUT` when the body has not ended within `timeoutMs`.
- * @throws Error when the client aborts or the stream fails.
+ * @throws SessionError `BODY_ABORTED` when the client aborts or the stream fails.
  */
 export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number = MAX_BODY_MS): Promise<string | undefined> {
   if (req.readableEnded) return Promise.resolve('');
-  if (req.destroyed) return Promise.reject(new Error('The request was aborted before its body ended.'));
+  if (req.destroyed) return Promise.reject(new SessionError('BODY_ABORTED'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -115,13 +115,14 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
       stop();
       resolve(Buffer.concat(chunks, size).toString('utf8'));
     };
-    const onError = (error: Error): void => {
+    // A client that goes away mid-body is bad input (400), not a server failure to log as one.
+    const onError = (): void => {
       stop();
-      reject(error);
+      reject(new SessionError('BODY_ABORTED'));
     };
     const onClose = (): void => {
       stop();
-      reject(new Error('The request was aborted before its body ended.'));
+      reject(new SessionError('BODY_ABORTED'));
     };
     req.on('data', onData);
     req.on('end', onEnd);

@@ -164,6 +164,7 @@ export function refusalResponse(refusal: Pick<EdgeRefusal, 'error' | 'allow'>, a
  * @returns the text.
  * @throws SessionError `PAYLOAD_TOO_LARGE` when the body is longer than `limit`.
  * @throws SessionError `BODY_TIMEOUT` when the body has not ended within `timeoutMs`.
+ * @throws SessionError `BODY_ABORTED` when the stream fails before its end.
  */
 export async function readBoundedText(body: ReadableStream<Uint8Array> | null, limit: number = MAX_BODY_BYTES, timeoutMs: number = MAX_BODY_MS): Promise<string> {
   if (body === null) return '';
@@ -187,7 +188,8 @@ export async function readBoundedText(body: ReadableStream<Uint8Array> | null, l
     }
   } catch (error) {
     await reader.cancel().catch(() => {});
-    throw error;
+    // A stream that fails (the client went away mid-body) is bad input, not a server failure.
+    throw error instanceof SessionError ? error : new SessionError('BODY_ABORTED');
   } finally {
     clearTimeout(timer);
   }

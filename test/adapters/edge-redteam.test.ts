@@ -5,7 +5,10 @@
  *    Node's defaults, forever under Fastify (`requestTimeout: 0`), holding the connection and up to
  *    64 KB each. Every adapter now answers 408 `BODY_TIMEOUT` with `Connection: close` once the body
  *    has taken 10 s, and keeps serving.
- * 2. A `returnTo` whose separators and dots are both encoded (`/x/%2e%2e%2f%2fevil.example`) passed
+ * 2. A client that closed the connection mid-body surfaced as a plain `Error` from the body reader:
+ *    reported to `hooks.onError` (and logged) as an unexpected server failure, a 500, once per
+ *    request an attacker cares to cut short. It is now the typed 4xx `BODY_ABORTED`.
+ * 3. A `returnTo` whose separators and dots are both encoded (`/x/%2e%2e%2f%2fevil.example`) passed
  *    the "decoded again downstream" check, which decoded the separators but did not resolve the dot
  *    segments they form: decoded once, it is `/x/..//evil.example`, which resolves to `//evil.example`.
  *
@@ -116,6 +119,32 @@ describe('a body trickled slowly is answered 408 once it has taken 10 s, through
     expect(((await r.json()) as { code: string }).code).toBe('BODY_TIMEOUT');
     expect(cancelled).toBe(true);
     expect(Date.now() - started).toBeLessThan(BODY_TIMEOUT_MS + 3000);
+  });
+});
+
+describe('a client that goes away mid-body is bad input, not a server failure', () => {
+  it.each(['node:http', 'express 5', 'express 4', 'fastify', 'hono', 'next'])('through %s: reported as BODY_ABORTED (4xx), the server still serving', async (name) => {
+    const reported: unknown[] = [];
+    const server = await listenEdge(name, (base) => edgeAuth(base, { hooks: { onError: (error) => void reported.push(error) } }));
+    try {
+      // 10 of 1,000 declared bytes, then the connection is closed.
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => {
+          socket.write('POST /auth/logout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nstate=abcd');
+          setTimeout(() => socket.destroy(), 150);
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+      });
+      const deadline = Date.now() + 3000;
+      while (reported.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect(reported.length).toBe(1);
+      expect(reported[0]).toMatchObject({ code: 'BODY_ABORTED', status: 400 });
+      const r = await rawRequest(server.port, 'GET /auth/session HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n');
+      expect(r.status).toBe(401);
+    } finally {
+      await server.close();
+    }
   });
 });
 
