@@ -155,6 +155,10 @@ export const ERROR_CODES = {
   JWKS_LIMIT_EXCEEDED: { layer: 'validation', status: 502, hint: 'The provider JWKS exceeds a safety limit (keys per set, RSA modulus size or public exponent) and was refused; see docs/security.md to raise a limit.' },
   JWKS_TOO_MANY_CANDIDATES: { layer: 'validation', status: 400, hint: 'More keys of the provider JWKS could verify this token than Latchkey tries (a token without `kid` against a large key set); the token was refused.' },
 
+  // ── rtedge: red-team findings at the HTTP edge ──
+  BODY_ABORTED: { layer: 'session', status: 400, hint: 'The client closed the connection before the request body ended; nothing of it was used.' },
+  BODY_TIMEOUT: { layer: 'session', status: 408, hint: 'The request body did not arrive within the 10 seconds the auth routes wait for it (at most 64 KB); nothing of it was used. Send the body at once.' },
+
   // ── locks: refresh leases ──
   LOCK_LOST: { layer: 'token', status: 503, hint: 'The refresh lock lapsed before the refresh token was used (the holder froze, or the lock backend was unreachable); nothing was sent to the provider. Try again.' },
 } as const satisfies Record<string, CodeInfo>;

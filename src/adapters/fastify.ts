@@ -14,10 +14,15 @@ import { METHODS } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/create-auth.js';
 import type { SessionUser } from '../app/sessions/types.js';
+import { SessionError } from '../errors.js';
 import { credentialHeaders, guardFacts, lingerThenClose, readNodeBody, toWebRequest } from './node.js';
 
 /** The parsed "body" of a request whose body ran over the budget. */
 const OVER_BUDGET = Symbol('latchkey.overBudget');
+/** The parsed "body" of a request whose body could not be read (too slow, aborted): the refusal to send. */
+class UnreadBody {
+  constructor(readonly error: SessionError) {}
+}
 
 /** Sends a Web `Response` through a Fastify reply. */
 async function sendResponse(reply: FastifyReply, res: Response): Promise<FastifyReply> {
@@ -94,9 +99,10 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       // Whatever parsers the app registered, these routes read bodies within the budget themselves.
       app.removeAllContentTypeParsers();
       app.addContentTypeParser('*', (_request, payload, done) => {
-        readNodeBody(payload, auth.edge.bodyLimit).then(
+        readNodeBody(payload, auth.edge.bodyLimit, auth.edge.bodyTimeoutMs).then(
           (text) => done(null, text ?? OVER_BUDGET),
-          (error: Error) => done(error, undefined),
+          // A body too slow to arrive (408) or cut short (400) is answered by the route, not by Fastify's error handler (500).
+          (error: Error) => (error instanceof SessionError ? done(null, new UnreadBody(error)) : done(error, undefined)),
         );
       });
       app.route({
@@ -106,6 +112,7 @@ export function latchkey(auth: Auth): FastifyLatchkey {
           const accept = request.headers.accept;
           try {
             if (request.body === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
+            if (request.body instanceof UnreadBody) return await sendResponse(reply, auth.edge.failure(request.body.error, accept));
             const body = typeof request.body === 'string' ? request.body : undefined;
             return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, body)));
           } catch (error) {

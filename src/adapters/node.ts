@@ -15,8 +15,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Auth } from '../app/create-auth.js';
+import { MAX_BODY_MS } from '../app/edge.js';
 import type { GuardRequest, PlainResponse } from '../app/guards.js';
 import type { SessionUser } from '../app/sessions/types.js';
+import { SessionError } from '../errors.js';
 
 /** Converts a Node request (with an optional already-read body) into a Web `Request`. */
 export function toWebRequest(auth: Auth, req: IncomingMessage, url = req.url ?? '/', body?: string): Request {
@@ -68,20 +70,31 @@ export interface ParsedBody {
  * Reads a Node request body as UTF-8 text, at most `limit` bytes, counted as chunks arrive. At the
  * first chunk over the budget it stops listening and pauses the request, so nothing more is kept
  * (and, once the socket's buffers fill, nothing more is read); the caller answers 413 with
- * `Connection: close` and Node closes the connection instead of draining the rest.
+ * `Connection: close` and Node closes the connection instead of draining the rest. A body that has
+ * not ended within `timeoutMs` is dropped the same way (a trickled "slow POST").
  *
  * @param req - the Node request, not yet read.
  * @param limit - the budget in bytes.
+ * @param timeoutMs - how long the whole body may take to arrive.
  * @returns the text, or undefined when the body is longer than `limit`.
- * @throws Error when the client aborts or the stream fails.
+ * @throws SessionError `BODY_TIMEOUT` when the body has not ended within `timeoutMs`.
+ * @throws SessionError `BODY_ABORTED` when the client aborts or the stream fails.
  */
-export function readNodeBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number = MAX_BODY_MS): Promise<string | undefined> {
   if (req.readableEnded) return Promise.resolve('');
-  if (req.destroyed) return Promise.reject(new Error('The request was aborted before its body ended.'));
+  if (req.destroyed) return Promise.reject(new SessionError('BODY_ABORTED'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // RFC 9110 §15.5.9: a server that no longer waits for the rest of a request answers 408.
+    const timer = setTimeout(() => {
+      stop();
+      req.pause();
+      lingerThenClose(req);
+      reject(new SessionError('BODY_TIMEOUT'));
+    }, timeoutMs);
     const stop = (): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -102,13 +115,14 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<strin
       stop();
       resolve(Buffer.concat(chunks, size).toString('utf8'));
     };
-    const onError = (error: Error): void => {
+    // A client that goes away mid-body is bad input (400), not a server failure to log as one.
+    const onError = (): void => {
       stop();
-      reject(error);
+      reject(new SessionError('BODY_ABORTED'));
     };
     const onClose = (): void => {
       stop();
-      reject(new Error('The request was aborted before its body ended.'));
+      reject(new SessionError('BODY_ABORTED'));
     };
     req.on('data', onData);
     req.on('end', onEnd);
@@ -139,7 +153,7 @@ export async function authResponseFor(auth: Auth, req: IncomingMessage, url: str
     }
     let body: string | undefined;
     if (screened.readsBody) {
-      body = parsed ? (parsed.bytes > auth.edge.bodyLimit ? undefined : parsed.text) : await readNodeBody(req, auth.edge.bodyLimit);
+      body = parsed ? (parsed.bytes > auth.edge.bodyLimit ? undefined : parsed.text) : await readNodeBody(req, auth.edge.bodyLimit, auth.edge.bodyTimeoutMs);
       if (body === undefined) return auth.edge.tooLarge(accept);
     }
     return await auth.handler(toWebRequest(auth, req, url, body));

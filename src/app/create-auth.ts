@@ -25,7 +25,7 @@ import { createTokenCipher } from '../storage/token-cipher.js';
 import type { AccountTokens, UserStore } from '../storage/types.js';
 import { type AuthOptions, type LoginDecision, type ResolvedConfig, resolveConfig } from './config.js';
 import { expireCookie, readCookie, serializeCookie } from './cookies.js';
-import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, readBoundedText, refusalResponse, screenRequest } from './edge.js';
+import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, MAX_BODY_MS, readBoundedText, refusalResponse, screenRequest } from './edge.js';
 import { type GuardRequest, type PlainResponse, toResponse, unauthenticatedResponse } from './guards.js';
 import { externalOrigin, isSameOrigin } from './request-origin.js';
 import { AUTH_HEADERS, authResponse, describeError, errorResponse, escapeHtml, jsonResponse, redirectResponse, wantsHtml } from './responses.js';
@@ -649,6 +649,7 @@ export function createAuth(options: AuthOptions): Auth {
 
   const edge: AuthEdge = Object.freeze({
     bodyLimit: MAX_BODY_BYTES,
+    bodyTimeoutMs: MAX_BODY_MS,
     screen(method: string, pathname: string, contentLength: string | null | undefined, accept: string | null | undefined) {
       const d = screenRequest(routePrefix, method, pathname, contentLength);
       return 'error' in d ? refuse(d, accept) : d;

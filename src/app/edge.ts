@@ -21,6 +21,15 @@ import { errorResponse } from './responses.js';
 /** The most bytes any auth route reads from a request body (form_post callbacks and logout tokens are a few KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * The longest time any auth route waits for a request body, from the first read to its end. At
+ * most 64 KB in 10 s is 6.4 KB/s; a form_post callback or a logout token is a few KB. A body
+ * trickled more slowly (a "slow POST" attack) would otherwise hold its connection and its buffer
+ * for as long as the server lets it: 300 s with Node's defaults, without end under Fastify
+ * (`requestTimeout: 0`).
+ */
+export const MAX_BODY_MS = 10_000;
+
 /** The auth routes. */
 export type AuthRouteName = 'session' | 'token' | 'login-chooser' | 'logout' | 'logout/callback' | 'login' | 'callback' | 'backchannel-logout';
 
@@ -50,6 +59,8 @@ export interface EdgeRefusal {
 export interface AuthEdge {
   /** The body budget in bytes ({@link MAX_BODY_BYTES}). */
   readonly bodyLimit: number;
+  /** How long a body may take to arrive, in milliseconds ({@link MAX_BODY_MS}). */
+  readonly bodyTimeoutMs: number;
   /**
    * Screens a request by method, path and declared length, before any Web `Request` exists.
    *
@@ -128,8 +139,8 @@ export function screenRequest(routePrefix: string, method: string, pathname: str
 }
 
 /**
- * Renders a refusal: the error page or JSON, `Allow` on a 405, `Connection: close` on a 413 (the
- * rest of the body is not read, so the connection cannot carry another request).
+ * Renders a refusal: the error page or JSON, `Allow` on a 405, `Connection: close` on a 413 or a
+ * 408 (the rest of the body is not read, so the connection cannot carry another request).
  *
  * @param refusal - the error and the `Allow` value.
  * @param accept - the `Accept` header.
@@ -139,19 +150,29 @@ export function screenRequest(routePrefix: string, method: string, pathname: str
 export function refusalResponse(refusal: Pick<EdgeRefusal, 'error' | 'allow'>, accept: string | null | undefined, setCookies: readonly string[] = []): Response {
   const res = errorResponse(refusal.error, accept ?? null, setCookies);
   if (refusal.allow !== undefined) res.headers.set('allow', refusal.allow);
-  if (refusal.error.code === 'PAYLOAD_TOO_LARGE') res.headers.set('connection', 'close');
+  if (refusal.error.code === 'PAYLOAD_TOO_LARGE' || refusal.error.code === 'BODY_TIMEOUT') res.headers.set('connection', 'close');
   return res;
 }
 
 /**
- * Reads a Web body stream as UTF-8 text, at most `limit` bytes, counted as chunks arrive; the
- * stream is cancelled at the first chunk over the budget, so nothing more is read or kept.
+ * Reads a Web body stream as UTF-8 text, at most `limit` bytes, counted as chunks arrive, within
+ * `timeoutMs`; the stream is cancelled at the first chunk over the budget or when the time is up,
+ * so nothing more is read or kept.
  *
  * @param body - `request.body` (null reads as the empty string).
  * @param limit - the budget in bytes.
+ * @param timeoutMs - how long the whole body may take to arrive.
  * @returns the text.
  * @throws SessionError `PAYLOAD_TOO_LARGE` when the body is longer than `limit`.
+ * @throws SessionError `BODY_TIMEOUT` when the body has not ended within `timeoutMs`.
+ * @throws SessionError `BODY_ABORTED` when the stream fails before its end.
  */
-export function readBoundedText(body: ReadableStream<Uint8Array> | null, limit: number = MAX_BODY_BYTES): Promise<string> {
-  return readStream(body, limit, () => new SessionError('PAYLOAD_TOO_LARGE'));
+export async function readBoundedText(body: ReadableStream<Uint8Array> | null, limit: number = MAX_BODY_BYTES, timeoutMs: number = MAX_BODY_MS): Promise<string> {
+  try {
+    // RFC 9110 §15.5.9: a server that no longer waits for the rest of a request answers 408.
+    return await readStream(body, limit, () => new SessionError('PAYLOAD_TOO_LARGE'), { timeoutMs, timedOut: () => new SessionError('BODY_TIMEOUT') });
+  } catch (error) {
+    // A stream that fails (the client went away mid-body) is bad input, not a server failure.
+    throw error instanceof SessionError ? error : new SessionError('BODY_ABORTED');
+  }
 }

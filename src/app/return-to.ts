@@ -41,11 +41,29 @@ function isPlainPath(value: string): boolean {
 /** Percent-encoded separators that a server decoding the path once more would turn into `//host`. */
 const ENCODED_SEPARATORS = /%(?:2f|5c|25|09|0a|0d)/gi;
 const DECODED: Readonly<Record<string, string>> = { '2f': '/', '5c': '\\', '25': '%', '09': '', '0a': '', '0d': '' };
+/** An encoded dot: decoded along with the separators, it can form a dot segment (`%2e%2e%2f` → `../`). */
+const ENCODED_DOT = /%2e/gi;
+
+/** True when `path` starts with `//` or `/\`, or its dot segments resolve it to a path that does. */
+function readsAsOtherHost(path: string): boolean {
+  const starts = (p: string): boolean => p.charCodeAt(0) === 47 && (p.charCodeAt(1) === 47 || p.charCodeAt(1) === 92);
+  if (starts(path)) return true;
+  let resolved: string;
+  try {
+    // WHATWG URL: `\` is a separator and `..` pops a segment, as in the browser and most servers.
+    resolved = new URL(path.replace(ENCODED_DOT, '.'), 'http://h.invalid').pathname;
+  } catch {
+    return false;
+  }
+  return starts(resolved);
+}
 
 /**
  * True when decoding `%2f`, `%5c`, `%25` and tab/CR/LF (up to three times, as a proxy or app that
- * decodes again would) makes the path start with `//` or `/\`: `/%2f%2fevil.example`,
- * `/%252f/evil.example`. Refused too, so that no second decoding downstream turns it into a redirect.
+ * decodes again would) makes the path start with `//` or `/\`, directly (`/%2f%2fevil.example`,
+ * `/%252f/evil.example`) or once its dot segments are resolved, with `%2e` read as a dot
+ * (`/x/%2e%2e%2f%2fevil.example` → `/x/..//evil.example` → `//evil.example`). Refused too, so that
+ * no second decoding downstream turns it into a redirect.
  */
 function decodesToOtherHost(path: string): boolean {
   let p = path;
@@ -53,7 +71,7 @@ function decodesToOtherHost(path: string): boolean {
     const next = p.replace(ENCODED_SEPARATORS, (m) => DECODED[m.slice(1).toLowerCase()] ?? m);
     if (next === p) return false;
     p = next;
-    if (p.charCodeAt(0) === 47 && (p.charCodeAt(1) === 47 || p.charCodeAt(1) === 92)) return true;
+    if (readsAsOtherHost(p)) return true;
   }
   return false;
 }
