@@ -113,6 +113,11 @@ describe('route modules, called directly over one AuthContext', () => {
     const { access_token: accessToken } = (await minted.json()) as { access_token: string };
     const viaBearer = await ctx.authenticate(null, `Bearer ${accessToken}`);
     expect(viaBearer?.user.email).toBe('alice@example.test');
+    // Its cache answers synchronously now; ending the user's sessions purges it, and the token no longer works.
+    expect(ctx.bearer.resolve(`Bearer ${accessToken}`)).toMatchObject({ user: { email: 'alice@example.test' } });
+    expect(await ctx.revoke({ userId: viaBearer!.user.id })).toHaveLength(1);
+    expect(await ctx.authenticate(null, `Bearer ${accessToken}`)).toBeNull();
+    expect((await sessionRoute(ctx, new Request(`${rp.base}/auth/session`, { headers: { cookie: sessionCookie } }))).status).toBe(401);
   });
 
   it('callback route: a replayed or foreign callback (no transaction cookie) is an error answer, no session', async () => {
