@@ -1,0 +1,264 @@
+/**
+ * The one context object of an `Auth`: the validated configuration, the keyring, the stores, the
+ * session strategy and manager, the Bearer token sessions, the login transactions, the provider
+ * clients, the token vault, error reporting, the CSRF helpers and the back-channel `jti` replay
+ * memory. `createAuth` builds it once with {@link createAuthContext}; every route module in
+ * `routes/` receives it as its first argument, so a test can build one and call a route alone.
+ *
+ * @module
+ */
+import { OidcClient } from '../core/client.js';
+import { LatchkeyError } from '../errors.js';
+import { timingSafeEqual } from '../internal/encoding.js';
+import type { ProviderConfig } from '../providers/types.js';
+import { MemorySessionStore, MemoryUserStore } from '../storage/memory.js';
+import { createTokenCipher } from '../storage/token-cipher.js';
+import type { UserStore } from '../storage/types.js';
+import { createTokenVault, type TokenVault } from '../vault/vault.js';
+import { type AuthHooks, type AuthOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { Keyring } from './seal.js';
+import { authenticateRequest, BearerSessions } from './sessions/bearer.js';
+import { CookieSessionStrategy } from './sessions/cookie.js';
+import { SessionManager } from './sessions/manager.js';
+import { ServerSessionStrategy } from './sessions/server.js';
+import type { RevokeSelector, Session, SessionStrategy } from './sessions/types.js';
+import { Transactions } from './transactions.js';
+
+/** Everything the routes, the edge and the `Auth` members share; built once, frozen. */
+export interface AuthContext {
+  /** The validated configuration (frozen). */
+  readonly config: ResolvedConfig;
+  /** The app's hooks (`onLogin`, `onError`). */
+  readonly hooks: AuthHooks;
+  readonly clock: () => number;
+  /** The keys of every purpose (derived once, on first use; retried after a failure). */
+  keyring(): Promise<Keyring>;
+  /** The user store in use. */
+  readonly users: UserStore;
+  readonly strategy: SessionStrategy;
+  /** Cookie sessions, with the verified-session cache. */
+  readonly sessions: SessionManager;
+  /** Sessions presented as Bearer access tokens, with their cache. */
+  readonly bearer: BearerSessions;
+  /** One cookie per login. */
+  readonly transactions: Transactions;
+  /** The token vault. */
+  readonly vault: TokenVault;
+  /** Whether logout also revokes the provider grant (`tokens.revokeOnLogout`). */
+  readonly revokeOnLogout: boolean;
+  /** The path prefix of the auth routes as the app sees it, e.g. `/auth`. */
+  readonly routePrefix: string;
+  /** Where the guard sends a browser: the app's page, the one provider's login, or the chooser. */
+  readonly loginPath: string;
+  /** The `realm` of `WWW-Authenticate` (the host of `baseUrl`). */
+  readonly realm: string;
+  /** The `aud` of the access tokens of `POST /auth/token`. */
+  readonly audience: string;
+  /**
+   * The configured provider with this id.
+   *
+   * @throws LatchkeyError `PROVIDER_UNKNOWN`.
+   */
+  provider(id: string): ProviderConfig;
+  /** The protocol client of a provider, created on first use (discovery), retried after a failure. */
+  client(provider: ProviderConfig): Promise<OidcClient>;
+  /** The session of raw `Cookie` and `Authorization` headers (cookie first, then Bearer). */
+  authenticate(cookieHeader: string | null | undefined, authorizationHeader?: string | null): Session | null | Promise<Session | null>;
+  /** Ends the sessions a selector names, and forgets their Bearer tokens; returns their ids. */
+  revoke(selector: RevokeSelector): Promise<readonly string[]>;
+  /** The CSRF token of a session (HMAC of its id). */
+  csrfToken(session: Session): Promise<string>;
+  /** Whether a presented CSRF token is the session's (any key of the ring, constant time). */
+  checkCsrf(session: Session, presented: string | null): Promise<boolean>;
+  /** The back-channel logout replay memory: true when this `jti` was seen before (then records it). */
+  jtiSeen(jti: string, expSeconds: number): boolean;
+  /** Reports an error to `hooks.onError`, or its code or class name to the console; never throws. */
+  report(error: unknown, route: string): void;
+  /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
+  revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void>;
+}
+
+/**
+ * Builds the context of an `Auth`. Validates the whole configuration now, so a mistake fails at start-up.
+ *
+ * @param options - providers, secret(s), base URL and settings; never mutated.
+ * @returns the frozen context.
+ * @throws ConfigurationError `CONFIG_INVALID` with what to change.
+ */
+export function createAuthContext(options: AuthOptions): AuthContext {
+  const config = resolveConfig(options);
+  const hooks = options.hooks ?? {};
+  const clock = config.clock;
+  let keyringPromise: Promise<Keyring> | undefined;
+  const keyring = (): Promise<Keyring> => (keyringPromise ??= Keyring.create(config.secrets));
+  // Derive keys now (off the request path); a failure surfaces on first use.
+  keyring().catch(() => {
+    keyringPromise = undefined;
+  });
+
+  const users: UserStore = options.store?.users ?? new MemoryUserStore();
+  const strategy = createStrategy(options, config, keyring);
+  const sessions = new SessionManager(strategy, {
+    cookieName: config.cookies.session,
+    secure: config.cookies.secure,
+    maxEntries: config.cacheMaxEntries,
+    revalidateMs: config.strategy === 'cookie' ? Number.POSITIVE_INFINITY : config.revalidateMs,
+    absoluteTimeoutMs: config.absoluteTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    backgroundTouch: config.strategy === 'server',
+    clock,
+  });
+  const transactions = new Transactions({
+    keyring,
+    prefix: config.cookies.transactionPrefix,
+    secure: config.cookies.secure,
+    max: config.maxConcurrentLogins,
+    maxAgeMs: config.loginTimeoutMs,
+    clock,
+  });
+
+  const routePrefix = `${new URL(config.baseUrl).pathname.replace(/\/$/, '')}${config.basePath}`;
+  const firstProvider = config.providers.keys().next().value as string;
+  // Where the guard sends a browser: the app's page, the one provider's login, or the page that lists them all.
+  const loginPath = config.signInPage ?? (config.providers.size === 1 ? `${routePrefix}/${firstProvider}/login` : `${routePrefix}/login`);
+  const realm = new URL(config.baseUrl).host;
+  const audience = `${config.baseUrl}${config.basePath}`;
+  const bearer = new BearerSessions({ keyring, strategy, sessions, issuer: config.baseUrl, audience, maxEntries: config.cacheMaxEntries, clock });
+
+  // ── provider clients, created on first use (discovery), retried after a failure ────────────────
+  const clients = new Map<string, Promise<OidcClient>>();
+  function client(provider: ProviderConfig): Promise<OidcClient> {
+    let c = clients.get(provider.id);
+    if (!c) {
+      c = createClient(provider, config);
+      c.catch(() => clients.delete(provider.id));
+      clients.set(provider.id, c);
+    }
+    return c;
+  }
+
+  function provider(id: string): ProviderConfig {
+    const p = config.providers.get(id);
+    if (!p) throw new LatchkeyError('PROVIDER_UNKNOWN', `No provider "${id.slice(0, 40)}" is configured.`);
+    return p;
+  }
+
+  function report(error: unknown, route: string): void {
+    try {
+      if (hooks.onError) hooks.onError(error, { route });
+      else if (!(error instanceof LatchkeyError) || error.status >= 500) {
+        // Never the message or the stack: they could hold request data. The code or the class name only.
+        console.error(`[latchkey] ${route}: ${error instanceof LatchkeyError ? error.code : error instanceof Error ? error.name : 'unknown error'}`);
+      }
+    } catch {
+      // A failing logger must not change the answer.
+    }
+  }
+
+  const vault = createTokenVault({
+    users,
+    clientFor: (providerId: string) => client(provider(providerId)),
+    // auth.fetch sends a provider's token only to its API origins (declared by the preset, extended by the app).
+    apiOrigins: (providerId: string) => config.providers.get(providerId)?.apiOrigins,
+    ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
+    ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
+    ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
+    ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
+    clock,
+  });
+
+  async function revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void> {
+    const result = await vault.revoke(userId, providerId, { accountId }).catch((error: unknown) => ({ revoked: false, error }));
+    if (!result.revoked && result.error !== undefined) report(result.error, route);
+  }
+
+  return Object.freeze({
+    config,
+    hooks,
+    clock,
+    keyring,
+    users,
+    strategy,
+    sessions,
+    bearer,
+    transactions,
+    vault,
+    revokeOnLogout: options.tokens?.revokeOnLogout === true,
+    routePrefix,
+    loginPath,
+    realm,
+    audience,
+    provider,
+    client,
+    authenticate: (cookieHeader: string | null | undefined, authorizationHeader?: string | null) => authenticateRequest(sessions, bearer, cookieHeader, authorizationHeader),
+    async revoke(selector: RevokeSelector): Promise<readonly string[]> {
+      const ids = await sessions.revoke(selector);
+      bearer.purge(selector);
+      return ids;
+    },
+    csrfToken: async (session: Session): Promise<string> => (await keyring()).mac(`csrf/${session.id}`),
+    async checkCsrf(session: Session, presented: string | null): Promise<boolean> {
+      if (!presented) return false;
+      for (const m of await (await keyring()).macs(`csrf/${session.id}`)) if (timingSafeEqual(m, presented)) return true;
+      return false;
+    },
+    jtiSeen: createJtiMemory(clock),
+    report,
+    revokeProviderTokens,
+  });
+}
+
+/** The session strategy the configuration names: sealed cookies, or a server-side store. */
+function createStrategy(options: AuthOptions, config: ResolvedConfig, keyring: () => Promise<Keyring>): SessionStrategy {
+  if (config.strategy === 'cookie') {
+    return new CookieSessionStrategy({
+      keyring,
+      cookieName: config.cookies.session,
+      idleTimeoutMs: config.idleTimeoutMs,
+      absoluteTimeoutMs: config.absoluteTimeoutMs,
+    });
+  }
+  return new ServerSessionStrategy({
+    store: options.store?.sessions ?? new MemorySessionStore(),
+    // The ID token is encrypted at rest like provider tokens: same derivation, same rotation.
+    idTokenCipher: createTokenCipher({ secrets: config.secrets }),
+    idleTimeoutMs: config.idleTimeoutMs,
+    absoluteTimeoutMs: config.absoluteTimeoutMs,
+  });
+}
+
+/** The protocol client of a provider, as configured (discovery runs now). */
+function createClient(provider: ProviderConfig, config: ResolvedConfig): Promise<OidcClient> {
+  return OidcClient.create({
+    issuer: provider.issuer,
+    kind: provider.kind,
+    ...(provider.metadata !== undefined ? { metadata: provider.metadata } : {}),
+    clientId: provider.clientId,
+    ...(provider.clientSecret !== undefined ? { clientSecret: provider.clientSecret } : {}),
+    ...(provider.tokenEndpointAuthMethod !== undefined ? { tokenEndpointAuthMethod: provider.tokenEndpointAuthMethod } : {}),
+    ...(provider.clientPrivateKey !== undefined ? { privateKey: provider.clientPrivateKey } : {}),
+    ...(provider.idTokenSignedResponseAlg !== undefined ? { idTokenSignedResponseAlg: provider.idTokenSignedResponseAlg } : {}),
+    redirectUri: config.redirectUris[provider.id]!,
+    postLogoutRedirectUri: config.postLogoutRedirectUri,
+    ...(provider.hooks !== undefined ? { hooks: provider.hooks } : {}),
+    ...(provider.usePar !== undefined ? { usePar: provider.usePar } : {}),
+    ...(provider.dpop !== undefined ? { dpop: provider.dpop } : {}),
+    ...(provider.http !== undefined ? { http: provider.http } : {}),
+    ...(provider.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: provider.allowPrivateNetwork } : {}),
+    ...(provider.issuerSource !== undefined ? { issuerSource: provider.issuerSource } : {}),
+    clock: config.clock,
+  });
+}
+
+/** The `jti` replay memory of back-channel logout tokens (Back-Channel Logout 1.0 §2.6 step 9). */
+function createJtiMemory(clock: () => number): (jti: string, expSeconds: number) => boolean {
+  const seenJti = new Map<string, number>();
+  return function jtiSeen(jti: string, expSeconds: number): boolean {
+    const now = clock();
+    if (seenJti.size > 10_000) for (const [k, exp] of seenJti) if (exp <= now) seenJti.delete(k);
+    if (seenJti.has(jti)) return true;
+    if (seenJti.size > 50_000) seenJti.delete(seenJti.keys().next().value!);
+    seenJti.set(jti, expSeconds * 1000 + 60_000);
+    return false;
+  };
+}

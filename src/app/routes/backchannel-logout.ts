@@ -1,0 +1,44 @@
+/**
+ * `POST /auth/:provider/backchannel-logout` → ends the sessions a valid logout token names
+ * (OpenID Connect Back-Channel Logout 1.0).
+ *
+ * @module
+ */
+import { LatchkeyError, ValidationError } from '../../errors.js';
+import type { AuthContext } from '../context.js';
+import { authResponse, jsonResponse } from '../responses.js';
+import { readForm } from './form.js';
+
+/**
+ * The back-channel logout route. Never throws for a bad token: every failure is a 400 (or, for a
+ * server-side failure such as the store, its 5xx) with an RFC 6749 error body.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request (its `Content-Type`).
+ * @param id - the provider id from the path.
+ * @param body - the form body, read within the budget (`logout_token`).
+ * @returns 200 with an empty body, or the error JSON.
+ * @throws LatchkeyError `PROVIDER_UNKNOWN`.
+ */
+export async function backchannelLogoutRoute(ctx: AuthContext, request: Request, id: string, body: string): Promise<Response> {
+  const p = ctx.provider(id);
+  try {
+    const form = readForm(request, body);
+    const token = form.get('logout_token');
+    if (!token) throw new ValidationError('LOGOUT_TOKEN_INVALID', 'The request has no `logout_token`.', { claim: 'logout_token' });
+    const c = await ctx.client(p);
+    // Back-Channel Logout 1.0 §2.6: validate; a jti seen before is a replay.
+    const claims = await c.validateLogoutToken(token, { seenJti: ctx.jtiSeen });
+    // §2.7: end the sessions with that sid, or every session of that sub.
+    if (typeof claims.sid === 'string') await ctx.revoke({ issuer: claims.iss, sid: claims.sid });
+    else if (typeof claims.sub === 'string') await ctx.revoke({ issuer: claims.iss, subject: claims.sub });
+    return authResponse(null, 200);
+  } catch (error) {
+    ctx.report(error, 'backchannel-logout');
+    const status = error instanceof LatchkeyError && error.status >= 500 && error.code !== 'SESSION_TOO_LARGE' ? error.status : 400;
+    const code = error instanceof LatchkeyError ? error.code : 'INTERNAL_ERROR';
+    const message = error instanceof LatchkeyError ? error.message : 'The logout could not be processed.';
+    // §2.8: 400 Bad Request, with an RFC 6749 error body.
+    return jsonResponse({ error: status === 400 ? 'invalid_request' : 'temporarily_unavailable', code, message }, status);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * `GET|POST /auth/:provider/callback` → the authorization response checked against the login's
+ * transaction cookie, the code exchanged, the profile built (userinfo, `fetchProfile`,
+ * `mapProfile`), the user signed in or linked, a fresh session cookie set, 302 to `returnTo`. A
+ * cross-site `form_post` without the transaction cookie is re-posted from our own origin first.
+ *
+ * @module
+ */
+import type { OidcClient } from '../../core/client.js';
+import { readLimitedText } from '../../core/http.js';
+import type { TokenSet } from '../../core/types.js';
+import { ProviderError, SessionError, ValidationError } from '../../errors.js';
+import type { Profile, ProfileContext, ProviderConfig } from '../../providers/types.js';
+import { signInWithIdentity } from '../../storage/linking.js';
+import type { AccountTokens } from '../../storage/types.js';
+import type { LoginDecision } from '../config.js';
+import type { AuthContext } from '../context.js';
+import { readCookie } from '../cookies.js';
+import { REPOST_FIELD, repostPage } from '../pages.js';
+import { errorResponse, redirectResponse } from '../responses.js';
+import { returnToOr } from '../return-to.js';
+import { readForm } from './form.js';
+
+/**
+ * The profile of a completed login: userinfo (OIDC, unless `userinfo: false`), then the provider's
+ * `fetchProfile` or the merged claims, then its `mapProfile`.
+ *
+ * @param p - the provider.
+ * @param c - its client.
+ * @param tokens - the token set of the code exchange.
+ * @param params - the callback parameters (all but `code`, `state`, `iss` are passed on).
+ * @returns the profile.
+ * @throws ProviderError `RESOURCE_ERROR`; ValidationError `USERINFO_INVALID`; whatever the provider's hooks throw.
+ */
+export async function buildProfile(p: ProviderConfig, c: OidcClient, tokens: TokenSet, params: URLSearchParams): Promise<Profile> {
+  const callbackParams: Record<string, string> = {};
+  for (const [k, v] of params) if (k !== 'code' && k !== 'state' && k !== 'iss') callbackParams[k] = v;
+  let userinfo: Record<string, unknown> | undefined;
+  if (p.kind === 'oidc' && p.userinfo !== false && c.metadata.userinfo_endpoint) userinfo = await c.userinfo(tokens);
+  const ctx: ProfileContext = {
+    tokens,
+    ...(userinfo !== undefined ? { userinfo } : {}),
+    issuer: c.metadata.issuer,
+    callbackParams,
+    fetchJson: async (target, init) => {
+      const res = await c.fetchResource(target, tokens, init?.headers ? { headers: init.headers } : {});
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => {});
+        throw new ProviderError('RESOURCE_ERROR', { error: `http_${res.status}`, httpStatus: res.status });
+      }
+      // The provider's body is bounded like every other back-channel response.
+      const text = await readLimitedText(res, target);
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (cause) {
+        throw new ValidationError('USERINFO_INVALID', 'A provider API answered with something that is not JSON.', { cause });
+      }
+    },
+  };
+  const raw = p.fetchProfile ? await p.fetchProfile(ctx) : { ...(tokens.idTokenClaims ?? {}), ...(userinfo ?? {}) };
+  return p.mapProfile(raw, ctx);
+}
+
+/**
+ * The callback route. Every failure after the transaction is known is answered here (the error
+ * page or JSON) with the transaction cookie cleared.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request (method, `Cookie`, `Content-Type`, `Accept`).
+ * @param url - the request URL (the query of a `GET` callback).
+ * @param id - the provider id from the path.
+ * @param body - the body of a `POST` (`form_post`) callback, read within the budget.
+ * @returns the redirect to `returnTo` with the session cookie, the re-post page, or the error answer.
+ * @throws LatchkeyError `PROVIDER_UNKNOWN`; SessionError `BAD_REQUEST` for a POST that is not a form.
+ */
+export async function callbackRoute(ctx: AuthContext, request: Request, url: URL, id: string, body: string): Promise<Response> {
+  const { config, sessions, transactions, hooks } = ctx;
+  const p = ctx.provider(id);
+  const params = request.method === 'POST' ? readForm(request, body) : new URLSearchParams(url.search);
+  const cookieHeader = request.headers.get('cookie');
+  const state = params.get('state');
+  const reposted = params.get(REPOST_FIELD) === '1';
+  params.delete(REPOST_FIELD);
+  if (request.method === 'POST' && !reposted && state && readCookie(cookieHeader, transactions.cookieName(state)) === undefined) {
+    return repostPage(`${ctx.routePrefix}/${id}/callback`, params);
+  }
+  const setCookies = state ? [transactions.clear(state)] : [];
+  try {
+    const tx = await transactions.consume(id, state, cookieHeader);
+    const c = await ctx.client(p);
+    const tokens = await c.callback(params, tx.transaction);
+    let profile = await buildProfile(p, c, tokens, params);
+    let decision: LoginDecision;
+    if (hooks.onLogin) decision = await hooks.onLogin({ providerId: id, profile, tokens, request });
+    if (decision === false) throw new SessionError('LOGIN_REJECTED');
+    let sessionData: Readonly<Record<string, unknown>> = {};
+    if (typeof decision === 'object') {
+      if (decision.profile) profile = { ...profile, ...decision.profile };
+      if (decision.sessionData) sessionData = decision.sessionData;
+    }
+    const accountTokens: AccountTokens = {
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken } : {}),
+      ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
+      ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}),
+    };
+    const { user } = await signInWithIdentity(ctx.users, {
+      providerId: id,
+      profile,
+      tokens: accountTokens,
+      scopes: tokens.grantedScopes,
+      allowEmailLinking: p.allowEmailLinking ?? false,
+      ...(tx.linkUserId !== undefined ? { linkToUserId: tx.linkUserId } : {}),
+    });
+    // A new session with a fresh id at every login (no fixation); the previous one ends.
+    const previous = await sessions.lookup(cookieHeader);
+    if (previous) await sessions.destroy(previous);
+    const sid = tokens.idTokenClaims?.sid;
+    const created = await sessions.create({
+      user: { id: user.id, email: user.email, emailVerified: user.emailVerified, name: user.name, image: user.image },
+      providerId: id,
+      issuer: profile.issuer,
+      subject: profile.subject,
+      ...(typeof sid === 'string' ? { sid } : {}),
+      data: sessionData,
+      ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
+    });
+    setCookies.push(created.setCookie);
+    // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
+    return redirectResponse(returnToOr(tx.returnTo, config.origin), setCookies);
+  } catch (error) {
+    ctx.report(error, 'callback');
+    return errorResponse(error, request.headers.get('accept'), setCookies);
+  }
+}
