@@ -10,6 +10,7 @@
 import { OidcClient } from '../core/client.js';
 import { LatchkeyError } from '../errors.js';
 import { timingSafeEqual } from '../internal/encoding.js';
+import { BoundedMap } from '../internal/bounded-map.js';
 import type { ProviderConfig } from '../providers/types.js';
 import { MemorySessionStore, MemoryUserStore } from '../storage/memory.js';
 import { createTokenCipher } from '../storage/token-cipher.js';
@@ -252,12 +253,10 @@ function createClient(provider: ProviderConfig, config: ResolvedConfig): Promise
 
 /** The `jti` replay memory of back-channel logout tokens (Back-Channel Logout 1.0 §2.6 step 9). */
 function createJtiMemory(clock: () => number): (jti: string, expSeconds: number) => boolean {
-  const seenJti = new Map<string, number>();
+  // Kept a minute past the token's expiry (which the validation checks anyway), 50,000 at most.
+  const seenJti = new BoundedMap<string, number>({ maxEntries: 50_000, expiresAt: (exp) => exp, clock });
   return function jtiSeen(jti: string, expSeconds: number): boolean {
-    const now = clock();
-    if (seenJti.size > 10_000) for (const [k, exp] of seenJti) if (exp <= now) seenJti.delete(k);
     if (seenJti.has(jti)) return true;
-    if (seenJti.size > 50_000) seenJti.delete(seenJti.keys().next().value!);
     seenJti.set(jti, expSeconds * 1000 + 60_000);
     return false;
   };

@@ -47,6 +47,21 @@ describe('route modules, called directly over one AuthContext', () => {
     expect(() => ctx.provider('nope')).toThrow(expect.objectContaining({ code: 'PROVIDER_UNKNOWN' }));
   });
 
+  it('the logout-token replay memory: a jti is seen once, kept a minute past its expiry, bounded', () => {
+    let now = 1_000_000_000_000;
+    const clocked = createAuthContext({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer)], clock: () => now });
+    const exp = Math.floor(now / 1000) + 120;
+    expect(clocked.jtiSeen('jti-1', exp)).toBe(false);
+    expect(clocked.jtiSeen('jti-1', exp)).toBe(true);
+    expect(clocked.jtiSeen('jti-2', exp)).toBe(false);
+    // Back-Channel Logout 1.0 §2.6: a replay is refused for as long as the token itself could be accepted.
+    now += 120_000 + 59_000;
+    expect(clocked.jtiSeen('jti-1', exp)).toBe(true);
+    // 50,000 other tokens later the memory stays bounded and the newest are still remembered.
+    for (let i = 0; i < 50_010; i++) clocked.jtiSeen(`spray-${i}`, exp + 600);
+    expect(clocked.jtiSeen('spray-50009', exp + 600)).toBe(true);
+  });
+
   it('session route: 401 JSON with WWW-Authenticate without a cookie, and clears a cookie that names no session', async () => {
     const res = await sessionRoute(ctx, new Request(`${rp.base}/auth/session`));
     expect(res.status).toBe(401);

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { BoundedMap } from '../../internal/bounded-map.js';
 import type { Keyring } from '../seal.js';
 import { cacheKey, type SessionManager } from './manager.js';
 import type { RevokeSelector, Session, SessionStrategy } from './types.js';
@@ -37,10 +38,13 @@ interface BearerEntry {
 
 /** The sessions presented as `Authorization: Bearer` access tokens, with a verified-token cache. */
 export class BearerSessions {
-  readonly #cache = new Map<string, BearerEntry>();
+  /** Verified tokens, insertion order (a hit costs one lookup, no recency update). */
+  readonly #cache: BoundedMap<string, BearerEntry>;
 
   /** @param options - keys, strategy, session manager, expected issuer and audience, cache bound, clock. */
-  constructor(private readonly options: BearerSessionsOptions) {}
+  constructor(private readonly options: BearerSessionsOptions) {
+    this.#cache = new BoundedMap({ maxEntries: options.maxEntries });
+  }
 
   /**
    * The session of an `Authorization` header, synchronously on a cache hit.
@@ -74,7 +78,6 @@ export class BearerSessions {
     if (live !== undefined) session = live;
     if (strategy.isRevoked(session) || !(now < session.idleExpiresAt && now < session.absoluteExpiresAt)) return null;
     session = sessions.keepAlive(session);
-    if (this.#cache.size >= this.options.maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(cacheKey(token), { token, session, checkUntil: now + BEARER_RECHECK_MS, exp: claims.exp * 1000 });
     return session;
   }
