@@ -13,8 +13,8 @@
  * its time budget, every app stops when this process disconnects.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { type AppProcess, completeLogin, type LoadSample, loadRound, loginRound, removeBuild, startApp } from './apps/harness.js';
 import type { ChildStats } from './apps/child.js';
+import { type AppProcess, completeLogin, type LoadSample, loadRound, loginRound, removeBuild, startApp } from './apps/harness.js';
 import { median } from './lib.js';
 
 const QUICK = process.env.AUTH_BENCH_QUICK === '1';
@@ -163,7 +163,27 @@ export default async function run(): Promise<string> {
     for (const a of started_) settled.set(a, await a.stats({ gc: true }));
     const load1 = loadavg();
 
-    return report({ cases, vsFloor, vsPlain, sessionRounds, loginApps, loginCpu, loginMs, loginRounds, perRound, rss, settled, apps: started_, floor, lkSqlite, demo, load0, loadAfterSessions, load1, started });
+    return report({
+      cases,
+      vsFloor,
+      vsPlain,
+      sessionRounds,
+      loginApps,
+      loginCpu,
+      loginMs,
+      loginRounds,
+      perRound,
+      rss,
+      settled,
+      apps: started_,
+      floor,
+      lkSqlite,
+      demo,
+      load0,
+      loadAfterSessions,
+      load1,
+      started,
+    });
   } finally {
     await Promise.all(apps.map((a) => a.close()));
     removeBuild();
@@ -195,7 +215,27 @@ interface Measured {
 
 /** The Markdown report of a run. */
 function report(measured: Measured): string {
-  const { cases, vsFloor, vsPlain, sessionRounds, loginApps, loginCpu, loginMs, loginRounds, perRound, rss, settled, apps: started_, floor, lkSqlite, demo, load0, loadAfterSessions, load1, started } = measured;
+  const {
+    cases,
+    vsFloor,
+    vsPlain,
+    sessionRounds,
+    loginApps,
+    loginCpu,
+    loginMs,
+    loginRounds,
+    perRound,
+    rss,
+    settled,
+    apps: started_,
+    floor,
+    lkSqlite,
+    demo,
+    load0,
+    loadAfterSessions,
+    load1,
+    started,
+  } = measured;
   const lines: string[] = [];
   lines.push(
     `Every app in its own process (\`bench/apps/\`, bundled by esbuild and run by plain \`node\`, no TypeScript loader), all signed in against one oidc-provider in another process; autocannon (${CONNECTIONS} connections) in a child process. \`GET /auth/session\`: ${sessionRounds} rounds of ${ROUND_SECONDS} s per case after a warm-up round, the ${cases.length} cases in a fresh random order each round. CPU is the app process's own (\`process.cpuUsage()\` over IPC) per request; "capacity ratio" is (baseline CPU per request ÷ case CPU per request), the median over rounds, the headline: unlike rps it hardly moves when other processes compete for the cores. rps ratio: median of the per-round rps ratios.`,
@@ -210,8 +250,11 @@ function report(measured: Measured): string {
     for (const kind of ['signedIn', 'anonymous'] as const) {
       const c = row[kind];
       const m = compareLoad(c, floorRow[kind]);
-      const target = row.app === floor ? 'baseline' : kind === 'signedIn' ? `≥ ${TARGET_FLOOR}: ${verdict(m.capacity >= TARGET_FLOOR)}` : '(same bar, not a stated target)';
-      lines.push(`| ${row.app.name} | ${kind === 'signedIn' ? 'signed in' : 'anonymous (401)'} | ${fmt(m.rps)} | ${m.cpu.toFixed(1)} | **${m.capacity.toFixed(2)}** | ${m.rpsRatio.toFixed(2)} | ${target} |`);
+      const target =
+        row.app === floor ? 'baseline' : kind === 'signedIn' ? `≥ ${TARGET_FLOOR}: ${verdict(m.capacity >= TARGET_FLOOR)}` : '(same bar, not a stated target)';
+      lines.push(
+        `| ${row.app.name} | ${kind === 'signedIn' ? 'signed in' : 'anonymous (401)'} | ${fmt(m.rps)} | ${m.cpu.toFixed(1)} | **${m.capacity.toFixed(2)}** | ${m.rpsRatio.toFixed(2)} | ${target} |`,
+      );
     }
   }
   lines.push(
@@ -224,7 +267,9 @@ function report(measured: Measured): string {
   for (const row of vsPlain) {
     const m = compareLoad(row.latchkey, row.plain);
     const p = compareLoad(row.plain, row.plain);
-    lines.push(`| ${row.app.name} | ${fmt(p.rps)} | ${fmt(m.rps)} | ${p.cpu.toFixed(1)} → ${m.cpu.toFixed(1)} | **${m.capacity.toFixed(2)}** | ${m.rpsRatio.toFixed(2)} | ≥ ${TARGET_FRAMEWORK}: ${verdict(m.capacity >= TARGET_FRAMEWORK)} |`);
+    lines.push(
+      `| ${row.app.name} | ${fmt(p.rps)} | ${fmt(m.rps)} | ${p.cpu.toFixed(1)} → ${m.cpu.toFixed(1)} | **${m.capacity.toFixed(2)}** | ${m.rpsRatio.toFixed(2)} | ≥ ${TARGET_FRAMEWORK}: ${verdict(m.capacity >= TARGET_FRAMEWORK)} |`,
+    );
   }
   const floorLogin = loginCpu.get(floor)!;
   lines.push(
@@ -239,7 +284,9 @@ function report(measured: Measured): string {
     const cpu = loginCpu.get(a)!;
     const ratio = median(cpu.map((v, i) => v / floorLogin[i]!));
     const target = a === floor ? 'baseline' : a === lkSqlite ? `≤ ${TARGET_LOGIN.toFixed(1)}×: ${verdict(ratio <= TARGET_LOGIN)}` : '(for information)';
-    lines.push(`| ${a.name} | ${cpu.length * perRound} | ${(median(cpu) / 1000).toFixed(2)} | **${ratio.toFixed(2)}×** | ${(sum(cpu) / sum(floorLogin)).toFixed(2)}× | ${fmt(median(loginMs.get(a)!))} | ${target} |`);
+    lines.push(
+      `| ${a.name} | ${cpu.length * perRound} | ${(median(cpu) / 1000).toFixed(2)} | **${ratio.toFixed(2)}×** | ${(sum(cpu) / sum(floorLogin)).toFixed(2)}× | ${fmt(median(loginMs.get(a)!))} | ${target} |`,
+    );
   }
   const floorRss = rss.get(floor)!;
   lines.push(
@@ -257,9 +304,16 @@ function report(measured: Measured): string {
     const now = s.rssBytes / f.rssBytes;
     const afterGc = g.rssBytes / fg.rssBytes;
     const peak = s.maxRssBytes / f.maxRssBytes;
-    const target = a === floor ? 'baseline' : a === demo ? `≤ ${TARGET_RSS}×: after load ${verdict(now <= TARGET_RSS)}, after GC ${verdict(afterGc <= TARGET_RSS)}, peak ${verdict(peak <= TARGET_RSS)}` : '';
+    const target =
+      a === floor
+        ? 'baseline'
+        : a === demo
+          ? `≤ ${TARGET_RSS}×: after load ${verdict(now <= TARGET_RSS)}, after GC ${verdict(afterGc <= TARGET_RSS)}, peak ${verdict(peak <= TARGET_RSS)}`
+          : '';
     const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
-    lines.push(`| ${a.name} | ${mb(s.rssBytes)} | **${now.toFixed(2)}×** | ${mb(g.rssBytes)} | ${afterGc.toFixed(2)}× | ${mb(s.maxRssBytes)} | ${peak.toFixed(2)}× | ${mb(g.heapUsedBytes)} | ${target} |`);
+    lines.push(
+      `| ${a.name} | ${mb(s.rssBytes)} | **${now.toFixed(2)}×** | ${mb(g.rssBytes)} | ${afterGc.toFixed(2)}× | ${mb(s.maxRssBytes)} | ${peak.toFixed(2)}× | ${mb(g.heapUsedBytes)} | ${target} |`,
+    );
   }
   const la = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' / ');
   lines.push(

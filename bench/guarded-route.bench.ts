@@ -86,7 +86,10 @@ function honoServer(auth: Auth): http.RequestListener {
   const lk = honoLatchkey(auth);
   const app = new Hono();
   app.get('/public', (c) => c.json(PUBLIC_BODY));
-  app.get('/me', lk.protect((c, user) => c.json({ user })));
+  app.get(
+    '/me',
+    lk.protect((c, user) => c.json({ user })),
+  );
   app.all('/auth/*', lk.handler);
   return getRequestListener(app.fetch);
 }

@@ -54,7 +54,9 @@ interface Case {
 /** Runs the benchmark and returns its Markdown report. */
 export default async function run(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
-  const prefix = `b${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}_`;
+  const prefix = `b${randomToken(6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}_`;
   const closers: (() => Promise<void>)[] = [];
   const skipped: string[] = [];
   const cases: Case[] = [];

@@ -21,7 +21,7 @@ import { createAuth } from '../src/app/create-auth.js';
 import type { OidcClient } from '../src/core/client.js';
 import { oauth2 } from '../src/providers/oauth2.js';
 import { createSqlStore } from '../src/storage/sql/index.js';
-import { interleaved, type InterleavedResult } from './lib.js';
+import { type InterleavedResult, interleaved } from './lib.js';
 
 const TOKEN = 'bench-access-token-0123456789abcdef';
 const BODY = JSON.stringify({ items: Array.from({ length: 10 }, (_, i) => ({ id: i, summary: `event ${i}` })) });
@@ -45,7 +45,13 @@ export default async function vaultBench(): Promise<string> {
   try {
     const { user } = await store.users.createUserWithAccount(
       { email: 'bench@example.test', emailVerified: true, name: 'Bench', image: null },
-      { providerId: 'local', issuer: base, subject: 'bench', scopes: ['calendar'], tokens: { accessToken: TOKEN, tokenType: 'Bearer', refreshToken: 'rt', expiresAt: Date.now() + 86_400_000 } },
+      {
+        providerId: 'local',
+        issuer: base,
+        subject: 'bench',
+        scopes: ['calendar'],
+        tokens: { accessToken: TOKEN, tokenType: 'Bearer', refreshToken: 'rt', expiresAt: Date.now() + 86_400_000 },
+      },
     );
     const provider = oauth2({
       id: 'local',
@@ -54,7 +60,18 @@ export default async function vaultBench(): Promise<string> {
       clientId: 'bench',
       clientSecret: 'bench-secret',
       profile: async () => ({ id: 'bench' }),
-      mapProfile: (raw) => ({ issuer: base, subject: String(raw.id), email: null, emailVerified: false, name: null, givenName: null, familyName: null, picture: null, locale: null, raw }),
+      mapProfile: (raw) => ({
+        issuer: base,
+        subject: String(raw.id),
+        email: null,
+        emailVerified: false,
+        name: null,
+        givenName: null,
+        familyName: null,
+        picture: null,
+        locale: null,
+        raw,
+      }),
     });
     const options = { baseUrl: 'http://127.0.0.1:1', secret: 'bench-app-secret-0123456789abcdefghijklmnop', providers: [provider] };
     const auth = createAuth({ ...options, store: { users: store.users, sessions: store.sessions } });
@@ -72,7 +89,10 @@ export default async function vaultBench(): Promise<string> {
     const core = async (): Promise<void> => expectOk('fetchResource', await client.fetchResource(url, { accessToken: TOKEN, tokenType: 'Bearer' }));
     // The same request with a per-request timeout, as a careful hand-written call would carry.
     const plainWithTimeout = async (): Promise<void> =>
-      expectOk('plain fetch + timeout', await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` }, redirect: 'manual', signal: AbortSignal.timeout(10_000) }));
+      expectOk(
+        'plain fetch + timeout',
+        await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` }, redirect: 'manual', signal: AbortSignal.timeout(10_000) }),
+      );
     const batch = (fn: () => Promise<void>) => async () => {
       await Promise.all(Array.from({ length: BATCH }, fn));
     };
@@ -100,7 +120,12 @@ export default async function vaultBench(): Promise<string> {
     const pct = (ratio: number) => `${((ratio - 1) * 100).toFixed(1)}%`;
     const summary = (r: InterleavedResult, i: number): string => {
       const c = r.cases[i]!;
-      const verdict = c.cpuRatioMedianCi[1] < 1.1 ? 'within the 10% target, with the whole interval below it' : c.cpuRatioMedian < 1.1 ? 'within the 10% target, but the interval reaches past it' : 'over the 10% target';
+      const verdict =
+        c.cpuRatioMedianCi[1] < 1.1
+          ? 'within the 10% target, with the whole interval below it'
+          : c.cpuRatioMedian < 1.1
+            ? 'within the 10% target, but the interval reaches past it'
+            : 'over the 10% target';
       return `CPU overhead of auth.fetch over plain fetch: **${pct(c.cpuRatioMedian)}** (90% CI ${pct(c.cpuRatioMedianCi[0])} to ${pct(c.cpuRatioMedianCi[1])}; ${verdict}); over a plain fetch that carries a timeout, as Latchkey's requests all do: see that row. Noise floor (A/A control): ${pct(r.cases[1]!.cpuRatioMedian)}.`;
     };
     return [

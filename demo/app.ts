@@ -161,7 +161,8 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
   const development = isDevelopment(env);
   const dataDir = resolve(options.dataDir ?? (env.DEMO_DATA_DIR?.trim() || '.latchkey'));
   const requestedPort = options.port ?? (env.PORT ? Number(env.PORT) : 3000);
-  if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65_535) throw new TypeError(`PORT must be a port number (got "${String(env.PORT)}").`);
+  if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65_535)
+    throw new TypeError(`PORT must be a port number (got "${String(env.PORT)}").`);
 
   // ── listen first: with port 0 the URL (and so every redirect URI) is known only now ────────────
   let ready: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
@@ -177,7 +178,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
     });
   };
   const servers: Server[] = [];
-  const hosts = options.host ? [options.host] : (env.HOST ? [env.HOST] : ['127.0.0.1', '::1']);
+  const hosts = options.host ? [options.host] : env.HOST ? [env.HOST] : ['127.0.0.1', '::1'];
   let port = requestedPort;
   for (const [i, host] of hosts.entries()) {
     const server = createServer(onRequest);
@@ -190,7 +191,9 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
     }
   }
   const hostForUrl = options.host ?? env.HOST;
-  const appUrl = (env.APP_URL?.trim() || (hostForUrl ? `http://${hostForUrl.includes(':') ? `[${hostForUrl}]` : hostForUrl}:${port}` : `http://localhost:${port}`)).replace(/\/+$/, '');
+  const appUrl = (
+    env.APP_URL?.trim() || (hostForUrl ? `http://${hostForUrl.includes(':') ? `[${hostForUrl}]` : hostForUrl}:${port}` : `http://localhost:${port}`)
+  ).replace(/\/+$/, '');
 
   const cleanups: (() => Promise<void>)[] = [async () => void (await Promise.all(servers.map(closeServer)))];
   const closeAll = async (): Promise<void> => {
@@ -297,7 +300,6 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       },
     });
 
-
     // ── request handling ─────────────────────────────────────────────────────────────────────────
     const views: ProviderView[] = providers.map((p) => ({
       id: p.config.id,
@@ -311,7 +313,11 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       res.writeHead(status, { ...PAGE_HEADERS, ...headers });
       res.end(html);
     };
-    const pageCtx = (path: string, session: Session | null): PageContext => ({ path, development: inspector !== null, userName: session ? (session.user.name ?? session.user.email ?? 'you') : null });
+    const pageCtx = (path: string, session: Session | null): PageContext => ({
+      path,
+      development: inspector !== null,
+      userName: session ? (session.user.name ?? session.user.email ?? 'you') : null,
+    });
     const sessionOf = async (req: IncomingMessage): Promise<Session | null> => {
       try {
         return await auth.authenticate(req.headers.cookie, undefined);
@@ -355,7 +361,12 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
           const params = method === 'POST' ? new URLSearchParams(body ?? '') : url.searchParams;
           flow = inspector.forCallback(id, params.get('state'));
           if (!params.has('lk_repost')) {
-            inspector.step(params.has('error') ? 'fail' : 'info', `Callback from the provider (${method === 'POST' ? 'form_post' : 'query'})`, [...params].filter(([k]) => k !== 'lk_repost').map(([k, v]) => [k, describeParam(k, v)] as const), flow);
+            inspector.step(
+              params.has('error') ? 'fail' : 'info',
+              `Callback from the provider (${method === 'POST' ? 'form_post' : 'query'})`,
+              [...params].filter(([k]) => k !== 'lk_repost').map(([k, v]) => [k, describeParam(k, v)] as const),
+              flow,
+            );
           }
         }
       }
@@ -399,10 +410,20 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         const { endpoint, params } = describeUrl(location);
         const state = new URL(location).searchParams.get('state');
         if (state) flow.statePrefix = state.slice(0, 8);
-        ins.step('ok', 'Redirect to the provider’s authorization endpoint', [['endpoint', endpoint], ...params, ['transaction', 'state, nonce and PKCE verifier kept in an encrypted, HttpOnly cookie for this login only']], flow);
+        ins.step(
+          'ok',
+          'Redirect to the provider’s authorization endpoint',
+          [['endpoint', endpoint], ...params, ['transaction', 'state, nonce and PKCE verifier kept in an encrypted, HttpOnly cookie for this login only']],
+          flow,
+        );
       } else if (action === 'callback') {
         if (response.status === 200) {
-          ins.step('info', 'Re-posted from this site', [['why', 'the provider’s cross-site form_post carries no SameSite=Lax cookie; the page re-posts the same fields from this origin']], flow);
+          ins.step(
+            'info',
+            'Re-posted from this site',
+            [['why', 'the provider’s cross-site form_post carries no SameSite=Lax cookie; the page re-posts the same fields from this origin']],
+            flow,
+          );
         } else if (location) {
           ins.step('ok', 'Checks passed: state matched this browser’s login, code exchanged with the PKCE verifier', [], flow);
           ins.step('ok', 'Signed in: a new session (fresh id), user and account stored', [['redirect', location]], flow);
@@ -441,7 +462,13 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       });
     }
 
-    async function renderProfile(res: ServerResponse, session: Session, url: URL, status = 200, extra: { notice?: { kind: 'ok' | 'bad'; text: string }; apiResult?: ApiResultView } = {}): Promise<void> {
+    async function renderProfile(
+      res: ServerResponse,
+      session: Session,
+      url: URL,
+      status = 200,
+      extra: { notice?: { kind: 'ok' | 'bad'; text: string }; apiResult?: ApiResultView } = {},
+    ): Promise<void> {
       const user = await auth.users.getUser(session.user.id);
       if (!user) {
         res.writeHead(303, { location: '/', 'cache-control': 'no-store' });
@@ -514,9 +541,23 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         };
       } catch (error) {
         if (isLatchkeyError(error)) {
-          return { accountId, label, ok: false, status: null, summary: `${error.code}: ${error.message}`, via: error.code === 'REAUTH_REQUIRED' ? `Sign in with ${p.config.name} again to grant access.` : '' };
+          return {
+            accountId,
+            label,
+            ok: false,
+            status: null,
+            summary: `${error.code}: ${error.message}`,
+            via: error.code === 'REAUTH_REQUIRED' ? `Sign in with ${p.config.name} again to grant access.` : '',
+          };
         }
-        return { accountId, label, ok: false, status: null, summary: `The provider could not be reached (${error instanceof Error ? error.name : 'error'}).`, via: '' };
+        return {
+          accountId,
+          label,
+          ok: false,
+          status: null,
+          summary: `The provider could not be reached (${error instanceof Error ? error.name : 'error'}).`,
+          via: '',
+        };
       }
     }
 
@@ -551,11 +592,17 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         const session = await sessionOf(req);
         const form = new URLSearchParams(await readBody(req));
         if (!session) return sendError(res, null, path, { status: 401, code: 'UNAUTHENTICATED', message: 'Sign in first.' });
-        if (!(await checkForm(req, session, form))) return sendError(res, session, path, { status: 403, code: 'CSRF_FAILED', message: 'The form lacks a valid CSRF token or comes from another origin.' });
+        if (!(await checkForm(req, session, form)))
+          return sendError(res, session, path, {
+            status: 403,
+            code: 'CSRF_FAILED',
+            message: 'The form lacks a valid CSRF token or comes from another origin.',
+          });
         const accountId = form.get('accountId') ?? '';
         if (path === '/account/api') return renderProfile(res, session, url, 200, { apiResult: await callApi(accountId, session.user.id) });
         const account = await auth.users.getAccountById(accountId);
-        if (!account || account.userId !== session.user.id) return sendError(res, session, path, { status: 404, code: 'NOT_FOUND', message: 'No such linked account.' });
+        if (!account || account.userId !== session.user.id)
+          return sendError(res, session, path, { status: 404, code: 'NOT_FOUND', message: 'No such linked account.' });
         try {
           // Revokes the account's tokens at the provider (best effort), then removes the link.
           await auth.unlink(session.user.id, account.id);
@@ -588,13 +635,17 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
 
     log(`Latchkey demo on ${appUrl}`);
     if (!development) {
-      log(`Development features are off (${describeNodeEnv(env)}): no development identity provider, no /dev/inspector. \`npm start\` turns them on; or set NODE_ENV=development.`);
+      log(
+        `Development features are off (${describeNodeEnv(env)}): no development identity provider, no /dev/inspector. \`npm start\` turns them on; or set NODE_ENV=development.`,
+      );
     }
     if (devIdp) {
       const emulated = providers.filter((p) => p.emulated).map((p) => p.config.name);
       log(`Development identity provider on ${devIdp.url}, emulating ${emulated.join(', ')} (no credentials set for them).`);
     }
-    log(`Store: ${databaseUrl.startsWith('sqlite:') ? databaseUrl : `${databaseUrl.split(':')[0]} database`} (migrated); sessions in ${sessionStore === store.sessions ? 'the same database' : 'Redis'}.`);
+    log(
+      `Store: ${databaseUrl.startsWith('sqlite:') ? databaseUrl : `${databaseUrl.split(':')[0]} database`} (migrated); sessions in ${sessionStore === store.sessions ? 'the same database' : 'Redis'}.`,
+    );
 
     return {
       url: appUrl,

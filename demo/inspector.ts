@@ -100,7 +100,9 @@ function redactJson(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[nested too deep]';
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => redactJson(v, depth + 1));
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretName(k) ? redacted(typeof v === 'string' ? v : JSON.stringify(v) ?? '') : redactJson(v, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, isSecretName(k) ? redacted(typeof v === 'string' ? v : (JSON.stringify(v) ?? '')) : redactJson(v, depth + 1)]),
+  );
 }
 
 /** What a token endpoint answered, without any token value (nested ones included). */
@@ -213,7 +215,9 @@ export class FlowInspector {
         if (flow && labelFor(url, method) === 'Token exchange') {
           try {
             const text = await res.clone().text();
-            const parsed = (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(text));
+            const parsed = (res.headers.get('content-type') ?? '').includes('json')
+              ? (JSON.parse(text) as Record<string, unknown>)
+              : Object.fromEntries(new URLSearchParams(text));
             details.push(...describeTokenBody(parsed));
           } catch {
             // Unreadable body: the library reports it; nothing to add here.

@@ -62,11 +62,25 @@ export async function buildProviders(env: DemoEnv, dev: RunningDevIdp | null, ap
   const devUrl = dev?.url ?? '';
 
   if (has(env, 'GOOGLE_CLIENT_ID')) {
-    out.push({ config: google({ env, offline: true, ...common }), emulated: false, issuer: 'https://accounts.google.com', providerLogout: false, api: { label: 'Call the Google userinfo API', url: 'https://openidconnect.googleapis.com/v1/userinfo' } });
+    out.push({
+      config: google({ env, offline: true, ...common }),
+      emulated: false,
+      issuer: 'https://accounts.google.com',
+      providerLogout: false,
+      api: { label: 'Call the Google userinfo API', url: 'https://openidconnect.googleapis.com/v1/userinfo' },
+    });
   } else if (dev) {
     const issuer = dev.issuerFor('google');
     out.push({
-      config: google({ clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET, issuer, env: {}, offline: true, scopes: ['openid', 'email', 'profile', CALENDAR_SCOPE], ...common }),
+      config: google({
+        clientId: DEV_CLIENT_ID,
+        clientSecret: DEV_CLIENT_SECRET,
+        issuer,
+        env: {},
+        offline: true,
+        scopes: ['openid', 'email', 'profile', CALENDAR_SCOPE],
+        ...common,
+      }),
       emulated: true,
       issuer,
       providerLogout: false,
@@ -75,10 +89,23 @@ export async function buildProviders(env: DemoEnv, dev: RunningDevIdp | null, ap
   }
 
   if (has(env, 'GITHUB_CLIENT_ID')) {
-    out.push({ config: github({ env, ...common }), emulated: false, issuer: 'https://github.com', providerLogout: false, api: { label: 'Get my GitHub user (REST API)', url: 'https://api.github.com/user' } });
+    out.push({
+      config: github({ env, ...common }),
+      emulated: false,
+      issuer: 'https://github.com',
+      providerLogout: false,
+      api: { label: 'Get my GitHub user (REST API)', url: 'https://api.github.com/user' },
+    });
   } else if (dev) {
     out.push({
-      config: github({ clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET, baseUrl: `${devUrl}/github`, apiBaseUrl: `${devUrl}/github/api`, env: {}, ...common }),
+      config: github({
+        clientId: DEV_CLIENT_ID,
+        clientSecret: DEV_CLIENT_SECRET,
+        baseUrl: `${devUrl}/github`,
+        apiBaseUrl: `${devUrl}/github/api`,
+        env: {},
+        ...common,
+      }),
       emulated: true,
       issuer: `${devUrl}/github`,
       providerLogout: false,
@@ -87,7 +114,13 @@ export async function buildProviders(env: DemoEnv, dev: RunningDevIdp | null, ap
   }
 
   if (has(env, 'MICROSOFT_CLIENT_ID')) {
-    out.push({ config: microsoft({ env, ...common }), emulated: false, issuer: 'https://login.microsoftonline.com', providerLogout: true, api: { label: 'Call Microsoft Graph userinfo', url: 'https://graph.microsoft.com/oidc/userinfo' } });
+    out.push({
+      config: microsoft({ env, ...common }),
+      emulated: false,
+      issuer: 'https://login.microsoftonline.com',
+      providerLogout: true,
+      api: { label: 'Call Microsoft Graph userinfo', url: 'https://graph.microsoft.com/oidc/userinfo' },
+    });
   } else if (dev) {
     const userinfo = dev.idp.metadataFor('microsoft').userinfo_endpoint;
     out.push({
@@ -105,9 +138,21 @@ export async function buildProviders(env: DemoEnv, dev: RunningDevIdp | null, ap
     // Apple authenticates clients with an ES256-signed JWT: make a key for this run and register it.
     const pair = await generateKeyPair('ES256', { extractable: true });
     const issuer = dev.issuerFor('apple');
-    dev.idp.registerClient({ client_id: APPLE_CLIENT, redirect_uris: [`${appUrl}/auth/apple/callback`], apple: { teamId: APPLE_TEAM, keyId: APPLE_KEY, publicKey: await exportJWK(pair.publicKey) } });
+    dev.idp.registerClient({
+      client_id: APPLE_CLIENT,
+      redirect_uris: [`${appUrl}/auth/apple/callback`],
+      apple: { teamId: APPLE_TEAM, keyId: APPLE_KEY, publicKey: await exportJWK(pair.publicKey) },
+    });
     out.push({
-      config: apple({ clientId: APPLE_CLIENT, teamId: APPLE_TEAM, keyId: APPLE_KEY, privateKey: await exportPKCS8(pair.privateKey), issuer, env: {}, ...common }),
+      config: apple({
+        clientId: APPLE_CLIENT,
+        teamId: APPLE_TEAM,
+        keyId: APPLE_KEY,
+        privateKey: await exportPKCS8(pair.privateKey),
+        issuer,
+        env: {},
+        ...common,
+      }),
       emulated: true,
       issuer,
       providerLogout: false,

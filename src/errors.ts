@@ -11,15 +11,7 @@
 import { redactUrl, redactUrlsIn } from './internal/redact.js';
 
 /** The failure layers. Each maps to one error class. */
-export type ErrorLayer =
-  | 'transport'
-  | 'provider'
-  | 'validation'
-  | 'configuration'
-  | 'session'
-  | 'storage'
-  | 'account'
-  | 'token';
+export type ErrorLayer = 'transport' | 'provider' | 'validation' | 'configuration' | 'session' | 'storage' | 'account' | 'token';
 
 interface CodeInfo {
   /** The failure layer, which decides the class. */
@@ -38,16 +30,32 @@ export const ERROR_CODES = {
   // ── transport: talking to the provider ─────────────────────────────────────────────────────────
   HTTP_TIMEOUT: { layer: 'transport', status: 503, hint: 'The provider did not answer in time; it may be down or slow. Try again later.' },
   HTTP_REQUEST_FAILED: { layer: 'transport', status: 503, hint: 'The provider could not be reached (connection refused, DNS or TLS failure).' },
-  HTTP_REDIRECT_REFUSED: { layer: 'transport', status: 502, hint: 'The provider answered with a redirect; Latchkey never follows redirects on back-channel requests. Check the endpoint URL.' },
+  HTTP_REDIRECT_REFUSED: {
+    layer: 'transport',
+    status: 502,
+    hint: 'The provider answered with a redirect; Latchkey never follows redirects on back-channel requests. Check the endpoint URL.',
+  },
   HTTP_BAD_STATUS: { layer: 'transport', status: 502, hint: 'The provider answered with an unexpected HTTP status.' },
   HTTP_PROVIDER_UNAVAILABLE: { layer: 'transport', status: 503, hint: 'The provider answered 5xx; it is having trouble. Try again later.' },
-  HTTP_BAD_CONTENT_TYPE: { layer: 'transport', status: 502, hint: 'The provider answered with the wrong content type (an HTML page where JSON was due?). Check the endpoint URL.' },
+  HTTP_BAD_CONTENT_TYPE: {
+    layer: 'transport',
+    status: 502,
+    hint: 'The provider answered with the wrong content type (an HTML page where JSON was due?). Check the endpoint URL.',
+  },
   HTTP_BODY_TOO_LARGE: { layer: 'transport', status: 502, hint: 'The provider response exceeded the size limit.' },
   HTTP_INVALID_JSON: { layer: 'transport', status: 502, hint: 'The provider response was not valid JSON.' },
-  INSECURE_TRANSPORT: { layer: 'configuration', status: 500, hint: 'Plain http is only allowed for loopback hosts, or for hosts named in `allowInsecureHttpHosts`.' },
+  INSECURE_TRANSPORT: {
+    layer: 'configuration',
+    status: 500,
+    hint: 'Plain http is only allowed for loopback hosts, or for hosts named in `allowInsecureHttpHosts`.',
+  },
 
   // ── discovery and keys ─────────────────────────────────────────────────────────────────────────
-  DISCOVERY_ISSUER_MISMATCH: { layer: 'validation', status: 502, hint: 'The discovery document names another issuer than the one configured; configure the exact issuer URL.' },
+  DISCOVERY_ISSUER_MISMATCH: {
+    layer: 'validation',
+    status: 502,
+    hint: 'The discovery document names another issuer than the one configured; configure the exact issuer URL.',
+  },
   METADATA_INVALID: { layer: 'validation', status: 502, hint: 'The provider metadata is malformed.' },
   METADATA_MISSING_ENDPOINT: { layer: 'configuration', status: 500, hint: 'The provider metadata lacks an endpoint this operation needs.' },
   JWKS_INVALID: { layer: 'validation', status: 502, hint: 'The provider JWKS is malformed.' },
@@ -56,7 +64,7 @@ export const ERROR_CODES = {
 
   // ── authorization response (the callback) ──────────────────────────────────────────────────────
   STATE_MISSING: { layer: 'validation', status: 400, hint: 'The callback carries no `state`; start the login again.' },
-  STATE_MISMATCH: { layer: 'validation', status: 400, hint: 'The callback `state` does not match this browser\'s login; start the login again.' },
+  STATE_MISMATCH: { layer: 'validation', status: 400, hint: "The callback `state` does not match this browser's login; start the login again." },
   ISS_MISMATCH: { layer: 'validation', status: 400, hint: 'The callback `iss` names another provider (RFC 9207 mix-up defence); the response was discarded.' },
   ISS_MISSING: { layer: 'validation', status: 400, hint: 'The provider advertises RFC 9207 but the callback has no `iss`; the response was discarded.' },
   CODE_MISSING: { layer: 'validation', status: 400, hint: 'The callback carries no authorization `code`.' },
@@ -64,7 +72,11 @@ export const ERROR_CODES = {
   AUTHORIZATION_ERROR: { layer: 'provider', status: 400, hint: 'The provider returned an error to the callback (see `error` and `error_description`).' },
 
   // ── endpoints answering with an OAuth error body ───────────────────────────────────────────────
-  TOKEN_ERROR: { layer: 'provider', status: 400, hint: 'The token endpoint refused the request (see `error`); for `invalid_grant` the user must sign in again.' },
+  TOKEN_ERROR: {
+    layer: 'provider',
+    status: 400,
+    hint: 'The token endpoint refused the request (see `error`); for `invalid_grant` the user must sign in again.',
+  },
   PAR_ERROR: { layer: 'provider', status: 400, hint: 'The pushed authorization request endpoint refused the request (see `error`).' },
   USERINFO_ERROR: { layer: 'provider', status: 401, hint: 'The userinfo endpoint refused the access token.' },
   REVOCATION_ERROR: { layer: 'provider', status: 400, hint: 'The revocation endpoint refused the request.' },
@@ -72,7 +84,11 @@ export const ERROR_CODES = {
 
   // ── token endpoint response ────────────────────────────────────────────────────────────────────
   TOKEN_RESPONSE_INVALID: { layer: 'validation', status: 502, hint: 'The token endpoint response is not a conforming OAuth 2.0 token response.' },
-  TOKEN_TYPE_UNSUPPORTED: { layer: 'validation', status: 502, hint: 'The provider issued an access token of a type Latchkey cannot use (only Bearer and DPoP).' },
+  TOKEN_TYPE_UNSUPPORTED: {
+    layer: 'validation',
+    status: 502,
+    hint: 'The provider issued an access token of a type Latchkey cannot use (only Bearer and DPoP).',
+  },
   ID_TOKEN_MISSING: { layer: 'validation', status: 502, hint: 'The token response has no `id_token` although `openid` was requested.' },
 
   // ── ID token and JWT validation (OIDC Core 3.1.3.7) ────────────────────────────────────────────
@@ -80,7 +96,7 @@ export const ERROR_CODES = {
   JWT_ALG_NOT_ALLOWED: { layer: 'validation', status: 400, hint: 'The token is signed with an algorithm that is not allowed for this client.' },
   JWT_SIGNATURE_INVALID: { layer: 'validation', status: 400, hint: 'The token signature does not verify.' },
   JWT_TYPE_INVALID: { layer: 'validation', status: 400, hint: 'The token `typ` header is not the expected one.' },
-  ID_TOKEN_ISS_MISMATCH: { layer: 'validation', status: 400, hint: 'The ID token `iss` is not the provider\'s issuer.' },
+  ID_TOKEN_ISS_MISMATCH: { layer: 'validation', status: 400, hint: "The ID token `iss` is not the provider's issuer." },
   ID_TOKEN_AUD_MISMATCH: { layer: 'validation', status: 400, hint: 'The ID token `aud` does not contain this client id, or names untrusted audiences.' },
   ID_TOKEN_AZP_MISMATCH: { layer: 'validation', status: 400, hint: 'The ID token `azp` is not this client id.' },
   ID_TOKEN_EXPIRED: { layer: 'validation', status: 400, hint: 'The ID token has expired; check the server clock if this repeats.' },
@@ -91,10 +107,18 @@ export const ERROR_CODES = {
   ID_TOKEN_CLAIM_INVALID: { layer: 'validation', status: 400, hint: 'An ID token claim failed a check (see `claim`).' },
   USERINFO_SUB_MISMATCH: { layer: 'validation', status: 400, hint: 'The userinfo `sub` differs from the ID token `sub`; its values were discarded.' },
   USERINFO_INVALID: { layer: 'validation', status: 502, hint: 'The userinfo response is malformed.' },
-  REFRESH_ID_TOKEN_MISMATCH: { layer: 'validation', status: 400, hint: 'The refreshed ID token does not belong to the same user, issuer or client (OIDC Core 12.2).' },
+  REFRESH_ID_TOKEN_MISMATCH: {
+    layer: 'validation',
+    status: 400,
+    hint: 'The refreshed ID token does not belong to the same user, issuer or client (OIDC Core 12.2).',
+  },
 
   // ── logout ─────────────────────────────────────────────────────────────────────────────────────
-  LOGOUT_STATE_MISMATCH: { layer: 'validation', status: 400, hint: 'The post-logout redirect carries a missing or different `state`; the logout confirmation is not trustworthy (the local session was ended anyway).' },
+  LOGOUT_STATE_MISMATCH: {
+    layer: 'validation',
+    status: 400,
+    hint: 'The post-logout redirect carries a missing or different `state`; the logout confirmation is not trustworthy (the local session was ended anyway).',
+  },
   LOGOUT_TOKEN_INVALID: { layer: 'validation', status: 400, hint: 'The back-channel logout token failed validation (see `claim`).' },
   END_SESSION_UNSUPPORTED: { layer: 'configuration', status: 400, hint: 'The provider publishes no `end_session_endpoint`; only the local session was ended.' },
 
@@ -106,12 +130,24 @@ export const ERROR_CODES = {
   PROVIDER_UNKNOWN: { layer: 'configuration', status: 404, hint: 'No provider with this id is configured.' },
 
   // ── app layer: requests, cookies, sessions ─────────────────────────────────────────────────────
-  TRANSACTION_MISSING: { layer: 'session', status: 400, hint: 'No login transaction cookie came with the callback (expired, blocked, or the login started in another browser); start the login again.' },
-  TRANSACTION_INVALID: { layer: 'session', status: 400, hint: 'The login transaction cookie is tampered, expired or belongs to another provider; start the login again.' },
+  TRANSACTION_MISSING: {
+    layer: 'session',
+    status: 400,
+    hint: 'No login transaction cookie came with the callback (expired, blocked, or the login started in another browser); start the login again.',
+  },
+  TRANSACTION_INVALID: {
+    layer: 'session',
+    status: 400,
+    hint: 'The login transaction cookie is tampered, expired or belongs to another provider; start the login again.',
+  },
   RETURN_TO_INVALID: { layer: 'session', status: 400, hint: '`returnTo` must be a same-origin path such as `/dashboard`.' },
   CSRF_FAILED: { layer: 'session', status: 403, hint: 'The request lacks a valid CSRF token or comes from another origin.' },
   SESSION_INVALID: { layer: 'session', status: 401, hint: 'The session cookie is tampered, expired or revoked; sign in again.' },
-  SESSION_TOO_LARGE: { layer: 'session', status: 500, hint: 'The session cookie would exceed 4 KB and be dropped by browsers; keep less in it or use server-side sessions.' },
+  SESSION_TOO_LARGE: {
+    layer: 'session',
+    status: 500,
+    hint: 'The session cookie would exceed 4 KB and be dropped by browsers; keep less in it or use server-side sessions.',
+  },
   UNAUTHENTICATED: { layer: 'session', status: 401, hint: 'Sign in first.' },
   FORBIDDEN: { layer: 'session', status: 403, hint: 'The signed-in user may not do this.' },
   LOGIN_REJECTED: { layer: 'session', status: 403, hint: 'The application refused this sign-in (an `onLogin` hook said no).' },
@@ -123,10 +159,18 @@ export const ERROR_CODES = {
   // ── storage ────────────────────────────────────────────────────────────────────────────────────
   STORAGE_UNAVAILABLE: { layer: 'storage', status: 503, hint: 'The database or Redis is unreachable; requests that need it fail closed until it is back.' },
   STORAGE_CONFLICT: { layer: 'storage', status: 409, hint: 'A concurrent write conflicted; retry.' },
-  TOKEN_DECRYPT_FAILED: { layer: 'storage', status: 500, hint: 'A stored provider token could not be decrypted: the secret that encrypted it was removed from `secrets`, or the row was altered. Keep old secrets (after the new one) when rotating.' },
+  TOKEN_DECRYPT_FAILED: {
+    layer: 'storage',
+    status: 500,
+    hint: 'A stored provider token could not be decrypted: the secret that encrypted it was removed from `secrets`, or the row was altered. Keep old secrets (after the new one) when rotating.',
+  },
 
   // ── accounts ───────────────────────────────────────────────────────────────────────────────────
-  ACCOUNT_NOT_LINKED: { layer: 'account', status: 409, hint: 'An account with this email exists but this sign-in method is not linked to it. Sign in with the method you used before, then link this one from your profile.' },
+  ACCOUNT_NOT_LINKED: {
+    layer: 'account',
+    status: 409,
+    hint: 'An account with this email exists but this sign-in method is not linked to it. Sign in with the method you used before, then link this one from your profile.',
+  },
   ACCOUNT_ALREADY_LINKED: { layer: 'account', status: 409, hint: 'This provider identity is already linked to another user.' },
   LAST_LOGIN_METHOD: { layer: 'account', status: 409, hint: 'This is the last way to sign in to this account; link another provider before unlinking it.' },
 
@@ -136,31 +180,71 @@ export const ERROR_CODES = {
   LOCK_TIMEOUT: { layer: 'token', status: 503, hint: 'Another instance holds the refresh lock for this account and did not finish in time.' },
 
   // ── edge: request methods and bodies ──
-  PAYLOAD_TOO_LARGE: { layer: 'session', status: 413, hint: 'The request body is over the 64 KB the auth routes read; nothing of it was used. Auth forms are a few KB: check what posts here.' },
+  PAYLOAD_TOO_LARGE: {
+    layer: 'session',
+    status: 413,
+    hint: 'The request body is over the 64 KB the auth routes read; nothing of it was used. Auth forms are a few KB: check what posts here.',
+  },
 
   // ── redirects: returnTo, cookie budget, provider API origins ──
-  COOKIE_TOO_LARGE: { layer: 'session', status: 500, hint: 'A cookie would exceed 4096 bytes (name plus value), which browsers drop silently; keep less in it.' },
-  API_ORIGIN_REFUSED: { layer: 'token', status: 400, hint: "A provider's access token is sent only to that provider's API origins; add the origin to the provider's `apiOrigins` if it really is that provider's API." },
+  COOKIE_TOO_LARGE: {
+    layer: 'session',
+    status: 500,
+    hint: 'A cookie would exceed 4096 bytes (name plus value), which browsers drop silently; keep less in it.',
+  },
+  API_ORIGIN_REFUSED: {
+    layer: 'token',
+    status: 400,
+    hint: "A provider's access token is sent only to that provider's API origins; add the origin to the provider's `apiOrigins` if it really is that provider's API.",
+  },
 
   // ── sessions: idle expiry, bearer tokens, secrets at rest ──
 
   // ── devsafety: development features, CLI, dev IdP ──
-  DATABASE_URL_INVALID: { layer: 'configuration', status: 500, hint: 'The database URL needs a scheme: `sqlite:./file.db` (or `file:./file.db`, `sqlite::memory:`), `postgres://…` or `mysql://…`.' },
-  DEV_FEATURE_DISABLED: { layer: 'configuration', status: 500, hint: 'A development-only feature was asked for outside development: set NODE_ENV=development (or pass `--force` to `latchkey dev-idp`).' },
+  DATABASE_URL_INVALID: {
+    layer: 'configuration',
+    status: 500,
+    hint: 'The database URL needs a scheme: `sqlite:./file.db` (or `file:./file.db`, `sqlite::memory:`), `postgres://…` or `mysql://…`.',
+  },
+  DEV_FEATURE_DISABLED: {
+    layer: 'configuration',
+    status: 500,
+    hint: 'A development-only feature was asked for outside development: set NODE_ENV=development (or pass `--force` to `latchkey dev-idp`).',
+  },
 
   // ── ssrf: endpoint policy ──
-  ENDPOINT_REFUSED: { layer: 'transport', status: 502, hint: 'A provider URL points where Latchkey does not send requests (credentials in the URL, a numeric-encoded, private-network, link-local or foreign loopback address, an end-session endpoint on another host); no request was sent. For a provider on your own network, set `allowPrivateNetwork: true` on it.' },
+  ENDPOINT_REFUSED: {
+    layer: 'transport',
+    status: 502,
+    hint: 'A provider URL points where Latchkey does not send requests (credentials in the URL, a numeric-encoded, private-network, link-local or foreign loopback address, an end-session endpoint on another host); no request was sent. For a provider on your own network, set `allowPrivateNetwork: true` on it.',
+  },
 
   // ── jwks: key sets and token-response checks ──
-  JWKS_LIMIT_EXCEEDED: { layer: 'validation', status: 502, hint: 'The provider JWKS exceeds a safety limit (keys per set, RSA modulus size or public exponent) and was refused; see docs/security.md to raise a limit.' },
-  JWKS_TOO_MANY_CANDIDATES: { layer: 'validation', status: 400, hint: 'More keys of the provider JWKS could verify this token than Latchkey tries (a token without `kid` against a large key set); the token was refused.' },
+  JWKS_LIMIT_EXCEEDED: {
+    layer: 'validation',
+    status: 502,
+    hint: 'The provider JWKS exceeds a safety limit (keys per set, RSA modulus size or public exponent) and was refused; see docs/security.md to raise a limit.',
+  },
+  JWKS_TOO_MANY_CANDIDATES: {
+    layer: 'validation',
+    status: 400,
+    hint: 'More keys of the provider JWKS could verify this token than Latchkey tries (a token without `kid` against a large key set); the token was refused.',
+  },
 
   // ── rtedge: red-team findings at the HTTP edge ──
   BODY_ABORTED: { layer: 'session', status: 400, hint: 'The client closed the connection before the request body ended; nothing of it was used.' },
-  BODY_TIMEOUT: { layer: 'session', status: 408, hint: 'The request body did not arrive within the 10 seconds the auth routes wait for it (at most 64 KB); nothing of it was used. Send the body at once.' },
+  BODY_TIMEOUT: {
+    layer: 'session',
+    status: 408,
+    hint: 'The request body did not arrive within the 10 seconds the auth routes wait for it (at most 64 KB); nothing of it was used. Send the body at once.',
+  },
 
   // ── locks: refresh leases ──
-  LOCK_LOST: { layer: 'token', status: 503, hint: 'The refresh lock lapsed before the refresh token was used (the holder froze, or the lock backend was unreachable); nothing was sent to the provider. Try again.' },
+  LOCK_LOST: {
+    layer: 'token',
+    status: 503,
+    hint: 'The refresh lock lapsed before the refresh token was used (the holder froze, or the lock backend was unreachable); nothing was sent to the provider. Try again.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A stable Latchkey error code. */
@@ -266,11 +350,7 @@ export class ValidationError extends LatchkeyError {
   readonly expected?: unknown;
   /** The value received, when it is not secret. */
   readonly actual?: unknown;
-  constructor(
-    code: ErrorCode,
-    message: string,
-    details: { claim?: string; expected?: unknown; actual?: unknown } & LatchkeyErrorOptions = {},
-  ) {
+  constructor(code: ErrorCode, message: string, details: { claim?: string; expected?: unknown; actual?: unknown } & LatchkeyErrorOptions = {}) {
     super(code, message, details);
     if (details.claim !== undefined) this.claim = details.claim;
     if (details.expected !== undefined) this.expected = details.expected;

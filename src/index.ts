@@ -3,23 +3,7 @@
  *
  * @module
  */
-export {
-  AccountError,
-  ConfigurationError,
-  ERROR_CODES,
-  isLatchkeyError,
-  LatchkeyError,
-  ProviderError,
-  SessionError,
-  StorageError,
-  TokenError,
-  TransportError,
-  ValidationError,
-} from './errors.js';
-export type { ErrorCode, ErrorLayer, LatchkeyErrorOptions } from './errors.js';
 
-// ── app layer (createAuth, handler, guards) ───────────────────────────────────────────────────────
-export { createAuth, isApiRequest, safeReturnTo, toResponse } from './app/index.js';
 export type {
   Auth,
   AuthHooks,
@@ -34,14 +18,28 @@ export type {
   SessionOptions,
   SessionUser,
 } from './app/index.js';
-
-// ── storage: the interfaces an app implements for its own ORM, the in-memory stores, linking ──────
-export { MemorySessionStore, MemoryUserStore } from './storage/memory.js';
-export { signInWithIdentity, unlinkIdentity } from './storage/linking.js';
-export type { SignInInput } from './storage/linking.js';
-export type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, SessionStore, User, UserStore } from './storage/types.js';
-
+// ── app layer (createAuth, handler, guards) ───────────────────────────────────────────────────────
+export { createAuth, isApiRequest, safeReturnTo, toResponse } from './app/index.js';
+export type { ErrorCode, ErrorLayer, LatchkeyErrorOptions } from './errors.js';
+export {
+  AccountError,
+  ConfigurationError,
+  ERROR_CODES,
+  isLatchkeyError,
+  LatchkeyError,
+  ProviderError,
+  SessionError,
+  StorageError,
+  TokenError,
+  TransportError,
+  ValidationError,
+} from './errors.js';
 // ── providers and the token vault: the types an app's code names ──────────────────────────────────
 export type { Profile, ProfileContext, ProviderConfig } from './providers/types.js';
+export type { SignInInput } from './storage/linking.js';
+export { signInWithIdentity, unlinkIdentity } from './storage/linking.js';
+// ── storage: the interfaces an app implements for its own ORM, the in-memory stores, linking ──────
+export { MemorySessionStore, MemoryUserStore } from './storage/memory.js';
+export type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, SessionStore, User, UserStore } from './storage/types.js';
 export { reauthRedirect, reauthUrl } from './vault/reauth.js';
 export type { TokenEvent, VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from './vault/vault.js';

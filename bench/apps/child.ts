@@ -13,7 +13,9 @@ import type { AddressInfo } from 'node:net';
 const MAX_LIFETIME_MS = 20 * 60_000;
 
 /** A message from the parent. */
-export type ParentMessage = { readonly type: 'stats'; readonly id: number; readonly gc?: boolean } | { readonly type: 'set'; readonly id: number; readonly key: string; readonly value: unknown };
+export type ParentMessage =
+  | { readonly type: 'stats'; readonly id: number; readonly gc?: boolean }
+  | { readonly type: 'set'; readonly id: number; readonly key: string; readonly value: unknown };
 
 /** What `stats` answers. */
 export interface ChildStats {
@@ -56,7 +58,12 @@ export function startChild(close: () => Promise<void> = async () => undefined): 
       if (m.gc) (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
-      const stats: ChildStats = { cpuMicros: cpu.user + cpu.system, rssBytes: mem.rss, maxRssBytes: process.resourceUsage().maxRSS * 1024, heapUsedBytes: mem.heapUsed };
+      const stats: ChildStats = {
+        cpuMicros: cpu.user + cpu.system,
+        rssBytes: mem.rss,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        heapUsedBytes: mem.heapUsed,
+      };
       process.send!({ type: 'reply', id: m.id, value: stats });
     } else if (m.type === 'set') {
       settings.set(m.key, m.value);

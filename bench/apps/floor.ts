@@ -129,7 +129,8 @@ const { server } = await listenLoopback((req, res) => {
   const path = req.url ?? '/';
   if (path === '/auth/session') return sessionRoute(req, res);
   const url = new URL(path, base);
-  const route = url.pathname === '/auth/op/login' ? loginRoute(base, url, res) : url.pathname === '/auth/op/callback' ? callbackRoute(base, req, url, res) : undefined;
+  const route =
+    url.pathname === '/auth/op/login' ? loginRoute(base, url, res) : url.pathname === '/auth/op/callback' ? callbackRoute(base, req, url, res) : undefined;
   if (!route) {
     res.writeHead(404).end();
     return;

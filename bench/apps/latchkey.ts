@@ -39,7 +39,11 @@ function nodeApp(auth: Auth): http.RequestListener {
 
 // The frameworks are imported only by the app that uses them: the RSS of each app is its own.
 async function honoApp(auth: Auth): Promise<http.RequestListener> {
-  const [{ getRequestListener }, { Hono }, { latchkey: honoLatchkey }] = await Promise.all([import('@hono/node-server'), import('hono'), import('../../src/adapters/hono.js')]);
+  const [{ getRequestListener }, { Hono }, { latchkey: honoLatchkey }] = await Promise.all([
+    import('@hono/node-server'),
+    import('hono'),
+    import('../../src/adapters/hono.js'),
+  ]);
   const lk = honoLatchkey(auth);
   const app = new Hono();
   app.get('/plain/session', (c) => c.json(plainBody()));
@@ -96,7 +100,12 @@ let listener: http.RequestListener | undefined;
 const served = await listenLoopback((req, res) => listener!(req, res));
 const base = served.base;
 const auth = makeAuth(base);
-const apps: Record<string, (a: Auth) => http.RequestListener | Promise<http.RequestListener>> = { node: nodeApp, express: expressApp, fastify: fastifyApp, hono: honoApp };
+const apps: Record<string, (a: Auth) => http.RequestListener | Promise<http.RequestListener>> = {
+  node: nodeApp,
+  express: expressApp,
+  fastify: fastifyApp,
+  hono: honoApp,
+};
 if (!apps[serverKind]) throw new Error(`SERVER must be node, express, fastify or hono (got ${serverKind})`);
 listener = await apps[serverKind](auth);
 

@@ -22,7 +22,8 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]
 function area(url: string, name: string): string {
   if (name === '(idle)' || name === '(program)' || name === '(garbage collector)') return name;
   if (url.includes('latchkey-bench-apps-')) return 'the app bundle (Latchkey src/, demo/, the app script)';
-  if (url.includes('undici') || url.includes('internal/deps/undici') || url.includes('internal/webstreams')) return 'node web Request/Response/streams (undici, webstreams)';
+  if (url.includes('undici') || url.includes('internal/deps/undici') || url.includes('internal/webstreams'))
+    return 'node web Request/Response/streams (undici, webstreams)';
   if (url.includes('node_modules')) return 'dependencies';
   if (url.startsWith('node:') || url === '') return 'node internals and native';
   return 'other';
@@ -51,7 +52,10 @@ for (const [k, h] of [...bySelf].sort((x, y) => y[1] - x[1]).slice(0, top)) proc
 
 // Inclusive time: the samples in each named function and everything it called (counted once per
 // stack, also when the function recurses).
-const names = (process.env.INCLUSIVE ?? 'toWebRequest,sendWebResponse,handler,sessionRoute,authenticate,jsonResponse,authResponse,csrfToken,touch,callback,login,run,arrayBuffer')
+const names = (
+  process.env.INCLUSIVE ??
+  'toWebRequest,sendWebResponse,handler,sessionRoute,authenticate,jsonResponse,authResponse,csrfToken,touch,callback,login,run,arrayBuffer'
+)
   .split(',')
   .filter(Boolean);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

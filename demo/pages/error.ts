@@ -58,21 +58,37 @@ function explain(e: ErrorInput): Explanation {
         next: `Sign in with the provider you used before, then open your profile and link ${who}.`,
       };
     case 'ACCOUNT_ALREADY_LINKED':
-      return { title: 'Already linked to someone else', what: `This ${who} identity already belongs to another user of this app.`, next: 'Sign in as that user and unlink it there first, or link a different identity.' };
+      return {
+        title: 'Already linked to someone else',
+        what: `This ${who} identity already belongs to another user of this app.`,
+        next: 'Sign in as that user and unlink it there first, or link a different identity.',
+      };
     case 'LAST_LOGIN_METHOD':
       return { title: 'Cannot unlink your only sign-in method', what: 'Without it you could not sign in any more.', next: 'Link another provider first.' };
     case 'UNAUTHENTICATED':
     case 'SESSION_INVALID':
       return { title: 'Please sign in', what: 'This needs a signed-in user and your session has ended (or never started).', next: 'Sign in again.' };
     case 'CSRF_FAILED':
-      return { title: 'Request refused', what: 'The form was not sent from this site, or it was too old. This protects you from cross-site request forgery.', next: 'Go back, reload the page and try again.' };
+      return {
+        title: 'Request refused',
+        what: 'The form was not sent from this site, or it was too old. This protects you from cross-site request forgery.',
+        next: 'Go back, reload the page and try again.',
+      };
     case 'ISS_MISMATCH':
     case 'ISS_MISSING':
-      return { title: 'Answer from the wrong provider', what: 'The sign-in answer names a different provider than the one the sign-in was sent to (a mix-up attack defence).', next: 'Start the sign-in again.' };
+      return {
+        title: 'Answer from the wrong provider',
+        what: 'The sign-in answer names a different provider than the one the sign-in was sent to (a mix-up attack defence).',
+        next: 'Start the sign-in again.',
+      };
     case 'LOGIN_REJECTED':
       return { title: 'Sign-in not allowed', what: 'This app does not allow this account to sign in.', next: 'Use another account.' };
     case 'LOGOUT_STATE_MISMATCH':
-      return { title: 'Signed out here', what: 'You are signed out of this app, but the confirmation from the provider could not be verified.', next: 'Nothing to do; you can sign in again.' };
+      return {
+        title: 'Signed out here',
+        what: 'You are signed out of this app, but the confirmation from the provider could not be verified.',
+        next: 'Nothing to do; you can sign in again.',
+      };
     default:
       if (e.code.startsWith('ID_TOKEN_') || e.code.startsWith('JWT_') || e.code.startsWith('JWKS_')) {
         return {
@@ -82,17 +98,27 @@ function explain(e: ErrorInput): Explanation {
         };
       }
       if (e.code.startsWith('HTTP_') || e.code === 'STORAGE_UNAVAILABLE') {
-        return { title: 'Temporarily unavailable', what: `${e.code === 'STORAGE_UNAVAILABLE' ? 'The database' : who} could not be reached.`, next: 'Try again in a moment.' };
+        return {
+          title: 'Temporarily unavailable',
+          what: `${e.code === 'STORAGE_UNAVAILABLE' ? 'The database' : who} could not be reached.`,
+          next: 'Try again in a moment.',
+        };
       }
       if (e.status === 404) return { title: 'Page not found', what: 'There is nothing at this address.', next: 'Go back to the home page.' };
-      return { title: e.status >= 500 ? 'Something went wrong' : 'Sign-in problem', what: 'The request could not be completed.', next: 'Go back to the home page and try again.' };
+      return {
+        title: e.status >= 500 ? 'Something went wrong' : 'Sign-in problem',
+        what: 'The request could not be completed.',
+        next: 'Go back to the home page and try again.',
+      };
   }
 }
 
 /** Renders an error page. */
 export function errorPage(ctx: PageContext, e: ErrorInput): string {
   const x = explain(e);
-  const retry = e.providerId ? `<a class="btn primary" href="/auth/${esc(e.providerId)}/login?returnTo=%2Fprofile">Try ${esc(e.providerName ?? e.providerId)} again</a>` : '';
+  const retry = e.providerId
+    ? `<a class="btn primary" href="/auth/${esc(e.providerId)}/login?returnTo=%2Fprofile">Try ${esc(e.providerName ?? e.providerId)} again</a>`
+    : '';
   const content = `<section class="card" aria-labelledby="err-h" data-error-code="${esc(e.code)}">
 <h1 id="err-h">${esc(x.title)}</h1>
 <div class="banner bad" role="alert"><p style="margin:0">${esc(x.what)}</p></div>

@@ -45,7 +45,9 @@ export function homePage(ctx: PageContext, input: HomeInput): string {
   const banner =
     emulated.length > 0
       ? `<div class="banner" role="note"><strong>Development mode.</strong> ${
-          emulated.length === input.providers.length ? 'No provider credentials are configured, so every button' : `${esc(emulated.map((p) => p.name).join(', '))}: no credentials are configured, so ${emulated.length === 1 ? 'this button' : 'these buttons'}`
+          emulated.length === input.providers.length
+            ? 'No provider credentials are configured, so every button'
+            : `${esc(emulated.map((p) => p.name).join(', '))}: no credentials are configured, so ${emulated.length === 1 ? 'this button' : 'these buttons'}`
         } signs in against the built-in development identity provider at <code>${esc(input.devIdpUrl ?? '')}</code>, which emulates each provider (its quirks included) with test users. No network, no accounts needed. To use the real providers, set <code>GOOGLE_CLIENT_ID</code> and <code>GOOGLE_CLIENT_SECRET</code> (and the others): see <code>docs/getting-started.md</code>.</div>`
       : '';
   const notice = input.notice ? `<div class="banner ok" role="status">${esc(input.notice)}</div>` : '';

@@ -8,12 +8,22 @@ const MARK = { ok: '✓ passed', fail: '✗ failed', info: '•' } as const;
 export function inspectorPage(ctx: PageContext, flows: readonly Flow[], names: ReadonlyMap<string, string>): string {
   const items = flows
     .map((f) => {
-      const outcome = f.outcome === 'signed-in' ? '<span class="badge ok">signed in</span>' : f.outcome === 'signed-out' ? '<span class="badge ok">signed out</span>' : f.outcome === 'failed' ? '<span class="badge bad">failed</span>' : '<span class="badge muted">in progress</span>';
+      const outcome =
+        f.outcome === 'signed-in'
+          ? '<span class="badge ok">signed in</span>'
+          : f.outcome === 'signed-out'
+            ? '<span class="badge ok">signed out</span>'
+            : f.outcome === 'failed'
+              ? '<span class="badge bad">failed</span>'
+              : '<span class="badge muted">in progress</span>';
       const steps = f.steps
         .map(
-          (s) => `<li class="${s.status}"><span class="st ${s.status}">${MARK[s.status]}</span><strong>${esc(s.title)}</strong> <span class="muted">+${s.at - f.startedAt} ms</span>${
-            s.details.length > 0 ? `<dl class="kv" style="margin-top:.4rem">${s.details.map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`).join('')}</dl>` : ''
-          }</li>`,
+          (s) =>
+            `<li class="${s.status}"><span class="st ${s.status}">${MARK[s.status]}</span><strong>${esc(s.title)}</strong> <span class="muted">+${s.at - f.startedAt} ms</span>${
+              s.details.length > 0
+                ? `<dl class="kv" style="margin-top:.4rem">${s.details.map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`).join('')}</dl>`
+                : ''
+            }</li>`,
         )
         .join('');
       return `<section class="card" aria-labelledby="flow-${f.id}" data-flow="${esc(f.providerId)}" data-outcome="${f.outcome}">

@@ -84,8 +84,13 @@ export interface PageContext {
 /** Wraps page content in the shell. */
 export function layout(title: string, ctx: PageContext, content: string): string {
   const link = (href: string, text: string): string => `<li><a href="${href}"${ctx.path === href ? ' aria-current="page"' : ''}>${text}</a></li>`;
-  const nav = [link('/', 'Home'), ctx.userName !== null ? link('/profile', 'Profile') : '', ctx.development ? link('/dev/inspector', 'Flow inspector') : ''].join('');
-  const who = ctx.userName !== null ? `<span class="muted">Signed in as <strong>${esc(ctx.userName)}</strong></span>` : '<span class="muted">Not signed in</span>';
+  const nav = [
+    link('/', 'Home'),
+    ctx.userName !== null ? link('/profile', 'Profile') : '',
+    ctx.development ? link('/dev/inspector', 'Flow inspector') : '',
+  ].join('');
+  const who =
+    ctx.userName !== null ? `<span class="muted">Signed in as <strong>${esc(ctx.userName)}</strong></span>` : '<span class="muted">Not signed in</span>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>${esc(title)} · Latchkey demo</title><style>${STYLE}</style></head>
@@ -101,7 +106,8 @@ export function layout(title: string, ctx: PageContext, content: string): string
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; img-src 'self' data: http://127.0.0.1:* http://localhost:* https:; style-src 'unsafe-inline'; form-action 'self' https: http://127.0.0.1:* http://localhost:*; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; img-src 'self' data: http://127.0.0.1:* http://localhost:* https:; style-src 'unsafe-inline'; form-action 'self' https: http://127.0.0.1:* http://localhost:*; base-uri 'none'; frame-ancestors 'none'",
   // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form posts,
   // and the same-origin checks of sign-out and unlink would refuse them.
   'referrer-policy': 'same-origin',
@@ -117,6 +123,7 @@ export function when(ms: number): string {
 export function relative(ms: number, now: number): string {
   const d = Math.round((ms - now) / 1000);
   const abs = Math.abs(d);
-  const text = abs < 90 ? `${abs} s` : abs < 5400 ? `${Math.round(abs / 60)} min` : abs < 172_800 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86_400)} days`;
+  const text =
+    abs < 90 ? `${abs} s` : abs < 5400 ? `${Math.round(abs / 60)} min` : abs < 172_800 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86_400)} days`;
   return d >= 0 ? `in ${text}` : `${text} ago`;
 }

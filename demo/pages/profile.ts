@@ -37,7 +37,13 @@ export interface ApiResultView {
 
 /** Options of {@link profilePage}. */
 export interface ProfileInput {
-  readonly user: { readonly id: string; readonly name: string | null; readonly email: string | null; readonly emailVerified: boolean; readonly image: string | null };
+  readonly user: {
+    readonly id: string;
+    readonly name: string | null;
+    readonly email: string | null;
+    readonly emailVerified: boolean;
+    readonly image: string | null;
+  };
   readonly session: {
     readonly providerName: string;
     readonly createdAt: number;
@@ -69,7 +75,9 @@ function tokenStatus(a: AccountView, now: number): string {
 export function profilePage(ctx: PageContext, input: ProfileInput): string {
   const { user, session, now } = input;
   const csrf = `<input type="hidden" name="csrfToken" value="${esc(input.csrfToken)}">`;
-  const notice = input.notice ? `<div class="banner ${input.notice.kind}" role="${input.notice.kind === 'bad' ? 'alert' : 'status'}">${esc(input.notice.text)}</div>` : '';
+  const notice = input.notice
+    ? `<div class="banner ${input.notice.kind}" role="${input.notice.kind === 'bad' ? 'alert' : 'status'}">${esc(input.notice.text)}</div>`
+    : '';
   const only = input.accounts.length <= 1;
   const accountRows = input.accounts
     .map(

@@ -11,7 +11,9 @@ import { google, type ProviderConfig } from 'latchkey/providers';
 export const CALENDAR_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly';
 
 /** Google from `GOOGLE_CLIENT_ID`/`GOOGLE_CLIENT_SECRET`, or its emulation on a dev IdP started here. */
-export async function googleOrEmulation(env: NodeJS.ProcessEnv = process.env): Promise<{ provider: ProviderConfig; dev: RunningDevIdp | null; calendarUrl: string }> {
+export async function googleOrEmulation(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ provider: ProviderConfig; dev: RunningDevIdp | null; calendarUrl: string }> {
   if (env.GOOGLE_CLIENT_ID) {
     return { provider: google({ env, offline: true }), dev: null, calendarUrl: 'https://www.googleapis.com/calendar/v3/users/me/calendarList' };
   }
@@ -19,7 +21,14 @@ export async function googleOrEmulation(env: NodeJS.ProcessEnv = process.env): P
   const issuer = dev.issuerFor('google');
   process.stdout.write(`No GOOGLE_CLIENT_ID: signing in against the Google emulation at ${issuer}\n`);
   return {
-    provider: google({ clientId: 'latchkey-example', clientSecret: 'dev-only', issuer, env: {}, offline: true, scopes: ['openid', 'email', 'profile', CALENDAR_SCOPE] }),
+    provider: google({
+      clientId: 'latchkey-example',
+      clientSecret: 'dev-only',
+      issuer,
+      env: {},
+      offline: true,
+      scopes: ['openid', 'email', 'profile', CALENDAR_SCOPE],
+    }),
     dev,
     calendarUrl: `${issuer}/calendar/v3/users/me/calendarList`,
   };

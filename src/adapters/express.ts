@@ -81,7 +81,11 @@ export function latchkey(auth: Auth): ExpressLatchkey {
         res.locals.user = user;
         next();
       };
-      if (s instanceof Promise) s.then((x) => done(x?.user ?? null), (error: unknown) => done(null, error));
+      if (s instanceof Promise)
+        s.then(
+          (x) => done(x?.user ?? null),
+          (error: unknown) => done(null, error),
+        );
       else done(null);
     };
   return {

@@ -81,7 +81,11 @@ export function latchkey(auth: Auth): FastifyLatchkey {
         const p = auth.unauthenticated(guardFacts(request.raw, request.url), error);
         void reply.code(p.status).headers(p.headers).send(p.body);
       };
-      if (s instanceof Promise) s.then((x) => finish(x?.user ?? null), (error: unknown) => finish(null, error));
+      if (s instanceof Promise)
+        s.then(
+          (x) => finish(x?.user ?? null),
+          (error: unknown) => finish(null, error),
+        );
       else finish(null);
     };
   return {
@@ -90,7 +94,12 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       for (const m of METHODS) if (m !== 'CONNECT' && !app.supportedMethods.includes(m)) app.addHttpMethod(m);
       // The route table screens method, path and declared length before any body is parsed.
       app.addHook('onRequest', async (request, reply) => {
-        const screened = auth.edge.screen(request.raw.method ?? 'GET', new URL(request.url, auth.config.origin).pathname, request.headers['content-length'], request.headers.accept);
+        const screened = auth.edge.screen(
+          request.raw.method ?? 'GET',
+          new URL(request.url, auth.config.origin).pathname,
+          request.headers['content-length'],
+          request.headers.accept,
+        );
         if (screened instanceof Response) {
           if (screened.status === 413) lingerThenClose(request.raw);
           return sendResponse(reply, screened);

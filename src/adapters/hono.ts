@@ -34,7 +34,9 @@ export interface HonoLatchkey {
    * Wraps one handler instead of adding a middleware: `app.get('/me', lk.protect((c, user) => c.json(user)))`.
    * The fastest guard: on a cached session the handler runs synchronously, with no middleware chain.
    */
-  readonly protect: <E extends LatchkeyEnv>(handler: (c: Context<E>, user: SessionUser) => Response | Promise<Response>) => (c: Context<E>) => Response | Promise<Response>;
+  readonly protect: <E extends LatchkeyEnv>(
+    handler: (c: Context<E>, user: SessionUser) => Response | Promise<Response>,
+  ) => (c: Context<E>) => Response | Promise<Response>;
 }
 
 /**

@@ -219,7 +219,11 @@ export function credentialHeaders(req: IncomingMessage): { cookie: string | unde
     // Compare the common spellings before allocating a lower-cased copy.
     if (name.length === 6 && (name === 'cookie' || name === 'Cookie' || name.toLowerCase() === 'cookie')) {
       cookie = cookie === undefined ? raw[i + 1] : `${cookie}; ${raw[i + 1]}`;
-    } else if (name.length === 13 && authorization === undefined && (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')) {
+    } else if (
+      name.length === 13 &&
+      authorization === undefined &&
+      (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')
+    ) {
       authorization = raw[i + 1];
     }
   }
@@ -229,7 +233,13 @@ export function credentialHeaders(req: IncomingMessage): { cookie: string | unde
 /** The guard facts of a Node request. */
 export function guardFacts(req: IncomingMessage, pathAndQuery = req.url ?? '/'): GuardRequest {
   const h = req.headers;
-  return { pathAndQuery, accept: h.accept, authorization: h.authorization, xRequestedWith: h['x-requested-with'] as string | undefined, secFetchMode: h['sec-fetch-mode'] as string | undefined };
+  return {
+    pathAndQuery,
+    accept: h.accept,
+    authorization: h.authorization,
+    xRequestedWith: h['x-requested-with'] as string | undefined,
+    secFetchMode: h['sec-fetch-mode'] as string | undefined,
+  };
 }
 
 /** The Node adapter. */
@@ -256,7 +266,12 @@ export function latchkey(auth: Auth): NodeLatchkey {
   const optionalUser = (req: IncomingMessage): SessionUser | null | Promise<SessionUser | null> => {
     const { cookie, authorization } = credentialHeaders(req);
     const s = auth.authenticate(cookie, authorization);
-    return s instanceof Promise ? s.then((x) => x?.user ?? null, () => null) : (s?.user ?? null);
+    return s instanceof Promise
+      ? s.then(
+          (x) => x?.user ?? null,
+          () => null,
+        )
+      : (s?.user ?? null);
   };
   return {
     async handle(req, res) {

@@ -5,18 +5,19 @@
  *
  * @module
  */
-import type { DistributedLock } from '../vault/locks/types.js';
-import type { TokenEvent } from '../vault/vault.js';
+
 import { isLoopbackHost } from '../core/http.js';
-import type { TokenSet } from '../core/types.js';
 import { checkVerificationOptions } from '../core/id-token.js';
+import type { TokenSet } from '../core/types.js';
 import { ConfigurationError } from '../errors.js';
 import { normalizeApiOrigin } from '../internal/api-origins.js';
 import type { Profile, ProviderConfig } from '../providers/types.js';
 import type { SessionStore, UserStore } from '../storage/types.js';
+import type { DistributedLock } from '../vault/locks/types.js';
+import type { TokenEvent } from '../vault/vault.js';
 import { type CookieNames, cookieNames } from './cookies.js';
-import { MIN_SECRET_LENGTH } from './seal.js';
 import { returnToOr } from './return-to.js';
+import { MIN_SECRET_LENGTH } from './seal.js';
 
 /** What `onLogin` receives. */
 export interface LoginContext {
@@ -242,7 +243,9 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     if (!Array.isArray(p.scopes)) fail(`Provider "${p.id}": \`scopes\` must be an array.`);
     if (p.kind === 'oidc' && !p.scopes.includes('openid')) fail(`Provider "${p.id}" is OpenID Connect: \`scopes\` must include "openid".`);
     if (p.clientSecret === undefined && p.clientPrivateKey === undefined && p.tokenEndpointAuthMethod !== 'none') {
-      fail(`Provider "${p.id}": set \`clientSecret\` (from the client registered${where} with redirect URI ${redirectUri}), or tokenEndpointAuthMethod: 'none' for a public client.`);
+      fail(
+        `Provider "${p.id}": set \`clientSecret\` (from the client registered${where} with redirect URI ${redirectUri}), or tokenEndpointAuthMethod: 'none' for a public client.`,
+      );
     }
     // RFC 7518 §3.2: a client secret that keys HS* ID tokens must be at least the hash length.
     try {

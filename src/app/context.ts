@@ -9,8 +9,8 @@
  */
 import { OidcClient } from '../core/client.js';
 import { LatchkeyError } from '../errors.js';
-import { timingSafeEqual } from '../internal/encoding.js';
 import { BoundedMap } from '../internal/bounded-map.js';
+import { timingSafeEqual } from '../internal/encoding.js';
 import type { ProviderConfig } from '../providers/types.js';
 import { MemorySessionStore, MemoryUserStore } from '../storage/memory.js';
 import { createTokenCipher } from '../storage/token-cipher.js';
@@ -191,7 +191,8 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     audience,
     provider,
     client,
-    authenticate: (cookieHeader: string | null | undefined, authorizationHeader?: string | null) => authenticateRequest(sessions, bearer, cookieHeader, authorizationHeader),
+    authenticate: (cookieHeader: string | null | undefined, authorizationHeader?: string | null) =>
+      authenticateRequest(sessions, bearer, cookieHeader, authorizationHeader),
     async revoke(selector: RevokeSelector): Promise<readonly string[]> {
       const ids = await sessions.revoke(selector);
       bearer.purge(selector);

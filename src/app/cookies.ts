@@ -130,7 +130,10 @@ export function serializeCookie(name: string, value: string, options: SetCookieO
   // RFC 6265bis §5.6: a user agent ignores a cookie whose name and value exceed 4096 octets.
   const bytes = cookieBytes(name, value);
   if (bytes > MAX_COOKIE_BYTES) {
-    throw new SessionError('COOKIE_TOO_LARGE', `The cookie ${name.slice(0, 40)} would be ${bytes} bytes, over the ${MAX_COOKIE_BYTES} browsers keep; keep less in it.`);
+    throw new SessionError(
+      'COOKIE_TOO_LARGE',
+      `The cookie ${name.slice(0, 40)} would be ${bytes} bytes, over the ${MAX_COOKIE_BYTES} browsers keep; keep less in it.`,
+    );
   }
   let s = `${name}=${value}; Path=${options.path ?? '/'}`;
   if (options.maxAgeSeconds !== undefined) {

@@ -136,7 +136,10 @@ export function createAuth(options: AuthOptions): Auth {
     handler: (request: Request): Promise<Response> => handleRequest(ctx, request),
     edge: createAuthEdge(ctx),
     getSession,
-    tokens: Object.freeze({ get: (userId: string, providerId: string, choice?: VaultAccountChoice) => vault.get(userId, providerId, { accountId: choice?.accountId }), revoke: vault.revoke }),
+    tokens: Object.freeze({
+      get: (userId: string, providerId: string, choice?: VaultAccountChoice) => vault.get(userId, providerId, { accountId: choice?.accountId }),
+      revoke: vault.revoke,
+    }),
     fetch: vault.fetch,
     async unlink(userId: string, accountId: string): Promise<void> {
       const accounts = await users.listAccounts(userId);

@@ -147,7 +147,11 @@ export function screenRequest(routePrefix: string, method: string, pathname: str
  * @param setCookies - `Set-Cookie` values to send anyway.
  * @returns the response.
  */
-export function refusalResponse(refusal: Pick<EdgeRefusal, 'error' | 'allow'>, accept: string | null | undefined, setCookies: readonly string[] = []): Response {
+export function refusalResponse(
+  refusal: Pick<EdgeRefusal, 'error' | 'allow'>,
+  accept: string | null | undefined,
+  setCookies: readonly string[] = [],
+): Response {
   const res = errorResponse(refusal.error, accept ?? null, setCookies);
   if (refusal.allow !== undefined) res.headers.set('allow', refusal.allow);
   if (refusal.error.code === 'PAYLOAD_TOO_LARGE' || refusal.error.code === 'BODY_TIMEOUT') res.headers.set('connection', 'close');
@@ -167,7 +171,11 @@ export function refusalResponse(refusal: Pick<EdgeRefusal, 'error' | 'allow'>, a
  * @throws SessionError `BODY_TIMEOUT` when the body has not ended within `timeoutMs`.
  * @throws SessionError `BODY_ABORTED` when the stream fails before its end.
  */
-export async function readBoundedText(body: ReadableStream<Uint8Array> | null, limit: number = MAX_BODY_BYTES, timeoutMs: number = MAX_BODY_MS): Promise<string> {
+export async function readBoundedText(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number = MAX_BODY_BYTES,
+  timeoutMs: number = MAX_BODY_MS,
+): Promise<string> {
   try {
     // RFC 9110 §15.5.9: a server that no longer waits for the rest of a request answers 408.
     return await readStream(body, limit, () => new SessionError('PAYLOAD_TOO_LARGE'), { timeoutMs, timedOut: () => new SessionError('BODY_TIMEOUT') });

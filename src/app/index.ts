@@ -3,9 +3,10 @@
  *
  * @module
  */
-export { type Auth, createAuth } from './create-auth.js';
+
 export type { AuthHooks, AuthOptions, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
+export { type Auth, createAuth } from './create-auth.js';
 export { type GuardRequest, isApiRequest, type PlainResponse, toResponse } from './guards.js';
+export type { ErrorBody } from './responses.js';
 export { safeReturnTo } from './return-to.js';
 export type { Session, SessionUser } from './sessions/types.js';
-export type { ErrorBody } from './responses.js';

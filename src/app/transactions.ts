@@ -146,7 +146,8 @@ export class Transactions {
     const keyring = await this.options.keyring();
     const data = (await keyring.open('transaction', raw)) as TransactionData | undefined;
     const invalid = (why: string): SessionError => new SessionError('TRANSACTION_INVALID', `The login transaction cookie ${why}; start the login again.`);
-    if (!data || typeof data !== 'object' || typeof data.transaction?.state !== 'string') throw invalid('cannot be read (tampered, or sealed with a retired secret)');
+    if (!data || typeof data !== 'object' || typeof data.transaction?.state !== 'string')
+      throw invalid('cannot be read (tampered, or sealed with a retired secret)');
     if (!(now < data.expiresAt)) throw invalid('expired');
     if (data.providerId !== providerId) throw invalid('belongs to another provider');
     // RFC 6749 §10.12: the state must match the one bound to this user agent (constant time).

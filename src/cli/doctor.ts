@@ -12,8 +12,8 @@ import { isLoopbackHost } from '../core/http.js';
 import { isLatchkeyError } from '../errors.js';
 import { redactUrlsIn } from '../internal/redact.js';
 import { oidc, PRESETS_FROM_ENV } from '../providers/index.js';
-import { parseDatabaseUrl } from '../storage/sql/connect.js';
 import type { ProviderConfig } from '../providers/types.js';
+import { parseDatabaseUrl } from '../storage/sql/connect.js';
 
 /** The environment doctor reads. */
 export type DoctorEnv = Readonly<Record<string, string | undefined>>;
@@ -94,7 +94,11 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
       appUrl = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
       if (u.search || u.hash || u.username || u.password) say('error', 'APP_URL must not contain a query, a fragment or credentials.');
       if (u.protocol === 'https:') say('ok', `APP_URL ${appUrl}`);
-      else if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) say(production ? 'error' : 'ok', `APP_URL ${appUrl}${production ? ' is plain http in production: use https.' : ' (plain http is fine on localhost for development)'}`);
+      else if (u.protocol === 'http:' && isLoopbackHost(u.hostname))
+        say(
+          production ? 'error' : 'ok',
+          `APP_URL ${appUrl}${production ? ' is plain http in production: use https.' : ' (plain http is fine on localhost for development)'}`,
+        );
       else say('error', `APP_URL ${appUrl} must use https: cookies are Secure and providers refuse http redirect URIs except on localhost.`);
     } catch {
       say('error', `APP_URL "${appUrlRaw.slice(0, 100)}" is not an absolute URL such as https://app.example.com.`);
@@ -104,7 +108,10 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
   // ── the secret ────────────────────────────────────────────────────────────────────────────────
   const secret = value(env, 'AUTH_SECRET');
   if (secret === undefined) {
-    say(production ? 'error' : 'warn', `AUTH_SECRET is not set${production ? '' : ' (the demo generates a development one under .latchkey/)'}: run \`npx latchkey secret\` and set it.`);
+    say(
+      production ? 'error' : 'warn',
+      `AUTH_SECRET is not set${production ? '' : ' (the demo generates a development one under .latchkey/)'}: run \`npx latchkey secret\` and set it.`,
+    );
   } else if (secret.length < 32) {
     say('error', `AUTH_SECRET is ${secret.length} characters; it needs at least 32. Run \`npx latchkey secret\`.`);
   } else if (looksWeak(secret)) {
@@ -128,19 +135,27 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
       const scheme = db.split(':')[0]!.toLowerCase();
       const host = hostOf(db);
       say('ok', `DATABASE_URL: ${scheme} on ${host ?? '(unknown host)'} (credentials not shown).`);
-      if (host && !isLoopbackHost(host) && /sslmode=disable/i.test(db)) say('warn', 'DATABASE_URL disables TLS (sslmode=disable) to a non-local database: tokens travel encrypted at rest but the connection is clear text.');
-    } else if (kind === 'sqlite') say(production ? 'warn' : 'ok', `DATABASE_URL: SQLite (${production ? 'one process only: use PostgreSQL or MySQL to run several instances' : 'fine for development'}).`);
+      if (host && !isLoopbackHost(host) && /sslmode=disable/i.test(db))
+        say('warn', 'DATABASE_URL disables TLS (sslmode=disable) to a non-local database: tokens travel encrypted at rest but the connection is clear text.');
+    } else if (kind === 'sqlite')
+      say(
+        production ? 'warn' : 'ok',
+        `DATABASE_URL: SQLite (${production ? 'one process only: use PostgreSQL or MySQL to run several instances' : 'fine for development'}).`,
+      );
   }
   const redis = value(env, 'REDIS_URL');
   if (redis !== undefined) {
     const host = hostOf(redis);
-    if (redis.startsWith('redis://') && host && !isLoopbackHost(host)) say('warn', `REDIS_URL uses plain redis:// to ${host}: use rediss:// (TLS) off the local machine.`);
+    if (redis.startsWith('redis://') && host && !isLoopbackHost(host))
+      say('warn', `REDIS_URL uses plain redis:// to ${host}: use rediss:// (TLS) off the local machine.`);
     else say('ok', `REDIS_URL: ${host ?? 'set'} (credentials not shown).`);
   }
 
   // ── insecure switches ─────────────────────────────────────────────────────────────────────────
-  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') say('error', 'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks for every connection, provider calls included. Remove it.');
-  if (value(env, 'OAUTHLIB_INSECURE_TRANSPORT') !== undefined) say('warn', 'OAUTHLIB_INSECURE_TRANSPORT is set: Latchkey ignores it (plain http is allowed only to loopback hosts).');
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0')
+    say('error', 'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks for every connection, provider calls included. Remove it.');
+  if (value(env, 'OAUTHLIB_INSECURE_TRANSPORT') !== undefined)
+    say('warn', 'OAUTHLIB_INSECURE_TRANSPORT is set: Latchkey ignores it (plain http is allowed only to loopback hosts).');
 
   // ── providers ─────────────────────────────────────────────────────────────────────────────────
   out('');
@@ -162,7 +177,10 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
     }
   }
   if (providers.length === 0 && errors === 0) {
-    say(production ? 'error' : 'info', `No provider credentials are set${production ? '' : ': the demo uses the development identity provider for every provider'}. Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (and others) to use real providers.`);
+    say(
+      production ? 'error' : 'info',
+      `No provider credentials are set${production ? '' : ': the demo uses the development identity provider for every provider'}. Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (and others) to use real providers.`,
+    );
   }
 
   for (const p of providers) {
@@ -172,7 +190,8 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
     if (p.kind === 'oidc') say('info', `Post-logout redirect URI:        ${appUrl}${basePath}/logout/callback`);
     if (p.id === 'oidc') say('info', `Back-channel logout URI:         ${appUrl}${basePath}/${p.id}/backchannel-logout`);
     if (p.docs?.consoleUrl) say('info', `Register it at:                  ${p.docs.consoleUrl}`);
-    if (p.clientSecret === undefined && p.tokenEndpointAuthMethod !== 'none' && p.clientPrivateKey === undefined) say('warn', 'No client secret: this is a public client (PKCE only).');
+    if (p.clientSecret === undefined && p.tokenEndpointAuthMethod !== 'none' && p.clientPrivateKey === undefined)
+      say('warn', 'No client secret: this is a public client (PKCE only).');
     if (options.offline) continue;
     await checkProvider(p, say, { ...options, now });
   }
@@ -200,7 +219,10 @@ async function checkProvider(p: ProviderConfig, say: (level: Level, text: string
       if (!m.code_challenge_methods_supported?.includes('S256')) say('info', 'The provider does not advertise PKCE S256; Latchkey sends it anyway.');
       if (m.end_session_endpoint === undefined) say('info', 'No end_session_endpoint: "sign out at the provider" is not possible; only local sign-out.');
     } catch (error) {
-      say('error', `Discovery of ${p.issuer} failed: ${isLatchkeyError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.name : 'error'}`);
+      say(
+        'error',
+        `Discovery of ${p.issuer} failed: ${isLatchkeyError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.name : 'error'}`,
+      );
       return;
     }
   }

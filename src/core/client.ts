@@ -10,13 +10,14 @@
 import { ConfigurationError, TransportError } from '../errors.js';
 import { createAuthorizationRequest } from './authorization-request.js';
 import { UsedStates, validateAuthorizationResponse } from './authorization-response.js';
+import { validateLogoutToken as validateLogoutTokenJwt } from './backchannel-logout.js';
 import { resolveClientAuthMethod } from './client-auth.js';
 import { checkMetadata, discover } from './discovery.js';
-import { createEndpointPolicy, type IssuerSource, labelEndpoints } from './endpoint-policy.js';
 import { DPoPHandle, type ResourceRequestOptions, resourceRequest, withAccessToken } from './dpop.js';
 import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
+import { createEndpointPolicy, type IssuerSource, labelEndpoints } from './endpoint-policy.js';
+import { fetchStream, HTTP_DEFAULTS, type HttpResult, unfollowedRedirect } from './http.js';
 import { checkVerificationOptions } from './id-token.js';
-import { validateLogoutToken as validateLogoutTokenJwt } from './backchannel-logout.js';
 import { type KeySetLimits, RemoteJwks } from './jwks.js';
 import { parRequired } from './par.js';
 import { refreshTokenGrant } from './refresh.js';
@@ -35,7 +36,6 @@ import type {
   ServerMetadata,
   TokenSet,
 } from './types.js';
-import { fetchStream, HTTP_DEFAULTS, type HttpResult, unfollowedRedirect } from './http.js';
 import { fetchUserinfo } from './userinfo.js';
 
 /**
@@ -104,7 +104,8 @@ function responseOf(result: HttpResult): Response {
 
 /** RFC 9700 §4.11: the token is never replayed to a redirect target; the redirect itself is returned, unfollowed. */
 function redirectAsResponse(error: unknown): Response {
-  if (error instanceof TransportError && error.code === 'HTTP_REDIRECT_REFUSED' && error.response && error.response.status >= 300) return unfollowedRedirect(error.response);
+  if (error instanceof TransportError && error.code === 'HTTP_REDIRECT_REFUSED' && error.response && error.response.status >= 300)
+    return unfollowedRedirect(error.response);
   throw error;
 }
 
@@ -438,9 +439,13 @@ export class OidcClient {
 }
 
 function defaultAuthMethod(metadata: ServerMetadata, options: OidcClientOptions): ClientAuthMethod {
-  const base = resolveClientAuthMethod({ client_id: options.clientId, ...(options.clientSecret !== undefined ? { client_secret: 'set' } : {}) }, options.privateKey);
+  const base = resolveClientAuthMethod(
+    { client_id: options.clientId, ...(options.clientSecret !== undefined ? { client_secret: 'set' } : {}) },
+    options.privateKey,
+  );
   const supported = metadata.token_endpoint_auth_methods_supported;
   // RFC 8414 §2: when the server lists its methods and lacks client_secret_basic, prefer client_secret_post.
-  if (base === 'client_secret_basic' && supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post')) return 'client_secret_post';
+  if (base === 'client_secret_basic' && supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post'))
+    return 'client_secret_post';
   return base;
 }

@@ -131,12 +131,7 @@ function withPolicy(issuer: string, options: Pick<DiscoveryOptions, 'http' | 'is
  * @see [OpenID Connect Discovery 1.0, section 4.3](https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationValidation)
  * @see [RFC 8414, section 3.3](https://www.rfc-editor.org/rfc/rfc8414.html#section-3.3)
  */
-export function checkMetadata(
-  metadata: Readonly<Record<string, unknown>>,
-  expectedIssuer: string,
-  hooks?: ProtocolHooks,
-  http?: HttpOptions,
-): ServerMetadata {
+export function checkMetadata(metadata: Readonly<Record<string, unknown>>, expectedIssuer: string, hooks?: ProtocolHooks, http?: HttpOptions): ServerMetadata {
   const policyHttp = withPolicy(expectedIssuer, { ...(http !== undefined ? { http } : {}) });
   // RFC 8414 §2 / OIDC Discovery §3: the issuer identifier is an https URL (loopback http for development).
   checkEndpoint(expectedIssuer, policyHttp, 'issuer');
@@ -145,13 +140,20 @@ export function checkMetadata(
     throw new ValidationError('METADATA_INVALID', 'The provider metadata has no "issuer".', { claim: 'issuer' });
   }
   // OIDC Discovery 4.3 / RFC 8414 3.3: the issuer must be identical to the one the document was fetched for.
-  const accepted = issuer === expectedIssuer || (hooks?.templatedIssuer !== undefined && issuer === hooks.templatedIssuer) || (hooks?.issuerAliases?.includes(issuer) ?? false);
+  const accepted =
+    issuer === expectedIssuer ||
+    (hooks?.templatedIssuer !== undefined && issuer === hooks.templatedIssuer) ||
+    (hooks?.issuerAliases?.includes(issuer) ?? false);
   if (!accepted) {
-    throw new ValidationError('DISCOVERY_ISSUER_MISMATCH', `The provider metadata names issuer "${issuer.slice(0, 200)}" but "${expectedIssuer}" was configured; the metadata was not used.`, {
-      claim: 'issuer',
-      expected: expectedIssuer,
-      actual: issuer.slice(0, 200),
-    });
+    throw new ValidationError(
+      'DISCOVERY_ISSUER_MISMATCH',
+      `The provider metadata names issuer "${issuer.slice(0, 200)}" but "${expectedIssuer}" was configured; the metadata was not used.`,
+      {
+        claim: 'issuer',
+        expected: expectedIssuer,
+        actual: issuer.slice(0, 200),
+      },
+    );
   }
   for (const member of URL_MEMBERS) {
     const value = metadata[member];

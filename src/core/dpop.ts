@@ -92,11 +92,13 @@ export class DPoPHandle {
     // RFC 9449 §8: echo the latest nonce this server sent.
     const nonce = this.#nonces.get(target.origin);
     if (nonce !== undefined) claims.nonce = nonce;
-    return new SignJWT(claims)
-      // RFC 9449 §4.2: typ dpop+jwt, and the public key in the jwk header.
-      .setProtectedHeader({ alg: this.#alg, typ: 'dpop+jwt', jwk: await this.#jwk() })
-      .setIssuedAt(Math.floor(this.#clock() / 1000))
-      .sign(this.#keyPair.privateKey);
+    return (
+      new SignJWT(claims)
+        // RFC 9449 §4.2: typ dpop+jwt, and the public key in the jwk header.
+        .setProtectedHeader({ alg: this.#alg, typ: 'dpop+jwt', jwk: await this.#jwk() })
+        .setIssuedAt(Math.floor(this.#clock() / 1000))
+        .sign(this.#keyPair.privateKey)
+    );
   }
 
   /**
@@ -261,7 +263,15 @@ export function withAccessToken(headers: HeadersInit | undefined, tokenType: 'Be
 function requestWithToken(call: TokenCall, proof: string | undefined): HttpRequest {
   const { init } = call;
   const headers = withAccessToken(init.headers, call.tokenType, call.accessToken, proof);
-  return { url: call.href, method: call.method, headers, expect: init.expect, oauthErrorCode: init.oauthErrorCode ?? 'RESOURCE_ERROR', body: init.body, okStatuses: init.okStatuses };
+  return {
+    url: call.href,
+    method: call.method,
+    headers,
+    expect: init.expect,
+    oauthErrorCode: init.oauthErrorCode ?? 'RESOURCE_ERROR',
+    body: init.body,
+    okStatuses: init.okStatuses,
+  };
 }
 
 /** Sends the request with a fresh DPoP proof and remembers the nonce the server returned. */

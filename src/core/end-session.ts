@@ -59,7 +59,11 @@ export function validateEndSessionResponse(params: URLSearchParams, expectedStat
   const states = params.getAll('state');
   // RP-Initiated Logout §3: the state sent must come back unchanged (exactly once).
   if (states.length !== 1 || states[0] === '') {
-    throw new ValidationError('LOGOUT_STATE_MISMATCH', states.length === 0 ? 'The post-logout redirect carries no "state".' : 'The post-logout redirect carries a malformed "state".', { claim: 'state' });
+    throw new ValidationError(
+      'LOGOUT_STATE_MISMATCH',
+      states.length === 0 ? 'The post-logout redirect carries no "state".' : 'The post-logout redirect carries a malformed "state".',
+      { claim: 'state' },
+    );
   }
   if (!timingSafeEqual(states[0]!, expectedState)) {
     throw new ValidationError('LOGOUT_STATE_MISMATCH', 'The post-logout redirect "state" differs from the one sent.', { claim: 'state' });

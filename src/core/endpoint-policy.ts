@@ -279,9 +279,16 @@ export function checkEndSessionHost(metadata: Readonly<Record<string, unknown>>,
   const value = metadata.end_session_endpoint;
   if (typeof value !== 'string') return;
   const endSession = new URL(value);
-  const hosts = [parseOrUndefined(expectedIssuer)?.hostname, typeof metadata.authorization_endpoint === 'string' ? parseOrUndefined(metadata.authorization_endpoint)?.hostname : undefined];
+  const hosts = [
+    parseOrUndefined(expectedIssuer)?.hostname,
+    typeof metadata.authorization_endpoint === 'string' ? parseOrUndefined(metadata.authorization_endpoint)?.hostname : undefined,
+  ];
   if (!hosts.includes(endSession.hostname)) {
-    throw refused(endSession, 'metadata end_session_endpoint', "it is on another host than the issuer and the authorization endpoint (the browser would carry the user's ID token there)");
+    throw refused(
+      endSession,
+      'metadata end_session_endpoint',
+      "it is on another host than the issuer and the authorization endpoint (the browser would carry the user's ID token there)",
+    );
   }
 }
 
@@ -306,11 +313,17 @@ function checkScheme(parsed: URL, host: string, options: EndpointCheckOptions, l
     // RFC 9700 §2.6 / RFC 8252 §8.3: plain http only for loopback (development).
     if (isLoopbackLiteral(host) || isLocalhostName(host)) return false;
     if (options.allowInsecureHttpHosts?.includes(host)) return true;
-    throw new TransportError('INSECURE_TRANSPORT', `The ${label} ${parsed.origin} uses plain http; use https, or name "${host}" in allowInsecureHttpHosts for development.`, {
-      url: parsed.href,
-    });
+    throw new TransportError(
+      'INSECURE_TRANSPORT',
+      `The ${label} ${parsed.origin} uses plain http; use https, or name "${host}" in allowInsecureHttpHosts for development.`,
+      {
+        url: parsed.href,
+      },
+    );
   }
-  throw new TransportError('INSECURE_TRANSPORT', `The ${label} must be an https URL (got "${parsed.protocol}").`, { url: `${parsed.protocol}//${parsed.host}${parsed.pathname}` });
+  throw new TransportError('INSECURE_TRANSPORT', `The ${label} must be an https URL (got "${parsed.protocol}").`, {
+    url: `${parsed.protocol}//${parsed.host}${parsed.pathname}`,
+  });
 }
 
 function accepts(policy: EndpointPolicy, cls: AddressClass, host: string): boolean {
@@ -474,7 +487,10 @@ function lookup(resolver: HostResolver, cache: BoundedMap<string, Resolution | P
     answer = Promise.reject(error);
   }
   const pending = answer.then(
-    (addresses) => ({ classes: addresses.length === 0 ? undefined : addresses.map((a) => classifyAddress(a) ?? 'reserved'), expiresAt: Date.now() + RESOLUTION_TTL_MS }),
+    (addresses) => ({
+      classes: addresses.length === 0 ? undefined : addresses.map((a) => classifyAddress(a) ?? 'reserved'),
+      expiresAt: Date.now() + RESOLUTION_TTL_MS,
+    }),
     () => ({ classes: undefined, expiresAt: Date.now() + RESOLUTION_TTL_MS }),
   );
   const entry: PendingResolution = { pending, startedAt: Date.now() };
@@ -486,7 +502,13 @@ function lookup(resolver: HostResolver, cache: BoundedMap<string, Resolution | P
 }
 
 /** Applies the policy to a name's addresses; throws the refusal. */
-function decideResolved(checked: CheckedEndpoint, policy: EndpointPolicy, classes: readonly AddressClass[] | undefined, why: 'failed' | 'unavailable', urlText: string | undefined): undefined {
+function decideResolved(
+  checked: CheckedEndpoint,
+  policy: EndpointPolicy,
+  classes: readonly AddressClass[] | undefined,
+  why: 'failed' | 'unavailable',
+  urlText: string | undefined,
+): undefined {
   const label = (urlText !== undefined ? policy.members.get(urlText) : undefined) ?? 'endpoint';
   const url = checked.url;
   if (checked.resolve === 'confirm-loopback') {

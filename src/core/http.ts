@@ -8,11 +8,11 @@
  *
  * @module
  */
-import { LatchkeyError, ProviderError, TransportError, type ErrorCode } from '../errors.js';
-import { isLoopbackHost } from '../internal/loopback.js';
-import { type CheckedEndpoint, checkEndpoint, checkResolution, DEFAULT_ENDPOINT_POLICY, type EndpointPolicy, type HostResolver } from './endpoint-policy.js';
+import { type ErrorCode, LatchkeyError, ProviderError, TransportError } from '../errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
 import { readBoundedText } from '../internal/bounded-read.js';
+import { isLoopbackHost } from '../internal/loopback.js';
+import { type CheckedEndpoint, checkEndpoint, checkResolution, DEFAULT_ENDPOINT_POLICY, type EndpointPolicy, type HostResolver } from './endpoint-policy.js';
 
 /** Transport options, accepted by every operation that talks to the provider. */
 export interface HttpOptions {
@@ -178,23 +178,39 @@ export async function httpRequest(request: HttpRequest, options: HttpOptions = {
       if (isOAuthErrorBody(body)) {
         throw new ProviderError(
           request.oauthErrorCode,
-          { error: scrub(body.error)!, error_description: scrub(optionalString(body.error_description)), error_uri: scrub(optionalString(body.error_uri)), httpStatus: response.status },
+          {
+            error: scrub(body.error)!,
+            error_description: scrub(optionalString(body.error_description)),
+            error_uri: scrub(optionalString(body.error_uri)),
+            httpStatus: response.status,
+          },
           { response },
         );
       }
       const mapped = request.conformErrorBody && isPlainObject(body) ? request.conformErrorBody(response.status, body) : undefined;
       if (mapped && typeof mapped.error === 'string' && mapped.error.length > 0) {
-        throw new ProviderError(request.oauthErrorCode, { error: scrub(mapped.error)!, error_description: scrub(mapped.error_description), httpStatus: response.status }, { response });
+        throw new ProviderError(
+          request.oauthErrorCode,
+          { error: scrub(mapped.error)!, error_description: scrub(mapped.error_description), httpStatus: response.status },
+          { response },
+        );
       }
     }
     if (request.oauthErrorCode && (response.status === 401 || response.status === 400)) {
       const challenge = parseWwwAuthenticate(response.headers.get('www-authenticate'));
       if (challenge?.error) {
-        throw new ProviderError(request.oauthErrorCode, { error: scrub(challenge.error)!, error_description: scrub(challenge.error_description), httpStatus: response.status }, { response });
+        throw new ProviderError(
+          request.oauthErrorCode,
+          { error: scrub(challenge.error)!, error_description: scrub(challenge.error_description), httpStatus: response.status },
+          { response },
+        );
       }
     }
     const code: ErrorCode = response.status >= 500 ? 'HTTP_PROVIDER_UNAVAILABLE' : 'HTTP_BAD_STATUS';
-    throw new TransportError(code, `${describeUrl(urlText)} answered HTTP ${response.status}${contentType ? ` (${contentType})` : ''}.`, { url: urlText, response });
+    throw new TransportError(code, `${describeUrl(urlText)} answered HTTP ${response.status}${contentType ? ` (${contentType})` : ''}.`, {
+      url: urlText,
+      response,
+    });
   }
 
   let json: unknown;
@@ -287,7 +303,10 @@ function startExchange(request: Omit<HttpRequest, 'expect'>, expect: ExpectedBod
   const deadline = startDeadline(timeoutMs);
   const signal = deadline.controller.signal;
   // Only the members in use: fetch does less for a request without method and body.
-  const init: RequestInit = request.body === undefined && request.method !== 'POST' ? { headers, redirect: 'manual', signal } : { method: request.method ?? 'GET', headers, body: request.body, redirect: 'manual', signal };
+  const init: RequestInit =
+    request.body === undefined && request.method !== 'POST'
+      ? { headers, redirect: 'manual', signal }
+      : { method: request.method ?? 'GET', headers, body: request.body, redirect: 'manual', signal };
   const send = (): Promise<Response> => {
     try {
       return fetchImpl(urlText, init);
@@ -330,17 +349,24 @@ function fetchFailure(exchange: Exchange, cause: unknown): LatchkeyError {
 }
 
 function redirectRefused(exchange: Exchange, response: Response): TransportError {
-  return new TransportError('HTTP_REDIRECT_REFUSED', `${describeUrl(exchange.urlText)} answered with a redirect (HTTP ${response.status}); redirects are not followed.`, {
-    url: exchange.urlText,
-    response,
-  });
+  return new TransportError(
+    'HTTP_REDIRECT_REFUSED',
+    `${describeUrl(exchange.urlText)} answered with a redirect (HTTP ${response.status}); redirects are not followed.`,
+    {
+      url: exchange.urlText,
+      response,
+    },
+  );
 }
 
 /** Sends a request that must answer with a JSON object, and returns that object. */
 export async function fetchJsonObject(request: Omit<HttpRequest, 'expect'>, options: HttpOptions = {}): Promise<Record<string, unknown>> {
   const result = await httpRequest({ ...request, expect: 'json' }, options);
   if (!isPlainObject(result.json)) {
-    throw new TransportError('HTTP_INVALID_JSON', `${describeUrl(result.response.url || String(request.url))} did not answer with a JSON object.`, { url: String(request.url), response: result.response });
+    throw new TransportError('HTTP_INVALID_JSON', `${describeUrl(result.response.url || String(request.url))} did not answer with a JSON object.`, {
+      url: String(request.url),
+      response: result.response,
+    });
   }
   return result.json;
 }
@@ -398,7 +424,6 @@ export function parseWwwAuthenticate(header: string | null): WwwAuthenticateChal
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
 
 /** How long a cohort of requests keeps accepting members, in ms: the timeout's precision. */
 const COHORT_WINDOW_MS = 50;
@@ -543,7 +568,19 @@ function isOAuthErrorBody(body: unknown): body is { error: string; error_descrip
 }
 
 /** Form parameters whose values are credentials (RFC 6749 §2.3.1, §4.1.3, §6; RFC 7636 §4.5; RFC 7523 §2.2; RFC 7009 §2.1; RFC 8693 §2.1). */
-const SECRET_PARAMETERS = ['client_secret', 'code', 'code_verifier', 'refresh_token', 'client_assertion', 'assertion', 'token', 'password', 'device_code', 'subject_token', 'actor_token'];
+const SECRET_PARAMETERS = [
+  'client_secret',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'client_assertion',
+  'assertion',
+  'token',
+  'password',
+  'device_code',
+  'subject_token',
+  'actor_token',
+];
 
 /** The credentials a request carried: secret form values, and the Authorization header's token or Basic credentials, each also as encoded on the wire. */
 function sentSecrets(request: Pick<HttpRequest, 'headers' | 'body'>): string[] {
@@ -604,7 +641,11 @@ async function readBounded(response: Response, limit: number, url: string, signa
     throw new TransportError('HTTP_BODY_TOO_LARGE', `${describeUrl(url)} answered with ${declared} bytes; the limit is ${limit}.`, { url, response });
   }
   try {
-    return await readBoundedText(response.body, limit, () => new TransportError('HTTP_BODY_TOO_LARGE', `${describeUrl(url)} answered with more than ${limit} bytes.`, { url, response }));
+    return await readBoundedText(
+      response.body,
+      limit,
+      () => new TransportError('HTTP_BODY_TOO_LARGE', `${describeUrl(url)} answered with more than ${limit} bytes.`, { url, response }),
+    );
   } catch (cause) {
     if (cause instanceof TransportError) throw cause;
     if (signal.aborted) throw new TransportError('HTTP_TIMEOUT', `The body from ${describeUrl(url)} did not arrive within ${timeoutMs} ms.`, { cause, url });

@@ -81,11 +81,13 @@ export async function validateIdToken(idToken: string, ctx: IdTokenContext): Pro
   // OIDC Core 3.1.3.7 step 9: exp must be in the future (with the clock tolerance).
   const exp = payload.exp;
   if (!isNumericDate(exp)) throw new ValidationError('ID_TOKEN_CLAIM_INVALID', 'The ID token has no numeric "exp" claim.', { claim: 'exp' });
-  if (now - tolerance >= exp) throw new ValidationError('ID_TOKEN_EXPIRED', 'The ID token has expired.', { claim: 'exp', expected: `> ${now - tolerance}`, actual: exp });
+  if (now - tolerance >= exp)
+    throw new ValidationError('ID_TOKEN_EXPIRED', 'The ID token has expired.', { claim: 'exp', expected: `> ${now - tolerance}`, actual: exp });
   // OIDC Core 3.1.3.7 step 10: iat must be present; one from the future is refused.
   const iat = payload.iat;
   if (!isNumericDate(iat)) throw new ValidationError('ID_TOKEN_IAT_INVALID', 'The ID token has no numeric "iat" claim.', { claim: 'iat' });
-  if (iat > now + tolerance) throw new ValidationError('ID_TOKEN_IAT_INVALID', 'The ID token "iat" is in the future.', { claim: 'iat', expected: `<= ${now + tolerance}`, actual: iat });
+  if (iat > now + tolerance)
+    throw new ValidationError('ID_TOKEN_IAT_INVALID', 'The ID token "iat" is in the future.', { claim: 'iat', expected: `<= ${now + tolerance}`, actual: iat });
   // RFC 7519 §4.1.5: a token must not be used before nbf.
   if (payload.nbf !== undefined && (!isNumericDate(payload.nbf) || payload.nbf > now + tolerance)) {
     throw new ValidationError('ID_TOKEN_CLAIM_INVALID', 'The ID token is not valid yet ("nbf").', { claim: 'nbf' });
@@ -93,18 +95,25 @@ export async function validateIdToken(idToken: string, ctx: IdTokenContext): Pro
   // OIDC Core 3.1.3.7 step 11: the nonce sent must come back unchanged (never echoed in errors).
   if (ctx.expectedNonce !== undefined) {
     if (typeof payload.nonce !== 'string' || !timingSafeEqual(payload.nonce, ctx.expectedNonce)) {
-      throw new ValidationError('ID_TOKEN_NONCE_MISMATCH', payload.nonce === undefined ? 'The ID token has no nonce although one was sent.' : 'The ID token nonce differs from the one sent.', {
-        claim: 'nonce',
-      });
+      throw new ValidationError(
+        'ID_TOKEN_NONCE_MISMATCH',
+        payload.nonce === undefined ? 'The ID token has no nonce although one was sent.' : 'The ID token nonce differs from the one sent.',
+        {
+          claim: 'nonce',
+        },
+      );
     }
   }
   // OIDC Core §2: sub is required (a non-empty string).
-  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new ValidationError('ID_TOKEN_SUB_MISSING', 'The ID token has no "sub" claim.', { claim: 'sub' });
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0)
+    throw new ValidationError('ID_TOKEN_SUB_MISSING', 'The ID token has no "sub" claim.', { claim: 'sub' });
   // OIDC Core 3.1.3.7 step 13: with max_age, auth_time is required and must be recent enough.
   const authTime = payload.auth_time;
-  if (authTime !== undefined && !isNumericDate(authTime)) throw new ValidationError('ID_TOKEN_AUTH_TIME_INVALID', 'The ID token "auth_time" is not a number.', { claim: 'auth_time' });
+  if (authTime !== undefined && !isNumericDate(authTime))
+    throw new ValidationError('ID_TOKEN_AUTH_TIME_INVALID', 'The ID token "auth_time" is not a number.', { claim: 'auth_time' });
   if (ctx.maxAge !== undefined) {
-    if (authTime === undefined) throw new ValidationError('ID_TOKEN_AUTH_TIME_INVALID', 'max_age was requested but the ID token has no "auth_time".', { claim: 'auth_time' });
+    if (authTime === undefined)
+      throw new ValidationError('ID_TOKEN_AUTH_TIME_INVALID', 'max_age was requested but the ID token has no "auth_time".', { claim: 'auth_time' });
     if ((authTime as number) + ctx.maxAge < now - tolerance) {
       throw new ValidationError('ID_TOKEN_AUTH_TIME_INVALID', 'The end-user authenticated longer ago than max_age allows.', {
         claim: 'auth_time',
@@ -186,11 +195,15 @@ export function checkIssuer(
 export function checkAudience(aud: unknown, client: ClientMetadata, code: 'ID_TOKEN_AUD_MISMATCH' | 'LOGOUT_TOKEN_INVALID' | 'USERINFO_INVALID'): void {
   const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === 'string') ? (aud as string[]) : undefined;
   if (!list?.includes(client.client_id)) {
-    throw new ValidationError(code, aud === undefined ? 'The token has no "aud" claim.' : `The token aud does not contain the client id "${client.client_id}".`, {
-      claim: 'aud',
-      expected: client.client_id,
-      actual: list?.slice(0, 5).map((a) => a.slice(0, 100)),
-    });
+    throw new ValidationError(
+      code,
+      aud === undefined ? 'The token has no "aud" claim.' : `The token aud does not contain the client id "${client.client_id}".`,
+      {
+        claim: 'aud',
+        expected: client.client_id,
+        actual: list?.slice(0, 5).map((a) => a.slice(0, 100)),
+      },
+    );
   }
   const untrusted = list.filter((a) => a !== client.client_id && !(client.additional_audiences?.includes(a) ?? false));
   if (untrusted.length > 0) {
@@ -218,7 +231,9 @@ export function clockTolerance(value: number | undefined): number {
   if (value === undefined) return DEFAULT_CLOCK_TOLERANCE_SECONDS;
   // RFC 7519 §4.1.4: "some small leeway, usually no more than a few minutes".
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_CLOCK_TOLERANCE_SECONDS) {
-    throw new ConfigurationError(`clockToleranceSeconds must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}; got ${typeof value === 'number' ? String(value) : typeof value}.`);
+    throw new ConfigurationError(
+      `clockToleranceSeconds must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}; got ${typeof value === 'number' ? String(value) : typeof value}.`,
+    );
   }
   return value;
 }
@@ -240,7 +255,8 @@ export function checkVerificationOptions(options: {
 }): void {
   clockTolerance(options.clockToleranceSeconds);
   if (typeof options.clientSecret !== 'string') return;
-  for (const alg of [options.idTokenSignedResponseAlg, options.userinfoSignedResponseAlg]) if (alg !== undefined) assertHmacSecretLength(alg, options.clientSecret);
+  for (const alg of [options.idTokenSignedResponseAlg, options.userinfoSignedResponseAlg])
+    if (alg !== undefined) assertHmacSecretLength(alg, options.clientSecret);
 }
 
 /** True for a JSON number usable as a NumericDate (RFC 7519 §2). */

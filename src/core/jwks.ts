@@ -292,7 +292,9 @@ export class RemoteJwks {
     const maxKeys = this.options.maxKeys ?? JWKS_DEFAULTS.maxKeys;
     // Each key costs an import and a verification: real providers publish a handful.
     if (body.keys.length > maxKeys) {
-      throw new ValidationError('JWKS_LIMIT_EXCEEDED', `The provider JWKS holds ${body.keys.length} keys; at most ${maxKeys} are accepted (maxKeys).`, { claim: 'keys' });
+      throw new ValidationError('JWKS_LIMIT_EXCEEDED', `The provider JWKS holds ${body.keys.length} keys; at most ${maxKeys} are accepted (maxKeys).`, {
+        claim: 'keys',
+      });
     }
     const previous = new Map<string, Entry>();
     for (const e of this.entries) previous.set(JSON.stringify(e.jwk), e);
@@ -329,11 +331,15 @@ export class RemoteJwks {
     // Verification costs grow with the modulus size times the exponent size: bound both.
     const bits = n.length > Math.ceil((maxBits + 8) / 6 + 4) ? Number.POSITIVE_INFINITY : bitLength(decoded(n));
     if (bits > maxBits) {
-      throw new ValidationError('JWKS_LIMIT_EXCEEDED', `The provider JWKS holds an RSA key with a modulus over ${maxBits} bits (maxRsaModulusBits).`, { claim: 'n' });
+      throw new ValidationError('JWKS_LIMIT_EXCEEDED', `The provider JWKS holds an RSA key with a modulus over ${maxBits} bits (maxRsaModulusBits).`, {
+        claim: 'n',
+      });
     }
     const exponent = e.length > 8 ? Number.POSITIVE_INFINITY : unsignedValue(decoded(e));
     if (exponent > MAX_RSA_EXPONENT) {
-      throw new ValidationError('JWKS_LIMIT_EXCEEDED', 'The provider JWKS holds an RSA key with a public exponent above 2^32 - 1 (65537 is usual).', { claim: 'e' });
+      throw new ValidationError('JWKS_LIMIT_EXCEEDED', 'The provider JWKS holds an RSA key with a public exponent above 2^32 - 1 (65537 is usual).', {
+        claim: 'e',
+      });
     }
     // RFC 7518 §3.3: a key of 2048 bits or larger MUST be used; RFC 8017 §3.1: e is odd and at least 3.
     return bits >= MIN_RSA_MODULUS_BITS && exponent >= 3 && exponent % 2 === 1;
@@ -453,13 +459,15 @@ async function importKey(jwk: Readonly<Record<string, unknown>>, alg: string): P
 function checkLimits(options: RemoteJwksOptions): void {
   for (const name of ['maxKeys', 'maxCandidates', 'maxRsaModulusBits'] as const) {
     const value = options[name];
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new ConfigurationError(`The key set limit ${name} must be a positive integer.`);
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1))
+      throw new ConfigurationError(`The key set limit ${name} must be a positive integer.`);
   }
   if (options.maxRsaModulusBits !== undefined && options.maxRsaModulusBits < MIN_RSA_MODULUS_BITS) {
     throw new ConfigurationError(`maxRsaModulusBits must be at least ${MIN_RSA_MODULUS_BITS} (RFC 7518 §3.3).`);
   }
   const retry = options.failedLoadRetryMs;
-  if (retry !== undefined && (!Number.isFinite(retry) || retry < 0)) throw new ConfigurationError('failedLoadRetryMs must be a number of milliseconds (0 or more).');
+  if (retry !== undefined && (!Number.isFinite(retry) || retry < 0))
+    throw new ConfigurationError('failedLoadRetryMs must be a number of milliseconds (0 or more).');
 }
 
 /**

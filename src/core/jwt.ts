@@ -83,19 +83,25 @@ export async function verifyJwt(jwt: string, options: VerifyJwtOptions): Promise
   if (typeof jwt !== 'string') throw malformed('The token is not a string.');
   const parts = jwt.split('.');
   // RFC 7515 §7.1: a compact JWS has exactly three parts (a JWE has five and is not accepted here).
-  if (parts.length !== 3) throw malformed(parts.length === 5 ? 'The token is encrypted (JWE); encrypted tokens are not supported.' : 'The token is not a compact JWS.');
+  if (parts.length !== 3)
+    throw malformed(parts.length === 5 ? 'The token is encrypted (JWE); encrypted tokens are not supported.' : 'The token is not a compact JWS.');
   const header = decodeHeader(parts[0]!);
   const alg = header.alg;
   // RFC 7515 §4.1.11: Latchkey understands no critical extension, so any `crit` is refused.
-  if (header.crit !== undefined) throw new ValidationError('JWT_MALFORMED', 'The token header has a "crit" member; no critical extension is supported.', { claim: 'crit' });
+  if (header.crit !== undefined)
+    throw new ValidationError('JWT_MALFORMED', 'The token header has a "crit" member; no critical extension is supported.', { claim: 'crit' });
   if (options.typ !== undefined && header.typ !== undefined) checkTyp(header.typ, options.typ, options.errorCode ?? 'JWT_TYPE_INVALID');
   // OIDC Core 3.1.3.7 step 7 / RFC 8725 §3.1: only the expected algorithm(s); `none` only if listed.
   if (typeof alg !== 'string' || !options.allowedAlgs.includes(alg)) {
-    throw new ValidationError('JWT_ALG_NOT_ALLOWED', `The token is signed with alg "${typeof alg === 'string' ? alg.slice(0, 20) : typeof alg}"; expected ${options.allowedAlgs.join(' or ')}.`, {
-      claim: 'alg',
-      expected: options.allowedAlgs,
-      actual: typeof alg === 'string' ? alg.slice(0, 20) : undefined,
-    });
+    throw new ValidationError(
+      'JWT_ALG_NOT_ALLOWED',
+      `The token is signed with alg "${typeof alg === 'string' ? alg.slice(0, 20) : typeof alg}"; expected ${options.allowedAlgs.join(' or ')}.`,
+      {
+        claim: 'alg',
+        expected: options.allowedAlgs,
+        actual: typeof alg === 'string' ? alg.slice(0, 20) : undefined,
+      },
+    );
   }
 
   if (alg === 'none') {
@@ -119,9 +125,13 @@ export async function verifyJwt(jwt: string, options: VerifyJwtOptions): Promise
     candidates = options.jwks.cachedCandidates(selector) ?? (await options.jwks.candidates(selector, options.refetchBudget));
     // OIDC Core 10.1: the signing key must be one the provider publishes at its jwks_uri.
     if (candidates.length === 0) {
-      throw new ValidationError('JWKS_NO_MATCHING_KEY', `No key in the provider JWKS matches the token (${kid === undefined ? 'no kid' : 'kid not found'}, alg ${alg}), even after refetching it.`, {
-        claim: 'kid',
-      });
+      throw new ValidationError(
+        'JWKS_NO_MATCHING_KEY',
+        `No key in the provider JWKS matches the token (${kid === undefined ? 'no kid' : 'kid not found'}, alg ${alg}), even after refetching it.`,
+        {
+          claim: 'kid',
+        },
+      );
     }
   }
 
@@ -137,7 +147,11 @@ export async function verifyJwt(jwt: string, options: VerifyJwtOptions): Promise
     }
   }
   if (candidates.length > 1) {
-    throw new ValidationError('JWKS_MULTIPLE_MATCHING_KEYS', `The token has no kid and none of the ${candidates.length} candidate keys verifies its signature.`, { claim: 'signature' });
+    throw new ValidationError(
+      'JWKS_MULTIPLE_MATCHING_KEYS',
+      `The token has no kid and none of the ${candidates.length} candidate keys verifies its signature.`,
+      { claim: 'signature' },
+    );
   }
   throw new ValidationError('JWT_SIGNATURE_INVALID', 'The token signature does not verify.', { claim: 'signature' });
 }
@@ -172,7 +186,11 @@ function checkTyp(typ: unknown, expected: string, code: ErrorCode): void {
   // RFC 7515 §4.1.9: the "application/" prefix may be omitted; media types compare case-insensitively.
   const t = typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : '';
   if (t !== expected.toLowerCase() && t !== 'jwt') {
-    throw new ValidationError(code, `The token typ header is not "${expected}".`, { claim: 'typ', expected, actual: typeof typ === 'string' ? typ.slice(0, 40) : undefined });
+    throw new ValidationError(code, `The token typ header is not "${expected}".`, {
+      claim: 'typ',
+      expected,
+      actual: typeof typ === 'string' ? typ.slice(0, 40) : undefined,
+    });
   }
 }
 

@@ -58,7 +58,10 @@ export async function pushAuthorizationRequest(
 ): Promise<PushedAuthorizationResponse> {
   const endpoint = metadata.pushed_authorization_request_endpoint;
   if (!endpoint) {
-    throw new ConfigurationError('The provider metadata has no pushed_authorization_request_endpoint, but PAR is required or was asked for.', 'METADATA_MISSING_ENDPOINT');
+    throw new ConfigurationError(
+      'The provider metadata has no pushed_authorization_request_endpoint, but PAR is required or was asked for.',
+      'METADATA_MISSING_ENDPOINT',
+    );
   }
   const body = new URLSearchParams(params);
   // RFC 9126 §2.1: request_uri must not be part of a pushed request.

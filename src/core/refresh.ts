@@ -7,7 +7,7 @@
  */
 import { checkRefreshedIdTokenClaims, validateIdToken } from './id-token.js';
 import type { RemoteJwks } from './jwks.js';
-import { processTokenResponse, type TokenRequestOptions, toTokenSet, tokenEndpointRequest } from './token-request.js';
+import { processTokenResponse, type TokenRequestOptions, tokenEndpointRequest, toTokenSet } from './token-request.js';
 import type { ClientMetadata, IdTokenClaims, ServerMetadata, TokenSet } from './types.js';
 
 /** Options of {@link refreshTokenGrant}. */

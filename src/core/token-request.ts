@@ -135,13 +135,16 @@ export function processTokenResponse(
   else {
     throw new ValidationError(
       'TOKEN_TYPE_UNSUPPORTED',
-      lowered === 'dpop' ? 'The provider issued a DPoP-bound token but no DPoP key was used.' : `The provider issued a "${conformed.token_type.slice(0, 40)}" access token; only Bearer and DPoP are usable.`,
+      lowered === 'dpop'
+        ? 'The provider issued a DPoP-bound token but no DPoP key was used.'
+        : `The provider issued a "${conformed.token_type.slice(0, 40)}" access token; only Bearer and DPoP are usable.`,
       { claim: 'token_type', expected: ['Bearer', 'DPoP'], actual: conformed.token_type.slice(0, 40) },
     );
   }
   // RFC 6749 §5.1: expires_in is optional; when present it is a number of seconds.
   const expiresIn = conformed.expires_in;
-  if (expiresIn !== undefined && (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0)) throw invalid('expires_in', 'has a non-numeric "expires_in"');
+  if (expiresIn !== undefined && (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0))
+    throw invalid('expires_in', 'has a non-numeric "expires_in"');
   for (const member of ['refresh_token', 'id_token', 'scope'] as const) {
     if (conformed[member] !== undefined && typeof conformed[member] !== 'string') throw invalid(member, `has a non-string "${member}"`);
   }
@@ -227,12 +230,18 @@ export async function authorizationCodeGrant(
     code_verifier: transaction.codeVerifier,
   });
   const body = await tokenEndpointRequest(metadata, client, grant, options);
-  const parsed = processTokenResponse(body, { requestedScope: transaction.scope, dpop: options.dpop !== undefined, hooks: options.hooks, clock: options.clock });
+  const parsed = processTokenResponse(body, {
+    requestedScope: transaction.scope,
+    dpop: options.dpop !== undefined,
+    hooks: options.hooks,
+    clock: options.clock,
+  });
   const wantsIdToken = (options.kind ?? 'oidc') === 'oidc' && transaction.scope.includes('openid');
   const idToken = parsed.raw.id_token;
   if (idToken === undefined) {
     // OIDC Core 3.1.3.3: an OpenID Connect token response contains an ID token.
-    if (wantsIdToken) throw new ValidationError('ID_TOKEN_MISSING', 'The token response has no "id_token" although "openid" was requested.', { claim: 'id_token' });
+    if (wantsIdToken)
+      throw new ValidationError('ID_TOKEN_MISSING', 'The token response has no "id_token" although "openid" was requested.', { claim: 'id_token' });
     return toTokenSet(parsed);
   }
   // OIDC Core 3.1.3.7: validate the ID token (nonce and max_age from this login's transaction).
@@ -276,7 +285,9 @@ export async function clientCredentialsGrant(
   // RFC 8707 §2: the resource indicator names the target resource server.
   if (params.resource !== undefined) grant.set('resource', params.resource);
   const body = await tokenEndpointRequest(metadata, client, grant, options);
-  return toTokenSet(processTokenResponse(body, { requestedScope: params.scope ?? [], dpop: options.dpop !== undefined, hooks: options.hooks, clock: options.clock }));
+  return toTokenSet(
+    processTokenResponse(body, { requestedScope: params.scope ?? [], dpop: options.dpop !== undefined, hooks: options.hooks, clock: options.clock }),
+  );
 }
 
 function invalid(claim: string, what: string): ValidationError {

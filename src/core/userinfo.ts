@@ -84,7 +84,10 @@ export async function processUserinfoBody(
   const signedAlg = client.userinfo_signed_response_alg;
   if (contentType === 'application/jwt') {
     // OIDC Core 5.3.2: a JWT response is only expected when the client registered a signing alg.
-    if (!signedAlg) throw new ValidationError('USERINFO_INVALID', 'The userinfo endpoint answered with a JWT but no userinfo_signed_response_alg is configured.', { claim: 'content-type' });
+    if (!signedAlg)
+      throw new ValidationError('USERINFO_INVALID', 'The userinfo endpoint answered with a JWT but no userinfo_signed_response_alg is configured.', {
+        claim: 'content-type',
+      });
     const jwks = options.jwks ?? (metadata.jwks_uri ? getRemoteJwks(metadata.jwks_uri, { http: options.http, clock: options.clock }) : undefined);
     const { payload } = await verifyJwt(text.trim(), { jwks, clientSecret: client.client_secret, allowedAlgs: [signedAlg] });
     // OIDC Core 5.3.2: a signed response SHOULD contain iss and aud; when present they must be right.
@@ -93,12 +96,16 @@ export async function processUserinfoBody(
     claims = payload;
   } else {
     // OIDC Core 5.3.2: the client registered a signed response; an unsigned one is refused.
-    if (signedAlg) throw new ValidationError('USERINFO_INVALID', 'The userinfo response is not signed although userinfo_signed_response_alg is configured.', { claim: 'content-type' });
+    if (signedAlg)
+      throw new ValidationError('USERINFO_INVALID', 'The userinfo response is not signed although userinfo_signed_response_alg is configured.', {
+        claim: 'content-type',
+      });
     if (!isPlainObject(json)) throw new ValidationError('USERINFO_INVALID', 'The userinfo response is not a JSON object.');
     claims = json;
   }
   // OIDC Core 5.3.2: sub is always returned.
-  if (typeof claims.sub !== 'string' || claims.sub.length === 0) throw new ValidationError('USERINFO_INVALID', 'The userinfo response has no "sub".', { claim: 'sub' });
+  if (typeof claims.sub !== 'string' || claims.sub.length === 0)
+    throw new ValidationError('USERINFO_INVALID', 'The userinfo response has no "sub".', { claim: 'sub' });
   // OIDC Core 5.3.2: the sub MUST exactly match the ID token's; otherwise the values MUST NOT be used.
   if (options.expectedSubject !== undefined && claims.sub !== options.expectedSubject) {
     throw new ValidationError('USERINFO_SUB_MISMATCH', 'The userinfo "sub" differs from the ID token "sub"; the response was discarded.', { claim: 'sub' });

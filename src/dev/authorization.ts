@@ -68,7 +68,13 @@ export function isSessionFresh(ctx: DevIdpContext, session: BrowserSession | und
  * @param continueSession - a fresh browser session to offer as "continue as".
  * @param notice - a message shown above the user list.
  */
-export function renderSignIn(ctx: DevIdpContext, resolved: ResolvedInstance, interaction: Interaction, continueSession: BrowserSession | undefined, notice?: string): Response {
+export function renderSignIn(
+  ctx: DevIdpContext,
+  resolved: ResolvedInstance,
+  interaction: Interaction,
+  continueSession: BrowserSession | undefined,
+  notice?: string,
+): Response {
   const hint = interaction.params.login_hint;
   const users = ctx.users.list();
   const hinted = hint === undefined ? undefined : users.find((u) => u.id === hint || u.email === hint);

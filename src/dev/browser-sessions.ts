@@ -60,7 +60,16 @@ export async function endBrowserSession(ctx: DevIdpContext, session: BrowserSess
       const iat = ctx.nowSeconds();
       // Back-Channel Logout 1.0 §2.4: iss, aud, iat, exp, jti, events, sid and sub; never a nonce.
       const logoutToken = await ctx.keys.sign(
-        { iss: issuer, aud: clientId, iat, exp: iat + 120, jti: randomToken(16), sub: await flavor.subject(user, clientId), sid: session.id, events: { [BACKCHANNEL_EVENT]: {} } },
+        {
+          iss: issuer,
+          aud: clientId,
+          iat,
+          exp: iat + 120,
+          jti: randomToken(16),
+          sub: await flavor.subject(user, clientId),
+          sid: session.id,
+          events: { [BACKCHANNEL_EVENT]: {} },
+        },
         'logout+jwt',
       );
       let status = 0;

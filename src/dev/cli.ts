@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from '../errors.js';
 import { redactUrlsIn } from '../internal/redact.js';
-import { startDevIdp, type RunningDevIdp } from './server.js';
+import { type RunningDevIdp, startDevIdp } from './server.js';
 import { FLAVOR_NAMES } from './types.js';
 
 const USAGE = `Usage: latchkey dev-idp [--port 4000] [--host 127.0.0.1] [--strict-clients] [--force]
@@ -58,7 +58,11 @@ function formatAddress(address: { readonly address: string; readonly port: numbe
  * @throws {TypeError} For unknown options or an invalid port.
  * @throws ConfigurationError `DEV_FEATURE_DISABLED` when `NODE_ENV` says production and `--force` is absent.
  */
-export async function runDevIdp(argv: readonly string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), env: Readonly<Record<string, string | undefined>> = process.env): Promise<RunningDevIdp | undefined> {
+export async function runDevIdp(
+  argv: readonly string[],
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<RunningDevIdp | undefined> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -90,13 +94,25 @@ export async function runDevIdp(argv: readonly string[], out: (line: string) => 
   const warning = bindWarning(dev.address);
   if (warning) out(warning);
   out(redactUrlsIn(`Latchkey dev identity provider on ${dev.url}  (development only: state is in memory)`));
-  out(`Listening on ${bound}${dev.address.address === '0.0.0.0' || dev.address.address === '::' ? ' (every interface)' : ''}; requests must name ${redactUrlsIn(dev.url)} (or localhost) in their Host header.`);
+  out(
+    `Listening on ${bound}${dev.address.address === '0.0.0.0' || dev.address.address === '::' ? ' (every interface)' : ''}; requests must name ${redactUrlsIn(dev.url)} (or localhost) in their Host header.`,
+  );
   out('');
   out('Issuers:');
   for (const f of FLAVOR_NAMES) out(redactUrlsIn(`  ${f.padEnd(10)} ${dev.issuerFor(f)}`));
   out('');
-  out(values['strict-clients'] ? 'Clients: only registered clients are accepted.' : 'Clients: any client_id and client_secret work; redirect URIs must be http(s) on a loopback host.');
-  out('Users:   ' + dev.idp.users.list().map((u) => `${u.name} <${u.email ?? 'no email'}>`).join(', '));
+  out(
+    values['strict-clients']
+      ? 'Clients: only registered clients are accepted.'
+      : 'Clients: any client_id and client_secret work; redirect URIs must be http(s) on a loopback host.',
+  );
+  out(
+    'Users:   ' +
+      dev.idp.users
+        .list()
+        .map((u) => `${u.name} <${u.email ?? 'no email'}>`)
+        .join(', '),
+  );
   out('');
   out(redactUrlsIn(`Open ${dev.url}/ for this summary in a browser. Ctrl+C stops it.`));
   const stop = () => {

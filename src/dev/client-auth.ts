@@ -18,7 +18,9 @@ type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
 function invalidClient(description: string, basic: boolean): { readonly answer: TokenAnswer } {
   // RFC 6749 §5.2: 401 invalid_client, with WWW-Authenticate when the client used the Authorization header.
-  return { answer: { status: 401, body: { error: 'invalid_client', error_description: description }, ...(basic ? { wwwAuthenticate: 'Basic realm="dev-idp"' } : {}) } };
+  return {
+    answer: { status: 401, body: { error: 'invalid_client', error_description: description }, ...(basic ? { wwwAuthenticate: 'Basic realm="dev-idp"' } : {}) },
+  };
 }
 
 /** The credentials of an `Authorization: Basic` header, `undefined` without one, or an error answer. */
@@ -45,7 +47,12 @@ function basicCredentials(request: Request): { readonly id: string; readonly sec
  * @param resolved - the flavor instance (its accepted methods and secret verifier).
  * @returns the client id (and registered client, if any), or the error answer to send.
  */
-export async function authenticateClient(ctx: DevIdpContext, request: Request, params: Record<string, string>, resolved: ResolvedInstance): Promise<ClientAuthResult> {
+export async function authenticateClient(
+  ctx: DevIdpContext,
+  request: Request,
+  params: Record<string, string>,
+  resolved: ResolvedInstance,
+): Promise<ClientAuthResult> {
   const flavor = resolved.instance.flavor;
   const basic = basicCredentials(request);
   if (basic !== undefined && 'answer' in basic) return basic;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { exportJWK, generateKeyPair, type JWK, SignJWT, type JWTPayload } from 'jose';
+import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { randomToken } from '../internal/encoding.js';
 
 /** One signing key: its id, private half and public JWK. */

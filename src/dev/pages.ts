@@ -153,7 +153,11 @@ export function formPostPage(redirectUri: string, params: Readonly<Record<string
 
 /** An error page for requests that cannot be redirected back (unknown client, bad redirect URI). */
 export function errorPage(error: string, description: string): string {
-  return layout('Sign-in error (dev)', `<div class="card"><h1>Cannot continue</h1><p><code>${escapeHtml(error)}</code></p><p class="muted">${escapeHtml(description)}</p></div>`, '#cf222e');
+  return layout(
+    'Sign-in error (dev)',
+    `<div class="card"><h1>Cannot continue</h1><p><code>${escapeHtml(error)}</code></p><p class="muted">${escapeHtml(description)}</p></div>`,
+    '#cf222e',
+  );
 }
 
 /** The RP-initiated logout confirmation, shown when no `id_token_hint` came with the request. */
@@ -162,8 +166,11 @@ export function logoutConfirmPage(action: string, params: Readonly<Record<string
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
     .join('');
   const who = userName ? ` as <strong>${escapeHtml(userName)}</strong>` : '';
-  return layout('Sign out? (dev)', `<div class="card"><h1>Sign out?</h1><p class="muted">You are signed in${who}.</p>
-<form method="post" action="${escapeHtml(action)}" class="row">${hidden}<button class="btn primary" type="submit" name="confirm" value="yes" data-action="logout">Sign out</button></form></div>`);
+  return layout(
+    'Sign out? (dev)',
+    `<div class="card"><h1>Sign out?</h1><p class="muted">You are signed in${who}.</p>
+<form method="post" action="${escapeHtml(action)}" class="row">${hidden}<button class="btn primary" type="submit" name="confirm" value="yes" data-action="logout">Sign out</button></form></div>`,
+  );
 }
 
 /** Shown after a logout with no `post_logout_redirect_uri`. */
@@ -172,14 +179,25 @@ export function signedOutPage(): string {
 }
 
 /** The index page: issuers, client setup and users. */
-export function indexPage(input: { readonly issuers: readonly { title: string; issuer: string; note: string }[]; readonly users: readonly DevUser[]; readonly acceptAnyClient: boolean }): string {
-  const rows = input.issuers.map((i) => `<tr><td>${escapeHtml(i.title)}</td><td><code>${escapeHtml(i.issuer)}</code><br><span class="muted">${escapeHtml(i.note)}</span></td></tr>`).join('');
-  const users = input.users.map((u) => `<li>${escapeHtml(u.name)} <span class="muted">${escapeHtml(u.email ?? '(no email)')}</span>${userTags(u)}</li>`).join('');
+export function indexPage(input: {
+  readonly issuers: readonly { title: string; issuer: string; note: string }[];
+  readonly users: readonly DevUser[];
+  readonly acceptAnyClient: boolean;
+}): string {
+  const rows = input.issuers
+    .map((i) => `<tr><td>${escapeHtml(i.title)}</td><td><code>${escapeHtml(i.issuer)}</code><br><span class="muted">${escapeHtml(i.note)}</span></td></tr>`)
+    .join('');
+  const users = input.users
+    .map((u) => `<li>${escapeHtml(u.name)} <span class="muted">${escapeHtml(u.email ?? '(no email)')}</span>${userTags(u)}</li>`)
+    .join('');
   const clients = input.acceptAnyClient
     ? '<p>Any <code>client_id</code> and secret are accepted, with any loopback redirect URI.</p>'
     : '<p>Only registered clients are accepted.</p>';
-  return layout('Latchkey dev IdP', `<div class="card"><div class="brand">Latchkey <span class="badge">dev identity provider</span></div><h1>Issuers</h1><table>${rows}</table></div>
-<div class="card"><h2>Clients</h2>${clients}</div><div class="card"><h2>Test users</h2><ul>${users}</ul></div>`);
+  return layout(
+    'Latchkey dev IdP',
+    `<div class="card"><div class="brand">Latchkey <span class="badge">dev identity provider</span></div><h1>Issuers</h1><table>${rows}</table></div>
+<div class="card"><h2>Clients</h2>${clients}</div><div class="card"><h2>Test users</h2><ul>${users}</ul></div>`,
+  );
 }
 
 const AVATAR_COLOURS = ['#4f46e5', '#0f766e', '#b45309', '#be123c', '#1d4ed8', '#7c3aed', '#15803d'];

@@ -6,8 +6,8 @@
  * @module
  */
 import type { DevIdpContext } from './context.js';
-import { AVATAR_PATH, avatarEndpoint } from './endpoints/avatar.js';
 import { authorizeEndpoint } from './endpoints/authorize.js';
+import { AVATAR_PATH, avatarEndpoint } from './endpoints/avatar.js';
 import { discoveryEndpoint } from './endpoints/discovery.js';
 import { endSessionEndpoint } from './endpoints/end-session.js';
 import { flavorRoutesEndpoint } from './endpoints/flavor-routes.js';

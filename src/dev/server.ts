@@ -161,7 +161,8 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Run
   });
   const address = server.address() as AddressInfo;
   // An unspecified address (every interface) is not a URL a browser can open: name loopback instead.
-  const hostForUrl = host === '0.0.0.0' ? '127.0.0.1' : host === '::' || host === '[::]' ? '[::1]' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const hostForUrl =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' || host === '[::]' ? '[::1]' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   origin = options.baseUrl?.replace(/\/+$/, '') ?? `http://${hostForUrl}:${address.port}`;
   const { port: _port, host: _host, ...idpOptions } = options;
   idp = createDevIdp({ ...idpOptions, baseUrl: origin });

@@ -85,9 +85,7 @@ export type RefreshLookup =
   | { readonly status: 'revoked' | 'unknown' };
 
 /** Result of consuming a code. */
-export type CodeLookup =
-  | { readonly status: 'ok'; readonly grant: CodeGrant }
-  | { readonly status: 'reused' | 'expired' | 'unknown' };
+export type CodeLookup = { readonly status: 'ok'; readonly grant: CodeGrant } | { readonly status: 'reused' | 'expired' | 'unknown' };
 
 const MAX_ENTRIES = 10_000;
 

@@ -45,7 +45,16 @@ export const DEV_TENANT_ID = '6b1f3c0e-5d4a-4c3b-9a2e-1d0c0ffee000';
 /** The users a dev IdP starts with unless `users` is given. */
 export const DEFAULT_USERS: readonly DevUser[] = [
   { id: 'alice', name: 'Alice Example', givenName: 'Alice', familyName: 'Example', email: 'alice@example.org', emailVerified: true, locale: 'en' },
-  { id: 'bob', name: 'Bob Builder', givenName: 'Bob', familyName: 'Builder', email: 'bob@example.com', emailVerified: true, hostedDomain: 'example.com', locale: 'en-GB' },
+  {
+    id: 'bob',
+    name: 'Bob Builder',
+    givenName: 'Bob',
+    familyName: 'Builder',
+    email: 'bob@example.com',
+    emailVerified: true,
+    hostedDomain: 'example.com',
+    locale: 'en-GB',
+  },
   { id: 'carol', name: 'Carol Unverified', givenName: 'Carol', familyName: 'Unverified', email: 'carol@example.net', emailVerified: false, locale: 'fr' },
   { id: 'dana', name: 'Dana Private', givenName: 'Dana', familyName: 'Private', email: 'dana@example.org', emailVerified: true, hideEmail: true, locale: 'de' },
 ];

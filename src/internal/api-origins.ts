@@ -31,7 +31,9 @@ export interface ApiOriginMatcher {
  */
 export function normalizeApiOrigin(entry: string, where: string): string {
   const bad = (why: string): ConfigurationError =>
-    new ConfigurationError(`\`apiOrigins\` of ${where}: "${String(entry).slice(0, 100)}" ${why}; use an origin such as "https://api.example.com" or "https://*.example.com".`);
+    new ConfigurationError(
+      `\`apiOrigins\` of ${where}: "${String(entry).slice(0, 100)}" ${why}; use an origin such as "https://api.example.com" or "https://*.example.com".`,
+    );
   if (typeof entry !== 'string') throw bad('is not a string');
   const wildcard = entry.startsWith('https://*.');
   let url: URL;
@@ -40,10 +42,13 @@ export function normalizeApiOrigin(entry: string, where: string): string {
   } catch {
     throw bad('is not a URL');
   }
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) throw bad('must be a bare origin (no path, query or credentials)');
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== ''))
+    throw bad('must be a bare origin (no path, query or credentials)');
   if (url.hostname.includes('*')) throw bad('may use `*` only as `https://*.domain`');
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname) && !wildcard)) throw bad('must use https (http only on loopback)');
-  if (wildcard && (url.port !== '' || !url.hostname.includes('.') || url.hostname.startsWith('.'))) throw bad('must be a wildcard over a domain with at least two labels, on the default port');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname) && !wildcard))
+    throw bad('must use https (http only on loopback)');
+  if (wildcard && (url.port !== '' || !url.hostname.includes('.') || url.hostname.startsWith('.')))
+    throw bad('must be a wildcard over a domain with at least two labels, on the default port');
   return wildcard ? `https://*.${url.hostname}` : url.origin;
 }
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { oauth2Preset } from './internal/builders.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, makeProfile, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 

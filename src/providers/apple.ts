@@ -12,7 +12,7 @@
  */
 import { appleClientSecret } from './internal/apple-secret.js';
 import { envValue, requireSetting } from './internal/env.js';
-import { type OidcPresetOptions, basePreset, checkUrl, trimSlash } from './internal/preset.js';
+import { basePreset, checkUrl, type OidcPresetOptions, trimSlash } from './internal/preset.js';
 import { isTrue, joinName, obj, standardClaimsProfile, str } from './internal/profile.js';
 import type { ProfileContext, ProviderConfig } from './types.js';
 

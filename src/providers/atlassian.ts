@@ -10,7 +10,7 @@
  * @module
  */
 import { oauth2Preset } from './internal/builders.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, isTrue, makeProfile, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -48,13 +48,18 @@ export function atlassian(options: OAuth2PresetOptions = {}): ProviderConfig {
     offlineAccess: { scopes: ['offline_access'] },
     fetchProfile: (ctx) => fetchObject(ctx, endpoint(ATLASSIAN_ME, options.emulatorUrl)),
     mapProfile: (raw, ctx) =>
-      makeProfile(ctx.issuer, subjectOf(raw.account_id, 'account_id', 'Atlassian'), {
-        email: str(raw.email),
-        emailVerified: isTrue(raw.email_verified),
-        name: str(raw.name) ?? str(raw.nickname),
-        picture: str(raw.picture),
-        locale: str(raw.locale),
-      }, raw),
+      makeProfile(
+        ctx.issuer,
+        subjectOf(raw.account_id, 'account_id', 'Atlassian'),
+        {
+          email: str(raw.email),
+          emailVerified: isTrue(raw.email_verified),
+          name: str(raw.name) ?? str(raw.nickname),
+          picture: str(raw.picture),
+          locale: str(raw.locale),
+        },
+        raw,
+      ),
     docs: { consoleUrl: 'https://developer.atlassian.com/console/myapps/' },
   });
 }

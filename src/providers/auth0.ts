@@ -7,8 +7,9 @@
  * @see [Auth0 - Add login to a regular web app](https://auth0.com/docs/get-started/authentication-and-authorization-flow/authorization-code-flow)
  * @module
  */
-import { envValue } from './internal/env.js';
+
 import { httpsUrl, oidcPreset, tenantIssuer } from './internal/builders.js';
+import { envValue } from './internal/env.js';
 import type { PresetOptions } from './internal/preset.js';
 import type { ProviderConfig } from './types.js';
 
@@ -33,10 +34,17 @@ export interface Auth0Options extends PresetOptions {
  * @see [Auth0 - Validate ID tokens](https://auth0.com/docs/secure/tokens/id-tokens/validate-id-tokens)
  */
 export function auth0(options: Auth0Options = {}): ProviderConfig {
-  const issuer = tenantIssuer(options.issuer, options.env, 'AUTH0', 'Auth0', () => {
-    const domain = options.domain ?? envValue(options.env, 'AUTH0_DOMAIN');
-    return domain ? `${httpsUrl(domain).replace(/\/+$/, '')}/` : undefined;
-  }, '`domain` (AUTH0_DOMAIN)');
+  const issuer = tenantIssuer(
+    options.issuer,
+    options.env,
+    'AUTH0',
+    'Auth0',
+    () => {
+      const domain = options.domain ?? envValue(options.env, 'AUTH0_DOMAIN');
+      return domain ? `${httpsUrl(domain).replace(/\/+$/, '')}/` : undefined;
+    },
+    '`domain` (AUTH0_DOMAIN)',
+  );
   return oidcPreset(options, {
     prefix: 'AUTH0',
     id: 'auth0',

@@ -33,11 +33,18 @@ export interface AuthentikOptions extends PresetOptions {
  * @see [authentik - OAuth2 provider endpoints](https://docs.goauthentik.io/add-secure-apps/providers/oauth2/#endpoints)
  */
 export function authentik(options: AuthentikOptions = {}): ProviderConfig {
-  const issuer = tenantIssuer(options.issuer, options.env, 'AUTHENTIK', 'authentik', () => {
-    const base = options.baseUrl ?? envValue(options.env, 'AUTHENTIK_BASE_URL');
-    const slug = options.slug ?? envValue(options.env, 'AUTHENTIK_SLUG');
-    return base && slug ? `${trimSlash(base)}/application/o/${encodeURIComponent(slug)}/` : undefined;
-  }, '`baseUrl` and `slug` (AUTHENTIK_BASE_URL, AUTHENTIK_SLUG)');
+  const issuer = tenantIssuer(
+    options.issuer,
+    options.env,
+    'AUTHENTIK',
+    'authentik',
+    () => {
+      const base = options.baseUrl ?? envValue(options.env, 'AUTHENTIK_BASE_URL');
+      const slug = options.slug ?? envValue(options.env, 'AUTHENTIK_SLUG');
+      return base && slug ? `${trimSlash(base)}/application/o/${encodeURIComponent(slug)}/` : undefined;
+    },
+    '`baseUrl` and `slug` (AUTHENTIK_BASE_URL, AUTHENTIK_SLUG)',
+  );
   return oidcPreset(options, {
     prefix: 'AUTHENTIK',
     id: 'authentik',

@@ -9,7 +9,7 @@
  * @module
  */
 import { oauth2Preset } from './internal/builders.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, isTrue, makeProfile, obj, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -49,12 +49,17 @@ export function bitbucket(options: OAuth2PresetOptions = {}): ProviderConfig {
     mapProfile: (raw, ctx) => {
       const emails = Array.isArray(raw.emails) ? raw.emails.map(obj).filter((e) => e !== undefined) : [];
       const primary = emails.find((e) => e.is_primary === true && e.is_confirmed === true);
-      return makeProfile(ctx.issuer, subjectOf(raw.uuid, 'uuid', 'Bitbucket'), {
-        email: primary ? str(primary.email) : null,
-        emailVerified: primary !== undefined && isTrue(primary.is_confirmed),
-        name: str(raw.display_name) ?? str(raw.username),
-        picture: str(obj(obj(raw.links)?.avatar)?.href),
-      }, raw);
+      return makeProfile(
+        ctx.issuer,
+        subjectOf(raw.uuid, 'uuid', 'Bitbucket'),
+        {
+          email: primary ? str(primary.email) : null,
+          emailVerified: primary !== undefined && isTrue(primary.is_confirmed),
+          name: str(raw.display_name) ?? str(raw.username),
+          picture: str(obj(obj(raw.links)?.avatar)?.href),
+        },
+        raw,
+      );
     },
     docs: { consoleUrl: 'https://bitbucket.org/account/settings/' },
   });

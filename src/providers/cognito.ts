@@ -35,11 +35,18 @@ export interface CognitoOptions extends PresetOptions {
  * @see [Amazon Cognito - ID token claims](https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html)
  */
 export function cognito(options: CognitoOptions = {}): ProviderConfig {
-  const issuer = tenantIssuer(options.issuer, options.env, 'COGNITO', 'Cognito', () => {
-    const pool = options.userPoolId ?? envValue(options.env, 'COGNITO_USER_POOL_ID');
-    const region = options.region ?? envValue(options.env, 'COGNITO_REGION') ?? pool?.split('_')[0];
-    return pool && region ? `https://cognito-idp.${region}.amazonaws.com/${pool}` : undefined;
-  }, '`userPoolId` (COGNITO_USER_POOL_ID)');
+  const issuer = tenantIssuer(
+    options.issuer,
+    options.env,
+    'COGNITO',
+    'Cognito',
+    () => {
+      const pool = options.userPoolId ?? envValue(options.env, 'COGNITO_USER_POOL_ID');
+      const region = options.region ?? envValue(options.env, 'COGNITO_REGION') ?? pool?.split('_')[0];
+      return pool && region ? `https://cognito-idp.${region}.amazonaws.com/${pool}` : undefined;
+    },
+    '`userPoolId` (COGNITO_USER_POOL_ID)',
+  );
   return oidcPreset(options, {
     prefix: 'COGNITO',
     id: 'cognito',

@@ -8,7 +8,7 @@
  * @module
  */
 import { oauth2Preset } from './internal/builders.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, isTrue, makeProfile, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -46,13 +46,18 @@ export function discord(options: OAuth2PresetOptions = {}): ProviderConfig {
     mapProfile: (raw, ctx) => {
       const id = subjectOf(raw.id, 'id', 'Discord');
       const avatar = str(raw.avatar);
-      return makeProfile(ctx.issuer, id, {
-        email: str(raw.email),
-        emailVerified: isTrue(raw.verified),
-        name: str(raw.global_name) ?? str(raw.username),
-        picture: avatar ? `${DISCORD_CDN}/avatars/${id}/${avatar}.${avatar.startsWith('a_') ? 'gif' : 'png'}` : null,
-        locale: str(raw.locale),
-      }, raw);
+      return makeProfile(
+        ctx.issuer,
+        id,
+        {
+          email: str(raw.email),
+          emailVerified: isTrue(raw.verified),
+          name: str(raw.global_name) ?? str(raw.username),
+          picture: avatar ? `${DISCORD_CDN}/avatars/${id}/${avatar}.${avatar.startsWith('a_') ? 'gif' : 'png'}` : null,
+          locale: str(raw.locale),
+        },
+        raw,
+      );
     },
     docs: { consoleUrl: 'https://discord.com/developers/applications' },
   });

@@ -9,7 +9,7 @@
  * @module
  */
 import { oidcPreset } from './internal/builders.js';
-import { type OidcPresetOptions, checkUrl, trimSlash } from './internal/preset.js';
+import { checkUrl, type OidcPresetOptions, trimSlash } from './internal/preset.js';
 import { idTokenClaimsProfile } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { oauth2Preset } from './internal/builders.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, makeProfile, obj, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -47,14 +47,19 @@ export function facebook(options: OAuth2PresetOptions = {}): ProviderConfig {
     hooks: { conformTokenError: conformFacebookTokenError },
     fetchProfile: (ctx) => fetchObject(ctx, endpoint(FACEBOOK_ME, options.emulatorUrl)),
     mapProfile: (raw, ctx) =>
-      makeProfile(ctx.issuer, subjectOf(raw.id, 'id', 'Facebook'), {
-        email: str(raw.email),
-        emailVerified: false,
-        name: str(raw.name),
-        givenName: str(raw.first_name),
-        familyName: str(raw.last_name),
-        picture: str(obj(obj(raw.picture)?.data)?.url),
-      }, raw),
+      makeProfile(
+        ctx.issuer,
+        subjectOf(raw.id, 'id', 'Facebook'),
+        {
+          email: str(raw.email),
+          emailVerified: false,
+          name: str(raw.name),
+          givenName: str(raw.first_name),
+          familyName: str(raw.last_name),
+          picture: str(obj(obj(raw.picture)?.data)?.url),
+        },
+        raw,
+      ),
     docs: { consoleUrl: 'https://developers.facebook.com/apps/' },
   });
 }
@@ -67,12 +72,16 @@ export function facebook(options: OAuth2PresetOptions = {}): ProviderConfig {
  * @see [Graph API - Handling errors](https://developers.facebook.com/docs/graph-api/guides/error-handling/)
  * @see [RFC 6749, section 5.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2)
  */
-export function conformFacebookTokenError(_httpStatus: number, body: Readonly<Record<string, unknown>>): { error: string; error_description?: string } | undefined {
+export function conformFacebookTokenError(
+  _httpStatus: number,
+  body: Readonly<Record<string, unknown>>,
+): { error: string; error_description?: string } | undefined {
   const inner = body.error;
   if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return undefined;
   const { message, code } = inner as { message?: unknown; code?: unknown };
   const description = typeof message === 'string' ? message : undefined;
-  if (code === 190 || (code === 100 && /code/i.test(description ?? ''))) return { error: 'invalid_grant', ...(description ? { error_description: description } : {}) };
+  if (code === 190 || (code === 100 && /code/i.test(description ?? '')))
+    return { error: 'invalid_grant', ...(description ? { error_description: description } : {}) };
   if (code === 1 || code === 101) return { error: 'invalid_client', ...(description ? { error_description: description } : {}) };
   return { error: 'invalid_request', ...(description ? { error_description: description } : {}) };
 }

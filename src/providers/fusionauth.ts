@@ -31,10 +31,17 @@ export interface FusionAuthOptions extends PresetOptions {
  * @see [FusionAuth - Tenant issuer](https://fusionauth.io/docs/get-started/core-concepts/tenants#general)
  */
 export function fusionauth(options: FusionAuthOptions = {}): ProviderConfig {
-  const issuer = tenantIssuer(options.issuer, options.env, 'FUSIONAUTH', 'FusionAuth', () => {
-    const base = options.baseUrl ?? envValue(options.env, 'FUSIONAUTH_BASE_URL');
-    return base ? trimSlash(base) : undefined;
-  }, '`baseUrl` (FUSIONAUTH_BASE_URL)');
+  const issuer = tenantIssuer(
+    options.issuer,
+    options.env,
+    'FUSIONAUTH',
+    'FusionAuth',
+    () => {
+      const base = options.baseUrl ?? envValue(options.env, 'FUSIONAUTH_BASE_URL');
+      return base ? trimSlash(base) : undefined;
+    },
+    '`baseUrl` (FUSIONAUTH_BASE_URL)',
+  );
   return oidcPreset(options, {
     prefix: 'FUSIONAUTH',
     id: 'fusionauth',

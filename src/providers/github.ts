@@ -11,7 +11,7 @@
 import { LatchkeyError, ProviderError } from '../errors.js';
 import { throwOnErrorBody } from './internal/conform.js';
 import { resolveCredentials } from './internal/env.js';
-import { type PresetOptions, basePreset, checkUrl, explicitMetadata, trimSlash } from './internal/preset.js';
+import { basePreset, checkUrl, explicitMetadata, type PresetOptions, trimSlash } from './internal/preset.js';
 import { fetchObject, isTrue, makeProfile, obj, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -76,12 +76,17 @@ export function github(options: GitHubOptions = {}): ProviderConfig {
     mapProfile: (raw, ctx) => {
       const emails = Array.isArray(raw.emails) ? raw.emails.map(obj).filter((e) => e !== undefined) : [];
       const primary = emails.find((e) => e.primary === true && isTrue(e.verified));
-      return makeProfile(ctx.issuer, subjectOf(raw.id, 'id', 'GitHub'), {
-        email: primary ? str(primary.email) : null,
-        emailVerified: primary !== undefined,
-        name: str(raw.name) ?? str(raw.login),
-        picture: str(raw.avatar_url),
-      }, raw);
+      return makeProfile(
+        ctx.issuer,
+        subjectOf(raw.id, 'id', 'GitHub'),
+        {
+          email: primary ? str(primary.email) : null,
+          emailVerified: primary !== undefined,
+          name: str(raw.name) ?? str(raw.login),
+          picture: str(raw.avatar_url),
+        },
+        raw,
+      );
     },
     docs: { consoleUrl: `${base}/settings/developers` },
   };
@@ -97,7 +102,12 @@ export function github(options: GitHubOptions = {}): ProviderConfig {
 export function conformGitHubTokenResponse(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
   throwOnErrorBody(body);
   const out: Record<string, unknown> = { ...body };
-  if (typeof body.scope === 'string') out.scope = body.scope.split(',').map((s) => s.trim()).filter(Boolean).join(' ');
+  if (typeof body.scope === 'string')
+    out.scope = body.scope
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .join(' ');
   return out;
 }
 

@@ -9,7 +9,7 @@
  */
 import { oidcPreset } from './internal/builders.js';
 import { envValue } from './internal/env.js';
-import { type PresetOptions, checkUrl, trimSlash } from './internal/preset.js';
+import { checkUrl, type PresetOptions, trimSlash } from './internal/preset.js';
 import { standardClaimsProfile, str } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 

@@ -9,7 +9,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { resolveCredentials } from './internal/env.js';
-import { type OidcPresetOptions, basePreset, checkUrl } from './internal/preset.js';
+import { basePreset, checkUrl, type OidcPresetOptions } from './internal/preset.js';
 import { standardClaimsProfile } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 

@@ -33,11 +33,18 @@ export interface KeycloakOptions extends PresetOptions {
  * @see [Keycloak - OIDC endpoints](https://www.keycloak.org/securing-apps/oidc-layers#_oidc_available_endpoints)
  */
 export function keycloak(options: KeycloakOptions = {}): ProviderConfig {
-  const issuer = tenantIssuer(options.issuer, options.env, 'KEYCLOAK', 'Keycloak', () => {
-    const base = options.baseUrl ?? envValue(options.env, 'KEYCLOAK_BASE_URL');
-    const realm = options.realm ?? envValue(options.env, 'KEYCLOAK_REALM');
-    return base && realm ? `${trimSlash(base)}/realms/${encodeURIComponent(realm)}` : undefined;
-  }, '`baseUrl` and `realm` (KEYCLOAK_BASE_URL, KEYCLOAK_REALM)');
+  const issuer = tenantIssuer(
+    options.issuer,
+    options.env,
+    'KEYCLOAK',
+    'Keycloak',
+    () => {
+      const base = options.baseUrl ?? envValue(options.env, 'KEYCLOAK_BASE_URL');
+      const realm = options.realm ?? envValue(options.env, 'KEYCLOAK_REALM');
+      return base && realm ? `${trimSlash(base)}/realms/${encodeURIComponent(realm)}` : undefined;
+    },
+    '`baseUrl` and `realm` (KEYCLOAK_BASE_URL, KEYCLOAK_REALM)',
+  );
   return oidcPreset(options, {
     prefix: 'KEYCLOAK',
     id: 'keycloak',

@@ -11,7 +11,7 @@
  */
 import { ConfigurationError, ValidationError } from '../errors.js';
 import { envValue, resolveCredentials } from './internal/env.js';
-import { type PresetOptions, basePreset, checkUrl, trimSlash } from './internal/preset.js';
+import { basePreset, checkUrl, type PresetOptions, trimSlash } from './internal/preset.js';
 import { isTrue, standardClaimsProfile, str } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -102,14 +102,21 @@ export function checkTenant(tid: unknown, tenant: string): string {
   }
   const consumer = tid.toLowerCase() === MICROSOFT_CONSUMERS_TENANT_ID;
   if ((tenant === 'consumers' && !consumer) || (tenant === 'organizations' && consumer)) {
-    throw new ValidationError('ID_TOKEN_CLAIM_INVALID', `The Microsoft ID token comes from tenant ${tid}, which the "${tenant}" endpoint does not serve.`, { claim: 'tid', actual: tid });
+    throw new ValidationError('ID_TOKEN_CLAIM_INVALID', `The Microsoft ID token comes from tenant ${tid}, which the "${tenant}" endpoint does not serve.`, {
+      claim: 'tid',
+      actual: tid,
+    });
   }
   return tid;
 }
 
 function checkAllowedTenant(tid: unknown, allowed: readonly string[]): void {
   if (typeof tid !== 'string' || !allowed.some((t) => t.toLowerCase() === tid.toLowerCase())) {
-    throw new ValidationError('ID_TOKEN_CLAIM_INVALID', 'The Microsoft tenant of this account is not in `allowedTenants`.', { claim: 'tid', expected: allowed, actual: typeof tid === 'string' ? tid : undefined });
+    throw new ValidationError('ID_TOKEN_CLAIM_INVALID', 'The Microsoft tenant of this account is not in `allowedTenants`.', {
+      claim: 'tid',
+      expected: allowed,
+      actual: typeof tid === 'string' ? tid : undefined,
+    });
   }
 }
 

@@ -46,16 +46,26 @@ export function notion(options: OAuth2PresetOptions = {}): ProviderConfig {
     supportsRefresh: false,
     fetchProfile: async (ctx) => {
       const user = obj(obj(ctx.tokens.raw.owner)?.user);
-      if (!user) throw new ValidationError('USERINFO_INVALID', 'The Notion token response has no owner.user (the integration was installed by a workspace, not a user).', { claim: 'owner' });
+      if (!user)
+        throw new ValidationError(
+          'USERINFO_INVALID',
+          'The Notion token response has no owner.user (the integration was installed by a workspace, not a user).',
+          { claim: 'owner' },
+        );
       return { ...user, workspace_id: ctx.tokens.raw.workspace_id, workspace_name: ctx.tokens.raw.workspace_name };
     },
     mapProfile: (raw, ctx) =>
-      makeProfile(ctx.issuer, subjectOf(raw.id, 'id', 'Notion'), {
-        email: str(obj(raw.person)?.email),
-        emailVerified: false,
-        name: str(raw.name),
-        picture: str(raw.avatar_url),
-      }, raw),
+      makeProfile(
+        ctx.issuer,
+        subjectOf(raw.id, 'id', 'Notion'),
+        {
+          email: str(obj(raw.person)?.email),
+          emailVerified: false,
+          name: str(raw.name),
+          picture: str(raw.avatar_url),
+        },
+        raw,
+      ),
     docs: { consoleUrl: 'https://www.notion.so/profile/integrations' },
   });
 }

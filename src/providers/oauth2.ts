@@ -9,7 +9,7 @@
  */
 import type { ClientAuthMethod, ProtocolHooks } from '../core/types.js';
 import { envPrefixOf, oauth2Preset } from './internal/builders.js';
-import { type PresetOptions, checkUrl } from './internal/preset.js';
+import { checkUrl, type PresetOptions } from './internal/preset.js';
 import type { Profile, ProfileContext, ProviderConfig } from './types.js';
 
 /** Options of {@link oauth2}. */

@@ -32,12 +32,19 @@ export interface OktaOptions extends PresetOptions {
  * @see [Okta - Authorization servers](https://developer.okta.com/docs/concepts/auth-servers/)
  */
 export function okta(options: OktaOptions = {}): ProviderConfig {
-  const issuer = tenantIssuer(options.issuer, options.env, 'OKTA', 'Okta', () => {
-    const domain = options.domain ?? envValue(options.env, 'OKTA_DOMAIN');
-    if (!domain) return undefined;
-    const server = options.authorizationServerId === undefined ? 'default' : options.authorizationServerId;
-    return `${httpsUrl(domain).replace(/\/+$/, '')}${server === null ? '' : `/oauth2/${server}`}`;
-  }, '`domain` (OKTA_DOMAIN)');
+  const issuer = tenantIssuer(
+    options.issuer,
+    options.env,
+    'OKTA',
+    'Okta',
+    () => {
+      const domain = options.domain ?? envValue(options.env, 'OKTA_DOMAIN');
+      if (!domain) return undefined;
+      const server = options.authorizationServerId === undefined ? 'default' : options.authorizationServerId;
+      return `${httpsUrl(domain).replace(/\/+$/, '')}${server === null ? '' : `/oauth2/${server}`}`;
+    },
+    '`domain` (OKTA_DOMAIN)',
+  );
   return oidcPreset(options, {
     prefix: 'OKTA',
     id: 'okta',

@@ -9,7 +9,7 @@
  */
 import { oauth2Preset } from './internal/builders.js';
 import { throwOnErrorBody } from './internal/conform.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, makeProfile, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -65,11 +65,16 @@ export function reddit(options: RedditOptions = {}): ProviderConfig {
     },
     fetchProfile: (ctx) => fetchObject(ctx, endpoint(REDDIT_ME, options.emulatorUrl), { 'user-agent': userAgent }),
     mapProfile: (raw, ctx) =>
-      makeProfile(ctx.issuer, subjectOf(raw.id, 'id', 'Reddit'), {
-        name: str(raw.name),
-        // Reddit HTML-escapes the icon URL's query string.
-        picture: str(raw.icon_img)?.replace(/&amp;/g, '&') ?? null,
-      }, raw),
+      makeProfile(
+        ctx.issuer,
+        subjectOf(raw.id, 'id', 'Reddit'),
+        {
+          name: str(raw.name),
+          // Reddit HTML-escapes the icon URL's query string.
+          picture: str(raw.icon_img)?.replace(/&amp;/g, '&') ?? null,
+        },
+        raw,
+      ),
     docs: { consoleUrl: 'https://www.reddit.com/prefs/apps' },
   });
   // The token endpoint wants the User-Agent too.

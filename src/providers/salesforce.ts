@@ -10,7 +10,7 @@
  */
 import { oidcPreset } from './internal/builders.js';
 import { envValue } from './internal/env.js';
-import { type OidcPresetOptions, checkUrl, trimSlash } from './internal/preset.js';
+import { checkUrl, type OidcPresetOptions, trimSlash } from './internal/preset.js';
 import type { ProviderConfig } from './types.js';
 
 /** The production login issuer; sandboxes use `https://test.salesforce.com`. */

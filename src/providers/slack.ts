@@ -9,7 +9,7 @@
  */
 import { ProviderError } from '../errors.js';
 import { oidcPreset } from './internal/builders.js';
-import { type OidcPresetOptions, checkUrl } from './internal/preset.js';
+import { checkUrl, type OidcPresetOptions } from './internal/preset.js';
 import { standardClaimsProfile } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { oauth2Preset } from './internal/builders.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, makeProfile, obj, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -41,12 +41,17 @@ export function spotify(options: OAuth2PresetOptions = {}): ProviderConfig {
     fetchProfile: (ctx) => fetchObject(ctx, endpoint(SPOTIFY_ME, options.emulatorUrl)),
     mapProfile: (raw, ctx) => {
       const images = Array.isArray(raw.images) ? raw.images : [];
-      return makeProfile(ctx.issuer, subjectOf(raw.id, 'id', 'Spotify'), {
-        email: str(raw.email),
-        emailVerified: false,
-        name: str(raw.display_name),
-        picture: str(obj(images[0])?.url),
-      }, raw);
+      return makeProfile(
+        ctx.issuer,
+        subjectOf(raw.id, 'id', 'Spotify'),
+        {
+          email: str(raw.email),
+          emailVerified: false,
+          name: str(raw.display_name),
+          picture: str(obj(images[0])?.url),
+        },
+        raw,
+      );
     },
     docs: { consoleUrl: 'https://developer.spotify.com/dashboard' },
   });

@@ -9,7 +9,7 @@
  * @module
  */
 import { oidcPreset } from './internal/builders.js';
-import { type OidcPresetOptions, checkUrl } from './internal/preset.js';
+import { checkUrl, type OidcPresetOptions } from './internal/preset.js';
 import { standardClaimsProfile, str } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -70,7 +70,10 @@ export function conformScopeArray(body: Readonly<Record<string, unknown>>): Reco
  * @see [Twitch - Refreshing access tokens](https://dev.twitch.tv/docs/authentication/refresh-tokens/)
  * @see [RFC 6749, section 5.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2)
  */
-export function conformTwitchTokenError(httpStatus: number, body: Readonly<Record<string, unknown>>): { error: string; error_description?: string } | undefined {
+export function conformTwitchTokenError(
+  httpStatus: number,
+  body: Readonly<Record<string, unknown>>,
+): { error: string; error_description?: string } | undefined {
   const message = typeof body.message === 'string' ? body.message : undefined;
   if (message === undefined) return undefined;
   if (/invalid (refresh token|authorization code|code)/i.test(message)) return { error: 'invalid_grant', error_description: message };

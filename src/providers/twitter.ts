@@ -8,7 +8,7 @@
  * @module
  */
 import { oauth2Preset } from './internal/builders.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, makeProfile, obj, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -48,10 +48,15 @@ export function twitter(options: OAuth2PresetOptions = {}): ProviderConfig {
     mapProfile: (raw, ctx) => {
       // X wraps the user in { data: … }.
       const user = obj(raw.data) ?? {};
-      return makeProfile(ctx.issuer, subjectOf(user.id, 'data.id', 'X'), {
-        name: str(user.name) ?? str(user.username),
-        picture: str(user.profile_image_url),
-      }, raw);
+      return makeProfile(
+        ctx.issuer,
+        subjectOf(user.id, 'data.id', 'X'),
+        {
+          name: str(user.name) ?? str(user.username),
+          picture: str(user.profile_image_url),
+        },
+        raw,
+      );
     },
     docs: { consoleUrl: 'https://developer.x.com/en/portal/projects-and-apps' },
   });

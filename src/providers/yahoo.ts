@@ -8,7 +8,7 @@
  * @module
  */
 import { oidcPreset } from './internal/builders.js';
-import { type OidcPresetOptions, checkUrl } from './internal/preset.js';
+import { checkUrl, type OidcPresetOptions } from './internal/preset.js';
 import type { ProviderConfig } from './types.js';
 
 /** Yahoo's issuer. */

@@ -30,10 +30,17 @@ export interface ZitadelOptions extends PresetOptions {
  * @see [ZITADEL - Scopes](https://zitadel.com/docs/apis/openidoauth/scopes)
  */
 export function zitadel(options: ZitadelOptions = {}): ProviderConfig {
-  const issuer = tenantIssuer(options.issuer, options.env, 'ZITADEL', 'ZITADEL', () => {
-    const domain = options.domain ?? envValue(options.env, 'ZITADEL_DOMAIN');
-    return domain ? trimSlash(httpsUrl(domain)) : undefined;
-  }, '`domain` (ZITADEL_DOMAIN)');
+  const issuer = tenantIssuer(
+    options.issuer,
+    options.env,
+    'ZITADEL',
+    'ZITADEL',
+    () => {
+      const domain = options.domain ?? envValue(options.env, 'ZITADEL_DOMAIN');
+      return domain ? trimSlash(httpsUrl(domain)) : undefined;
+    },
+    '`domain` (ZITADEL_DOMAIN)',
+  );
   return oidcPreset(options, {
     prefix: 'ZITADEL',
     id: 'zitadel',

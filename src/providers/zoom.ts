@@ -8,7 +8,7 @@
  * @module
  */
 import { oauth2Preset } from './internal/builders.js';
-import { type OAuth2PresetOptions, endpoint } from './internal/preset.js';
+import { endpoint, type OAuth2PresetOptions } from './internal/preset.js';
 import { fetchObject, joinName, makeProfile, str, subjectOf } from './internal/profile.js';
 import type { ProviderConfig } from './types.js';
 
@@ -46,16 +46,21 @@ export function zoom(options: OAuth2PresetOptions = {}): ProviderConfig {
     mapProfile: (raw, ctx) => {
       const given = str(raw.first_name);
       const family = str(raw.last_name);
-      return makeProfile(ctx.issuer, subjectOf(raw.id, 'id', 'Zoom'), {
-        email: str(raw.email),
-        // Zoom: verified is 1 when the user's email address is verified.
-        emailVerified: raw.verified === 1,
-        name: str(raw.display_name) ?? joinName(given, family),
-        givenName: given,
-        familyName: family,
-        picture: str(raw.pic_url),
-        locale: str(raw.language),
-      }, raw);
+      return makeProfile(
+        ctx.issuer,
+        subjectOf(raw.id, 'id', 'Zoom'),
+        {
+          email: str(raw.email),
+          // Zoom: verified is 1 when the user's email address is verified.
+          emailVerified: raw.verified === 1,
+          name: str(raw.display_name) ?? joinName(given, family),
+          givenName: given,
+          familyName: family,
+          picture: str(raw.pic_url),
+          locale: str(raw.language),
+        },
+        raw,
+      );
     },
     docs: { consoleUrl: 'https://marketplace.zoom.us/develop/create' },
   });

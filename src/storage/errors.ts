@@ -32,7 +32,9 @@ function codeOf(err: unknown): string {
  */
 export function isUniqueViolation(err: unknown): boolean {
   const code = codeOf(err);
-  return code === '23505' || code === 'ER_DUP_ENTRY' || fields(err).errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    code === '23505' || code === 'ER_DUP_ENTRY' || fields(err).errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AccountError, SessionError, StorageError, isLatchkeyError } from '../errors.js';
+import { AccountError, isLatchkeyError, SessionError, StorageError } from '../errors.js';
 import type { Profile } from '../internal/profile.js';
 import type { Account, AccountTokens, NewAccount, User, UserStore } from './types.js';
 
@@ -85,9 +85,7 @@ async function signInOnce(store: UserStore, input: SignInInput): Promise<SignInR
     }
     const user = await store.getUser(existing.userId);
     if (!user) throw new AccountError('ACCOUNT_NOT_LINKED', 'This identity is linked to a user that no longer exists.', { provider: providerId });
-    const account =
-      (await store.updateAccountTokens(existing.id, { tokens: mergeTokens(existing.tokens, input.tokens), scopes: input.scopes })) ??
-      existing;
+    const account = (await store.updateAccountTokens(existing.id, { tokens: mergeTokens(existing.tokens, input.tokens), scopes: input.scopes })) ?? existing;
     return { user, account, created: false, linked: false };
   }
 

@@ -125,11 +125,7 @@ export class RedisSessionStore implements SessionStore {
 
   async #run<T>(operation: string, work: (client: Client) => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(
-        (async () => work(await this.#ready()))(),
-        this.#connectMs + this.#commandMs,
-        operation,
-      );
+      return await withDeadline((async () => work(await this.#ready()))(), this.#connectMs + this.#commandMs, operation);
     } catch (err) {
       throw toStorageError(err, operation);
     }

@@ -218,8 +218,16 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
   const { lockTtlMs, lockWaitMs } = options;
   const cacheMs = (options.cacheSeconds ?? DEFAULTS.cacheSeconds) * 1000;
   const cacheMaxEntries = options.cacheMaxEntries ?? DEFAULTS.cacheMaxEntries;
-  if (!(leewayMs >= 0) || !(lockTtlMs === undefined || lockTtlMs > 0) || !(lockWaitMs === undefined || lockWaitMs >= 0) || !(cacheMs >= 0) || !(cacheMaxEntries >= 1)) {
-    throw new ConfigurationError('The token vault needs non-negative `leewaySeconds`, `lockWaitMs` and `cacheSeconds`, a positive `lockTtlMs` and `cacheMaxEntries`.');
+  if (
+    !(leewayMs >= 0) ||
+    !(lockTtlMs === undefined || lockTtlMs > 0) ||
+    !(lockWaitMs === undefined || lockWaitMs >= 0) ||
+    !(cacheMs >= 0) ||
+    !(cacheMaxEntries >= 1)
+  ) {
+    throw new ConfigurationError(
+      'The token vault needs non-negative `leewaySeconds`, `lockWaitMs` and `cacheSeconds`, a positive `lockTtlMs` and `cacheMaxEntries`.',
+    );
   }
   const flights = new SingleFlight<VaultAccessToken>();
 
@@ -267,7 +275,12 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     // Keyed by the authenticated user: another user's tokens are never reachable.
     const accounts = (await users.listAccounts(userId)).filter((a) => a.providerId === providerId && (accountId === undefined || a.id === accountId));
     if (accounts.length === 0) {
-      throw reauth(providerId, accountId === undefined ? `No ${providerId} account is linked to this user; sign in with ${providerId}.` : `This user has no ${providerId} account with that id; sign in with ${providerId}.`);
+      throw reauth(
+        providerId,
+        accountId === undefined
+          ? `No ${providerId} account is linked to this user; sign in with ${providerId}.`
+          : `This user has no ${providerId} account with that id; sign in with ${providerId}.`,
+      );
     }
     // Several identities of one provider (two Google accounts): the most recently updated wins.
     return accounts.length === 1 ? accounts[0]! : accounts.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
@@ -305,37 +318,47 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       throw refreshFailed(providerId, error);
     });
     const requestTimeoutMs = client.requestTimeoutMs;
-    return withLock(accountId, async (lease) => {
-      // Re-read under the lock: another process may have refreshed while we waited.
-      let current = await users.getAccountById(accountId);
-      // At most two refresh attempts: the second only with a token another holder rotated meanwhile.
-      for (let attempt = 0; ; attempt++) {
-        if (!current) throw reauth(providerId, `The ${providerId} account was unlinked; sign in again.`);
-        const stillRejected = rejected !== undefined && current.tokens?.accessToken === rejected;
-        if (isFresh(current) && !stillRejected) return toAccess(current);
-        const refreshToken = current.tokens?.refreshToken;
-        if (current.needsReauth || !refreshToken) {
-          throw reauth(providerId, `No usable ${providerId} refresh token for this account; the user must sign in again${refreshToken ? '' : ' with offline access'}.`);
-        }
-        assertLeaseHolds(lease, client.requestTimeoutMs, providerId);
-        let set: TokenSet;
-        try {
-          const previous = previousClaims(current.tokens?.idToken);
-          set = await client.refresh(refreshToken, previous ? { previousIdTokenClaims: previous } : {});
-        } catch (error) {
-          // RFC 6749 §5.2: invalid_grant = the refresh token is invalid, expired or revoked.
-          if (!(error instanceof ProviderError && error.code === 'TOKEN_ERROR' && error.error === 'invalid_grant')) throw refreshFailed(providerId, error);
-          const rotated = await afterInvalidGrant(current, refreshToken, providerId, error);
-          if (attempt > 0) {
-            // Rotated by others twice in one refresh: the grant is alive, this call just lost the race.
-            throw new TokenError('TOKEN_REFRESH_FAILED', `The ${providerId} refresh token was rotated by another instance during this refresh; try again.`, { cause: error, provider: providerId });
+    return withLock(
+      accountId,
+      async (lease) => {
+        // Re-read under the lock: another process may have refreshed while we waited.
+        let current = await users.getAccountById(accountId);
+        // At most two refresh attempts: the second only with a token another holder rotated meanwhile.
+        for (let attempt = 0; ; attempt++) {
+          if (!current) throw reauth(providerId, `The ${providerId} account was unlinked; sign in again.`);
+          const stillRejected = rejected !== undefined && current.tokens?.accessToken === rejected;
+          if (isFresh(current) && !stillRejected) return toAccess(current);
+          const refreshToken = current.tokens?.refreshToken;
+          if (current.needsReauth || !refreshToken) {
+            throw reauth(
+              providerId,
+              `No usable ${providerId} refresh token for this account; the user must sign in again${refreshToken ? '' : ' with offline access'}.`,
+            );
           }
-          current = rotated;
-          continue;
+          assertLeaseHolds(lease, client.requestTimeoutMs, providerId);
+          let set: TokenSet;
+          try {
+            const previous = previousClaims(current.tokens?.idToken);
+            set = await client.refresh(refreshToken, previous ? { previousIdTokenClaims: previous } : {});
+          } catch (error) {
+            // RFC 6749 §5.2: invalid_grant = the refresh token is invalid, expired or revoked.
+            if (!(error instanceof ProviderError && error.code === 'TOKEN_ERROR' && error.error === 'invalid_grant')) throw refreshFailed(providerId, error);
+            const rotated = await afterInvalidGrant(current, refreshToken, providerId, error);
+            if (attempt > 0) {
+              // Rotated by others twice in one refresh: the grant is alive, this call just lost the race.
+              throw new TokenError('TOKEN_REFRESH_FAILED', `The ${providerId} refresh token was rotated by another instance during this refresh; try again.`, {
+                cause: error,
+                provider: providerId,
+              });
+            }
+            current = rotated;
+            continue;
+          }
+          return storeAndEmit(current, set, refreshToken);
         }
-        return storeAndEmit(current, set, refreshToken);
-      }
-    }, requestTimeoutMs);
+      },
+      requestTimeoutMs,
+    );
   };
 
   /**
@@ -370,7 +393,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       tokenType: set.tokenType,
       // RFC 6749 §6: without a new refresh token, the old one stays valid.
       refreshToken: set.refreshToken ?? refreshToken,
-      ...(set.idToken ?? current.tokens?.idToken ? { idToken: set.idToken ?? current.tokens?.idToken } : {}),
+      ...((set.idToken ?? current.tokens?.idToken) ? { idToken: set.idToken ?? current.tokens?.idToken } : {}),
       ...(set.expiresAt !== undefined ? { expiresAt: set.expiresAt } : {}),
     };
     // The response scope may be absent (RFC 6749 §5.1: then unchanged).
@@ -378,7 +401,12 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     const stored = await storeRefreshed(current, tokens, scopes, refreshToken);
     forget(current);
     if (stored) await emit('refreshed', stored, tokens, scopes);
-    return { accessToken: tokens.accessToken!, tokenType: tokens.tokenType!, ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}), scopes };
+    return {
+      accessToken: tokens.accessToken!,
+      tokenType: tokens.tokenType!,
+      ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}),
+      scopes,
+    };
   };
 
   /**
@@ -517,7 +545,9 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
             if (tokens.accessToken) await client.revoke(tokens.accessToken, 'access_token');
             revoked = true;
           } catch (e) {
-            error = isLatchkeyError(e) ? e : new TokenError('TOKEN_REFRESH_FAILED', `Revoking the ${providerId} tokens failed.`, { cause: e, provider: providerId });
+            error = isLatchkeyError(e)
+              ? e
+              : new TokenError('TOKEN_REFRESH_FAILED', `Revoking the ${providerId} tokens failed.`, { cause: e, provider: providerId });
           }
         }
         const cleared = await users.updateAccountTokens(current.id, { tokens: null, needsReauth: true });
@@ -546,7 +576,9 @@ function toAccess(account: Account): VaultAccessToken {
  */
 function assertLeaseHolds(lease: KeptLease, requestTimeoutMs: number, providerId: string): void {
   if (lease.remainingMs() >= (lease.renewable ? 1 : requestTimeoutMs)) return;
-  throw new TokenError('LOCK_LOST', `The ${providerId} refresh lock lapsed before the refresh token was used; nothing was sent. Try again.`, { provider: providerId });
+  throw new TokenError('LOCK_LOST', `The ${providerId} refresh lock lapsed before the refresh token was used; nothing was sent. Try again.`, {
+    provider: providerId,
+  });
 }
 
 /**
@@ -586,7 +618,10 @@ function reauth(providerId: string, message: string, cause?: unknown): TokenErro
  */
 function refreshFailed(providerId: string, error: unknown): unknown {
   if (error instanceof TransportError) {
-    return new TokenError('TOKEN_REFRESH_FAILED', `Refreshing the ${providerId} access token failed (${error.code}); try again.`, { cause: error, provider: providerId });
+    return new TokenError('TOKEN_REFRESH_FAILED', `Refreshing the ${providerId} access token failed (${error.code}); try again.`, {
+      cause: error,
+      provider: providerId,
+    });
   }
   if (isLatchkeyError(error)) return error;
   return new TokenError('TOKEN_REFRESH_FAILED', `Refreshing the ${providerId} access token failed; try again.`, { cause: error, provider: providerId });

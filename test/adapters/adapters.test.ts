@@ -13,12 +13,12 @@ import { NextRequest } from 'next/server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
 import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
-import { type LatchkeyEnv, latchkey as honoLatchkey } from '../../src/adapters/hono.js';
+import { latchkey as honoLatchkey, type LatchkeyEnv } from '../../src/adapters/hono.js';
 import { latchkey as nextLatchkey } from '../../src/adapters/next.js';
 import { latchkey as nodeLatchkey, sendWebResponse } from '../../src/adapters/node.js';
 import type { Auth } from '../../src/app/create-auth.js';
-import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { listen, login, logout, makeAuth, type RpServer, rawGet, sessionOf, startOp, UserAgent } from '../app/support.js';
+import type { OidcProviderHandle } from '../support/oidc-provider.js';
 
 type Factory = (getAuth: () => Auth) => Promise<{ listener: http.RequestListener; close?: () => Promise<void> }>;
 
@@ -38,9 +38,13 @@ const adapters: Record<string, Factory> = {
   async 'express 5'(getAuth) {
     const app = express();
     app.use((req, res, next) => expressLatchkey(getAuth()).router(req, res, next));
-    app.get('/me', (req, res, next) => expressLatchkey(getAuth()).requireUser(req, res, next), (_req, res) => {
-      res.json({ user: res.locals.user });
-    });
+    app.get(
+      '/me',
+      (req, res, next) => expressLatchkey(getAuth()).requireUser(req, res, next),
+      (_req, res) => {
+        res.json({ user: res.locals.user });
+      },
+    );
     return { listener: app };
   },
   async 'express 4'(getAuth) {
@@ -48,9 +52,13 @@ const adapters: Record<string, Factory> = {
     // A body parser mounted first must not break form posts to the auth routes.
     app.use(express4.urlencoded({ extended: false }));
     app.use((req, res, next) => expressLatchkey(getAuth()).router(req, res, next));
-    app.get('/me', (req, res, next) => expressLatchkey(getAuth()).requireUser(req, res, next), (_req, res) => {
-      res.json({ user: res.locals.user });
-    });
+    app.get(
+      '/me',
+      (req, res, next) => expressLatchkey(getAuth()).requireUser(req, res, next),
+      (_req, res) => {
+        res.json({ user: res.locals.user });
+      },
+    );
     return { listener: app };
   },
   async fastify(getAuth) {
@@ -68,7 +76,11 @@ const adapters: Record<string, Factory> = {
   async hono(getAuth) {
     const app = new Hono<LatchkeyEnv>();
     app.all('/auth/*', (c) => honoLatchkey(getAuth()).handler(c));
-    app.get('/me', (c, next) => honoLatchkey(getAuth()).requireUser(c, next), (c) => c.json({ user: c.get('user') }));
+    app.get(
+      '/me',
+      (c, next) => honoLatchkey(getAuth()).requireUser(c, next),
+      (c) => c.json({ user: c.get('user') }),
+    );
     app.get('/me2', (c) => honoLatchkey(getAuth()).protect((c2, user) => c2.json({ user }))(c));
     return { listener: getRequestListener(app.fetch) };
   },

@@ -44,14 +44,18 @@ describe.each(Object.keys(EDGE_ADAPTERS))('adapter: %s', (name) => {
     // A parser mounted before the router reads by its own limit first, so it gets the whole body.
     const parsers = name.endsWith('+ parsers');
     const declared = parsers ? BUDGET + 1 : 50 * 1024 * 1024;
-    const r = await rawRequest(server.port, post(path, `Content-Type: ${FORM}\r\nContent-Length: ${declared}\r\n`), { body: parsers ? `a=${'b'.repeat(BUDGET - 1)}` : 'state=' });
+    const r = await rawRequest(server.port, post(path, `Content-Type: ${FORM}\r\nContent-Length: ${declared}\r\n`), {
+      body: parsers ? `a=${'b'.repeat(BUDGET - 1)}` : 'state=',
+    });
     expectTooLarge(r);
     await stillServing(server.port);
   });
 
   it.each(POST_ROUTES)('stops a chunked body at the budget on %s with 413', async (path) => {
     // 1 MB in 16 KB chunks, no Content-Length: the server must count what arrives.
-    const r = await rawRequest(server.port, post(path, `Content-Type: ${FORM}\r\nTransfer-Encoding: chunked\r\n`), { chunked: { chunks: 64, chunkBytes: 16 * 1024 } });
+    const r = await rawRequest(server.port, post(path, `Content-Type: ${FORM}\r\nTransfer-Encoding: chunked\r\n`), {
+      chunked: { chunks: 64, chunkBytes: 16 * 1024 },
+    });
     expectTooLarge(r);
     await stillServing(server.port);
   });
@@ -64,7 +68,9 @@ describe.each(Object.keys(EDGE_ADAPTERS))('adapter: %s', (name) => {
     });
     expect(chunked.status).toBe(200);
     expect(chunked.body).toContain('name="code" value="c1"');
-    const declared = await rawRequest(server.port, post('/auth/op/callback', `Content-Type: ${FORM}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`), { body });
+    const declared = await rawRequest(server.port, post('/auth/op/callback', `Content-Type: ${FORM}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`), {
+      body,
+    });
     expect(declared.status).toBe(200);
   });
 
@@ -104,7 +110,14 @@ describe('the Web handler itself', () => {
       },
       { highWaterMark: 0 },
     );
-    const r = await auth.handler(new Request(`http://127.0.0.1:3999${path}`, { method: 'POST', body, duplex: 'half', headers: { 'content-type': FORM, accept: 'application/json' } } as RequestInit));
+    const r = await auth.handler(
+      new Request(`http://127.0.0.1:3999${path}`, {
+        method: 'POST',
+        body,
+        duplex: 'half',
+        headers: { 'content-type': FORM, accept: 'application/json' },
+      } as RequestInit),
+    );
     expect(r.status).toBe(413);
     expect(r.headers.get('connection')).toBe('close');
     expect(((await r.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
@@ -121,7 +134,12 @@ describe('the Web handler itself', () => {
       },
     });
     const r = await auth.handler(
-      new Request('http://127.0.0.1:3999/auth/op/callback', { method: 'POST', body, duplex: 'half', headers: { 'content-type': FORM, 'content-length': String(BUDGET + 1) } } as RequestInit),
+      new Request('http://127.0.0.1:3999/auth/op/callback', {
+        method: 'POST',
+        body,
+        duplex: 'half',
+        headers: { 'content-type': FORM, 'content-length': String(BUDGET + 1) },
+      } as RequestInit),
     );
     expect(r.status).toBe(413);
     expect(pulled).toBeLessThanOrEqual(1);
@@ -158,7 +176,9 @@ describe.each(STREAMING)('memory of a %s server over a 48 MB chunked body', (nam
     const head = post('/auth/op/callback', `Content-Type: ${FORM}\r\nTransfer-Encoding: chunked\r\n`);
     // Warm up the paths the big request takes (JIT, lazy modules, first allocations).
     for (let i = 0; i < 5; i++) {
-      expect((await rawRequest(port, post('/auth/op/callback', `Content-Type: ${FORM}\r\nContent-Length: 13\r\n`), { body: 'state=s&code=' })).status).toBe(200);
+      expect((await rawRequest(port, post('/auth/op/callback', `Content-Type: ${FORM}\r\nContent-Length: 13\r\n`), { body: 'state=s&code=' })).status).toBe(
+        200,
+      );
       expectTooLarge(await rawRequest(port, head, { chunked: { chunks: 32, chunkBytes: 64 * 1024 } }));
     }
     await new Promise((resolve) => setTimeout(resolve, 300));

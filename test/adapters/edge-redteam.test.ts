@@ -65,7 +65,9 @@ function trickle(port: number, path: string, giveUpMs: number): Promise<Trickled
     });
     socket.on('error', () => {});
     socket.on('close', finish);
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n`);
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n`,
+    );
   });
 }
 
@@ -80,7 +82,9 @@ describe('a body trickled slowly is answered 408 once it has taken 10 s, through
 
   it('answers every adapter within the deadline and keeps serving', { timeout: 40_000 }, async () => {
     // All adapters at once (they wait, they do not work), on two POST routes each.
-    const runs = [...servers].flatMap(([name, s]) => ['/auth/logout', '/auth/op/callback'].map(async (path) => ({ name, path, r: await trickle(s.port, path, BODY_TIMEOUT_MS + 8000) })));
+    const runs = [...servers].flatMap(([name, s]) =>
+      ['/auth/logout', '/auth/op/callback'].map(async (path) => ({ name, path, r: await trickle(s.port, path, BODY_TIMEOUT_MS + 8000) })),
+    );
     for (const { name, path, r } of await Promise.all(runs)) {
       expect({ name, path, status: r.status }).toEqual({ name, path, status: 408 });
       expect(r.headers.connection).toBe('close');
@@ -113,7 +117,14 @@ describe('a body trickled slowly is answered 408 once it has taken 10 s, through
       },
     });
     const started = Date.now();
-    const r = await auth.handler(new Request('http://127.0.0.1:3999/auth/logout', { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } } as RequestInit));
+    const r = await auth.handler(
+      new Request('http://127.0.0.1:3999/auth/logout', {
+        method: 'POST',
+        body,
+        duplex: 'half',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      } as RequestInit),
+    );
     expect(r.status).toBe(408);
     expect(r.headers.get('connection')).toBe('close');
     expect(((await r.json()) as { code: string }).code).toBe('BODY_TIMEOUT');
@@ -123,29 +134,34 @@ describe('a body trickled slowly is answered 408 once it has taken 10 s, through
 });
 
 describe('a client that goes away mid-body is bad input, not a server failure', () => {
-  it.each(['node:http', 'express 5', 'express 4', 'fastify', 'hono', 'next'])('through %s: reported as BODY_ABORTED (4xx), the server still serving', async (name) => {
-    const reported: unknown[] = [];
-    const server = await listenEdge(name, (base) => edgeAuth(base, { hooks: { onError: (error) => void reported.push(error) } }));
-    try {
-      // 10 of 1,000 declared bytes, then the connection is closed.
-      await new Promise<void>((resolve) => {
-        const socket = net.connect(server.port, '127.0.0.1', () => {
-          socket.write('POST /auth/logout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nstate=abcd');
-          setTimeout(() => socket.destroy(), 150);
+  it.each(['node:http', 'express 5', 'express 4', 'fastify', 'hono', 'next'])(
+    'through %s: reported as BODY_ABORTED (4xx), the server still serving',
+    async (name) => {
+      const reported: unknown[] = [];
+      const server = await listenEdge(name, (base) => edgeAuth(base, { hooks: { onError: (error) => void reported.push(error) } }));
+      try {
+        // 10 of 1,000 declared bytes, then the connection is closed.
+        await new Promise<void>((resolve) => {
+          const socket = net.connect(server.port, '127.0.0.1', () => {
+            socket.write(
+              'POST /auth/logout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nstate=abcd',
+            );
+            setTimeout(() => socket.destroy(), 150);
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => resolve());
         });
-        socket.on('error', () => {});
-        socket.on('close', () => resolve());
-      });
-      const deadline = Date.now() + 3000;
-      while (reported.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      expect(reported.length).toBe(1);
-      expect(reported[0]).toMatchObject({ code: 'BODY_ABORTED', status: 400 });
-      const r = await rawRequest(server.port, 'GET /auth/session HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n');
-      expect(r.status).toBe(401);
-    } finally {
-      await server.close();
-    }
-  });
+        const deadline = Date.now() + 3000;
+        while (reported.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        expect(reported.length).toBe(1);
+        expect(reported[0]).toMatchObject({ code: 'BODY_ABORTED', status: 400 });
+        const r = await rawRequest(server.port, 'GET /auth/session HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n');
+        expect(r.status).toBe(401);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });
 
 /** Separators and dots both encoded: each resolves to `//evil.example` once decoded downstream. */
@@ -186,7 +202,10 @@ describe('returnTo: encoded dot segments that a second decoding turns into anoth
 
     it('answers 400 RETURN_TO_INVALID with no Location and no cookie for each payload', async () => {
       for (const value of ENCODED_DOT_SEGMENT_PAYLOADS) {
-        const r = await rawRequest(server.port, `GET /auth/op/login?returnTo=${encodeURIComponent(value)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n`);
+        const r = await rawRequest(
+          server.port,
+          `GET /auth/op/login?returnTo=${encodeURIComponent(value)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+        );
         expect({ value, status: r.status }).toEqual({ value, status: 400 });
         expect(r.headers.location).toBeUndefined();
         expect(r.headers['set-cookie']).toBeUndefined();

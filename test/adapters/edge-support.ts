@@ -18,11 +18,11 @@ import { Hono } from 'hono';
 import { NextRequest } from 'next/server.js';
 import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
 import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
-import { type LatchkeyEnv, latchkey as honoLatchkey } from '../../src/adapters/hono.js';
+import { latchkey as honoLatchkey, type LatchkeyEnv } from '../../src/adapters/hono.js';
 import { latchkey as nextLatchkey } from '../../src/adapters/next.js';
 import { latchkey as nodeLatchkey, sendWebResponse } from '../../src/adapters/node.js';
-import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import type { AuthOptions } from '../../src/app/config.js';
+import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import type { Profile } from '../../src/providers/types.js';
 
 export { type RawAnswer, rawRequest } from './raw-http.js';
@@ -44,7 +44,18 @@ export function edgeAuth(baseUrl: string, options: Partial<AuthOptions> = {}): A
         clientId: 'rp',
         clientSecret: 'rp-secret-0123456789abcdefghijklmnop',
         scopes: ['openid'],
-        mapProfile: (raw): Profile => ({ issuer: 'x', subject: String(raw.sub), email: null, emailVerified: false, name: null, givenName: null, familyName: null, picture: null, locale: null, raw }),
+        mapProfile: (raw): Profile => ({
+          issuer: 'x',
+          subject: String(raw.sub),
+          email: null,
+          emailVerified: false,
+          name: null,
+          givenName: null,
+          familyName: null,
+          picture: null,
+          locale: null,
+          raw,
+        }),
       },
     ],
     accessToken: { allowedOrigins: ['http://127.0.0.1:1'] },
@@ -58,7 +69,8 @@ export type EdgeFactory = (auth: Auth) => Promise<{ listener: http.RequestListen
 /** Express routes as the docs show them, optionally behind body parsers with a large limit. */
 function expressApp(make: typeof express, parsers: boolean, auth: Auth): http.RequestListener {
   const app = make();
-  if (parsers) app.use(make.urlencoded({ extended: false, limit: BIG_PARSER_LIMIT }), make.json({ limit: BIG_PARSER_LIMIT }), make.text({ limit: BIG_PARSER_LIMIT }));
+  if (parsers)
+    app.use(make.urlencoded({ extended: false, limit: BIG_PARSER_LIMIT }), make.json({ limit: BIG_PARSER_LIMIT }), make.text({ limit: BIG_PARSER_LIMIT }));
   const lk = expressLatchkey(auth);
   app.use(lk.router);
   app.get('/me', lk.requireUser, (_req, res) => {
@@ -70,7 +82,8 @@ function expressApp(make: typeof express, parsers: boolean, auth: Auth): http.Re
 async function fastifyApp(auth: Auth, rootParser: boolean): Promise<{ listener: http.RequestListener; close: () => Promise<void> }> {
   const app = Fastify();
   // An app-wide form parser with a large limit, registered before the plugin.
-  if (rootParser) app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BIG_PARSER_LIMIT }, (_req, body, done) => done(null, body));
+  if (rootParser)
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BIG_PARSER_LIMIT }, (_req, body, done) => done(null, body));
   const lk = fastifyLatchkey(auth);
   await app.register(lk.plugin);
   app.get('/me', { preHandler: lk.requireUser }, async (req) => ({ user: lk.user(req) }));
@@ -122,7 +135,11 @@ export const EDGE_ADAPTERS: Record<string, EdgeFactory> = {
           return;
         }
         const hasBody = method !== 'GET' && method !== 'HEAD';
-        const request = new NextRequest(url, { method, headers, ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}) } as ConstructorParameters<typeof NextRequest>[1]);
+        const request = new NextRequest(url, {
+          method,
+          headers,
+          ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
+        } as ConstructorParameters<typeof NextRequest>[1]);
         void handle(request).then((r) => sendWebResponse(res, r));
       },
     };
@@ -130,7 +147,10 @@ export const EDGE_ADAPTERS: Record<string, EdgeFactory> = {
 };
 
 /** A server on 127.0.0.1:0 whose listener is set once the URL (and so `baseUrl`) is known. */
-export async function listenEdge(name: string, makeAuth: (base: string) => Auth = (base) => edgeAuth(base)): Promise<{ base: string; port: number; auth: Auth; close(): Promise<void> }> {
+export async function listenEdge(
+  name: string,
+  makeAuth: (base: string) => Auth = (base) => edgeAuth(base),
+): Promise<{ base: string; port: number; auth: Auth; close(): Promise<void> }> {
   let listener: http.RequestListener | undefined;
   const server = createServer((req, res) => listener!(req, res));
   server.listen(0, '127.0.0.1');

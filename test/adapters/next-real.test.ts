@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../../src/adapters/next.js';
 import type { Auth } from '../../src/app/create-auth.js';
-import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { listen, login, logout, makeAuth, type RpServer, sessionOf, startOp, UserAgent } from '../app/support.js';
+import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { rawRequest } from './raw-http.js';
 
 interface NextApp {
@@ -98,15 +98,22 @@ describe('adapter: next (real Next.js dev server)', () => {
 
   it('answers the methods a route does not serve with 405 and Allow, and bodies over 64 KB with 413', async () => {
     const port = Number(new URL(rp.base).port);
-    const req = (method: string, path: string, extra = ''): string => `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: application/json\r\n${extra}\r\n`;
+    const req = (method: string, path: string, extra = ''): string =>
+      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: application/json\r\n${extra}\r\n`;
     for (const method of ['PUT', 'PATCH', 'DELETE', 'HEAD']) {
       const r = await rawRequest(port, req(method, '/api/auth/session', 'Content-Length: 0\r\n'), { timeoutMs: 30_000 });
       expect({ method, status: r.status, allow: r.headers.allow }).toEqual({ method, status: 405, allow: 'GET' });
     }
     const form = 'Content-Type: application/x-www-form-urlencoded\r\n';
-    const declared = await rawRequest(port, req('POST', '/api/auth/op/callback', `${form}Content-Length: ${50 * 1024 * 1024}\r\n`), { body: 'state=', timeoutMs: 30_000 });
+    const declared = await rawRequest(port, req('POST', '/api/auth/op/callback', `${form}Content-Length: ${50 * 1024 * 1024}\r\n`), {
+      body: 'state=',
+      timeoutMs: 30_000,
+    });
     expect(declared.status).toBe(413);
-    const chunked = await rawRequest(port, req('POST', '/api/auth/op/callback', `${form}Transfer-Encoding: chunked\r\n`), { chunked: { chunks: 64, chunkBytes: 16 * 1024 }, timeoutMs: 30_000 });
+    const chunked = await rawRequest(port, req('POST', '/api/auth/op/callback', `${form}Transfer-Encoding: chunked\r\n`), {
+      chunked: { chunks: 64, chunkBytes: 16 * 1024 },
+      timeoutMs: 30_000,
+    });
     expect(chunked.status).toBe(413);
     expect((await sessionOf(new UserAgent(), rp.base, '/api/auth')).status).toBe(401);
   }, 120_000);

@@ -51,7 +51,13 @@ export function rawRequest(
         socket.write(options.body);
         sent += Buffer.byteLength(options.body);
       }
-      if (options.chunked) void sendChunks(socket, options.chunked, () => done || (!options.relentless && data.length > 0), (n) => (sent += n));
+      if (options.chunked)
+        void sendChunks(
+          socket,
+          options.chunked,
+          () => done || (!options.relentless && data.length > 0),
+          (n) => (sent += n),
+        );
     });
   });
 }

@@ -60,7 +60,12 @@ async function postLogout(token: string): Promise<{ status: number; body: Record
   });
   const text = await r.text();
   const used = process.cpuUsage(cpu);
-  return { status: r.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: (used.user + used.system) / 1000, wallMs: performance.now() - start };
+  return {
+    status: r.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    ms: (used.user + used.system) / 1000,
+    wallMs: performance.now() - start,
+  };
 }
 
 /** An unauthenticated caller's token: no kid, a 3072-bit random signature. */

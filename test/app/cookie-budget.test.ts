@@ -107,7 +107,10 @@ describe.each(Object.keys(adapters))('transaction cookies are bounded in bytes, 
       expect(txBytes, `after login ${n + 1}`).toBeLessThanOrEqual(MAX_TRANSACTION_COOKIE_BYTES);
       expect(header.length, `after login ${n + 1}`).toBeLessThanOrEqual(COOKIE_HEADER_BUDGET);
       // The newest login's cookie is always kept.
-      expect(txCookies(ua).some((c) => c.startsWith(`${started.at(-1)!.cookieName}=`)), `after login ${n + 1}`).toBe(true);
+      expect(
+        txCookies(ua).some((c) => c.startsWith(`${started.at(-1)!.cookieName}=`)),
+        `after login ${n + 1}`,
+      ).toBe(true);
     }
     expect(txCookies(ua).some((c) => c.startsWith('lk-tx-junkjunkju='))).toBe(false);
     // The survivors are the newest logins, in order: the oldest went first.
@@ -136,7 +139,10 @@ describe.each(Object.keys(adapters))('transaction cookies are bounded in bytes, 
   it('a returnTo longer than the cap once percent-encoded is refused before any cookie is set', async () => {
     const ua = new UserAgent();
     // 100 characters, 600 bytes once encoded (%C3%A9 each).
-    const r = await fetch(`${rp.base}/auth/op/login?returnTo=${encodeURIComponent(`/${'é'.repeat(100)}`)}`, { redirect: 'manual', headers: { accept: 'application/json' } });
+    const r = await fetch(`${rp.base}/auth/op/login?returnTo=${encodeURIComponent(`/${'é'.repeat(100)}`)}`, {
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
     expect(r.status).toBe(400);
     expect(r.headers.getSetCookie()).toEqual([]);
     expect(await r.json()).toMatchObject({ code: 'RETURN_TO_INVALID' });

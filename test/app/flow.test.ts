@@ -6,8 +6,8 @@
  */
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Auth } from '../../src/app/create-auth.js';
 import { latchkey } from '../../src/adapters/node.js';
+import type { Auth } from '../../src/app/create-auth.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { listen, login, logout, makeAuth, type RpServer, rawGet, sessionOf, startOp, UserAgent } from './support.js';
 
@@ -152,7 +152,10 @@ describe.each(['cookie', 'server'] as const)('login flow (%s sessions)', (strate
     expect(await cross.json()).toMatchObject({ code: 'TRANSACTION_MISSING' });
     // A cookie renamed to match A's state but carrying B's transaction: state mismatch.
     const bCookie = b.cookies(rp.base).find((c) => c.startsWith('lk-tx-'))!;
-    const aName = a.cookies(rp.base).find((c) => c.startsWith('lk-tx-'))!.split('=')[0]!;
+    const aName = a
+      .cookies(rp.base)
+      .find((c) => c.startsWith('lk-tx-'))!
+      .split('=')[0]!;
     const forged = `${aName}=${bCookie.slice(bCookie.indexOf('=') + 1)}`;
     const r = await fetch(startA.url, { headers: { cookie: forged, accept: 'application/json' } });
     expect(r.status).toBe(400);
@@ -258,7 +261,11 @@ describe.each(['cookie', 'server'] as const)('login flow (%s sessions)', (strate
 
   it('answers 400 to an invalid logout token', async () => {
     for (const body of ['logout_token=not-a-jwt', 'nothing=here']) {
-      const r = await fetch(`${rp.base}/auth/op/backchannel-logout`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const r = await fetch(`${rp.base}/auth/op/backchannel-logout`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(r.status).toBe(400);
       expect(r.headers.get('cache-control')).toBe('no-store');
       expect(await r.json()).toMatchObject({ error: 'invalid_request' });

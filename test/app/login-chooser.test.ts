@@ -43,7 +43,13 @@ describe('sign-in chooser', () => {
       providers: [opProvider(op.issuer), opProvider(op.issuer, { id: 'corp', name: 'Corp <b>SSO</b> & "friends"' })],
     });
     single = createAuth({ baseUrl: rp.base, basePath: '/single/auth', secret: SECRET_A, providers: [opProvider(op.issuer)] });
-    own = createAuth({ baseUrl: rp.base, basePath: '/own/auth', secret: SECRET_A, signInPage: '/own/signin', providers: [opProvider(op.issuer), opProvider(op.issuer, { id: 'corp' })] });
+    own = createAuth({
+      baseUrl: rp.base,
+      basePath: '/own/auth',
+      secret: SECRET_A,
+      signInPage: '/own/signin',
+      providers: [opProvider(op.issuer), opProvider(op.issuer, { id: 'corp' })],
+    });
   });
   afterAll(async () => {
     await rp?.close();
@@ -66,7 +72,10 @@ describe('sign-in chooser', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     const html = await r.text();
     const links = [...html.matchAll(/<a href="([^"]+)">([^<]*(?:<[^/][^<]*)*)<\/a>/g)].map((m) => m[1]);
-    expect(links).toEqual([`/auth/op/login?returnTo=${encodeURIComponent('/dashboard?tab=2')}`, `/auth/corp/login?returnTo=${encodeURIComponent('/dashboard?tab=2')}`]);
+    expect(links).toEqual([
+      `/auth/op/login?returnTo=${encodeURIComponent('/dashboard?tab=2')}`,
+      `/auth/corp/login?returnTo=${encodeURIComponent('/dashboard?tab=2')}`,
+    ]);
     expect(html).toContain('Sign in with Corp &lt;b&gt;SSO&lt;/b&gt; &amp; &quot;friends&quot;');
     expect(html).not.toContain('<b>SSO</b>');
   });

@@ -84,4 +84,3 @@ export const adapters: Record<string, Factory> = {
     };
   },
 };
-

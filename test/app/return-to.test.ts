@@ -146,7 +146,29 @@ describe('safeReturnTo over a table of payloads', () => {
 
   it('never returns a value that leaves the origin, over every combination of prefix, separator and suffix', () => {
     const prefixes = ['/', '/x/', '/./', '/../', '/%2e/', '/%2e%2e/', '/x/%2e%2e/', '/x/..', '/.', '/%2e'];
-    const separators = ['', '/', '\\', '%2f', '%2F', '%5c', '%252f', '%25252f', '\t', '%09', '\n', '%0a', '\u0000', '\uFF0F', '\u2215', '.', '..', '%2e', ' ', '@', ':'];
+    const separators = [
+      '',
+      '/',
+      '\\',
+      '%2f',
+      '%2F',
+      '%5c',
+      '%252f',
+      '%25252f',
+      '\t',
+      '%09',
+      '\n',
+      '%0a',
+      '\u0000',
+      '\uFF0F',
+      '\u2215',
+      '.',
+      '..',
+      '%2e',
+      ' ',
+      '@',
+      ':',
+    ];
     const suffixes = ['evil.example', '/evil.example', '\\evil.example', '%2fevil.example', '@evil.example'];
     let checked = 0;
     let refused = 0;

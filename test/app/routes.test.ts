@@ -33,7 +33,11 @@ describe('route modules, called directly over one AuthContext', () => {
       res.end();
     });
     op = await startOp(rp.base);
-    ctx = createAuthContext({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer), opProvider(op.issuer, { id: 'op-post', responseMode: 'form_post' })] });
+    ctx = createAuthContext({
+      baseUrl: rp.base,
+      secret: SECRET_A,
+      providers: [opProvider(op.issuer), opProvider(op.issuer, { id: 'op-post', responseMode: 'form_post' })],
+    });
   });
   afterAll(async () => {
     await rp?.close();
@@ -123,7 +127,10 @@ describe('route modules, called directly over one AuthContext', () => {
     expect(body.csrfToken.length).toBeGreaterThan(10);
 
     // The token route mints a Bearer token that the session layer (ctx.authenticate) accepts alone.
-    const minted = await tokenRoute(ctx, new Request(`${rp.base}/auth/token`, { method: 'POST', headers: { cookie: sessionCookie, 'sec-fetch-site': 'same-origin' } }));
+    const minted = await tokenRoute(
+      ctx,
+      new Request(`${rp.base}/auth/token`, { method: 'POST', headers: { cookie: sessionCookie, 'sec-fetch-site': 'same-origin' } }),
+    );
     expect(minted.status).toBe(200);
     const { access_token: accessToken } = (await minted.json()) as { access_token: string };
     const viaBearer = await ctx.authenticate(null, `Bearer ${accessToken}`);
@@ -144,15 +151,30 @@ describe('route modules, called directly over one AuthContext', () => {
 
   it('back-channel logout route: a missing logout_token, or a body that is not a form, is a 400 with an RFC 6749 error body', async () => {
     const url = `${rp.base}/auth/op/backchannel-logout`;
-    const missing = await backchannelLogoutRoute(ctx, new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' }), 'op', '');
+    const missing = await backchannelLogoutRoute(
+      ctx,
+      new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' }),
+      'op',
+      '',
+    );
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ error: 'invalid_request', code: 'LOGOUT_TOKEN_INVALID' });
 
-    const json = await backchannelLogoutRoute(ctx, new Request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 'op', '{}');
+    const json = await backchannelLogoutRoute(
+      ctx,
+      new Request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      'op',
+      '{}',
+    );
     expect(json.status).toBe(400);
     expect(await json.json()).toMatchObject({ error: 'invalid_request', code: 'BAD_REQUEST' });
 
-    const forged = await backchannelLogoutRoute(ctx, new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 'op', 'logout_token=a.b.c');
+    const forged = await backchannelLogoutRoute(
+      ctx,
+      new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      'op',
+      'logout_token=a.b.c',
+    );
     expect(forged.status).toBe(400);
     expect(await forged.json()).toMatchObject({ error: 'invalid_request' });
   });

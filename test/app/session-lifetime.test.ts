@@ -20,7 +20,7 @@ import { NextRequest } from 'next/server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
 import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
-import { type LatchkeyEnv, latchkey as honoLatchkey } from '../../src/adapters/hono.js';
+import { latchkey as honoLatchkey, type LatchkeyEnv } from '../../src/adapters/hono.js';
 import { latchkey as nodeLatchkey, sendWebResponse } from '../../src/adapters/node.js';
 import type { AuthOptions } from '../../src/app/config.js';
 import type { Auth } from '../../src/app/create-auth.js';
@@ -52,18 +52,26 @@ const adapters: Record<string, Factory> = {
   async 'express 5'(getAuth) {
     const app = express();
     app.use((req, res, next) => expressLatchkey(getAuth()).router(req, res, next));
-    app.get('/me', (req, res, next) => expressLatchkey(getAuth()).requireUser(req, res, next), (_req, res) => {
-      res.json({ user: res.locals.user });
-    });
+    app.get(
+      '/me',
+      (req, res, next) => expressLatchkey(getAuth()).requireUser(req, res, next),
+      (_req, res) => {
+        res.json({ user: res.locals.user });
+      },
+    );
     return { listener: app };
   },
   async 'express 4'(getAuth) {
     const app = express4();
     app.use(express4.urlencoded({ extended: false }));
     app.use((req, res, next) => expressLatchkey(getAuth()).router(req, res, next));
-    app.get('/me', (req, res, next) => expressLatchkey(getAuth()).requireUser(req, res, next), (_req, res) => {
-      res.json({ user: res.locals.user });
-    });
+    app.get(
+      '/me',
+      (req, res, next) => expressLatchkey(getAuth()).requireUser(req, res, next),
+      (_req, res) => {
+        res.json({ user: res.locals.user });
+      },
+    );
     return { listener: app };
   },
   async fastify(getAuth) {
@@ -78,7 +86,11 @@ const adapters: Record<string, Factory> = {
   async hono(getAuth) {
     const app = new Hono<LatchkeyEnv>();
     app.all('/auth/*', (c) => honoLatchkey(getAuth()).handler(c));
-    app.get('/me', (c, next) => honoLatchkey(getAuth()).requireUser(c, next), (c) => c.json({ user: c.get('user') }));
+    app.get(
+      '/me',
+      (c, next) => honoLatchkey(getAuth()).requireUser(c, next),
+      (c) => c.json({ user: c.get('user') }),
+    );
     return { listener: getRequestListener(app.fetch) };
   },
   async 'next (NextRequest, auth.requireUser)'(getAuth) {

@@ -85,7 +85,14 @@ describe('token vault through createAuth', () => {
   });
 
   /** Signs in through the app, and links a second identity at the same provider with a grant obtained outside the app. */
-  async function userWithSecondIdentity(): Promise<{ ua: UserAgent; userId: string; signedIn: Account; linked: Account; direct: OidcClient; second: TokenSet }> {
+  async function userWithSecondIdentity(): Promise<{
+    ua: UserAgent;
+    userId: string;
+    signedIn: Account;
+    linked: Account;
+    direct: OidcClient;
+    second: TokenSet;
+  }> {
     const ua = new UserAgent();
     expect((await login(ua, rp.base)).stopped).toBe(true);
     const userId = ((await sessionOf(ua, rp.base)).body.user as { id: string }).id;
@@ -101,7 +108,12 @@ describe('token vault through createAuth', () => {
       issuer: op.issuer,
       subject: `second-identity-${Math.random().toString(36).slice(2)}`,
       scopes: ['openid', 'email', 'offline_access'],
-      tokens: { accessToken: second.accessToken, tokenType: 'Bearer', refreshToken: second.refreshToken!, ...(second.expiresAt ? { expiresAt: second.expiresAt } : {}) },
+      tokens: {
+        accessToken: second.accessToken,
+        tokenType: 'Bearer',
+        refreshToken: second.refreshToken!,
+        ...(second.expiresAt ? { expiresAt: second.expiresAt } : {}),
+      },
     });
     return { ua, userId, signedIn: signedIn!, linked, direct, second };
   }

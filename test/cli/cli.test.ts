@@ -78,7 +78,13 @@ describe('latchkey CLI', () => {
 
   it('doctor: a good configuration passes, with the exact redirect URIs, discovery and clock skew', async () => {
     const issuer = dev.issuerFor('generic');
-    const r = await doctor({ APP_URL: 'http://localhost:3000/', AUTH_SECRET: GOOD_SECRET, OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'demo', OIDC_CLIENT_SECRET: 'shh-not-shown' });
+    const r = await doctor({
+      APP_URL: 'http://localhost:3000/',
+      AUTH_SECRET: GOOD_SECRET,
+      OIDC_ISSUER: issuer,
+      OIDC_CLIENT_ID: 'demo',
+      OIDC_CLIENT_SECRET: 'shh-not-shown',
+    });
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('Redirect URI to register:        http://localhost:3000/auth/oidc/callback');
     expect(r.out).toContain('Back-channel logout URI:         http://localhost:3000/auth/oidc/backchannel-logout');
@@ -100,7 +106,16 @@ describe('latchkey CLI', () => {
 
   it('doctor: insecure and broken settings are errors, and the secret is never printed', async () => {
     const weak = 'password'.repeat(5);
-    const r = await doctor({ APP_URL: 'http://app.example.com', AUTH_SECRET: weak, NODE_TLS_REJECT_UNAUTHORIZED: '0', GOOGLE_CLIENT_ID: 'id-only', REDIS_URL: 'redis://cache.example.com:6379' }, { offline: true });
+    const r = await doctor(
+      {
+        APP_URL: 'http://app.example.com',
+        AUTH_SECRET: weak,
+        NODE_TLS_REJECT_UNAUTHORIZED: '0',
+        GOOGLE_CLIENT_ID: 'id-only',
+        REDIS_URL: 'redis://cache.example.com:6379',
+      },
+      { offline: true },
+    );
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/✗ APP_URL http:\/\/app\.example\.com must use https/);
     expect(r.out).toMatch(/! AUTH_SECRET looks low-entropy/);
@@ -114,7 +129,12 @@ describe('latchkey CLI', () => {
 
   it('doctor: an unreachable issuer is reported', async () => {
     const port = await closedPort();
-    const r = await doctor({ APP_URL: 'http://localhost:3000', AUTH_SECRET: GOOD_SECRET, OIDC_ISSUER: `http://127.0.0.1:${port}/oidc`, OIDC_CLIENT_ID: 'demo' });
+    const r = await doctor({
+      APP_URL: 'http://localhost:3000',
+      AUTH_SECRET: GOOD_SECRET,
+      OIDC_ISSUER: `http://127.0.0.1:${port}/oidc`,
+      OIDC_CLIENT_ID: 'demo',
+    });
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/✗ Discovery of http:\/\/127\.0\.0\.1:\d+\/oidc failed: HTTP_/);
   });
@@ -126,7 +146,11 @@ describe('latchkey CLI', () => {
     });
 
     function launch(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-      const child = spawn(process.execPath, [join(root, 'bin', 'latchkey.js'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [join(root, 'bin', 'latchkey.js'), ...args], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.push(child);
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -17,7 +17,15 @@ import { createDevIdp } from '../../src/dev/idp.js';
 import { LatchkeyError, TransportError } from '../../src/errors.js';
 import { oidc } from '../../src/providers/oidc.js';
 import { opProvider, SECRET_A } from '../app/support.js';
-import { INTERNAL_BANNER, type InternalService, type MisbehavingOp, routedFetch, runRpFlow, startInternalService, startMisbehavingOp } from '../support/misbehaving-op.js';
+import {
+  INTERNAL_BANNER,
+  type InternalService,
+  type MisbehavingOp,
+  routedFetch,
+  runRpFlow,
+  startInternalService,
+  startMisbehavingOp,
+} from '../support/misbehaving-op.js';
 import { type OidcProviderHandle, startOidcProvider } from '../support/oidc-provider.js';
 import { UserAgent } from '../support/user-agent.js';
 
@@ -110,17 +118,72 @@ describe('the hostile OP and its routing work (the control case)', () => {
 
 describe('discovery payloads that point inward are refused, and nothing reaches the target', () => {
   const payloads: { name: string; member: string; value: () => string; target: () => string }[] = [
-    { name: 'loopback http token endpoint (would receive the Basic secret, code and PKCE verifier)', member: 'token_endpoint', value: () => `http://127.0.0.1:${internal.port}/internal`, target: () => internal.origin },
-    { name: 'the same, written as a decimal number', member: 'token_endpoint', value: () => `http://2130706433:${internal.port}/internal`, target: () => internal.origin },
-    { name: 'the same, written in hex short form', member: 'token_endpoint', value: () => `http://0x7f.1:${internal.port}/internal`, target: () => internal.origin },
-    { name: 'loopback over https', member: 'token_endpoint', value: () => `https://127.0.0.1:${internal.port}/internal`, target: () => `https://127.0.0.1:${internal.port}` },
-    { name: 'the cloud metadata service as jwks_uri', member: 'jwks_uri', value: () => 'https://169.254.169.254/latest/meta-data/', target: () => 'https://169.254.169.254' },
-    { name: 'the metadata service as an IPv4-mapped IPv6 address', member: 'userinfo_endpoint', value: () => 'https://[::ffff:a9fe:a9fe]/latest/meta-data/', target: () => 'https://[::ffff:a9fe:a9fe]' },
-    { name: 'a unique-local IPv6 userinfo endpoint', member: 'userinfo_endpoint', value: () => 'https://[fd00::1]/userinfo', target: () => 'https://[fd00::1]' },
-    { name: 'a private-network PAR endpoint', member: 'pushed_authorization_request_endpoint', value: () => 'https://10.0.0.5/par', target: () => 'https://10.0.0.5' },
-    { name: 'a shared-address-space revocation endpoint', member: 'revocation_endpoint', value: () => 'https://100.64.0.7/revoke', target: () => 'https://100.64.0.7' },
-    { name: 'credentials in the token endpoint URL', member: 'token_endpoint', value: () => 'https://admin:hunter2@op.example/token', target: () => 'https://admin:hunter2@op.example' },
-    { name: 'an end_session_endpoint on a foreign host (would receive the ID token)', member: 'end_session_endpoint', value: () => 'https://evil.example/logout', target: () => 'https://evil.example' },
+    {
+      name: 'loopback http token endpoint (would receive the Basic secret, code and PKCE verifier)',
+      member: 'token_endpoint',
+      value: () => `http://127.0.0.1:${internal.port}/internal`,
+      target: () => internal.origin,
+    },
+    {
+      name: 'the same, written as a decimal number',
+      member: 'token_endpoint',
+      value: () => `http://2130706433:${internal.port}/internal`,
+      target: () => internal.origin,
+    },
+    {
+      name: 'the same, written in hex short form',
+      member: 'token_endpoint',
+      value: () => `http://0x7f.1:${internal.port}/internal`,
+      target: () => internal.origin,
+    },
+    {
+      name: 'loopback over https',
+      member: 'token_endpoint',
+      value: () => `https://127.0.0.1:${internal.port}/internal`,
+      target: () => `https://127.0.0.1:${internal.port}`,
+    },
+    {
+      name: 'the cloud metadata service as jwks_uri',
+      member: 'jwks_uri',
+      value: () => 'https://169.254.169.254/latest/meta-data/',
+      target: () => 'https://169.254.169.254',
+    },
+    {
+      name: 'the metadata service as an IPv4-mapped IPv6 address',
+      member: 'userinfo_endpoint',
+      value: () => 'https://[::ffff:a9fe:a9fe]/latest/meta-data/',
+      target: () => 'https://[::ffff:a9fe:a9fe]',
+    },
+    {
+      name: 'a unique-local IPv6 userinfo endpoint',
+      member: 'userinfo_endpoint',
+      value: () => 'https://[fd00::1]/userinfo',
+      target: () => 'https://[fd00::1]',
+    },
+    {
+      name: 'a private-network PAR endpoint',
+      member: 'pushed_authorization_request_endpoint',
+      value: () => 'https://10.0.0.5/par',
+      target: () => 'https://10.0.0.5',
+    },
+    {
+      name: 'a shared-address-space revocation endpoint',
+      member: 'revocation_endpoint',
+      value: () => 'https://100.64.0.7/revoke',
+      target: () => 'https://100.64.0.7',
+    },
+    {
+      name: 'credentials in the token endpoint URL',
+      member: 'token_endpoint',
+      value: () => 'https://admin:hunter2@op.example/token',
+      target: () => 'https://admin:hunter2@op.example',
+    },
+    {
+      name: 'an end_session_endpoint on a foreign host (would receive the ID token)',
+      member: 'end_session_endpoint',
+      value: () => 'https://evil.example/logout',
+      target: () => 'https://evil.example',
+    },
   ];
   it.each(payloads)('$name', async ({ member, value, target }) => {
     op.faults.discoveryOverrides = { [member]: value() };
@@ -205,7 +268,15 @@ describe('.localhost issuers count as loopback only when they resolve to loopbac
     const issuer = localhostIssuer();
     const routed = routedFetch({ [new URL(issuer).host]: localOp.origin });
     localOp.faults.discoveryIssuer = issuer;
-    localOp.faults.discoveryOverrides = { authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, userinfo_endpoint: `${issuer}/userinfo`, jwks_uri: `${issuer}/jwks`, revocation_endpoint: `${issuer}/revoke`, end_session_endpoint: `${issuer}/end_session`, pushed_authorization_request_endpoint: `${issuer}/par` };
+    localOp.faults.discoveryOverrides = {
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      userinfo_endpoint: `${issuer}/userinfo`,
+      jwks_uri: `${issuer}/jwks`,
+      revocation_endpoint: `${issuer}/revoke`,
+      end_session_endpoint: `${issuer}/end_session`,
+      pushed_authorization_request_endpoint: `${issuer}/par`,
+    };
     const outcome = await OidcClient.create({
       issuer,
       clientId: localOp.clientId,
@@ -234,10 +305,20 @@ describe('the in-process dev IdP on a .localhost name (docs/dev-idp.md)', () => 
   it('works once the name is resolved to loopback through resolveHost', async () => {
     const idp = createDevIdp({ baseUrl: 'http://dev-idp.localhost', acceptAnyClient: true });
     const customFetch = (async (url: string | URL | Request, init?: RequestInit) => idp.handler(new Request(url, init))) as typeof fetch;
-    const client = await OidcClient.create({ issuer: 'http://dev-idp.localhost/oidc', clientId: 'app', redirectUri: REDIRECT, http: { fetch: customFetch, resolveHost: async () => ['127.0.0.1'] } });
+    const client = await OidcClient.create({
+      issuer: 'http://dev-idp.localhost/oidc',
+      clientId: 'app',
+      redirectUri: REDIRECT,
+      http: { fetch: customFetch, resolveHost: async () => ['127.0.0.1'] },
+    });
     expect(client.metadata.token_endpoint).toBe('http://dev-idp.localhost/oidc/token');
     clearDiscoveryCache();
-    const wrong = await OidcClient.create({ issuer: 'http://dev-idp.localhost/oidc', clientId: 'app', redirectUri: REDIRECT, http: { fetch: customFetch, resolveHost: async () => ['198.51.100.7', '93.184.216.34'] } }).catch((e: unknown) => e);
+    const wrong = await OidcClient.create({
+      issuer: 'http://dev-idp.localhost/oidc',
+      clientId: 'app',
+      redirectUri: REDIRECT,
+      http: { fetch: customFetch, resolveHost: async () => ['198.51.100.7', '93.184.216.34'] },
+    }).catch((e: unknown) => e);
     expectRefusal(wrong, 'does not resolve to loopback');
   });
 });
@@ -247,7 +328,15 @@ describe('happy paths against oidc-provider', () => {
   let real: OidcProviderHandle;
   beforeAll(async () => {
     real = await startOidcProvider({
-      clients: [{ client_id: 'rp-policy', client_secret: SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }],
+      clients: [
+        {
+          client_id: 'rp-policy',
+          client_secret: SECRET,
+          redirect_uris: [REDIRECT],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        },
+      ],
     });
   });
   afterAll(async () => {

@@ -7,8 +7,8 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OidcClient } from '../../src/core/client.js';
-import { base64url, sha256 } from '../../src/internal/encoding.js';
 import { ProviderError } from '../../src/errors.js';
+import { base64url, sha256 } from '../../src/internal/encoding.js';
 import { authorizeAt, type MisbehavingOp, startMisbehavingOp } from '../support/misbehaving-op.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
@@ -27,12 +27,27 @@ beforeEach(() => {
 describe('PAR (RFC 9126)', () => {
   it('is used when the provider metadata requires it: all parameters pushed, the redirect carries client_id and request_uri only', async () => {
     op.faults.discoveryOverrides = { require_pushed_authorization_requests: true };
-    const client = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: REDIRECT, discoveryTtlSeconds: 0 });
+    const client = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecret: op.clientSecret,
+      redirectUri: REDIRECT,
+      discoveryTtlSeconds: 0,
+    });
     const { url, transaction } = await client.authorizationUrl({ scope: ['openid', 'email'], extraParams: { ui_locales: 'fr' } });
     expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
     const [push] = op.requestsTo('/par');
     expect(push!.clientAuth).toBe('client_secret_basic');
-    expect(push!.form).toMatchObject({ response_type: 'code', client_id: op.clientId, redirect_uri: REDIRECT, scope: 'openid email', state: transaction.state, nonce: transaction.nonce, code_challenge_method: 'S256', ui_locales: 'fr' });
+    expect(push!.form).toMatchObject({
+      response_type: 'code',
+      client_id: op.clientId,
+      redirect_uri: REDIRECT,
+      scope: 'openid email',
+      state: transaction.state,
+      nonce: transaction.nonce,
+      code_challenge_method: 'S256',
+      ui_locales: 'fr',
+    });
     expect(push!.form).not.toHaveProperty('request_uri');
     const tokens = await client.callback(await authorizeAt(url), transaction);
     expect(tokens.idTokenClaims?.sub).toBe(op.subject);
@@ -41,7 +56,13 @@ describe('PAR (RFC 9126)', () => {
   it('a PAR refusal is PAR_ERROR (error, error_description) and nothing else is called', async () => {
     op.faults.discoveryOverrides = { require_pushed_authorization_requests: true };
     op.handlers.set('/par', () => Response.json({ error: 'invalid_request', error_description: 'bad scope' }, { status: 400 }));
-    const client = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: REDIRECT, discoveryTtlSeconds: 0 });
+    const client = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecret: op.clientSecret,
+      redirectUri: REDIRECT,
+      discoveryTtlSeconds: 0,
+    });
     const error = await client.authorizationUrl().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ code: 'PAR_ERROR', error: 'invalid_request', error_description: 'bad scope', httpStatus: 400 });
@@ -91,7 +112,10 @@ describe('DPoP (RFC 9449)', () => {
       const proof = req.headers.get('dpop') ?? '';
       seen.push({ auth: req.headers.get('authorization'), proof });
       if (decodeJwt(proof).nonce !== 'rs-nonce') {
-        return new Response(null, { status: 401, headers: { 'www-authenticate': 'dpop error="use_dpop_nonce", error_description="nonce"', 'dpop-nonce': 'rs-nonce' } });
+        return new Response(null, {
+          status: 401,
+          headers: { 'www-authenticate': 'dpop error="use_dpop_nonce", error_description="nonce"', 'dpop-nonce': 'rs-nonce' },
+        });
       }
       return Response.json({ ok: true });
     });

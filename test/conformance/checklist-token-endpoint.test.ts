@@ -6,8 +6,8 @@
  * a space (form-encoded before base64, RFC 6749 §2.3.1), one method per request.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicAuthorization } from '../../src/core/client-auth.js';
 import { OidcClient, type OidcClientOptions } from '../../src/core/client.js';
+import { basicAuthorization } from '../../src/core/client-auth.js';
 import { ValidationError } from '../../src/errors.js';
 import { authorizeAt, callsAfter, type MisbehavingOp, runRpFlow, startMisbehavingOp } from '../support/misbehaving-op.js';
 

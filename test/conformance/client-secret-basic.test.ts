@@ -14,7 +14,16 @@ let op: OidcProviderHandle;
 
 beforeAll(async () => {
   op = await startOidcProvider({
-    clients: [{ client_id: 'rp', client_secret: SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+    clients: [
+      {
+        client_id: 'rp',
+        client_secret: SECRET,
+        redirect_uris: [REDIRECT],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
   });
 });
 afterAll(async () => {
@@ -31,7 +40,8 @@ it('sends HTTP Basic credentials (and no secret in the body) and the OP accepts 
     tokenEndpointAuthMethod: 'client_secret_basic',
     http: {
       fetch: (input, init) => {
-        if (new URL(String(input)).pathname === '/token') tokenRequests.push({ auth: new Headers(init?.headers).get('authorization'), body: new URLSearchParams(String(init?.body)) });
+        if (new URL(String(input)).pathname === '/token')
+          tokenRequests.push({ auth: new Headers(init?.headers).get('authorization'), body: new URLSearchParams(String(init?.body)) });
         return globalThis.fetch(input, init);
       },
     },

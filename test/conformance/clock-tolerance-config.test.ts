@@ -51,7 +51,9 @@ describe('the validators refuse NaN too, so no caller disables the time checks',
     const now = Math.floor(Date.now() / 1000);
     const jwt = await op.signIdToken({ iss: op.issuer, aud: op.clientId, sub: 'alice', iat: now - 7200, exp: now - 3600 });
     const jwks = new RemoteJwks(`${op.issuer}/jwks`);
-    await expect(validateIdToken(jwt, { metadata: metadata(), client: client(), jwks, clockToleranceSeconds: Number.NaN })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(validateIdToken(jwt, { metadata: metadata(), client: client(), jwks, clockToleranceSeconds: Number.NaN })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
     await expect(validateIdToken(jwt, { metadata: metadata(), client: client(), jwks })).rejects.toMatchObject({ code: 'ID_TOKEN_EXPIRED' });
   });
 
@@ -59,7 +61,12 @@ describe('the validators refuse NaN too, so no caller disables the time checks',
     const now = Math.floor(Date.now() / 1000);
     const jwt = await op.makeLogoutToken({ iat: now - 7200, exp: now - 3600 });
     const jwks = new RemoteJwks(`${op.issuer}/jwks`);
-    await expect(validateLogoutToken(jwt, { metadata: metadata(), client: client(), jwks, clockToleranceSeconds: Number.NaN })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(validateLogoutToken(jwt, { metadata: metadata(), client: client(), jwks })).rejects.toMatchObject({ code: 'LOGOUT_TOKEN_INVALID', claim: 'exp' });
+    await expect(validateLogoutToken(jwt, { metadata: metadata(), client: client(), jwks, clockToleranceSeconds: Number.NaN })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    await expect(validateLogoutToken(jwt, { metadata: metadata(), client: client(), jwks })).rejects.toMatchObject({
+      code: 'LOGOUT_TOKEN_INVALID',
+      claim: 'exp',
+    });
   });
 });

@@ -26,7 +26,13 @@ afterAll(async () => {
 beforeEach(() => op.reset());
 
 async function client(method: 'client_secret_basic' | 'client_secret_post'): Promise<OidcClient> {
-  return OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: SECRET, tokenEndpointAuthMethod: method, redirectUri: 'http://127.0.0.1:9/cb' });
+  return OidcClient.create({
+    issuer: op.issuer,
+    clientId: op.clientId,
+    clientSecret: SECRET,
+    tokenEndpointAuthMethod: method,
+    redirectUri: 'http://127.0.0.1:9/cb',
+  });
 }
 
 /** Everything a caller could print or serialize from an error. */
@@ -109,7 +115,10 @@ it('a refresh_token with a line feed is refused (RFC 6749 Appendix A.17)', async
 it('a token that reaches the transport some other way (stored, handed in) is not quoted by a fetch failure', async () => {
   const rp = await client('client_secret_basic');
   for (const accessToken of ['at-SECRET-1234567890\r\nX-Injected: 1', 'at-SECRET-1234567890\u0000tail']) {
-    for (const call of [() => rp.userinfo({ accessToken, tokenType: 'Bearer' }), () => rp.fetchResource(`${op.origin}/userinfo`, { accessToken, tokenType: 'Bearer' })]) {
+    for (const call of [
+      () => rp.userinfo({ accessToken, tokenType: 'Bearer' }),
+      () => rp.fetchResource(`${op.origin}/userinfo`, { accessToken, tokenType: 'Bearer' }),
+    ]) {
       const error = await call().then(
         () => undefined,
         (e: unknown) => e,
@@ -138,8 +147,17 @@ it('a userinfo challenge or a revocation error echoing the request never shows t
   const { url, transaction } = await rp.authorizationUrl({ scope: ['openid'] });
   const tokens = await rp.callback(await authorizeAt(url), transaction);
   // RFC 6750 §3: the error comes in a WWW-Authenticate challenge; this one quotes the header it got.
-  op.handlers.set('/userinfo', (req) => new Response(null, { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="bad ${req.headers.get('authorization')}"` } }));
-  op.handlers.set('/revoke', async (req) => Response.json({ error: 'invalid_request', error_description: `cannot revoke: ${await req.text()} (${req.headers.get('authorization')})` }, { status: 400 }));
+  op.handlers.set(
+    '/userinfo',
+    (req) =>
+      new Response(null, {
+        status: 401,
+        headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="bad ${req.headers.get('authorization')}"` },
+      }),
+  );
+  op.handlers.set('/revoke', async (req) =>
+    Response.json({ error: 'invalid_request', error_description: `cannot revoke: ${await req.text()} (${req.headers.get('authorization')})` }, { status: 400 }),
+  );
   const userinfoError = await rp.userinfo(tokens).then(
     () => undefined,
     (e: unknown) => e,

@@ -20,9 +20,12 @@ afterAll(async () => {
 
 it('refuses metadata naming another issuer and makes no other request', async () => {
   op.faults.discoveryIssuer = 'https://attacker.example';
-  const error = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb' }).catch(
-    (e: unknown) => e,
-  );
+  const error = await OidcClient.create({
+    issuer: op.issuer,
+    clientId: op.clientId,
+    clientSecret: op.clientSecret,
+    redirectUri: 'http://127.0.0.1:9/cb',
+  }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ValidationError);
   expect(error).toMatchObject({ code: 'DISCOVERY_ISSUER_MISMATCH', expected: op.issuer, actual: 'https://attacker.example' });
   expect(op.requests.map((r) => r.path)).toEqual(['/.well-known/openid-configuration']);

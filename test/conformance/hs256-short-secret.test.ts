@@ -46,7 +46,8 @@ describe('verifyJwt', () => {
 
 describe('createAuth', () => {
   it('refuses the LINE preset (HS256 ID tokens) with a channel secret shorter than 32 bytes, naming the provider', () => {
-    const make = (clientSecret: string) => () => createAuth({ baseUrl: 'http://127.0.0.1:3000', secret: 'x'.repeat(32), providers: [line({ clientId: 'c', clientSecret, env: {} })] });
+    const make = (clientSecret: string) => () =>
+      createAuth({ baseUrl: 'http://127.0.0.1:3000', secret: 'x'.repeat(32), providers: [line({ clientId: 'c', clientSecret, env: {} })] });
     expect(make('k')).toThrow(ConfigurationError);
     expect(make('k')).toThrow(/Provider "line".*RFC 7518 §3\.2/);
     expect(make('0123456789abcdef0123456789abcdef')).not.toThrow();
@@ -67,16 +68,26 @@ describe('through the misbehaving OP', () => {
   });
 
   it('OidcClient.create refuses idTokenSignedResponseAlg HS256 with a one-character secret', async () => {
-    const error = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb', idTokenSignedResponseAlg: 'HS256' }).catch(
-      (e: unknown) => e,
-    );
+    const error = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecret: op.clientSecret,
+      redirectUri: 'http://127.0.0.1:9/cb',
+      idTokenSignedResponseAlg: 'HS256',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
     expect(op.requests).toHaveLength(0);
   });
 
   it('a secret given as a function is checked when the ID token is verified: the login fails, typed', async () => {
-    const rp = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: async () => op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb', idTokenSignedResponseAlg: 'HS256' });
+    const rp = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecret: async () => op.clientSecret,
+      redirectUri: 'http://127.0.0.1:9/cb',
+      idTokenSignedResponseAlg: 'HS256',
+    });
     const { tokens, error } = await runRpFlow(rp);
     expect(tokens).toBeUndefined();
     expect(error).toMatchObject({ code: 'CONFIG_INVALID' });

@@ -15,7 +15,13 @@ afterAll(async () => {
 });
 
 it('accepts an unsigned token-endpoint ID token when none is registered', async () => {
-  const rp = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb', idTokenSignedResponseAlg: 'none' });
+  const rp = await OidcClient.create({
+    issuer: op.issuer,
+    clientId: op.clientId,
+    clientSecret: op.clientSecret,
+    redirectUri: 'http://127.0.0.1:9/cb',
+    idTokenSignedResponseAlg: 'none',
+  });
   op.faults.signing = 'none';
   const { tokens, userinfo, error } = await runRpFlow(rp);
   expect(error).toBeUndefined();

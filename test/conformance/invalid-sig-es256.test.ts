@@ -15,7 +15,13 @@ afterAll(async () => {
 });
 
 it('rejects an ES256 ID token with a bad signature', async () => {
-  const rp = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb', idTokenSignedResponseAlg: 'ES256' });
+  const rp = await OidcClient.create({
+    issuer: op.issuer,
+    clientId: op.clientId,
+    clientSecret: op.clientSecret,
+    redirectUri: 'http://127.0.0.1:9/cb',
+    idTokenSignedResponseAlg: 'ES256',
+  });
   op.faults.signing = 'es256';
   op.faults.corruptSignature = true;
   const { tokens, error } = await runRpFlow(rp);

@@ -15,7 +15,13 @@ afterAll(async () => {
 });
 
 it('rejects an HS256 ID token with a bad MAC', async () => {
-  const rp = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb', idTokenSignedResponseAlg: 'HS256' });
+  const rp = await OidcClient.create({
+    issuer: op.issuer,
+    clientId: op.clientId,
+    clientSecret: op.clientSecret,
+    redirectUri: 'http://127.0.0.1:9/cb',
+    idTokenSignedResponseAlg: 'HS256',
+  });
   op.faults.signing = 'hs256';
   op.faults.corruptSignature = true;
   const { tokens, error } = await runRpFlow(rp);

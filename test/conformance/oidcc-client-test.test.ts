@@ -14,7 +14,9 @@ const SECRET = 'a-long-client-secret-for-the-normal-flow-0123456789';
 let op: OidcProviderHandle;
 
 beforeAll(async () => {
-  op = await startOidcProvider({ clients: [{ client_id: 'rp', client_secret: SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['code'] }] });
+  op = await startOidcProvider({
+    clients: [{ client_id: 'rp', client_secret: SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['code'] }],
+  });
 });
 afterAll(async () => {
   await op?.close();
@@ -30,7 +32,12 @@ it('completes authorization, token and userinfo with the real OP', async () => {
     http: {
       fetch: (input, init) => {
         const url = new URL(String(input));
-        sent.push({ path: url.pathname + url.search, method: init?.method ?? 'GET', auth: new Headers(init?.headers).get('authorization'), body: String(init?.body ?? '') });
+        sent.push({
+          path: url.pathname + url.search,
+          method: init?.method ?? 'GET',
+          auth: new Headers(init?.headers).get('authorization'),
+          body: String(init?.body ?? ''),
+        });
         return globalThis.fetch(input, init);
       },
     },

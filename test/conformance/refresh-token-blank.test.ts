@@ -10,8 +10,8 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { OidcClient } from '../../src/core/client.js';
 import { MemoryUserStore } from '../../src/storage/memory.js';
 import { createTokenVault } from '../../src/vault/vault.js';
-import { accountTokens, createLinkedUser } from '../vault/support.js';
 import { type MisbehavingOp, runRpFlow, startMisbehavingOp } from '../support/misbehaving-op.js';
+import { accountTokens, createLinkedUser } from '../vault/support.js';
 
 let op: MisbehavingOp;
 let client: OidcClient;

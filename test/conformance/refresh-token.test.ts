@@ -14,9 +14,14 @@ let op: OidcProviderHandle;
 
 beforeAll(async () => {
   op = await startOidcProvider({
-    clients: [{ client_id: 'rp', client_secret: SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }],
+    clients: [
+      { client_id: 'rp', client_secret: SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
+    ],
     // The certification OP's behaviour: refresh tokens only for offline_access, granted with consent.
-    config: { issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }, code: { scopes: Set<string> }) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access') },
+    config: {
+      issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }, code: { scopes: Set<string> }) =>
+        client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    },
   });
 });
 afterAll(async () => {

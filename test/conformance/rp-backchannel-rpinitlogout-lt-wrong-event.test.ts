@@ -23,7 +23,9 @@ it('refuses a logout token with the wrong event', async () => {
   expect(valid.events).toEqual({ [LOGOUT_EVENT]: {} });
   const before = op.requests.length;
 
-  const error = await rp.validateLogoutToken(await op.makeLogoutToken({ events: { 'http://schemas.openid.net/event/backchannel-logout-wrong': {} } })).catch((e: unknown) => e);
+  const error = await rp
+    .validateLogoutToken(await op.makeLogoutToken({ events: { 'http://schemas.openid.net/event/backchannel-logout-wrong': {} } }))
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ValidationError);
   expect(error).toMatchObject({ code: 'LOGOUT_TOKEN_INVALID', claim: 'events' });
   expect((error as ValidationError).status).toBe(400);

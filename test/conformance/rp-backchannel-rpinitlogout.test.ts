@@ -55,7 +55,13 @@ beforeAll(async () => {
       },
     ],
   });
-  client = await OidcClient.create({ issuer: op.issuer, clientId: 'rp', clientSecret: SECRET, redirectUri: `${rpBase}/cb`, postLogoutRedirectUri: `${rpBase}/logged-out` });
+  client = await OidcClient.create({
+    issuer: op.issuer,
+    clientId: 'rp',
+    clientSecret: SECRET,
+    redirectUri: `${rpBase}/cb`,
+    postLogoutRedirectUri: `${rpBase}/logged-out`,
+  });
 });
 afterAll(async () => {
   await op?.close();
@@ -78,7 +84,10 @@ it('validates the logout token the OP posts during a real RP-initiated logout, t
       resolve(v);
     };
   });
-  const out = await ua.navigate(client.endSessionUrl({ idTokenHint: tokens.idToken!, state: 'st-1' }), { stop: (u) => u.startsWith(`${rpBase}/logged-out`), autoSubmitForms: true });
+  const out = await ua.navigate(client.endSessionUrl({ idTokenHint: tokens.idToken!, state: 'st-1' }), {
+    stop: (u) => u.startsWith(`${rpBase}/logged-out`),
+    autoSubmitForms: true,
+  });
   const { claims, error } = await received;
   expect(error).toBeUndefined();
   expect(claims).toMatchObject({ iss: op.issuer, aud: 'rp', sub: 'alice', sid: tokens.idTokenClaims!.sid });

@@ -24,7 +24,13 @@ it('rejects the post-logout redirect that carries no state', async () => {
     const target = new URL(new URL(req.url).searchParams.get('post_logout_redirect_uri')!);
     return new Response(null, { status: 302, headers: { location: target.href } });
   });
-  const client = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb', postLogoutRedirectUri: LOGGED_OUT });
+  const client = await OidcClient.create({
+    issuer: op.issuer,
+    clientId: op.clientId,
+    clientSecret: op.clientSecret,
+    redirectUri: 'http://127.0.0.1:9/cb',
+    postLogoutRedirectUri: LOGGED_OUT,
+  });
   const out = await new UserAgent().navigate(client.endSessionUrl({ state: 'sent-state' }), { stop: (u) => u.startsWith(LOGGED_OUT) });
   expect(out.stopped).toBe(true);
   expect(new URL(out.url).searchParams.has('state')).toBe(false);

@@ -25,7 +25,13 @@ it('rejects the post-logout redirect that carries another state', async () => {
     target.searchParams.set('state', 'a-different-state');
     return new Response(null, { status: 302, headers: { location: target.href } });
   });
-  const client = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: 'http://127.0.0.1:9/cb', postLogoutRedirectUri: LOGGED_OUT });
+  const client = await OidcClient.create({
+    issuer: op.issuer,
+    clientId: op.clientId,
+    clientSecret: op.clientSecret,
+    redirectUri: 'http://127.0.0.1:9/cb',
+    postLogoutRedirectUri: LOGGED_OUT,
+  });
   const url = client.endSessionUrl({ idTokenHint: 'eyJhbGciOiJSUzI1NiJ9.e30.sig', state: 'the-state-we-sent' });
   const out = await new UserAgent().navigate(url, { stop: (u) => u.startsWith(LOGGED_OUT) });
   expect(out.stopped).toBe(true);

@@ -33,7 +33,13 @@ afterAll(async () => {
 });
 
 it('logs out at the OP with id_token_hint and a registered post_logout_redirect_uri; the state comes back and is checked', async () => {
-  const client = await OidcClient.create({ issuer: op.issuer, clientId: 'rp', clientSecret: SECRET, redirectUri: `${RP}/cb`, postLogoutRedirectUri: `${RP}/logged-out` });
+  const client = await OidcClient.create({
+    issuer: op.issuer,
+    clientId: 'rp',
+    clientSecret: SECRET,
+    redirectUri: `${RP}/cb`,
+    postLogoutRedirectUri: `${RP}/logged-out`,
+  });
   const ua = new UserAgent();
   const { url, transaction } = await client.authorizationUrl();
   const back = await ua.navigate(url, { stop: (u) => u.startsWith(`${RP}/cb`) });

@@ -13,7 +13,9 @@ const SECRET = 'a-long-client-secret-for-bearer-header-0123456789';
 let op: OidcProviderHandle;
 
 beforeAll(async () => {
-  op = await startOidcProvider({ clients: [{ client_id: 'rp', client_secret: SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['code'] }] });
+  op = await startOidcProvider({
+    clients: [{ client_id: 'rp', client_secret: SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['code'] }],
+  });
 });
 afterAll(async () => {
   await op?.close();

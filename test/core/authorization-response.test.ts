@@ -9,7 +9,15 @@ import { ProviderError, ValidationError } from '../../src/errors.js';
 
 const ISSUER = 'https://op.example';
 const metadata: ServerMetadata = { issuer: ISSUER, authorization_response_iss_parameter_supported: true };
-const tx: AuthorizationTransaction = { state: 'the-state', nonce: 'n', codeVerifier: 'v', issuer: ISSUER, redirectUri: 'https://rp.example/cb', scope: ['openid'], createdAt: 0 };
+const tx: AuthorizationTransaction = {
+  state: 'the-state',
+  nonce: 'n',
+  codeVerifier: 'v',
+  issuer: ISSUER,
+  redirectUri: 'https://rp.example/cb',
+  scope: ['openid'],
+  createdAt: 0,
+};
 
 function run(query: string, md: ServerMetadata = metadata, options = {}) {
   try {
@@ -59,7 +67,12 @@ describe('validateAuthorizationResponse', () => {
   it('error responses become AUTHORIZATION_ERROR with error, error_description, error_uri', () => {
     const { error } = run(`error=consent_required&error_description=Consent+needed&error_uri=https://op.example/e&state=the-state&iss=${ISSUER}`);
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ code: 'AUTHORIZATION_ERROR', error: 'consent_required', error_description: 'Consent needed', error_uri: 'https://op.example/e' });
+    expect(error).toMatchObject({
+      code: 'AUTHORIZATION_ERROR',
+      error: 'consent_required',
+      error_description: 'Consent needed',
+      error_uri: 'https://op.example/e',
+    });
   });
 
   it('CODE_MISSING', () => {

@@ -11,7 +11,11 @@ import { utf8 } from '../../src/internal/encoding.js';
 const metadata: ServerMetadata = { issuer: 'https://op.example', token_endpoint: 'https://op.example/token' };
 const client = { client_id: 'rp', client_secret: 'a-long-secret-for-hmac-0123456789abcdef' };
 
-async function apply(method: ClientAuthMethod, extra: Parameters<typeof applyClientAuthentication>[5] = {}, c: Parameters<typeof applyClientAuthentication>[1] = client) {
+async function apply(
+  method: ClientAuthMethod,
+  extra: Parameters<typeof applyClientAuthentication>[5] = {},
+  c: Parameters<typeof applyClientAuthentication>[1] = client,
+) {
   const body = new URLSearchParams({ grant_type: 'authorization_code', client_secret: 'stray', client_assertion: 'stray' });
   const headers = new Headers({ authorization: 'Basic stray' });
   await applyClientAuthentication(method, c, metadata, body, headers, extra);
@@ -70,7 +74,11 @@ describe('client authentication', () => {
     const pair = await generateKeyPair('ES256');
     const { body } = await apply('private_key_jwt', { privateKey: { key: pair.privateKey, alg: 'ES256', kid: 'k-1' } }, { client_id: 'rp' });
     const publicKey = await importJWK(await exportJWK(pair.publicKey), 'ES256');
-    const { payload, protectedHeader } = await jwtVerify(body.get('client_assertion')!, publicKey, { issuer: 'rp', subject: 'rp', audience: metadata.token_endpoint! });
+    const { payload, protectedHeader } = await jwtVerify(body.get('client_assertion')!, publicKey, {
+      issuer: 'rp',
+      subject: 'rp',
+      audience: metadata.token_endpoint!,
+    });
     expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'k-1' });
     expect(body.get('client_id')).toBe('rp');
     expect(payload.jti).toBeTypeOf('string');
@@ -86,6 +94,8 @@ describe('client authentication', () => {
     await expect(apply('client_secret_basic', {}, { client_id: 'rp' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(apply('client_secret_post', {}, { client_id: 'rp' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(apply('private_key_jwt', {}, { client_id: 'rp' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(apply('client_secret_jwt', {}, { client_id: 'rp', client_secret: 's', token_endpoint_auth_signing_alg: 'RS256' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(apply('client_secret_jwt', {}, { client_id: 'rp', client_secret: 's', token_endpoint_auth_signing_alg: 'RS256' })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
   });
 });

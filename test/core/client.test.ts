@@ -26,8 +26,12 @@ beforeEach(() => {
 
 describe('OidcClient.create', () => {
   it('refuses inconsistent options with CONFIG_INVALID before any request', async () => {
-    await expect(OidcClient.create({ issuer: op.issuer, clientId: 'x', redirectUri: REDIRECT, tokenEndpointAuthMethod: 'private_key_jwt' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(OidcClient.create({ issuer: op.issuer, clientId: 'x', redirectUri: REDIRECT, tokenEndpointAuthMethod: 'client_secret_post' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(
+      OidcClient.create({ issuer: op.issuer, clientId: 'x', redirectUri: REDIRECT, tokenEndpointAuthMethod: 'private_key_jwt' }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(
+      OidcClient.create({ issuer: op.issuer, clientId: 'x', redirectUri: REDIRECT, tokenEndpointAuthMethod: 'client_secret_post' }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(OidcClient.create({ issuer: op.issuer, clientId: '', redirectUri: REDIRECT })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     expect(op.requests).toHaveLength(0);
   });
@@ -38,12 +42,20 @@ describe('OidcClient.create', () => {
     const client = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: REDIRECT, metadata: doc });
     expect(client.metadata.token_endpoint).toBe(`${op.issuer}/token`);
     expect(op.requestsTo('/.well-known/openid-configuration')).toHaveLength(0);
-    await expect(OidcClient.create({ issuer: other.issuer, clientId: 'x', redirectUri: REDIRECT, metadata: doc })).rejects.toMatchObject({ code: 'DISCOVERY_ISSUER_MISMATCH' });
+    await expect(OidcClient.create({ issuer: other.issuer, clientId: 'x', redirectUri: REDIRECT, metadata: doc })).rejects.toMatchObject({
+      code: 'DISCOVERY_ISSUER_MISMATCH',
+    });
   });
 
   it('uses client_secret_post when the provider lists it and not client_secret_basic', async () => {
     op.faults.discoveryOverrides = { token_endpoint_auth_methods_supported: ['client_secret_post'] };
-    const client = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: REDIRECT, discoveryTtlSeconds: 0 });
+    const client = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecret: op.clientSecret,
+      redirectUri: REDIRECT,
+      discoveryTtlSeconds: 0,
+    });
     expect(client.client.token_endpoint_auth_method).toBe('client_secret_post');
     const { error } = await runRpFlow(client);
     expect(error).toBeUndefined();
@@ -62,7 +74,13 @@ describe('OidcClient.create', () => {
 
   it('sends S256 even when the metadata lists only plain', async () => {
     op.faults.discoveryOverrides = { code_challenge_methods_supported: ['plain'] };
-    const client = await OidcClient.create({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, redirectUri: REDIRECT, discoveryTtlSeconds: 0 });
+    const client = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecret: op.clientSecret,
+      redirectUri: REDIRECT,
+      discoveryTtlSeconds: 0,
+    });
     const { url } = await client.authorizationUrl();
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
   });

@@ -62,7 +62,14 @@ afterAll(async () => {
 describe('DPoP with oidc-provider (nonce required)', () => {
   it('PAR + DPoP-bound code exchange (nonce retry), userinfo and resource calls (nonce retry), refresh with the same key', async () => {
     const log: Logged[] = [];
-    const client = await OidcClient.create({ issuer: op.issuer, clientId: 'spa', redirectUri: REDIRECT, dpop: true, usePar: true, http: { fetch: recordingFetch(log) } });
+    const client = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: 'spa',
+      redirectUri: REDIRECT,
+      dpop: true,
+      usePar: true,
+      http: { fetch: recordingFetch(log) },
+    });
     expect(client.dpop).toBeInstanceOf(DPoPHandle);
     const { url, transaction } = await client.authorizationUrl({ scope: ['openid', 'email'] });
     expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
@@ -103,13 +110,25 @@ describe('DPoP with oidc-provider (nonce required)', () => {
     const tokens = await client.callback(new URL(result.url).searchParams, transaction);
 
     const log: Logged[] = [];
-    const fresh = await OidcClient.create({ issuer: op.issuer, clientId: 'spa', redirectUri: REDIRECT, dpop: new DPoPHandle(keyPair, 'ES256'), http: { fetch: recordingFetch(log) } });
+    const fresh = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: 'spa',
+      redirectUri: REDIRECT,
+      dpop: new DPoPHandle(keyPair, 'ES256'),
+      http: { fetch: recordingFetch(log) },
+    });
     expect((await fresh.userinfo(tokens)).sub).toBe('alice');
     // RFC 9449 §9: 401 WWW-Authenticate: DPoP error="use_dpop_nonce", then one retry with the nonce.
     expect(log.filter((l) => l.path === '/me').map((l) => l.status)).toEqual([401, 200]);
 
     log.length = 0;
-    const other = await OidcClient.create({ issuer: op.issuer, clientId: 'spa', redirectUri: REDIRECT, dpop: await DPoPHandle.generate('EdDSA'), http: { fetch: recordingFetch(log) } });
+    const other = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: 'spa',
+      redirectUri: REDIRECT,
+      dpop: await DPoPHandle.generate('EdDSA'),
+      http: { fetch: recordingFetch(log) },
+    });
     // A token bound to another key is refused whatever the nonce: a typed error after at most one retry.
     const error = await other.userinfo(tokens).catch((e: unknown) => e);
     expect(isLatchkeyError(error, 'USERINFO_ERROR')).toBe(true);

@@ -157,7 +157,10 @@ describe('RP-initiated logout with back-channel logout (oidc-provider)', () => {
       req.on('end', () => raw.push(new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('logout_token') ?? ''));
     });
     try {
-      await ua.navigate(client.endSessionUrl({ idTokenHint: tokens.idToken!, state: 's' }), { stop: (u) => u.startsWith(`${rpBase}/logged-out`), autoSubmitForms: true });
+      await ua.navigate(client.endSessionUrl({ idTokenHint: tokens.idToken!, state: 's' }), {
+        stop: (u) => u.startsWith(`${rpBase}/logged-out`),
+        autoSubmitForms: true,
+      });
       await arrived;
     } finally {
       rp.removeAllListeners('request');
@@ -176,7 +179,13 @@ describe('RP-initiated logout with back-channel logout (oidc-provider)', () => {
 
   it('END_SESSION_UNSUPPORTED when the provider has no end_session_endpoint (Google)', async () => {
     const { end_session_endpoint: _omit, ...withoutEndSession } = client.metadata;
-    const google = await OidcClient.create({ issuer: op.issuer, clientId: 'rp', clientSecret: SECRET, redirectUri: `${rpBase}/cb`, metadata: withoutEndSession });
+    const google = await OidcClient.create({
+      issuer: op.issuer,
+      clientId: 'rp',
+      clientSecret: SECRET,
+      redirectUri: `${rpBase}/cb`,
+      metadata: withoutEndSession,
+    });
     let error: unknown;
     try {
       google.endSessionUrl({ state: 'x' });

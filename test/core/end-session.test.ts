@@ -8,7 +8,13 @@ const metadata = { issuer: 'https://op.example', end_session_endpoint: 'https://
 
 describe('buildEndSessionUrl', () => {
   it('carries id_token_hint, client_id, post_logout_redirect_uri and state, keeping the endpoint query', () => {
-    const url = buildEndSessionUrl(metadata, { clientId: 'rp', idTokenHint: 'eyJ.x.y', postLogoutRedirectUri: 'https://rp.example/out', state: 's1', extraParams: { ui_locales: 'fr' } });
+    const url = buildEndSessionUrl(metadata, {
+      clientId: 'rp',
+      idTokenHint: 'eyJ.x.y',
+      postLogoutRedirectUri: 'https://rp.example/out',
+      state: 's1',
+      extraParams: { ui_locales: 'fr' },
+    });
     expect(url.origin + url.pathname).toBe('https://op.example/session/end');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       tenant: 'a',
@@ -21,7 +27,9 @@ describe('buildEndSessionUrl', () => {
   });
 
   it('END_SESSION_UNSUPPORTED without an end_session_endpoint', () => {
-    expect(() => buildEndSessionUrl({ issuer: 'https://accounts.google.com' }, { clientId: 'rp' })).toThrow(expect.objectContaining({ code: 'END_SESSION_UNSUPPORTED' }));
+    expect(() => buildEndSessionUrl({ issuer: 'https://accounts.google.com' }, { clientId: 'rp' })).toThrow(
+      expect.objectContaining({ code: 'END_SESSION_UNSUPPORTED' }),
+    );
   });
 });
 

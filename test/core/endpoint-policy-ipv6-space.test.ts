@@ -61,7 +61,12 @@ describe('IPv6 outside 2000::/3', () => {
 
   it('still accepts global unicast answers and the literal of one', async () => {
     const rec = recordingFetch();
-    expect(await outcome('https://v6.op.example/a', { fetch: rec.fetch, resolveHost: resolverAnswering(['2606:2800:220:1::1', '2a00:1450:4001::1', '3fff:ffff::1']) })).toBe('sent');
+    expect(
+      await outcome('https://v6.op.example/a', {
+        fetch: rec.fetch,
+        resolveHost: resolverAnswering(['2606:2800:220:1::1', '2a00:1450:4001::1', '3fff:ffff::1']),
+      }),
+    ).toBe('sent');
     expect(await outcome('https://[2606:4700::1111]/b', { fetch: rec.fetch })).toBe('sent');
     expect(rec.calls).toHaveLength(2);
   });

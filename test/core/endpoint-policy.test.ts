@@ -140,7 +140,12 @@ describe('numeric-encoded IPv4 addresses (the WHATWG parser turns them into 127.
 });
 
 describe('credentials in URLs', () => {
-  const urls = (p: number): string[] => [`http://alice-admin:s3cr3t-pa55@127.0.0.1:${p}/x`, `http://alice-admin@127.0.0.1:${p}/x`, `http://:s3cr3t-pa55@127.0.0.1:${p}/x`, `http://@127.0.0.1:${p}/x`];
+  const urls = (p: number): string[] => [
+    `http://alice-admin:s3cr3t-pa55@127.0.0.1:${p}/x`,
+    `http://alice-admin@127.0.0.1:${p}/x`,
+    `http://:s3cr3t-pa55@127.0.0.1:${p}/x`,
+    `http://@127.0.0.1:${p}/x`,
+  ];
   it('are refused, the message names no credential, and nothing is sent', async () => {
     for (const url of urls(port)) {
       const error = await expectRefused(url);
@@ -248,7 +253,9 @@ describe('checkMetadata applies the policy to every member, naming it', () => {
   it('an end_session_endpoint on another host than the issuer and the authorization endpoint', () => {
     const md = { issuer: 'https://op.example', authorization_endpoint: 'https://login.op.example/auth', end_session_endpoint: 'https://evil.example/logout' };
     expect(() => checkMetadata(md, 'https://op.example')).toThrow(/metadata end_session_endpoint .*another host/);
-    expect(checkMetadata({ ...md, end_session_endpoint: 'https://login.op.example/logout' }, 'https://op.example').end_session_endpoint).toBe('https://login.op.example/logout');
+    expect(checkMetadata({ ...md, end_session_endpoint: 'https://login.op.example/logout' }, 'https://op.example').end_session_endpoint).toBe(
+      'https://login.op.example/logout',
+    );
   });
   it('an issuer with credentials, or written as a number', () => {
     try {
@@ -271,17 +278,14 @@ describe('addresses after DNS resolution (injected resolver)', () => {
     expect(error.message).not.toContain('10.0.0.5');
     expect(rec.calls).toEqual([]);
   });
-  it.each([
-    [['93.184.216.34', '10.0.0.5']],
-    [['::ffff:10.0.0.5']],
-    [['169.254.169.254']],
-    [['fd12::1']],
-    [['127.0.0.1']],
-  ])('one refused address among the answers is enough: %j', async (answer) => {
-    const rec = recordingFetch();
-    await expectRefused('https://api.op.example/x', { fetch: rec.fetch, resolveHost: fakeResolver({ 'api.op.example': answer }) });
-    expect(rec.calls).toEqual([]);
-  });
+  it.each([[['93.184.216.34', '10.0.0.5']], [['::ffff:10.0.0.5']], [['169.254.169.254']], [['fd12::1']], [['127.0.0.1']]])(
+    'one refused address among the answers is enough: %j',
+    async (answer) => {
+      const rec = recordingFetch();
+      await expectRefused('https://api.op.example/x', { fetch: rec.fetch, resolveHost: fakeResolver({ 'api.op.example': answer }) });
+      expect(rec.calls).toEqual([]);
+    },
+  );
   it('a name that resolves to public addresses is accepted, and the verdict is reused', async () => {
     const rec = recordingFetch();
     const resolveHost = fakeResolver({ 'api.op.example': ['93.184.216.34', '2606:2800:220:1::1'] });
@@ -323,7 +327,10 @@ describe('addresses after DNS resolution (injected resolver)', () => {
 describe('.localhost names count as loopback only when they resolve to loopback', () => {
   it('a .localhost name that resolves to a public address is refused (plain http would leave the machine)', async () => {
     const rec = recordingFetch();
-    const error = await expectRefused(`http://evil.localhost:${port}/x`, { fetch: rec.fetch, resolveHost: fakeResolver({ 'evil.localhost': ['93.184.216.34'] }) });
+    const error = await expectRefused(`http://evil.localhost:${port}/x`, {
+      fetch: rec.fetch,
+      resolveHost: fakeResolver({ 'evil.localhost': ['93.184.216.34'] }),
+    });
     expect(error.message).toContain('does not resolve to loopback');
     expect(rec.calls).toEqual([]);
   });
@@ -335,7 +342,9 @@ describe('.localhost names count as loopback only when they resolve to loopback'
   });
   it('a .localhost name that resolves to loopback is accepted', async () => {
     const rec = recordingFetch();
-    expect(await outcome(`http://idp.localhost:${port}/x`, { fetch: rec.fetch, resolveHost: fakeResolver({ 'idp.localhost': ['127.0.0.1', '::1'] }) })).toBe('sent');
+    expect(await outcome(`http://idp.localhost:${port}/x`, { fetch: rec.fetch, resolveHost: fakeResolver({ 'idp.localhost': ['127.0.0.1', '::1'] }) })).toBe(
+      'sent',
+    );
     expect(rec.calls).toEqual([`http://idp.localhost:${port}/x`]);
   });
   it('localhost itself, through the default node:dns resolver, reaches the server', async () => {

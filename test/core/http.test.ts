@@ -151,7 +151,17 @@ describe('transport', () => {
     }) as typeof fetch;
     const defaults = { 'User-Agent': 'app/1', 'X-Trace': 'default' };
     await httpRequest({ url: `${base}/json`, expect: 'json', headers: { 'x-trace': 'own' } }, { fetch: fakeFetch, headers: defaults });
-    await httpRequest({ url: `${base}/json`, expect: 'stream', headers: [['X-A', '1'], ['x-a', '2']] }, { fetch: fakeFetch, headers: defaults });
+    await httpRequest(
+      {
+        url: `${base}/json`,
+        expect: 'stream',
+        headers: [
+          ['X-A', '1'],
+          ['x-a', '2'],
+        ],
+      },
+      { fetch: fakeFetch, headers: defaults },
+    );
     await httpRequest({ url: `${base}/json`, expect: 'json', headers: new Headers({ Accept: 'application/custom+json' }) }, { fetch: fakeFetch });
     expect(sent[0]).toEqual({ 'user-agent': 'app/1', 'x-trace': 'own', accept: 'application/json' });
     // A streamed resource call leaves Accept to fetch (a wildcard) unless the caller names one.

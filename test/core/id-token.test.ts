@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RemoteJwks } from '../../src/core/jwks.js';
 import { checkRefreshedIdTokenClaims, type IdTokenContext, validateIdToken } from '../../src/core/id-token.js';
+import { RemoteJwks } from '../../src/core/jwks.js';
 import type { ClientMetadata, IdTokenClaims, ServerMetadata } from '../../src/core/types.js';
 import { LatchkeyError, ValidationError } from '../../src/errors.js';
 import { type MisbehavingOp, startMisbehavingOp } from '../support/misbehaving-op.js';
@@ -22,7 +22,15 @@ afterAll(async () => {
 });
 beforeEach(() => op.reset());
 
-const base = (): Record<string, unknown> => ({ iss: op.issuer, sub: 'alice', aud: op.clientId, exp: T + 300, iat: T, nonce: 'n-0123456789', auth_time: T - 10 });
+const base = (): Record<string, unknown> => ({
+  iss: op.issuer,
+  sub: 'alice',
+  aud: op.clientId,
+  exp: T + 300,
+  iat: T,
+  nonce: 'n-0123456789',
+  auth_time: T - 10,
+});
 
 function ctx(extra: Partial<IdTokenContext> = {}): IdTokenContext {
   return { metadata, client, jwks: new RemoteJwks(metadata.jwks_uri!), clock, expectedNonce: 'n-0123456789', ...extra };
@@ -55,7 +63,10 @@ describe('validateIdToken (OIDC Core 3.1.3.7)', () => {
   });
 
   it('step 2: a templated issuer is resolved from the token', async () => {
-    const hooks = { templatedIssuer: `${op.issuer}/{tenantid}`, resolveIdTokenIssuer: (c: Readonly<Record<string, unknown>>) => `${op.issuer}/${String(c.tid)}` };
+    const hooks = {
+      templatedIssuer: `${op.issuer}/{tenantid}`,
+      resolveIdTokenIssuer: (c: Readonly<Record<string, unknown>>) => `${op.issuer}/${String(c.tid)}`,
+    };
     const templated = { ...metadata, issuer: `${op.issuer}/{tenantid}` };
     expect(await check({ ...base(), iss: `${op.issuer}/t1`, tid: 't1' }, { hooks, metadata: templated })).toBe('accepted');
     expect(await check({ ...base(), iss: `${op.issuer}/t1`, tid: 't2' }, { hooks, metadata: templated })).toBe('ID_TOKEN_ISS_MISMATCH');

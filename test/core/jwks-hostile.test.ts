@@ -103,7 +103,11 @@ describe('hostile key sets are refused quickly with a typed error', () => {
 
   it('a kid-less token that more than maxCandidates keys could verify is refused before any is tried', async () => {
     // 99 keys + the signing key: within maxKeys, each at the modulus and exponent limits.
-    op.faults.hostileJwksKeys = Array.from({ length: JWKS_DEFAULTS.maxKeys - 1 }, () => ({ kty: 'RSA', n: bigUint(8192), e: b64u(Buffer.from([0xff, 0xff, 0xff, 0xff])) }));
+    op.faults.hostileJwksKeys = Array.from({ length: JWKS_DEFAULTS.maxKeys - 1 }, () => ({
+      kty: 'RSA',
+      n: bigUint(8192),
+      e: b64u(Buffer.from([0xff, 0xff, 0xff, 0xff])),
+    }));
     const { code, ms, wallMs } = await timedVerify(forgedToken({ alg: 'RS256' }, 1024), 'RS256');
     expect(code).toBe('JWKS_TOO_MANY_CANDIDATES');
     expect(ms).toBeLessThan(FAST_MS);
@@ -144,9 +148,10 @@ describe('keys too weak to use are ignored, like unparseable ones (RFC 7517 §5)
     const small = { ...publicKey.export({ format: 'jwk' }), kid: 'small-1', alg: 'RS256', use: 'sig' };
     op.faults.hostileJwksKeys = [small];
     const jwks = new RemoteJwks(jwksUri());
-    expect((await timedVerify(signRs256({ alg: 'RS256', kid: 'small-1' }, claims, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string), 'RS256', jwks)).code).toBe(
-      'JWKS_NO_MATCHING_KEY',
-    );
+    expect(
+      (await timedVerify(signRs256({ alg: 'RS256', kid: 'small-1' }, claims, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string), 'RS256', jwks))
+        .code,
+    ).toBe('JWKS_NO_MATCHING_KEY');
     expect((await timedVerify(await op.signIdToken(claims), 'RS256', jwks)).code).toBe('accepted');
   });
 

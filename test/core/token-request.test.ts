@@ -43,7 +43,9 @@ describe('processTokenResponse', () => {
 
   it('refuses malformed optional members, keeps unknown ones', () => {
     expect(() => processTokenResponse({ access_token: 'a', token_type: 'Bearer', expires_in: -1 })).toThrow(expect.objectContaining({ claim: 'expires_in' }));
-    expect(() => processTokenResponse({ access_token: 'a', token_type: 'Bearer', refresh_token: 5 })).toThrow(expect.objectContaining({ claim: 'refresh_token' }));
+    expect(() => processTokenResponse({ access_token: 'a', token_type: 'Bearer', refresh_token: 5 })).toThrow(
+      expect.objectContaining({ claim: 'refresh_token' }),
+    );
     const parsed = processTokenResponse({ access_token: 'a', token_type: 'Bearer', custom: 1, expires_in: 10 }, { clock: () => 1000 });
     expect(parsed.raw.custom).toBe(1);
     expect(parsed.expiresAt).toBe(11_000);

@@ -72,7 +72,10 @@ describe('fetchUserinfo', () => {
     op.faults.userinfo.jwt = true;
     const signed = { ...client, userinfo_signed_response_alg: 'RS256' };
     const jwks = new RemoteJwks(metadata.jwks_uri!);
-    expect(await fetchUserinfo(metadata, signed, await accessToken(), { expectedSubject: op.subject, jwks })).toMatchObject({ sub: op.subject, iss: op.issuer });
+    expect(await fetchUserinfo(metadata, signed, await accessToken(), { expectedSubject: op.subject, jwks })).toMatchObject({
+      sub: op.subject,
+      iss: op.issuer,
+    });
     op.faults.userinfo.claims = { iss: 'https://evil.example' };
     expect(await codeOf(fetchUserinfo(metadata, signed, await accessToken(), { jwks }))).toBe('USERINFO_INVALID');
     op.faults.userinfo.claims = { aud: 'someone-else' };

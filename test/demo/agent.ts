@@ -98,7 +98,11 @@ export class Agent {
       // The sign-in page's "Add a test user" form; the user id is the slug of the name.
       const add = new URL(unescapeHtml(/<form method="post" action="([^"]+)"/.exec(html)![1]!), pageUrl);
       const fields = new URLSearchParams({ action: 'add-user', name: options.addUser.name, email: options.addUser.email, email_verified: '1' });
-      ({ res: page, url: pageUrl } = await this.follow(add, { method: 'POST', body: fields.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: add.origin } }));
+      ({ res: page, url: pageUrl } = await this.follow(add, {
+        method: 'POST',
+        body: fields.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: add.origin },
+      }));
       html = await page.text();
       if (!html.includes(`data-user="${user}"`)) throw new Error(`the added user ${user} is not listed`);
     }
@@ -106,14 +110,22 @@ export class Agent {
     if (!action) throw new Error(`no sign-in form at ${pageUrl.href}`);
     const target = new URL(unescapeHtml(action), pageUrl);
     const body = options.action ? new URLSearchParams({ action: options.action }) : new URLSearchParams({ action: 'login', user });
-    let { res, url } = await this.follow(target, { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: target.origin } });
+    let { res, url } = await this.follow(target, {
+      method: 'POST',
+      body: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: target.origin },
+    });
     // form_post (Apple): the IdP's auto-submitting page, then the demo's same-origin re-post.
     for (let i = 0; i < 2 && res.status === 200 && (res.headers.get('content-type') ?? '').includes('text/html'); i++) {
       const text = await res.clone().text();
       if (!/document\.forms\[0\]\.submit\(\)/.test(text)) break;
       const form = formFields(text, /callback/);
       const to = new URL(form.action, url);
-      ({ res, url } = await this.follow(to, { method: 'POST', body: form.fields.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: i === 0 ? target.origin : to.origin } }));
+      ({ res, url } = await this.follow(to, {
+        method: 'POST',
+        body: form.fields.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: i === 0 ? target.origin : to.origin },
+      }));
     }
     return { res, url, html: await res.text() };
   }

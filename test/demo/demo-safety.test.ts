@@ -11,7 +11,13 @@ import { Agent } from './agent.js';
 import { type DemoProcess, startDemoProcess } from './spawn.js';
 
 /** A real provider configuration (its issuer is down: the demo must still start and serve the home page). */
-const REAL_OIDC = { AUTH_SECRET: 'q3Jx9v-T2mWcL8zR_fY1uN6bK0hE4sDpA7gVtXoBiCe', OIDC_ISSUER: 'http://127.0.0.1:9/oidc', OIDC_CLIENT_ID: 'corp-client', OIDC_CLIENT_SECRET: 'corp-secret-value', OIDC_NAME: 'Corp SSO' };
+const REAL_OIDC = {
+  AUTH_SECRET: 'q3Jx9v-T2mWcL8zR_fY1uN6bK0hE4sDpA7gVtXoBiCe',
+  OIDC_ISSUER: 'http://127.0.0.1:9/oidc',
+  OIDC_CLIENT_ID: 'corp-client',
+  OIDC_CLIENT_SECRET: 'corp-secret-value',
+  OIDC_NAME: 'Corp SSO',
+};
 
 /** A GET through node:http, which (unlike fetch) lets the test choose the Host header. */
 function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
@@ -65,7 +71,9 @@ describe('demo: development features need NODE_ENV=development', () => {
       (error: unknown) => error,
     );
     expect(String(outcome)).toMatch(/the demo exited \(1\)/);
-    expect(String(outcome)).toMatch(/No provider is configured and development features are off \(NODE_ENV is not set\): run `npm start`, or set NODE_ENV=development/);
+    expect(String(outcome)).toMatch(
+      /No provider is configured and development features are off \(NODE_ENV is not set\): run `npm start`, or set NODE_ENV=development/,
+    );
   });
 
   it('`npm start` with no NODE_ENV, no credentials and no network: "Sign in with Google" works on the emulation', async () => {
@@ -119,7 +127,11 @@ describe('demo in development: Host checks and inspector redaction', () => {
     const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
     expect(action, html.slice(0, 300)).toBeDefined();
     const target = new URL(action!.replace(/&amp;/g, '&'), pageUrl);
-    const consent = await agent.fetch(target, { method: 'POST', body: new URLSearchParams({ action: 'login', user: 'alice' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: target.origin } });
+    const consent = await agent.fetch(target, {
+      method: 'POST',
+      body: new URLSearchParams({ action: 'login', user: 'alice' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: target.origin },
+    });
     const callback = new URL(consent.headers.get('location')!, target);
     expect(callback.pathname).toBe('/auth/google/callback');
     const code = callback.searchParams.get('code')!;

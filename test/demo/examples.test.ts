@@ -38,10 +38,16 @@ describe('examples/app', () => {
     running.push(ex);
     const url = ex.urls['Hono example']!;
     const agent = new Agent();
-    expect(await (await agent.fetch(`${url}/api/greeting`, { headers: { accept: 'application/json' } })).json()).toEqual({ greeting: 'Hello, guest', signedIn: false });
+    expect(await (await agent.fetch(`${url}/api/greeting`, { headers: { accept: 'application/json' } })).json()).toEqual({
+      greeting: 'Hello, guest',
+      signedIn: false,
+    });
     expect((await agent.fetch(`${url}/me`, { headers: { accept: 'application/json' } })).status).toBe(401);
     await agent.signIn(url, 'google', 'bob', { returnTo: '/' });
-    expect(await (await agent.fetch(`${url}/api/greeting`, { headers: { accept: 'application/json' } })).json()).toEqual({ greeting: 'Hello Bob Builder', signedIn: true });
+    expect(await (await agent.fetch(`${url}/api/greeting`, { headers: { accept: 'application/json' } })).json()).toEqual({
+      greeting: 'Hello Bob Builder',
+      signedIn: true,
+    });
     const me = await agent.fetch(`${url}/me`, { headers: { accept: 'application/json' } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ user: { name: 'Bob Builder', email: 'bob@example.com' } });

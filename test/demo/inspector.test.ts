@@ -47,7 +47,26 @@ afterAll(async () => {
 
 describe('flow inspector redaction', () => {
   it('names: the fixed list and every *_token, *_secret, *_verifier, *_assertion', () => {
-    for (const n of ['code', 'STATE', 'id_token', 'access_token', 'refresh_token', 'logout_token', 'client_secret', 'code_verifier', 'issued_token', 'session_token', 'device_secret', 'client_assertion', 'subject_token', 'actor_token', 'id_token_hint', 'password', 'db_password']) expect(isSecretName(n), n).toBe(true);
+    for (const n of [
+      'code',
+      'STATE',
+      'id_token',
+      'access_token',
+      'refresh_token',
+      'logout_token',
+      'client_secret',
+      'code_verifier',
+      'issued_token',
+      'session_token',
+      'device_secret',
+      'client_assertion',
+      'subject_token',
+      'actor_token',
+      'id_token_hint',
+      'password',
+      'db_password',
+    ])
+      expect(isSecretName(n), n).toBe(true);
     for (const n of ['token_type', 'expires_in', 'scope', 'iss', 'error', 'redirect_uri', 'grant_type', 'tokenizer']) expect(isSecretName(n), n).toBe(false);
   });
 
@@ -56,7 +75,12 @@ describe('flow inspector redaction', () => {
     const flow = inspector.start('slack', 'login');
     const fetchRecorded = inspector.wrapFetch();
     const request = { code: secret('code'), client_secret: secret('cs'), code_verifier: secret('cv') };
-    const res = await inspector.run(flow, () => fetchRecorded(`${base}/oauth/token?access_token=${values.access}`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', ...request }) }));
+    const res = await inspector.run(flow, () =>
+      fetchRecorded(`${base}/oauth/token?access_token=${values.access}`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', ...request }),
+      }),
+    );
     expect(res.status).toBe(200);
     const stored = JSON.stringify(inspector.list());
     expect(stored).toContain('Token exchange');

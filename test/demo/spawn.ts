@@ -52,8 +52,17 @@ export async function startDemoProcess(extraEnv: Record<string, string | undefin
     else env[k] = v;
   }
   const child: ChildProcess = launch.npmStart
-    ? spawn('npm', ['start', '--silent'], { cwd: root, env: { ...env, npm_config_update_notifier: 'false' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    : spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'demo', 'server.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('npm', ['start', '--silent'], {
+        cwd: root,
+        env: { ...env, npm_config_update_notifier: 'false' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
+    : spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'demo', 'server.ts')], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   // npm start: signal the whole process group (npm, its shell, the demo), by the group id we created.
   const signal = (sig: NodeJS.Signals): void => {
     if (launch.npmStart && child.pid !== undefined) {
@@ -118,7 +127,11 @@ export async function startExample(name: string, labels: readonly string[], time
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k] !== undefined) env[k] = process.env[k]!;
   Object.assign(env, { PORT: '0', API_PORT: '0', SPA_PORT: '0', DEV_IDP_PORT: '0', DATABASE_URL: `sqlite:${join(dataDir, 'example.db')}` });
-  const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'examples', 'app', name, 'server.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'examples', 'app', name, 'server.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

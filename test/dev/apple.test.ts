@@ -65,7 +65,14 @@ async function exchange(code: string, verifier: string, secret: string): Promise
   return fetch(`${dev.url}/apple/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: CLIENT, client_secret: secret, code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: CLIENT,
+      client_secret: secret,
+      code_verifier: verifier,
+    }),
   });
 }
 
@@ -98,7 +105,10 @@ describe('Apple flavor', () => {
     const body = (await res.json()) as Record<string, string>;
     expect(body.refresh_token).toBeTruthy();
     expect(body).not.toHaveProperty('scope');
-    const { payload } = await jwtVerify(body.id_token!, createRemoteJWKSet(new URL(`${dev.url}/apple/auth/keys`)), { issuer: `${dev.url}/apple`, audience: CLIENT });
+    const { payload } = await jwtVerify(body.id_token!, createRemoteJWKSet(new URL(`${dev.url}/apple/auth/keys`)), {
+      issuer: `${dev.url}/apple`,
+      audience: CLIENT,
+    });
     expect(payload).toMatchObject({ email: 'alice@example.org', email_verified: 'true', is_private_email: 'false', nonce: 'apple-nonce' });
     expect(payload.sub).toMatch(/^\d{3}[0-9a-f]{3}\.[0-9a-f]{32}\.\d[0-9a-f]{3}$/);
 

@@ -7,7 +7,12 @@ import type { AddressInfo } from 'node:net';
 
 /** Un-escapes the few entities the dev IdP's pages produce. */
 export function unescapeHtml(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** The first form's action and hidden inputs (a form_post page, a logout confirmation). */

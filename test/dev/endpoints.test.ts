@@ -3,8 +3,9 @@
  * that `createDevIdp` builds (`createDevIdpContext`), the request, and the flavor instance the path
  * resolves to. No handler, router or server is involved here; the answers are the real ones.
  */
-import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
+
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { createDevIdpContext, type DevIdpContext } from '../../src/dev/context.js';
 import { authorizeEndpoint } from '../../src/dev/endpoints/authorize.js';
@@ -67,12 +68,20 @@ describe('dev IdP endpoint modules, called alone', () => {
   it('the token endpoint refuses an unknown code with invalid_grant, and no client authentication with invalid_client', async () => {
     const ctx = createDevIdpContext(OPTIONS);
     const token = at(ctx, '/oidc/token');
-    const bad = await tokenEndpoint(ctx, token.request(tokenPost({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: REDIRECT })), token.resolved);
+    const bad = await tokenEndpoint(
+      ctx,
+      token.request(tokenPost({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: REDIRECT })),
+      token.resolved,
+    );
     expect(bad.status).toBe(400);
     expect(bad.headers.get('cache-control')).toBe('no-store');
     expect(await bad.json()).toEqual({ error: 'invalid_grant', error_description: 'The authorization code is invalid or expired.' });
 
-    const anonymous = await tokenEndpoint(ctx, token.request({ ...tokenPost({ grant_type: 'authorization_code', code: 'x' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }), token.resolved);
+    const anonymous = await tokenEndpoint(
+      ctx,
+      token.request({ ...tokenPost({ grant_type: 'authorization_code', code: 'x' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      token.resolved,
+    );
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: string }).error).toBe('invalid_client');
 
@@ -97,14 +106,27 @@ describe('dev IdP endpoint modules, called alone', () => {
     const ctx = createDevIdpContext(OPTIONS);
     const verifier = randomPKCECodeVerifier();
     const authorize = at(ctx, '/oidc/authorize');
-    const query = { client_id: 'app', response_type: 'code', scope: 'openid email', redirect_uri: REDIRECT, state: 'st', nonce: 'n-1', code_challenge: await calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+    const query = {
+      client_id: 'app',
+      response_type: 'code',
+      scope: 'openid email',
+      redirect_uri: REDIRECT,
+      state: 'st',
+      nonce: 'n-1',
+      code_challenge: await calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    };
     const page = await authorizeEndpoint(ctx, authorize.request({ query }), authorize.resolved);
     expect(page.status).toBe(200);
     const action = /action="(\/oidc\/interaction\/[A-Za-z0-9_-]+)"/.exec(await page.text())?.[1];
     expect(action).toBeDefined();
 
     const interaction = at(ctx, action!);
-    const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ action: 'login', user: 'alice' }) };
+    const form = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ action: 'login', user: 'alice' }),
+    };
     const back = await interactionEndpoint(ctx, interaction.request(form), interaction.resolved);
     expect(back.status).toBe(302);
     expect(back.headers.get('set-cookie')).toMatch(/^lkdev_oidc=[^;]+; Path=\/oidc; HttpOnly; SameSite=Lax$/);
@@ -115,7 +137,11 @@ describe('dev IdP endpoint modules, called alone', () => {
     const code = location.searchParams.get('code')!;
 
     const token = at(ctx, '/oidc/token');
-    const tokens = await tokenEndpoint(ctx, token.request(tokenPost({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier })), token.resolved);
+    const tokens = await tokenEndpoint(
+      ctx,
+      token.request(tokenPost({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier })),
+      token.resolved,
+    );
     expect(tokens.status).toBe(200);
     const body = (await tokens.json()) as { access_token: string; id_token: string; token_type: string };
     expect(body.token_type).toBe('Bearer');
@@ -131,7 +157,11 @@ describe('dev IdP endpoint modules, called alone', () => {
     expect(await claims.json()).toMatchObject({ sub: payload.sub, email: 'alice@example.org', email_verified: true });
 
     // The code was one-time: the same module refuses it the second time.
-    const again = await tokenEndpoint(ctx, token.request(tokenPost({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier })), token.resolved);
+    const again = await tokenEndpoint(
+      ctx,
+      token.request(tokenPost({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier })),
+      token.resolved,
+    );
     expect(((await again.json()) as { error: string }).error).toBe('invalid_grant');
   });
 });

@@ -33,7 +33,9 @@ beforeAll(async () => {
       { client_id: 'rp-public', redirect_uris: [REDIRECT] },
     ],
   });
-  config = await oidc.discovery(new URL(dev.issuerFor('generic')), 'rp-basic', SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
+  config = await oidc.discovery(new URL(dev.issuerFor('generic')), 'rp-basic', SECRET, oidc.ClientSecretBasic(SECRET), {
+    execute: [oidc.allowInsecureRequests],
+  });
 });
 
 afterAll(async () => {
@@ -57,7 +59,12 @@ async function login(browser: Browser, conf: oidc.Configuration, user = 'alice',
   });
   const { page, response } = await browser.signIn(url, user);
   const callback = location(response);
-  const tokens = await oidc.authorizationCodeGrant(conf, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const tokens = await oidc.authorizationCodeGrant(conf, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
   return { tokens, callback, page, nonce };
 }
 
@@ -79,7 +86,15 @@ describe('generic flavor with openid-client', () => {
     expect(callback.origin + callback.pathname).toBe(REDIRECT);
     expect(callback.searchParams.get('iss')).toBe(`${dev.url}/oidc`);
     const claims = tokens.claims()!;
-    expect(claims).toMatchObject({ iss: `${dev.url}/oidc`, sub: 'alice', aud: 'rp-basic', nonce, email: 'alice@example.org', email_verified: true, name: 'Alice Example' });
+    expect(claims).toMatchObject({
+      iss: `${dev.url}/oidc`,
+      sub: 'alice',
+      aud: 'rp-basic',
+      nonce,
+      email: 'alice@example.org',
+      email_verified: true,
+      name: 'Alice Example',
+    });
     expect(typeof claims.auth_time).toBe('number');
     expect(typeof claims.sid).toBe('string');
     expect(String(claims.picture)).toContain('/avatars/alice.svg');
@@ -134,12 +149,16 @@ describe('generic flavor with openid-client', () => {
   });
 
   it('works with client_secret_post and with a public client', async () => {
-    const post = await oidc.discovery(new URL(dev.issuerFor('generic')), 'rp-post', SECRET, oidc.ClientSecretPost(SECRET), { execute: [oidc.allowInsecureRequests] });
+    const post = await oidc.discovery(new URL(dev.issuerFor('generic')), 'rp-post', SECRET, oidc.ClientSecretPost(SECRET), {
+      execute: [oidc.allowInsecureRequests],
+    });
     await expect(login(new Browser(), post, 'alice')).resolves.toBeTruthy();
     const pub = await oidc.discovery(new URL(dev.issuerFor('generic')), 'rp-public', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
     await expect(login(new Browser(), pub, 'bob')).resolves.toBeTruthy();
     // rp-post is registered for client_secret_post: Basic is refused with 401 and a Basic challenge (RFC 6749 §5.2).
-    const basic = await oidc.discovery(new URL(dev.issuerFor('generic')), 'rp-post', SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
+    const basic = await oidc.discovery(new URL(dev.issuerFor('generic')), 'rp-post', SECRET, oidc.ClientSecretBasic(SECRET), {
+      execute: [oidc.allowInsecureRequests],
+    });
     await expect(login(new Browser(), basic, 'alice')).rejects.toMatchObject({ status: 401, cause: [{ scheme: 'basic' }] });
   });
 
@@ -191,7 +210,12 @@ describe('generic flavor with openid-client', () => {
     expect(recorder.bodies.length).toBe(before + 1);
     const logoutToken = recorder.bodies.at(-1)!.get('logout_token')!;
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
-    const { payload, protectedHeader } = await jwtVerify(logoutToken, jwks, { issuer: `${dev.url}/oidc`, audience: 'rp-basic', typ: 'logout+jwt', algorithms: ['RS256'] });
+    const { payload, protectedHeader } = await jwtVerify(logoutToken, jwks, {
+      issuer: `${dev.url}/oidc`,
+      audience: 'rp-basic',
+      typ: 'logout+jwt',
+      algorithms: ['RS256'],
+    });
     expect(protectedHeader.typ).toBe('logout+jwt');
     expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
     expect(payload.sid).toBe(tokens.claims()!.sid);
@@ -201,16 +225,26 @@ describe('generic flavor with openid-client', () => {
     expect(dev.idp.logoutDeliveries.at(-1)).toMatchObject({ clientId: 'rp-basic', ok: true, status: 200 });
     // The session is gone: prompt=none now says login_required.
     const verifier = oidc.randomPKCECodeVerifier();
-    const silent = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', prompt: 'none' });
+    const silent = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      prompt: 'none',
+    });
     expect(location(await browser.fetch(silent)).searchParams.get('error')).toBe('login_required');
   });
 
   it('refuses an unregistered post_logout_redirect_uri and a forged id_token_hint', async () => {
     const { tokens } = await login(new Browser(), config, 'alice');
-    const bad = await fetch(oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/elsewhere' }), { redirect: 'manual' });
+    const bad = await fetch(oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/elsewhere' }), {
+      redirect: 'manual',
+    });
     expect(bad.status).toBe(400);
     const [h, p] = tokens.id_token!.split('.');
-    const forged = await fetch(oidc.buildEndSessionUrl(config, { id_token_hint: `${h}.${p}.AAAA`, post_logout_redirect_uri: LOGGED_OUT }), { redirect: 'manual' });
+    const forged = await fetch(oidc.buildEndSessionUrl(config, { id_token_hint: `${h}.${p}.AAAA`, post_logout_redirect_uri: LOGGED_OUT }), {
+      redirect: 'manual',
+    });
     expect(forged.status).toBe(400);
   });
 
@@ -221,7 +255,12 @@ describe('generic flavor with openid-client', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Sign out?');
-    const confirm = await browser.post(`${dev.url}/oidc/end_session`, { client_id: 'rp-basic', post_logout_redirect_uri: LOGGED_OUT, state: 'x', confirm: 'yes' });
+    const confirm = await browser.post(`${dev.url}/oidc/end_session`, {
+      client_id: 'rp-basic',
+      post_logout_redirect_uri: LOGGED_OUT,
+      state: 'x',
+      confirm: 'yes',
+    });
     expect(location(confirm).searchParams.get('state')).toBe('x');
   });
 

@@ -70,7 +70,10 @@ describe('GitHub flavor', () => {
     expect(typeof user.id).toBe('number');
     expect(String(user.avatar_url)).toContain('/avatars/alice.svg');
     // GitHub's legacy `token` scheme works too.
-    const emails = (await (await fetch(`${dev.url}/github/api/user/emails`, { headers: { authorization: `token ${token}` } })).json()) as Record<string, unknown>[];
+    const emails = (await (await fetch(`${dev.url}/github/api/user/emails`, { headers: { authorization: `token ${token}` } })).json()) as Record<
+      string,
+      unknown
+    >[];
     expect(emails).toContainEqual({ email: 'alice@example.org', primary: true, verified: true, visibility: 'public' });
     expect(emails.some((e) => String(e.email).endsWith('@users.noreply.github.com'))).toBe(true);
     expect((await fetch(`${dev.url}/github/api/user`, { headers: { authorization: 'Bearer gho_wrong' } })).status).toBe(401);
@@ -81,7 +84,10 @@ describe('GitHub flavor', () => {
     const user = (await (await fetch(`${dev.url}/github/api/user`, { headers: { authorization: `Bearer ${dana}` } })).json()) as Record<string, unknown>;
     expect(user.email).toBeNull();
     const carol = new URLSearchParams(await (await exchange(await code('carol'))).text()).get('access_token')!;
-    const emails = (await (await fetch(`${dev.url}/github/api/user/emails`, { headers: { authorization: `Bearer ${carol}` } })).json()) as Record<string, unknown>[];
+    const emails = (await (await fetch(`${dev.url}/github/api/user/emails`, { headers: { authorization: `Bearer ${carol}` } })).json()) as Record<
+      string,
+      unknown
+    >[];
     expect(emails[0]).toMatchObject({ email: 'carol@example.net', primary: true, verified: false });
     const narrow = new URLSearchParams(await (await exchange(await code('alice', 'read:user'))).text()).get('access_token')!;
     expect((await fetch(`${dev.url}/github/api/user/emails`, { headers: { authorization: `Bearer ${narrow}` } })).status).toBe(404);

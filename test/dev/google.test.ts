@@ -17,7 +17,9 @@ let config: oidc.Configuration;
 
 beforeAll(async () => {
   dev = await startDevIdp({ port: 0, clients: [{ client_id: 'g-app.apps.googleusercontent.com', client_secret: SECRET, redirect_uris: [REDIRECT] }] });
-  config = await oidc.discovery(new URL(dev.issuerFor('google')), 'g-app.apps.googleusercontent.com', SECRET, oidc.ClientSecretPost(SECRET), { execute: [oidc.allowInsecureRequests] });
+  config = await oidc.discovery(new URL(dev.issuerFor('google')), 'g-app.apps.googleusercontent.com', SECRET, oidc.ClientSecretPost(SECRET), {
+    execute: [oidc.allowInsecureRequests],
+  });
 });
 afterAll(async () => {
   await dev?.close();
@@ -37,7 +39,12 @@ async function login(browser: Browser, user: string, extra: Record<string, strin
   });
   const { response, page } = await browser.signIn(url, user);
   const callback = location(response);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'g-state', expectedNonce: nonce, idTokenExpected: true });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: 'g-state',
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
   return { tokens, callback, page, url };
 }
 
@@ -56,7 +63,15 @@ describe('Google flavor', () => {
     expect(callback.searchParams.get('iss')).toBe(`${dev.url}/google`);
     expect(tokens.scope).toBe('openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile');
     const claims = tokens.claims()!;
-    expect(claims).toMatchObject({ hd: 'example.com', email: 'bob@example.com', email_verified: true, given_name: 'Bob', family_name: 'Builder', locale: 'en-GB', azp: 'g-app.apps.googleusercontent.com' });
+    expect(claims).toMatchObject({
+      hd: 'example.com',
+      email: 'bob@example.com',
+      email_verified: true,
+      given_name: 'Bob',
+      family_name: 'Builder',
+      locale: 'en-GB',
+      azp: 'g-app.apps.googleusercontent.com',
+    });
     expect(claims.sub).toMatch(/^\d{21}$/);
     expect(typeof claims.picture).toBe('string');
     expect(tokens.access_token.startsWith('ya29.')).toBe(true);
@@ -82,7 +97,13 @@ describe('Google flavor', () => {
   });
 
   it('login_hint pre-selects the user on the sign-in page', async () => {
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', login_hint: 'bob@example.com', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid',
+      login_hint: 'bob@example.com',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+    });
     const html = await (await fetch(url)).text();
     expect(html).toMatch(/class="user selected"[^>]*data-user="bob"/);
     expect(html.match(/class="user selected"/g)).toHaveLength(1);
@@ -109,13 +130,25 @@ describe('Google flavor', () => {
 
   it('refuses a code_verifier when no code_challenge was sent (Google quirk)', async () => {
     const url = new URL(`${dev.url}/google/o/oauth2/v2/auth`);
-    url.search = new URLSearchParams({ client_id: 'g-app.apps.googleusercontent.com', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid' }).toString();
+    url.search = new URLSearchParams({
+      client_id: 'g-app.apps.googleusercontent.com',
+      redirect_uri: REDIRECT,
+      response_type: 'code',
+      scope: 'openid',
+    }).toString();
     const { response } = await new Browser().signIn(url, 'alice');
     const code = location(response).searchParams.get('code')!;
     const res = await fetch(`${dev.url}/google/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'g-app.apps.googleusercontent.com', client_secret: SECRET, code_verifier: oidc.randomPKCECodeVerifier() }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: 'g-app.apps.googleusercontent.com',
+        client_secret: SECRET,
+        code_verifier: oidc.randomPKCECodeVerifier(),
+      }),
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_request', error_description: 'code_verifier or verifier is not needed.' });
@@ -123,7 +156,11 @@ describe('Google flavor', () => {
 
   it('revokes without client authentication, like Google', async () => {
     const { tokens } = await login(new Browser(), 'alice', { access_type: 'offline', prompt: 'consent' });
-    const res = await fetch(`${dev.url}/google/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.refresh_token! }) });
+    const res = await fetch(`${dev.url}/google/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.refresh_token! }),
+    });
     expect(res.status).toBe(200);
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });

@@ -20,7 +20,13 @@ beforeAll(async () => {
   dev = await startDevIdp({
     port: 0,
     clients: [
-      { client_id: 'ms-app-logout', client_secret: SECRET, redirect_uris: [REDIRECT], post_logout_redirect_uris: [LOGGED_OUT], backchannel_logout_uri: recorder.url },
+      {
+        client_id: 'ms-app-logout',
+        client_secret: SECRET,
+        redirect_uris: [REDIRECT],
+        post_logout_redirect_uris: [LOGGED_OUT],
+        backchannel_logout_uri: recorder.url,
+      },
       { client_id: 'ms-app-1', client_secret: SECRET, redirect_uris: [REDIRECT] },
       { client_id: 'ms-app-2', client_secret: SECRET, redirect_uris: [REDIRECT] },
     ],
@@ -52,7 +58,14 @@ async function signIn(tenant: string, user: string, clientId = 'ms-app-1', scope
   const res = await fetch(`${dev.url}/microsoft/${tenant}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, client_id: clientId, client_secret: SECRET, code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      redirect_uri: REDIRECT,
+      client_id: clientId,
+      client_secret: SECRET,
+      code_verifier: verifier,
+    }),
   });
   expect(res.status).toBe(200);
   return (await res.json()) as Record<string, string>;
@@ -69,7 +82,14 @@ describe('Microsoft flavor', () => {
     const { payload } = await jwtVerify(body.id_token!, createRemoteJWKSet(new URL(meta.jwks_uri!)), { audience: 'ms-app-1' });
     expect(payload.iss).toBe(`${dev.url}/microsoft/${DEV_TENANT_ID}/v2.0`);
     expect(payload.iss).toBe(meta.issuer!.replace('{tenantid}', String(payload.tid)));
-    expect(payload).toMatchObject({ tid: DEV_TENANT_ID, ver: '2.0', name: 'Alice Example', preferred_username: 'alice@example.org', email: 'alice@example.org', nonce: 'n-ms' });
+    expect(payload).toMatchObject({
+      tid: DEV_TENANT_ID,
+      ver: '2.0',
+      name: 'Alice Example',
+      preferred_username: 'alice@example.org',
+      email: 'alice@example.org',
+      nonce: 'n-ms',
+    });
     expect(payload.oid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
@@ -101,9 +121,21 @@ describe('Microsoft flavor', () => {
     expect(config.serverMetadata().issuer).toBe(issuer);
     const verifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid profile email offline_access', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', nonce, state: 's' });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid profile email offline_access',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      nonce,
+      state: 's',
+    });
     const { response } = await new Browser().signIn(url, 'carol');
-    const tokens = await oidc.authorizationCodeGrant(config, location(response), { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: 's', idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, location(response), {
+      pkceCodeVerifier: verifier,
+      expectedNonce: nonce,
+      expectedState: 's',
+      idTokenExpected: true,
+    });
     const claims = tokens.claims()!;
     expect(claims.tid).toBe(DEV_TENANT_ID);
     const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);

@@ -15,7 +15,15 @@ const REDIRECT = 'http://127.0.0.1:9/cb';
 async function pkceUrl(base: string, clientId: string, extra: Record<string, string> = {}): Promise<{ url: URL; verifier: string }> {
   const verifier = oidc.randomPKCECodeVerifier();
   const url = new URL(`${base}/oidc/authorize`);
-  url.search = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid email profile', redirect_uri: REDIRECT, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra }).toString();
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    scope: 'openid email profile',
+    redirect_uri: REDIRECT,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  }).toString();
   return { url, verifier };
 }
 
@@ -30,7 +38,13 @@ describe('in-process handler', () => {
     const { url, verifier } = await pkceUrl('http://dev-idp.localhost', 'any-app', { state: 'ip' });
     const page = await (await idp.handler(new Request(url))).text();
     const action = new URL(parseForm(page).action, url);
-    const res = await idp.handler(new Request(action, { method: 'POST', body: new URLSearchParams({ action: 'login', user: 'carol' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    const res = await idp.handler(
+      new Request(action, {
+        method: 'POST',
+        body: new URLSearchParams({ action: 'login', user: 'carol' }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
     const tokens = await oidc.authorizationCodeGrant(config, location(res), { pkceCodeVerifier: verifier, expectedState: 'ip' });
     expect(tokens.claims()).toMatchObject({ sub: 'carol', email_verified: false, iss: 'http://dev-idp.localhost/oidc' });
   });
@@ -55,9 +69,21 @@ describe('in-process handler', () => {
     async function tokens(scope: string): Promise<Record<string, unknown>> {
       const { url, verifier } = await pkceUrl('http://dev-idp.localhost', 'app', { scope });
       const page = await (await idp.handler(new Request(url))).text();
-      const res = await idp.handler(new Request(new URL(parseForm(page).action, url), { method: 'POST', body: new URLSearchParams({ action: 'login', user: 'alice' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+      const res = await idp.handler(
+        new Request(new URL(parseForm(page).action, url), {
+          method: 'POST',
+          body: new URLSearchParams({ action: 'login', user: 'alice' }),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
+      );
       const code = location(res).searchParams.get('code')!;
-      const t = await idp.handler(new Request('http://dev-idp.localhost/oidc/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'app', code_verifier: verifier }) }));
+      const t = await idp.handler(
+        new Request('http://dev-idp.localhost/oidc/token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'app', code_verifier: verifier }),
+        }),
+      );
       return (await t.json()) as Record<string, unknown>;
     }
     expect(await tokens('openid')).not.toHaveProperty('refresh_token');
@@ -72,11 +98,25 @@ describe('clock and keys', () => {
     async function code(): Promise<{ code: string; verifier: string }> {
       const { url, verifier } = await pkceUrl('http://dev-idp.localhost', 'app');
       const page = await (await idp.handler(new Request(url))).text();
-      const res = await idp.handler(new Request(new URL(parseForm(page).action, url), { method: 'POST', body: new URLSearchParams({ action: 'login', user: 'bob' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+      const res = await idp.handler(
+        new Request(new URL(parseForm(page).action, url), {
+          method: 'POST',
+          body: new URLSearchParams({ action: 'login', user: 'bob' }),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
+      );
       return { code: location(res).searchParams.get('code')!, verifier };
     }
     const exchange = async (c: { code: string; verifier: string }) =>
-      (await (await idp.handler(new Request('http://dev-idp.localhost/oidc/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code: c.code, redirect_uri: REDIRECT, client_id: 'app', code_verifier: c.verifier }) }))).json()) as Record<string, unknown>;
+      (await (
+        await idp.handler(
+          new Request('http://dev-idp.localhost/oidc/token', {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ grant_type: 'authorization_code', code: c.code, redirect_uri: REDIRECT, client_id: 'app', code_verifier: c.verifier }),
+          }),
+        )
+      ).json()) as Record<string, unknown>;
     const stale = await code();
     t += 61_000;
     expect(await exchange(stale)).toMatchObject({ error: 'invalid_grant' });
@@ -152,7 +192,13 @@ describe('over node:http', () => {
     expect(listedUsers(invalid)).not.toContain('x');
     const res = await browser.post(action, { action: 'login', user: 'frank-tester' });
     const code = location(res).searchParams.get('code')!;
-    const t = (await (await fetch(`${dev.url}/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'a', code_verifier: verifier }) })).json()) as { id_token: string };
+    const t = (await (
+      await fetch(`${dev.url}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'a', code_verifier: verifier }),
+      })
+    ).json()) as { id_token: string };
     const claims = JSON.parse(Buffer.from(t.id_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     // No checkbox sent: email_verified is false.
     expect(claims).toMatchObject({ sub: 'frank-tester', email: 'frank@example.org', email_verified: false });
@@ -189,7 +235,12 @@ describe('over node:http', () => {
     expect(recorder.bodies.length).toBe(before + 1);
     expect(failing.bodies.length).toBeGreaterThan(0);
     const last = dev.idp.logoutDeliveries.slice(-2);
-    expect(last).toEqual(expect.arrayContaining([expect.objectContaining({ clientId: 'a', ok: true, status: 200 }), expect.objectContaining({ clientId: 'b', ok: false, status: 500 })]));
+    expect(last).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ clientId: 'a', ok: true, status: 200 }),
+        expect.objectContaining({ clientId: 'b', ok: false, status: 500 }),
+      ]),
+    );
     expect(JSON.stringify(dev.idp.logoutDeliveries)).not.toContain('eyJ');
   });
 });
@@ -238,7 +289,21 @@ describe('DNS rebinding: the Host header', () => {
   it('isAllowedHost: the origin and loopback names on its port, nothing else', () => {
     const origin = 'http://127.0.0.1:4000';
     for (const ok of ['127.0.0.1:4000', 'localhost:4000', 'LOCALHOST:4000', '[::1]:4000', 'localhost.:4000']) expect(isAllowedHost(ok, origin), ok).toBe(true);
-    for (const bad of [undefined, '', 'evil.example', 'evil.example:4000', '127.0.0.1', '127.0.0.1:4001', 'localhost:4000.evil.example', '127.0.0.1.evil.example:4000', 'evil.example@127.0.0.1:4000', '127.0.0.1:4000/x', '127.0.0.1:4000 ', 'a.localhost:4000', '127.0.0.2:4000']) {
+    for (const bad of [
+      undefined,
+      '',
+      'evil.example',
+      'evil.example:4000',
+      '127.0.0.1',
+      '127.0.0.1:4001',
+      'localhost:4000.evil.example',
+      '127.0.0.1.evil.example:4000',
+      'evil.example@127.0.0.1:4000',
+      '127.0.0.1:4000/x',
+      '127.0.0.1:4000 ',
+      'a.localhost:4000',
+      '127.0.0.2:4000',
+    ]) {
       expect(isAllowedHost(bad, origin), String(bad)).toBe(false);
     }
     expect(isAllowedHost('dev-idp.example.test', 'https://dev-idp.example.test')).toBe(true);
@@ -253,7 +318,8 @@ describe('DNS rebinding: the Host header', () => {
       const { port } = new URL(dev.url);
       expect(await statusWithHost(meta, `127.0.0.1:${port}`)).toBe(200);
       expect(await statusWithHost(meta, `localhost:${port}`)).toBe(200);
-      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`, `rebind.127.0.0.1.nip.example:${port}`]) expect(await statusWithHost(meta, host), host).toBe(421);
+      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`, `rebind.127.0.0.1.nip.example:${port}`])
+        expect(await statusWithHost(meta, host), host).toBe(421);
       expect(dev.address).toEqual({ address: '127.0.0.1', family: 'IPv4', port: Number(port) });
     } finally {
       await dev.close();
@@ -282,7 +348,9 @@ describe('CLI safety', () => {
       ['192.168.1.20', '192.168.1.20:4000'],
       ['fe80::1', '[fe80::1]:4000'],
     ] as const) {
-      expect(bindWarning({ address, port: 4000 }), address).toMatch(new RegExp(`^Warning: listening on ${shown.replace(/[[\].]/g, '\\$&')}, which other machines can reach`));
+      expect(bindWarning({ address, port: 4000 }), address).toMatch(
+        new RegExp(`^Warning: listening on ${shown.replace(/[[\].]/g, '\\$&')}, which other machines can reach`),
+      );
     }
   });
 });

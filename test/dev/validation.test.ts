@@ -44,8 +44,16 @@ function basic(id: string, secret: string): string {
   return `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
 }
 
-async function tokenRequest(base: string, fields: Record<string, string>, auth = basic('app', SECRET)): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}/oidc/token`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+async function tokenRequest(
+  base: string,
+  fields: Record<string, string>,
+  auth = basic('app', SECRET),
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${base}/oidc/token`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -130,11 +138,19 @@ describe('token endpoint validation', () => {
   it('authenticates clients: wrong secret, no authentication, two methods at once', async () => {
     const { code, verifier } = await getCode();
     const fields = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier };
-    const wrong = await fetch(`${dev.url}/oidc/token`, { method: 'POST', headers: { authorization: basic('app', 'nope'), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+    const wrong = await fetch(`${dev.url}/oidc/token`, {
+      method: 'POST',
+      headers: { authorization: basic('app', 'nope'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
     expect(await wrong.json()).toMatchObject({ error: 'invalid_client' });
-    const none = await fetch(`${dev.url}/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, client_id: 'app' }) });
+    const none = await fetch(`${dev.url}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, client_id: 'app' }),
+    });
     expect(none.status).toBe(401);
     const both = await tokenRequest(dev.url, { ...fields, client_secret: SECRET });
     expect(both).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
@@ -149,7 +165,14 @@ describe('token endpoint validation', () => {
     try {
       const verifier = oidc.randomPKCECodeVerifier();
       const url = new URL(`${d.url}/oidc/authorize`);
-      url.search = new URLSearchParams({ client_id: 'a:b c', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).toString();
+      url.search = new URLSearchParams({
+        client_id: 'a:b c',
+        response_type: 'code',
+        scope: 'openid',
+        redirect_uri: REDIRECT,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }).toString();
       const { response } = await new Browser().signIn(url, 'bob');
       const code = location(response).searchParams.get('code')!;
       const auth = `Basic ${btoa(`${new URLSearchParams({ x: 'a:b c' }).toString().slice(2)}:${new URLSearchParams({ x: special }).toString().slice(2)}`)}`;

@@ -3,8 +3,9 @@
  * message and `url` of every Latchkey error): credentials in the userinfo and in secret-named query
  * parameters are masked, nothing else changes.
  */
-import { createServer } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { discover } from '../../src/core/discovery.js';
 import { ConfigurationError, isLatchkeyError, type LatchkeyError, TransportError } from '../../src/errors.js';
@@ -32,12 +33,17 @@ describe('redactUrl', () => {
   });
 
   it('masks secret-named query parameters and keeps the others', () => {
-    expect(redactUrl('postgres://db/auth?sslmode=require&password=hunter2&application_name=x')).toBe('postgres://db/auth?sslmode=require&password=***&application_name=x');
-    expect(redactUrl('https://api.example/cb?access_token=abc&client_secret=def&x=1#frag')).toBe('https://api.example/cb?access_token=***&client_secret=***&x=1#frag');
+    expect(redactUrl('postgres://db/auth?sslmode=require&password=hunter2&application_name=x')).toBe(
+      'postgres://db/auth?sslmode=require&password=***&application_name=x',
+    );
+    expect(redactUrl('https://api.example/cb?access_token=abc&client_secret=def&x=1#frag')).toBe(
+      'https://api.example/cb?access_token=***&client_secret=***&x=1#frag',
+    );
   });
 
   it('leaves URLs without credentials, and text without a scheme, unchanged', () => {
-    for (const same of ['http://127.0.0.1:4000/google', 'https://[::1]:8443/x?y=1', 'sqlite:./auth.db', 'not a url', 'mailto:a@b.example']) expect(redactUrl(same)).toBe(same);
+    for (const same of ['http://127.0.0.1:4000/google', 'https://[::1]:8443/x?y=1', 'sqlite:./auth.db', 'not a url', 'mailto:a@b.example'])
+      expect(redactUrl(same)).toBe(same);
   });
 });
 

@@ -111,7 +111,10 @@ async function cruise(files: Readonly<Record<string, string>>): Promise<{ violat
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-layers-'));
   dirs.push(dir);
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: ['src'] }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: ['src'] }),
+  );
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), `${text}\n`);

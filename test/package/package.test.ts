@@ -32,7 +32,9 @@ beforeAll(async () => {
   app = join(work, 'app');
   mkdirSync(pkg);
   // What `npm pack` ships (`files` plus package.json), built from the sources into the copy.
-  await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { cwd: repo });
+  await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], {
+    cwd: repo,
+  });
   for (const entry of manifest.files.filter((f) => f !== 'dist')) cpSync(join(repo, entry), join(pkg, entry), { recursive: true });
   cpSync(join(repo, 'package.json'), join(pkg, 'package.json'));
   // The package's own dependencies (jose, and the optional peers an app would install).
@@ -105,13 +107,16 @@ describe('the built package', () => {
         "import { createTokenVault } from 'latchkey/vault';",
         "import { latchkey } from 'latchkey/adapters/node';",
         "const auth: Auth = createAuth({ baseUrl: 'http://localhost:3000', secret: 'x'.repeat(32), providers: [google({ clientId: 'id', clientSecret: 'secret' })] });",
-        "const vault = createTokenVault({ users: auth.users, clientFor: (id: string) => auth.client(id) });",
+        'const vault = createTokenVault({ users: auth.users, clientFor: (id: string) => auth.client(id) });',
         'export const pieces = [latchkey(auth), vault, OidcClient.create];',
       ].join('\n'),
     );
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: true, types: [] }, files: ['main.ts'] }),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: true, types: [] },
+        files: ['main.ts'],
+      }),
     );
     const result = await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')], { cwd: app }).then(
       () => ({ ok: true, out: '' }),

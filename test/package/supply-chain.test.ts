@@ -64,7 +64,11 @@ describe('supply chain', () => {
     }
     expect(withScripts).toEqual(REVIEWED_INSTALL_SCRIPTS);
     // npm's allow-list names exactly those packages, and allows nothing else.
-    expect(Object.entries(manifest.allowScripts ?? {}).sort()).toEqual(Object.keys(REVIEWED_INSTALL_SCRIPTS).sort().map((n) => [n, true]));
+    expect(Object.entries(manifest.allowScripts ?? {}).sort()).toEqual(
+      Object.keys(REVIEWED_INSTALL_SCRIPTS)
+        .sort()
+        .map((n) => [n, true]),
+    );
   });
 
   it('installed the versions the lock file names', () => {

@@ -36,10 +36,19 @@ beforeAll(async () => {
     // The token endpoint checks the client secret as Apple does: ES256 JWT, iss team, sub client, aud Apple.
     verify: (jwt: string) => verifyAppleSecret(jwt, publicKey, { iss: TEAM_ID, sub: CLIENT_ID, aud: `${fx.url}/apple`, kid: KEY_ID }),
   } as const;
-  fx.oidc('/apple', { clientId: CLIENT_ID, clientAuth, claims: CLAIMS, formPostExtras: { user: FIRST_USER }, tokenExtras: { refresh_token: 'r.apple.fixture' } });
+  fx.oidc('/apple', {
+    clientId: CLIENT_ID,
+    clientAuth,
+    claims: CLAIMS,
+    formPostExtras: { user: FIRST_USER },
+    tokenExtras: { refresh_token: 'r.apple.fixture' },
+  });
   fx.oidc('/apple-again', {
     clientId: CLIENT_ID,
-    clientAuth: { ...clientAuth, verify: (jwt: string) => verifyAppleSecret(jwt, publicKey, { iss: TEAM_ID, sub: CLIENT_ID, aud: `${fx.url}/apple-again`, kid: KEY_ID }) },
+    clientAuth: {
+      ...clientAuth,
+      verify: (jwt: string) => verifyAppleSecret(jwt, publicKey, { iss: TEAM_ID, sub: CLIENT_ID, aud: `${fx.url}/apple-again`, kid: KEY_ID }),
+    },
     claims: { ...CLAIMS, email: 'jane@example.com', is_private_email: 'false', email_verified: false },
   });
   fx.oidc('/apple-error', { clientId: CLIENT_ID, clientAuth, claims: CLAIMS, tokenAnswer: () => ({ status: 400, json: { error: 'invalid_client' } }) });
@@ -81,7 +90,15 @@ describe('apple()', () => {
 
   it('caches the client secret and signs a new one before the old expires', async () => {
     let now = 1_800_000_000_000;
-    const secret = appleClientSecret({ teamId: TEAM_ID, clientId: CLIENT_ID, keyId: KEY_ID, privateKey: pem, audience: 'https://appleid.apple.com', lifetimeSeconds: 3600, clock: () => now });
+    const secret = appleClientSecret({
+      teamId: TEAM_ID,
+      clientId: CLIENT_ID,
+      keyId: KEY_ID,
+      privateKey: pem,
+      audience: 'https://appleid.apple.com',
+      lifetimeSeconds: 3600,
+      clock: () => now,
+    });
     const [a, b] = await Promise.all([secret(), secret()]);
     expect(a).toBe(b);
     expect(decodeProtectedHeader(a)).toMatchObject({ alg: 'ES256', kid: KEY_ID });
@@ -95,7 +112,9 @@ describe('apple()', () => {
   });
 
   it('refuses a lifetime over six months and a key that is not PKCS #8 P-256', async () => {
-    expect(() => appleClientSecret({ teamId: TEAM_ID, clientId: CLIENT_ID, keyId: KEY_ID, privateKey: pem, audience: 'a', lifetimeSeconds: 16_000_000 })).toThrow(ConfigurationError);
+    expect(() =>
+      appleClientSecret({ teamId: TEAM_ID, clientId: CLIENT_ID, keyId: KEY_ID, privateKey: pem, audience: 'a', lifetimeSeconds: 16_000_000 }),
+    ).toThrow(ConfigurationError);
     const bad = appleClientSecret({ teamId: TEAM_ID, clientId: CLIENT_ID, keyId: KEY_ID, privateKey: 'not a key', audience: 'a' });
     expect(await rejectionOf(bad())).toBeInstanceOf(ConfigurationError);
   });

@@ -55,7 +55,15 @@ async function pickUser(url: URL, user: string, cookies: Map<string, string>): P
   const html = await res.text();
   const params = new URLSearchParams();
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    params.append(m[1]!, m[2]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+    params.append(
+      m[1]!,
+      m[2]!
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
+    );
   }
   if (!params.has('code') && !params.has('error')) throw new Error(`unexpected answer ${res.status}: ${html.slice(0, 200)}`);
   return params;
@@ -74,7 +82,14 @@ describe('against the dev IdP emulations', () => {
   it('google: rewritten scopes, hd checked, offline refresh token', async () => {
     const p = google({ clientId: 'latchkey-google', clientSecret: 'dev-secret', issuer: dev.issuerFor('google'), hostedDomain: 'example.com', env: {} });
     const bob = await signInAs(p, 'bob', { offline: true });
-    expect(bob.profile).toMatchObject({ issuer: dev.issuerFor('google'), email: 'bob@example.com', emailVerified: true, name: 'Bob Builder', givenName: 'Bob', familyName: 'Builder' });
+    expect(bob.profile).toMatchObject({
+      issuer: dev.issuerFor('google'),
+      email: 'bob@example.com',
+      emailVerified: true,
+      name: 'Bob Builder',
+      givenName: 'Bob',
+      familyName: 'Builder',
+    });
     expect(bob.tokens.grantedScopes).toContain('https://www.googleapis.com/auth/userinfo.email');
     expect(bob.tokens.refreshToken).toMatch(/^1\/\//);
     // supportsRefresh: the refresh token works with the same client.
@@ -108,7 +123,19 @@ describe('against the dev IdP emulations', () => {
     expect(r.tokens.refreshToken).toBeTruthy();
     const refreshed = await r.client.refresh(r.tokens.refreshToken!, { previousIdTokenClaims: r.tokens.idTokenClaims! });
     expect(refreshed.refreshToken).toBeTruthy();
-    const outsider = await rejectionOf(signInAs(microsoft({ clientId: 'latchkey-microsoft', clientSecret: 'dev-secret', authority: `${dev.url}/microsoft`, tenant: 'organizations', allowedTenants: ['00000000-0000-0000-0000-000000000001'], env: {} }), 'alice'));
+    const outsider = await rejectionOf(
+      signInAs(
+        microsoft({
+          clientId: 'latchkey-microsoft',
+          clientSecret: 'dev-secret',
+          authority: `${dev.url}/microsoft`,
+          tenant: 'organizations',
+          allowedTenants: ['00000000-0000-0000-0000-000000000001'],
+          env: {},
+        }),
+        'alice',
+      ),
+    );
     expect(outsider).toMatchObject({ code: 'ID_TOKEN_CLAIM_INVALID', claim: 'tid' });
   });
 
@@ -123,7 +150,14 @@ describe('against the dev IdP emulations', () => {
     expect(again.profile).toMatchObject({ subject: first.profile.subject, name: null });
     // A secret signed with another key is refused by the emulator's token endpoint.
     const other = await generateKeyPair('ES256', { extractable: true });
-    const wrong = apple({ clientId: APPLE_CLIENT, teamId: TEAM, keyId: KID, privateKey: await exportPKCS8(other.privateKey), issuer: dev.issuerFor('apple'), env: {} });
+    const wrong = apple({
+      clientId: APPLE_CLIENT,
+      teamId: TEAM,
+      keyId: KID,
+      privateKey: await exportPKCS8(other.privateKey),
+      issuer: dev.issuerFor('apple'),
+      env: {},
+    });
     expect(await rejectionOf(signInAs(wrong, 'alice'))).toMatchObject({ code: 'TOKEN_ERROR' });
   });
 });

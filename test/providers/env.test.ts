@@ -42,7 +42,9 @@ describe('providersFromEnv()', () => {
 
 describe('the preset catalogue', () => {
   it('has at least 30 presets, each one a function returning a valid config', () => {
-    const fns = Object.entries(providers).filter(([name, v]) => typeof v === 'function' && /^[a-z][a-z0-9]*$/.test(name) && name !== 'providersFromEnv' && name !== 'x');
+    const fns = Object.entries(providers).filter(
+      ([name, v]) => typeof v === 'function' && /^[a-z][a-z0-9]*$/.test(name) && name !== 'providersFromEnv' && name !== 'x',
+    );
     expect(fns.length).toBeGreaterThanOrEqual(31);
     expect(PRESETS_FROM_ENV.length).toBeGreaterThanOrEqual(29);
   });

@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey as JoseKey, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, type CryptoKey as JoseKey, type JWK, jwtVerify, SignJWT } from 'jose';
 
 /** A request as the fixture server saw it. */
 export interface FixtureRequest {
@@ -131,7 +131,14 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       const body = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-      const fr: FixtureRequest = { method: req.method ?? 'GET', path: url.pathname, url, headers: req.headers, form: new URLSearchParams(isForm ? body : ''), body };
+      const fr: FixtureRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        url,
+        headers: req.headers,
+        form: new URLSearchParams(isForm ? body : ''),
+        body,
+      };
       requests.push(fr);
       const handler = routes.get(`${fr.method} ${fr.path}`);
       Promise.resolve(handler ? handler(fr) : { status: 404, json: { error: 'not_found' } })
@@ -142,7 +149,8 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const signIdToken = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: publicJwk.kid! }).sign(privateKey as JoseKey);
+  const signIdToken = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: publicJwk.kid! }).sign(privateKey as JoseKey);
 
   const authorizeHandler =
     (clientId: string, formPostExtras?: Readonly<Record<string, string>>, iss?: string): Handler =>
@@ -181,7 +189,8 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       if (authError) return { status: 401, json: { error: 'invalid_client', error_description: authError } };
       if (form.get('grant_type') === 'refresh_token') {
         // RFC 6749 §6: a refresh token this fixture issued gives a new access token (no rotation).
-        if (!issuedRefreshTokens.has(form.get('refresh_token') ?? '')) return { status: 400, json: { error: 'invalid_grant', error_description: 'unknown refresh token' } };
+        if (!issuedRefreshTokens.has(form.get('refresh_token') ?? ''))
+          return { status: 400, json: { error: 'invalid_grant', error_description: 'unknown refresh token' } };
         const accessToken = `at-${randomBytes(12).toString('base64url')}`;
         issuedAccessTokens.add(accessToken);
         return { json: { access_token: accessToken, token_type: 'Bearer', expires_in: 3600 } };
@@ -205,12 +214,15 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       return answered;
     };
 
-  const requireBearer = (fixed: FixtureResponse): Handler => (req) => {
-    const auth = String(req.headers.authorization ?? '');
-    const token = /^Bearer (.+)$/i.exec(auth)?.[1];
-    if (!token || !issuedAccessTokens.has(token)) return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, json: { message: 'Bad credentials' } };
-    return fixed;
-  };
+  const requireBearer =
+    (fixed: FixtureResponse): Handler =>
+    (req) => {
+      const auth = String(req.headers.authorization ?? '');
+      const token = /^Bearer (.+)$/i.exec(auth)?.[1];
+      if (!token || !issuedAccessTokens.has(token))
+        return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, json: { message: 'Bad credentials' } };
+      return fixed;
+    };
 
   const fx: FixtureServer = {
     url,
@@ -244,7 +256,15 @@ export async function startFixtureServer(): Promise<FixtureServer> {
           const now = Math.floor(Date.now() / 1000);
           // OIDC Core 3.3.2.11: at_hash is the left half of the SHA-256 of the access token.
           const atHash = createHash('sha256').update(ctx.accessToken).digest().subarray(0, 16).toString('base64url');
-          const claims = { iss: issuer, aud: o.clientId, iat: now, exp: now + 3600, at_hash: atHash, ...(ctx.grant.nonce ? { nonce: ctx.grant.nonce } : {}), ...o.claims };
+          const claims = {
+            iss: issuer,
+            aud: o.clientId,
+            iat: now,
+            exp: now + 3600,
+            at_hash: atHash,
+            ...(ctx.grant.nonce ? { nonce: ctx.grant.nonce } : {}),
+            ...o.claims,
+          };
           const idToken =
             o.alg === 'HS256' && o.clientAuth.method !== 'none' && 'secret' in o.clientAuth
               ? await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(o.clientAuth.secret))
@@ -314,7 +334,12 @@ function send(res: ServerResponse, answer: FixtureResponse): void {
 
 /** Verifies an Apple-style client-secret JWT with the team's public key (ES256). */
 export async function verifyAppleSecret(jwt: string, key: JoseKey, expected: { iss: string; sub: string; aud: string; kid: string }): Promise<void> {
-  const { payload, protectedHeader } = await jwtVerify(jwt, key, { algorithms: ['ES256'], issuer: expected.iss, subject: expected.sub, audience: expected.aud });
+  const { payload, protectedHeader } = await jwtVerify(jwt, key, {
+    algorithms: ['ES256'],
+    issuer: expected.iss,
+    subject: expected.sub,
+    audience: expected.aud,
+  });
   if (protectedHeader.kid !== expected.kid) throw new Error('wrong kid');
   if (typeof payload.exp !== 'number' || payload.exp - (payload.iat ?? 0) > 15_777_000) throw new Error('bad lifetime');
 }

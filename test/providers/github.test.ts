@@ -36,7 +36,9 @@ function serveGitHub(name: string, answers: { token?: Record<string, unknown>; u
     tokenAnswer: ({ accessToken }) => ({ json: answers.token ?? { access_token: accessToken, token_type: 'bearer', scope: 'read:user,user:email' } }),
     api: {
       [`/${name}/api/v3/user`]: { json: answers.user ?? USER },
-      [`/${name}/api/v3/user/emails`]: answers.emailsStatus ? { status: answers.emailsStatus, json: { message: 'Not Found' } } : { json: answers.emails ?? EMAILS },
+      [`/${name}/api/v3/user/emails`]: answers.emailsStatus
+        ? { status: answers.emailsStatus, json: { message: 'Not Found' } }
+        : { json: answers.emails ?? EMAILS },
     },
   });
 }
@@ -44,10 +46,17 @@ function serveGitHub(name: string, answers: { token?: Record<string, unknown>; u
 beforeAll(async () => {
   fx = await startFixtureServer();
   serveGitHub('gh', {});
-  serveGitHub('gh-unverified', { user: { ...USER, name: null }, emails: [{ email: 'octocat@github.com', verified: false, primary: true, visibility: 'public' }] });
+  serveGitHub('gh-unverified', {
+    user: { ...USER, name: null },
+    emails: [{ email: 'octocat@github.com', verified: false, primary: true, visibility: 'public' }],
+  });
   serveGitHub('gh-noemails', { emailsStatus: 404 });
   serveGitHub('gh-error', {
-    token: { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.', error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code' },
+    token: {
+      error: 'bad_verification_code',
+      error_description: 'The code passed is incorrect or expired.',
+      error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code',
+    },
   });
 });
 afterAll(() => fx.close());
@@ -92,7 +101,11 @@ describe('github()', () => {
 
   it('uses github.com and api.github.com by default, <base>/api/v3 for GitHub Enterprise', () => {
     const dotcom = github({ clientId: 'a', clientSecret: 'b', env: {} });
-    expect(dotcom.metadata).toMatchObject({ issuer: 'https://github.com', authorization_endpoint: 'https://github.com/login/oauth/authorize', token_endpoint: 'https://github.com/login/oauth/access_token' });
+    expect(dotcom.metadata).toMatchObject({
+      issuer: 'https://github.com',
+      authorization_endpoint: 'https://github.com/login/oauth/authorize',
+      token_endpoint: 'https://github.com/login/oauth/access_token',
+    });
     expect(conformGitHubTokenResponse({ access_token: 'x', token_type: 'bearer', scope: 'repo, user' }).scope).toBe('repo user');
   });
 });

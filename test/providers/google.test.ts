@@ -30,11 +30,27 @@ beforeAll(async () => {
   issuers.ok = fx.oidc('/google', {
     ...base,
     claims: CLAIMS,
-    userinfo: { sub: CLAIMS.sub, name: 'Jane Smith', given_name: 'Jane', family_name: 'Smith', picture: CLAIMS.picture, email: CLAIMS.email, email_verified: true, hd: 'example.com' },
+    userinfo: {
+      sub: CLAIMS.sub,
+      name: 'Jane Smith',
+      given_name: 'Jane',
+      family_name: 'Smith',
+      picture: CLAIMS.picture,
+      email: CLAIMS.email,
+      email_verified: true,
+      hd: 'example.com',
+    },
     tokenExtras: { scope: GRANTED, refresh_token: '1//0g-fixture-refresh' },
   }).issuer;
-  issuers.consumer = fx.oidc('/google-consumer', { ...base, claims: { ...CLAIMS, hd: undefined, email: 'jane@gmail.com', email_verified: 'true' }, tokenExtras: { scope: GRANTED } }).issuer;
-  issuers.otherAud = fx.oidc('/google-aud', { ...base, claims: { ...CLAIMS, aud: 'another-app.apps.googleusercontent.com', azp: 'another-app.apps.googleusercontent.com' } }).issuer;
+  issuers.consumer = fx.oidc('/google-consumer', {
+    ...base,
+    claims: { ...CLAIMS, hd: undefined, email: 'jane@gmail.com', email_verified: 'true' },
+    tokenExtras: { scope: GRANTED },
+  }).issuer;
+  issuers.otherAud = fx.oidc('/google-aud', {
+    ...base,
+    claims: { ...CLAIMS, aud: 'another-app.apps.googleusercontent.com', azp: 'another-app.apps.googleusercontent.com' },
+  }).issuer;
   issuers.otherHd = fx.oidc('/google-hd', { ...base, claims: { ...CLAIMS, hd: 'evil.example' } }).issuer;
   issuers.error = fx.oidc('/google-error', {
     ...base,
@@ -66,7 +82,13 @@ describe('google()', () => {
   });
 
   it('sends hd, login_hint, include_granted_scopes, select_account; offline adds access_type=offline and prompt=consent', async () => {
-    const p = preset(issuers.ok!, { hostedDomain: 'Example.com', loginHint: 'jsmith@example.com', includeGrantedScopes: true, selectAccount: true, offline: true });
+    const p = preset(issuers.ok!, {
+      hostedDomain: 'Example.com',
+      loginHint: 'jsmith@example.com',
+      includeGrantedScopes: true,
+      selectAccount: true,
+      offline: true,
+    });
     const r = await signInThrough(p);
     const q = r.authorizationUrl.searchParams;
     expect(q.get('hd')).toBe('example.com');
@@ -112,7 +134,10 @@ describe('google()', () => {
   });
 
   it('declares the accounts.google.com alias only for the real Google issuer', () => {
-    expect(google({ clientId: CLIENT_ID, clientSecret: SECRET, env: {} })).toMatchObject({ issuer: GOOGLE_ISSUER, hooks: { issuerAliases: ['accounts.google.com'] } });
+    expect(google({ clientId: CLIENT_ID, clientSecret: SECRET, env: {} })).toMatchObject({
+      issuer: GOOGLE_ISSUER,
+      hooks: { issuerAliases: ['accounts.google.com'] },
+    });
     expect(preset(issuers.ok!).hooks?.issuerAliases).toBeUndefined();
   });
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, ProviderError, ValidationError } from '../../src/errors.js';
+import { conformFacebookTokenError } from '../../src/providers/facebook.js';
 import { throwOnErrorBody } from '../../src/providers/internal/conform.js';
 import { basePreset, endpoint } from '../../src/providers/internal/preset.js';
 import { isTrue, makeProfile, standardClaimsProfile, subjectOf } from '../../src/providers/internal/profile.js';
 import { oidc } from '../../src/providers/oidc.js';
 import { conformSlackTokenResponse } from '../../src/providers/slack.js';
-import { conformFacebookTokenError } from '../../src/providers/facebook.js';
 import { conformScopeArray, conformTwitchTokenError } from '../../src/providers/twitch.js';
 
 describe('profile helpers', () => {
@@ -37,7 +37,10 @@ describe('preset builders', () => {
   });
 
   it('merges authorization parameters, keeps the defaults unless replaced, and checks the id', () => {
-    const b = basePreset({ authorizationParams: { a: '2', b: '3' }, scopes: ['s'] }, { id: 'p', name: 'P', scopes: ['d'], authorizationParams: { a: '1', c: '4' } });
+    const b = basePreset(
+      { authorizationParams: { a: '2', b: '3' }, scopes: ['s'] },
+      { id: 'p', name: 'P', scopes: ['d'], authorizationParams: { a: '1', c: '4' } },
+    );
     expect(b).toMatchObject({ id: 'p', scopes: ['s'], authorizationParams: { a: '2', b: '3', c: '4' } });
     expect(basePreset({}, { id: 'p', name: 'P', scopes: ['d'] })).not.toHaveProperty('authorizationParams');
     expect(() => basePreset({ id: 'Not/ok' }, { id: 'p', name: 'P', scopes: [] })).toThrow(ConfigurationError);
@@ -65,7 +68,10 @@ describe('generic OIDC offline access', () => {
 
 describe('token error shapes mapped onto RFC 6749 §5.2', () => {
   it('Twitch { status, message }: a refused code or refresh token is invalid_grant, a refused client invalid_client', () => {
-    expect(conformTwitchTokenError(400, { status: 400, message: 'Invalid refresh token' })).toEqual({ error: 'invalid_grant', error_description: 'Invalid refresh token' });
+    expect(conformTwitchTokenError(400, { status: 400, message: 'Invalid refresh token' })).toEqual({
+      error: 'invalid_grant',
+      error_description: 'Invalid refresh token',
+    });
     expect(conformTwitchTokenError(400, { status: 400, message: 'Invalid authorization code' })?.error).toBe('invalid_grant');
     expect(conformTwitchTokenError(403, { status: 403, message: 'invalid client secret' })?.error).toBe('invalid_client');
     expect(conformTwitchTokenError(400, { status: 400, message: 'missing client id' })?.error).toBe('invalid_request');
@@ -74,7 +80,10 @@ describe('token error shapes mapped onto RFC 6749 §5.2', () => {
 
   it('Facebook { error: { message, type, code } }: 100 about the code and 190 are invalid_grant, 1 and 101 invalid_client', () => {
     const fb = (code: number, message: string) => ({ error: { message, type: 'OAuthException', code, fbtrace_id: 'x' } });
-    expect(conformFacebookTokenError(400, fb(100, 'This authorization code has been used.'))).toEqual({ error: 'invalid_grant', error_description: 'This authorization code has been used.' });
+    expect(conformFacebookTokenError(400, fb(100, 'This authorization code has been used.'))).toEqual({
+      error: 'invalid_grant',
+      error_description: 'This authorization code has been used.',
+    });
     expect(conformFacebookTokenError(400, fb(190, 'Error validating access token: Session has expired'))?.error).toBe('invalid_grant');
     expect(conformFacebookTokenError(400, fb(101, 'Error validating application. Invalid application ID.'))?.error).toBe('invalid_client');
     expect(conformFacebookTokenError(400, fb(100, 'Unsupported get request.'))?.error).toBe('invalid_request');

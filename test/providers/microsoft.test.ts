@@ -30,8 +30,18 @@ beforeAll(async () => {
   const base = { clientId: CLIENT_ID, clientAuth: { method: 'client_secret_basic', secret: SECRET } as const };
   const template = `${authority()}/{tenantid}/v2.0`;
   // Multi-tenant endpoints publish the templated issuer in discovery.
-  fx.oidc('/ms/common/v2.0', { ...base, issuer: issuerOf(TENANT), discoveryIssuer: template, claims: { ...CLAIMS, iss: issuerOf(TENANT) }, userinfo: { sub: CLAIMS.sub, name: 'Abe Lincoln', family_name: 'Lincoln', given_name: 'Abe', picture: 'https://graph.microsoft.com/v1.0/me/photo/$value' } });
-  fx.oidc('/ms/organizations/v2.0', { ...base, discoveryIssuer: template, claims: { ...CLAIMS, tid: MICROSOFT_CONSUMERS_TENANT_ID, iss: issuerOf(MICROSOFT_CONSUMERS_TENANT_ID) } });
+  fx.oidc('/ms/common/v2.0', {
+    ...base,
+    issuer: issuerOf(TENANT),
+    discoveryIssuer: template,
+    claims: { ...CLAIMS, iss: issuerOf(TENANT) },
+    userinfo: { sub: CLAIMS.sub, name: 'Abe Lincoln', family_name: 'Lincoln', given_name: 'Abe', picture: 'https://graph.microsoft.com/v1.0/me/photo/$value' },
+  });
+  fx.oidc('/ms/organizations/v2.0', {
+    ...base,
+    discoveryIssuer: template,
+    claims: { ...CLAIMS, tid: MICROSOFT_CONSUMERS_TENANT_ID, iss: issuerOf(MICROSOFT_CONSUMERS_TENANT_ID) },
+  });
   // The consumers endpoint must refuse a work account even when discovery is fine.
   fx.oidc('/ms/consumers/v2.0', { ...base, discoveryIssuer: issuerOf(MICROSOFT_CONSUMERS_TENANT_ID), claims: { ...CLAIMS, iss: issuerOf(TENANT) } });
   fx.oidc('/ms-msa/consumers/v2.0', {
@@ -40,20 +50,32 @@ beforeAll(async () => {
     claims: { ...CLAIMS, tid: MICROSOFT_CONSUMERS_TENANT_ID, iss: `${fx.url}/ms-msa/${MICROSOFT_CONSUMERS_TENANT_ID}/v2.0`, email: 'abe@outlook.com' },
   });
   // iss names one tenant, tid another: the token is refused.
-  fx.oidc('/ms-mixed/common/v2.0', { ...base, discoveryIssuer: `${fx.url}/ms-mixed/{tenantid}/v2.0`, claims: { ...CLAIMS, iss: `${fx.url}/ms-mixed/${OTHER_TENANT}/v2.0` } });
+  fx.oidc('/ms-mixed/common/v2.0', {
+    ...base,
+    discoveryIssuer: `${fx.url}/ms-mixed/{tenantid}/v2.0`,
+    claims: { ...CLAIMS, iss: `${fx.url}/ms-mixed/${OTHER_TENANT}/v2.0` },
+  });
   fx.oidc(`/ms/${TENANT}/v2.0`, { ...base, claims: { ...CLAIMS, xms_edov: true } });
   fx.oidc(`/ms/${ERROR_TENANT}/v2.0`, {
     ...base,
     claims: CLAIMS,
     tokenAnswer: () => ({
       status: 400,
-      json: { error: 'invalid_grant', error_description: 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.', error_codes: [70008], timestamp: '2026-11-22 03:00:00Z', trace_id: 't', correlation_id: 'c' },
+      json: {
+        error: 'invalid_grant',
+        error_description: 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.',
+        error_codes: [70008],
+        timestamp: '2026-11-22 03:00:00Z',
+        trace_id: 't',
+        correlation_id: 'c',
+      },
     }),
   });
 });
 afterAll(() => fx.close());
 
-const preset = (tenant: string, extra: Parameters<typeof microsoft>[0] = {}) => microsoft({ clientId: CLIENT_ID, clientSecret: SECRET, tenant, authority: authority(), env: {}, ...extra });
+const preset = (tenant: string, extra: Parameters<typeof microsoft>[0] = {}) =>
+  microsoft({ clientId: CLIENT_ID, clientSecret: SECRET, tenant, authority: authority(), env: {}, ...extra });
 
 describe('microsoft()', () => {
   it('multi-tenant: accepts the {tenantid} template in discovery and checks iss against the token tid', async () => {
@@ -80,7 +102,11 @@ describe('microsoft()', () => {
     const consumers = await rejectionOf(signInThrough(preset('consumers')));
     expect(consumers).toMatchObject({ code: 'ID_TOKEN_CLAIM_INVALID', claim: 'tid' });
     const personal = await signInThrough(preset('consumers', { authority: `${fx.url}/ms-msa` }));
-    expect(personal.profile).toMatchObject({ issuer: `${fx.url}/ms-msa/${MICROSOFT_CONSUMERS_TENANT_ID}/v2.0`, email: 'abe@outlook.com', emailVerified: false });
+    expect(personal.profile).toMatchObject({
+      issuer: `${fx.url}/ms-msa/${MICROSOFT_CONSUMERS_TENANT_ID}/v2.0`,
+      email: 'abe@outlook.com',
+      emailVerified: false,
+    });
     const orgs = await rejectionOf(signInThrough(preset('organizations')));
     expect(orgs).toMatchObject({ code: 'ID_TOKEN_CLAIM_INVALID', claim: 'tid' });
   });

@@ -43,7 +43,11 @@ export function clientFor(p: ProviderConfig): Promise<OidcClient> {
 }
 
 /** Builds the authorization URL as the app layer does. */
-export async function startLogin(p: ProviderConfig, client: OidcClient, offline = p.offline ?? false): Promise<{ url: URL; transaction: AuthorizationTransaction }> {
+export async function startLogin(
+  p: ProviderConfig,
+  client: OidcClient,
+  offline = p.offline ?? false,
+): Promise<{ url: URL; transaction: AuthorizationTransaction }> {
   const scopes = [...p.scopes, ...(offline ? (p.offlineAccess?.scopes ?? []) : [])];
   const extraParams = { ...(p.authorizationParams ?? {}), ...(offline ? (p.offlineAccess?.params ?? {}) : {}) };
   const prompt = offline ? (p.offlineAccess?.prompt ?? p.prompt) : p.prompt;
@@ -76,7 +80,12 @@ export async function authorize(url: URL): Promise<URLSearchParams> {
 }
 
 /** Builds the profile as the app layer does. */
-export async function buildProfile(p: ProviderConfig, client: OidcClient, tokens: TokenSet, params: URLSearchParams): Promise<{ raw: Record<string, unknown>; profile: Profile }> {
+export async function buildProfile(
+  p: ProviderConfig,
+  client: OidcClient,
+  tokens: TokenSet,
+  params: URLSearchParams,
+): Promise<{ raw: Record<string, unknown>; profile: Profile }> {
   const callbackParams: Record<string, string> = {};
   for (const [k, v] of params) if (k !== 'code' && k !== 'state' && k !== 'iss') callbackParams[k] = v;
   let userinfo: Record<string, unknown> | undefined;

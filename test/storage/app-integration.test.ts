@@ -70,7 +70,13 @@ describe('app + SQLite store (the embedded default)', () => {
     rp = await listen(() => app(() => auth));
     op = await startOp(rp.base);
     sql = await openTestSqlStore(`sqlite:${join(dir, 'data', 'auth.db')}`);
-    auth = createAuth({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer)], session: { strategy: 'server' }, store: { users: sql.store.users, sessions: sql.store.sessions } });
+    auth = createAuth({
+      baseUrl: rp.base,
+      secret: SECRET_A,
+      providers: [opProvider(op.issuer)],
+      session: { strategy: 'server' },
+      store: { users: sql.store.users, sessions: sql.store.sessions },
+    });
   });
   afterAll(async () => {
     await rp?.close();
@@ -123,7 +129,11 @@ describeWithServices(['postgres', 'redis'], 'app + PostgreSQL + Redis', () => {
       providers: [
         opProvider(op.issuer, { allowEmailLinking: true }),
         // An attacker-controlled provider: it asserts whatever email it likes, marked unverified.
-        opProvider(evilOp.issuer, { id: 'evil', allowEmailLinking: true, mapProfile: (raw, ctx) => ({ ...opProvider(evilOp.issuer).mapProfile(raw, ctx), emailVerified: false }) }),
+        opProvider(evilOp.issuer, {
+          id: 'evil',
+          allowEmailLinking: true,
+          mapProfile: (raw, ctx) => ({ ...opProvider(evilOp.issuer).mapProfile(raw, ctx), emailVerified: false }),
+        }),
       ],
       session: { strategy: 'server', revalidateSeconds: 5 },
       store: { users: users.users, sessions },
@@ -152,7 +162,16 @@ describeWithServices(['postgres', 'redis'], 'app + PostgreSQL + Redis', () => {
       ],
     });
     evilOp = await startOidcProvider({
-      clients: [{ client_id: 'rp', client_secret: CLIENT_SECRET, redirect_uris: [`${rp1.base}/auth/evil/callback`], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+      clients: [
+        {
+          client_id: 'rp',
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [`${rp1.base}/auth/evil/callback`],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_basic',
+        },
+      ],
     });
     sql1 = await openTestSqlStore(services.postgres!);
     // The second app instance has its own pool and its own caches over the same tables.
@@ -213,13 +232,20 @@ describeWithServices(['postgres', 'redis'], 'app + PostgreSQL + Redis', () => {
     expect(landed.every((l) => l.stopped && new URL(l.url).pathname === '/dashboard')).toBe(true);
     const count = await admin.query(`SELECT count(*)::int AS n FROM ${sql1.prefix}users WHERE email_lower = $1`, [`${op.knobs.accountId}@example.test`]);
     expect(count.rows[0].n).toBe(1);
-    const accounts = await admin.query(`SELECT count(*)::int AS n FROM ${sql1.prefix}accounts WHERE issuer = $1 AND subject = $2`, [op.issuer, op.knobs.accountId]);
+    const accounts = await admin.query(`SELECT count(*)::int AS n FROM ${sql1.prefix}accounts WHERE issuer = $1 AND subject = $2`, [
+      op.issuer,
+      op.knobs.accountId,
+    ]);
     expect(accounts.rows[0].n).toBe(1);
-    const ids = new Set(await Promise.all(agents.map(async (ua, i) => JSON.parse((await me(i % 2 === 0 ? rp1.base : rp2.base, ua.cookieHeader(rp1.base))).body).user.id as string)));
+    const ids = new Set(
+      await Promise.all(
+        agents.map(async (ua, i) => JSON.parse((await me(i % 2 === 0 ? rp1.base : rp2.base, ua.cookieHeader(rp1.base))).body).user.id as string),
+      ),
+    );
     expect(ids.size).toBe(1);
   });
 
-  it('security: an attacker provider asserting the victim\'s email unverified cannot reach the victim\'s account', async () => {
+  it("security: an attacker provider asserting the victim's email unverified cannot reach the victim's account", async () => {
     op.knobs.accountId = 'victim';
     const victim = new UserAgent();
     await login(victim, rp1.base);
@@ -227,7 +253,10 @@ describeWithServices(['postgres', 'redis'], 'app + PostgreSQL + Redis', () => {
     // The attacker's account at the evil provider carries victim@example.test (unverified).
     evilOp.knobs.accountId = 'victim';
     const attacker = new UserAgent();
-    const r = await attacker.navigate(`${rp1.base}/auth/evil/login?returnTo=%2Fdashboard`, { autoSubmitForms: true, stop: (u) => u.startsWith(rp1.base) && !new URL(u).pathname.startsWith('/auth/') });
+    const r = await attacker.navigate(`${rp1.base}/auth/evil/login?returnTo=%2Fdashboard`, {
+      autoSubmitForms: true,
+      stop: (u) => u.startsWith(rp1.base) && !new URL(u).pathname.startsWith('/auth/'),
+    });
     expect(r.stopped).toBe(false);
     expect(r.status).toBe(409);
     expect(r.html).toContain('ACCOUNT_NOT_LINKED');
@@ -252,7 +281,13 @@ describeWithServices(['postgres'], 'app + PostgreSQL going away', () => {
     target.host = `127.0.0.1:${proxy.port}`;
     sql = await openTestSqlStore(target.toString(), { connectTimeoutMs: 1000, operationTimeoutMs: 3000 });
     // Server sessions in PostgreSQL too, revalidated on every request (no cache hides the outage).
-    auth = createAuth({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer)], session: { strategy: 'server', revalidateSeconds: 0.001 }, store: { users: sql.store.users, sessions: sql.store.sessions } });
+    auth = createAuth({
+      baseUrl: rp.base,
+      secret: SECRET_A,
+      providers: [opProvider(op.issuer)],
+      session: { strategy: 'server', revalidateSeconds: 0.001 },
+      store: { users: sql.store.users, sessions: sql.store.sessions },
+    });
   });
   afterAll(async () => {
     await rp?.close();
@@ -294,6 +329,4 @@ describeWithServices(['postgres'], 'app + PostgreSQL going away', () => {
     expect(again.stopped).toBe(true);
     expect(await sql.store.users.getAccount(op.issuer, 'outage-newcomer')).not.toBeNull();
   });
-
-
 });

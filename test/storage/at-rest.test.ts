@@ -17,8 +17,8 @@ import type { Auth } from '../../src/app/create-auth.js';
 import { sessionStoreKey } from '../../src/app/sessions/server.js';
 import { randomToken } from '../../src/internal/encoding.js';
 import { createSqlStore, type SqlStore } from '../../src/storage/sql/index.js';
-import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { listen, login, makeAuth, type RpServer, SECRET_A, SECRET_B, startOp, UserAgent } from '../app/support.js';
+import type { OidcProviderHandle } from '../support/oidc-provider.js';
 
 const mode = (path: string): number => statSync(path).mode & 0o777;
 
@@ -67,7 +67,10 @@ describe('the session ID token at rest (server sessions, SQLite)', () => {
 
   /** Every byte SQLite keeps on disk for the database right now. */
   const diskBytes = (): string =>
-    [dbPath, `${dbPath}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p).toString('latin1')).join('');
+    [dbPath, `${dbPath}-wal`]
+      .filter((p) => existsSync(p))
+      .map((p) => readFileSync(p).toString('latin1'))
+      .join('');
 
   /** The `data` column of a session row, read with SQLite directly. */
   function rawData(id: string): Record<string, unknown> {

@@ -2,10 +2,10 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomToken } from '../../src/internal/encoding.js';
 import { signInWithIdentity } from '../../src/storage/linking.js';
-import { type SqlStore, createSqlStore } from '../../src/storage/sql/index.js';
-import { services, describeWithServices } from '../support/env.js';
-import { TEST_SECRET, openTestSqlStore, randomPrefix } from './sql-support.js';
+import { createSqlStore, type SqlStore } from '../../src/storage/sql/index.js';
+import { describeWithServices, services } from '../support/env.js';
 import { databaseGoingAwayTest } from './sql-faults.js';
+import { openTestSqlStore, randomPrefix, TEST_SECRET } from './sql-support.js';
 import { expectCode, profileOf, sessionOf, sessionStoreSuite, uniqueIssuer, userStoreSuite } from './store-suite.js';
 
 describeWithServices(['mysql'], 'mysql store', () => {
@@ -24,11 +24,17 @@ describeWithServices(['mysql'], 'mysql store', () => {
   describe('mysql: specifics', () => {
     it('subjects and session ids are case-sensitive (binary collation)', async () => {
       const iss = uniqueIssuer();
-      const a = await shared.store.users.createUserWithAccount({ email: null, emailVerified: false, name: null, image: null }, { providerId: 'x', issuer: iss, subject: 'AbC', scopes: [], tokens: null });
-      const b = await shared.store.users.createUserWithAccount({ email: null, emailVerified: false, name: null, image: null }, { providerId: 'x', issuer: iss, subject: 'abc', scopes: [], tokens: null });
+      const a = await shared.store.users.createUserWithAccount(
+        { email: null, emailVerified: false, name: null, image: null },
+        { providerId: 'x', issuer: iss, subject: 'AbC', scopes: [], tokens: null },
+      );
+      const b = await shared.store.users.createUserWithAccount(
+        { email: null, emailVerified: false, name: null, image: null },
+        { providerId: 'x', issuer: iss, subject: 'abc', scopes: [], tokens: null },
+      );
       expect(b.created).toBe(true);
       expect(b.user.id).not.toBe(a.user.id);
-      expect((await shared.store.users.getAccount(iss, 'ABC'))).toBeNull();
+      expect(await shared.store.users.getAccount(iss, 'ABC')).toBeNull();
       const s = sessionOf({ id: `Session-${randomToken(8)}` });
       await shared.store.sessions.create(s);
       expect(await shared.store.sessions.get(s.id.toLowerCase())).toBeNull();
@@ -44,7 +50,10 @@ describeWithServices(['mysql'], 'mysql store', () => {
         const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
         expect([...ra, ...rb]).toEqual(['0001_initial']);
         expect(await a.migrate()).toEqual([]);
-        const r = await b.users.createUserWithAccount({ email: null, emailVerified: false, name: null, image: null }, { providerId: 'x', issuer: uniqueIssuer(), subject: 'm', scopes: [], tokens: null });
+        const r = await b.users.createUserWithAccount(
+          { email: null, emailVerified: false, name: null, image: null },
+          { providerId: 'x', issuer: uniqueIssuer(), subject: 'm', scopes: [], tokens: null },
+        );
         expect((await a.users.getUser(r.user.id))?.id).toBe(r.user.id);
       } finally {
         await a.dropAll();
@@ -70,7 +79,9 @@ describeWithServices(['mysql'], 'mysql store', () => {
 
     it('killed connections mid-run: no hang, the next calls succeed, no data lost', async () => {
       // A database of its own, so only this store's connections are killed.
-      const dbName = `lk_fault_${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+      const dbName = `lk_fault_${randomToken(6)
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, 'x')}`;
       const admin = await mysql.createConnection(url);
       await admin.query(`CREATE DATABASE ${dbName}`);
       const target = new URL(url);
@@ -78,7 +89,13 @@ describeWithServices(['mysql'], 'mysql store', () => {
       const { store, cleanup } = await openTestSqlStore(target.toString());
       try {
         const iss = uniqueIssuer();
-        const created = await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'kill', `kill-${randomToken(4)}@example.com`, true), tokens: { refreshToken: 'rt' }, scopes: ['openid'], allowEmailLinking: false });
+        const created = await signInWithIdentity(store.users, {
+          providerId: 'google',
+          profile: profileOf(iss, 'kill', `kill-${randomToken(4)}@example.com`, true),
+          tokens: { refreshToken: 'rt' },
+          scopes: ['openid'],
+          allowEmailLinking: false,
+        });
         await Promise.all(Array.from({ length: 5 }, () => store.users.getUser(created.user.id)));
         const [rows] = await admin.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?', [dbName]);
         const ids = (rows as { id: number }[]).map((r) => r.id);

@@ -2,12 +2,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomToken } from '../../src/internal/encoding.js';
 import { signInWithIdentity } from '../../src/storage/linking.js';
-import { type SqlStore, createSqlStore } from '../../src/storage/sql/index.js';
-import { services, describeWithServices } from '../support/env.js';
-import { TEST_SECRET, openTestSqlStore, randomPrefix } from './sql-support.js';
+import { createSqlStore, type SqlStore } from '../../src/storage/sql/index.js';
+import { describeWithServices, services } from '../support/env.js';
 import { databaseGoingAwayTest } from './sql-faults.js';
-import { startTcpProxy } from './tcp-proxy.js';
+import { openTestSqlStore, randomPrefix, TEST_SECRET } from './sql-support.js';
 import { expectCode, profileOf, sessionOf, sessionStoreSuite, uniqueIssuer, userStoreSuite } from './store-suite.js';
+import { startTcpProxy } from './tcp-proxy.js';
 
 describeWithServices(['postgres'], 'postgres store', () => {
   const url = services.postgres!;
@@ -51,7 +51,10 @@ describeWithServices(['postgres'], 'postgres store', () => {
         const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
         expect([...ra, ...rb]).toEqual(['0001_initial']);
         expect(await a.migrate()).toEqual([]);
-        const r = await b.users.createUserWithAccount({ email: null, emailVerified: false, name: null, image: null }, { providerId: 'x', issuer: uniqueIssuer(), subject: 'm', scopes: [], tokens: null });
+        const r = await b.users.createUserWithAccount(
+          { email: null, emailVerified: false, name: null, image: null },
+          { providerId: 'x', issuer: uniqueIssuer(), subject: 'm', scopes: [], tokens: null },
+        );
         expect((await a.users.getUser(r.user.id))?.id).toBe(r.user.id);
       } finally {
         await a.dropAll();
@@ -108,19 +111,30 @@ describeWithServices(['postgres'], 'postgres store', () => {
 
     it('killed backend connections mid-run: no hang, the next calls succeed, no data lost', async () => {
       // Tag this store's connections so only they are killed (other test files share the database).
-      const tag = `lk_fault_${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+      const tag = `lk_fault_${randomToken(6)
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, 'x')}`;
       const tagged = `${url}${url.includes('?') ? '&' : '?'}application_name=${tag}`;
       const { store, cleanup } = await openTestSqlStore(tagged);
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
       try {
         const iss = uniqueIssuer();
-        const created = await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'kill', `kill-${randomToken(4)}@example.com`, true), tokens: { refreshToken: 'rt' }, scopes: ['openid'], allowEmailLinking: false });
+        const created = await signInWithIdentity(store.users, {
+          providerId: 'google',
+          profile: profileOf(iss, 'kill', `kill-${randomToken(4)}@example.com`, true),
+          tokens: { refreshToken: 'rt' },
+          scopes: ['openid'],
+          allowEmailLinking: false,
+        });
         const s = sessionOf({ userId: created.user.id });
         await store.sessions.create(s);
         // Warm the pool with several connections, then kill every backend but the admin's.
         await Promise.all(Array.from({ length: 5 }, () => store.users.getUser(created.user.id)));
-        const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1', [tag]);
+        const killed = await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1',
+          [tag],
+        );
         expect(killed.rowCount).toBeGreaterThan(0);
         // Calls right after the kill either succeed (transparent retry) or fail closed, quickly.
         const t0 = Date.now();
@@ -134,7 +148,13 @@ describeWithServices(['postgres'], 'postgres store', () => {
         expect((await store.users.getUser(created.user.id))?.id).toBe(created.user.id);
         expect((await store.users.getAccount(iss, 'kill'))?.tokens).toEqual({ refreshToken: 'rt' });
         expect((await store.sessions.get(s.id))?.userId).toBe(created.user.id);
-        const again = await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'kill', null, false), tokens: null, scopes: ['openid'], allowEmailLinking: false });
+        const again = await signInWithIdentity(store.users, {
+          providerId: 'google',
+          profile: profileOf(iss, 'kill', null, false),
+          tokens: null,
+          scopes: ['openid'],
+          allowEmailLinking: false,
+        });
         expect(again.user.id).toBe(created.user.id);
       } finally {
         await admin.end();

@@ -18,14 +18,29 @@ export function databaseGoingAwayTest(url: string, defaultPort: number): void {
     const { store } = await openTestSqlStore(viaProxy.toString(), { connectTimeoutMs: 1000, operationTimeoutMs: 3000 });
     try {
       const iss = uniqueIssuer();
-      const first = await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'down', null, false), tokens: { accessToken: 'at' }, scopes: [], allowEmailLinking: false });
+      const first = await signInWithIdentity(store.users, {
+        providerId: 'google',
+        profile: profileOf(iss, 'down', null, false),
+        tokens: { accessToken: 'at' },
+        scopes: [],
+        allowEmailLinking: false,
+      });
       const s = sessionOf({ userId: first.user.id });
       await store.sessions.create(s);
       await proxy.cut();
       const t0 = Date.now();
       await expectCode(store.users.getUser(first.user.id), 'STORAGE_UNAVAILABLE');
       await expectCode(store.sessions.get(s.id), 'STORAGE_UNAVAILABLE');
-      await expectCode(signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'other', null, false), tokens: null, scopes: [], allowEmailLinking: false }), 'STORAGE_UNAVAILABLE');
+      await expectCode(
+        signInWithIdentity(store.users, {
+          providerId: 'google',
+          profile: profileOf(iss, 'other', null, false),
+          tokens: null,
+          scopes: [],
+          allowEmailLinking: false,
+        }),
+        'STORAGE_UNAVAILABLE',
+      );
       expect(Date.now() - t0).toBeLessThan(6000);
       await proxy.restore();
       let user = null;
@@ -36,7 +51,17 @@ export function databaseGoingAwayTest(url: string, defaultPort: number): void {
       expect(user?.id).toBe(first.user.id);
       expect((await store.users.getAccount(iss, 'down'))?.tokens).toEqual({ accessToken: 'at' });
       expect((await store.sessions.get(s.id))?.id).toBe(s.id);
-      expect((await signInWithIdentity(store.users, { providerId: 'google', profile: profileOf(iss, 'other', null, false), tokens: null, scopes: [], allowEmailLinking: false })).created).toBe(true);
+      expect(
+        (
+          await signInWithIdentity(store.users, {
+            providerId: 'google',
+            profile: profileOf(iss, 'other', null, false),
+            tokens: null,
+            scopes: [],
+            allowEmailLinking: false,
+          })
+        ).created,
+      ).toBe(true);
     } finally {
       await store.dropAll().catch(() => {});
       await store.close();

@@ -3,7 +3,7 @@
  * never collide, and a cleanup that drops the tables.
  */
 import { randomToken } from '../../src/internal/encoding.js';
-import { type SqlStore, type SqlStoreOptions, createSqlStore } from '../../src/storage/sql/index.js';
+import { createSqlStore, type SqlStore, type SqlStoreOptions } from '../../src/storage/sql/index.js';
 import { createTokenCipher } from '../../src/storage/token-cipher.js';
 
 /** A test secret (≥ 32 characters). */
@@ -11,7 +11,9 @@ export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 /** A random, valid table prefix. */
 export function randomPrefix(): string {
-  return `t${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}_`;
+  return `t${randomToken(6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}_`;
 }
 
 /** Opens a store with a fresh prefix; `cleanup` drops its tables and closes it. */

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlStore, parseDatabaseUrl, type SqlStore } from '../../src/storage/sql/index.js';
 import { createTokenCipher } from '../../src/storage/token-cipher.js';
-import { TEST_SECRET, openTestSqlStore } from './sql-support.js';
+import { openTestSqlStore, TEST_SECRET } from './sql-support.js';
 import { expectCode, sessionStoreSuite, uniqueIssuer, userStoreSuite } from './store-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-sqlite-'));
@@ -36,7 +36,12 @@ describe('sqlite: specifics', () => {
     expect(parseDatabaseUrl('sqlite:///abs/auth.db')).toEqual({ kind: 'sqlite', target: '/abs/auth.db' });
     // No scheme: refused, not taken as a SQLite path (a DATABASE_URL that lost its postgres://).
     for (const bare of ['./auth.db', '/abs/auth.db', 'C:/data/auth.db', 'app:pw@db.example/auth', '//app:pw@db.example/auth', '']) {
-      expect(() => parseDatabaseUrl(bare), bare).toThrow(expect.objectContaining({ code: 'DATABASE_URL_INVALID', message: expect.stringMatching(/no scheme.*`sqlite:\.\/file\.db`.*`postgres:\/\/host\/db`.*`mysql:\/\/host\/db`/) }));
+      expect(() => parseDatabaseUrl(bare), bare).toThrow(
+        expect.objectContaining({
+          code: 'DATABASE_URL_INVALID',
+          message: expect.stringMatching(/no scheme.*`sqlite:\.\/file\.db`.*`postgres:\/\/host\/db`.*`mysql:\/\/host\/db`/),
+        }),
+      );
     }
     expect(parseDatabaseUrl('postgresql://u@h/db').kind).toBe('postgres');
     expect(parseDatabaseUrl('mariadb://u@h/db')).toEqual({ kind: 'mysql', target: 'mysql://u@h/db' });
@@ -57,18 +62,30 @@ describe('sqlite: specifics', () => {
   it('encrypts tokens at rest and records the key id', async () => {
     const r = await shared.store.users.createUserWithAccount(
       { email: null, emailVerified: false, name: null, image: null },
-      { providerId: 'google', issuer: uniqueIssuer(), subject: 'enc', scopes: ['openid'], tokens: { accessToken: 'ya29.PLAINTEXT-ACCESS', refreshToken: '1//PLAINTEXT-REFRESH' } },
+      {
+        providerId: 'google',
+        issuer: uniqueIssuer(),
+        subject: 'enc',
+        scopes: ['openid'],
+        tokens: { accessToken: 'ya29.PLAINTEXT-ACCESS', refreshToken: '1//PLAINTEXT-REFRESH' },
+      },
     );
     const raw = new Database(file, { readonly: true });
     try {
-      const row = raw.prepare(`select tokens_enc, token_key_id from ${shared.prefix}accounts where id = ?`).get(r.account.id) as { tokens_enc: string; token_key_id: string };
+      const row = raw.prepare(`select tokens_enc, token_key_id from ${shared.prefix}accounts where id = ?`).get(r.account.id) as {
+        tokens_enc: string;
+        token_key_id: string;
+      };
       expect(row.tokens_enc).not.toContain('PLAINTEXT');
       expect(row.token_key_id).toBe(await createTokenCipher({ secrets: [TEST_SECRET] }).currentKeyId());
       expect(row.tokens_enc.startsWith(`lk1.${row.token_key_id}.`)).toBe(true);
     } finally {
       raw.close();
     }
-    expect((await shared.store.users.getAccountById(r.account.id))!.tokens).toEqual({ accessToken: 'ya29.PLAINTEXT-ACCESS', refreshToken: '1//PLAINTEXT-REFRESH' });
+    expect((await shared.store.users.getAccountById(r.account.id))!.tokens).toEqual({
+      accessToken: 'ya29.PLAINTEXT-ACCESS',
+      refreshToken: '1//PLAINTEXT-REFRESH',
+    });
   });
 
   it('reads old tokens after a secret rotation; without the old secret they need re-consent', async () => {
@@ -78,7 +95,11 @@ describe('sqlite: specifics', () => {
       { providerId: 'google', issuer: iss, subject: 'rot', scopes: [], tokens: { refreshToken: 'rt-old' } },
     );
     const NEW = 'rotated-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
-    const rotated = await createSqlStore({ url: `sqlite:${file}`, tablePrefix: shared.prefix, tokenCipher: createTokenCipher({ secrets: [NEW, TEST_SECRET] }) });
+    const rotated = await createSqlStore({
+      url: `sqlite:${file}`,
+      tablePrefix: shared.prefix,
+      tokenCipher: createTokenCipher({ secrets: [NEW, TEST_SECRET] }),
+    });
     const dropped = await createSqlStore({ url: `sqlite:${file}`, tablePrefix: shared.prefix, tokenCipher: createTokenCipher({ secrets: [NEW] }) });
     try {
       expect((await rotated.users.getAccount(iss, 'rot'))!.tokens).toEqual({ refreshToken: 'rt-old' });
@@ -90,9 +111,15 @@ describe('sqlite: specifics', () => {
     }
   });
 
-  it('a moved ciphertext (another account\'s tokens pasted into a row) does not decrypt', async () => {
-    const a = await shared.store.users.createUserWithAccount({ email: null, emailVerified: false, name: null, image: null }, { providerId: 'g', issuer: uniqueIssuer(), subject: 'victim', scopes: [], tokens: { accessToken: 'victim-at' } });
-    const b = await shared.store.users.createUserWithAccount({ email: null, emailVerified: false, name: null, image: null }, { providerId: 'g', issuer: uniqueIssuer(), subject: 'attacker', scopes: [], tokens: { accessToken: 'attacker-at' } });
+  it("a moved ciphertext (another account's tokens pasted into a row) does not decrypt", async () => {
+    const a = await shared.store.users.createUserWithAccount(
+      { email: null, emailVerified: false, name: null, image: null },
+      { providerId: 'g', issuer: uniqueIssuer(), subject: 'victim', scopes: [], tokens: { accessToken: 'victim-at' } },
+    );
+    const b = await shared.store.users.createUserWithAccount(
+      { email: null, emailVerified: false, name: null, image: null },
+      { providerId: 'g', issuer: uniqueIssuer(), subject: 'attacker', scopes: [], tokens: { accessToken: 'attacker-at' } },
+    );
     const raw = new Database(file);
     try {
       const row = raw.prepare(`select tokens_enc from ${shared.prefix}accounts where id = ?`).get(a.account.id) as { tokens_enc: string };

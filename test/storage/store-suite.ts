@@ -42,7 +42,13 @@ export function profileOf(issuer: string, subject: string, email: string | null,
 }
 
 function account(issuer: string, subject: string, providerId = 'google'): NewAccount {
-  return { providerId, issuer, subject, scopes: ['openid', 'email'], tokens: { accessToken: `at-${subject}`, refreshToken: `rt-${subject}`, expiresAt: 1_900_000_000_000 } };
+  return {
+    providerId,
+    issuer,
+    subject,
+    scopes: ['openid', 'email'],
+    tokens: { accessToken: `at-${subject}`, refreshToken: `rt-${subject}`, expiresAt: 1_900_000_000_000 },
+  };
 }
 
 function email(): string {
@@ -90,7 +96,10 @@ export function userStoreSuite(name: string, open: () => Promise<{ users: UserSt
       expect((await users.getUserByEmail(mail.toLowerCase()))!.id).toBe(r.user.id);
       expect((await users.getUserByEmail(mail.toUpperCase()))!.id).toBe(r.user.id);
       expect(await users.getUserByEmail(`nobody-${mail}`)).toBeNull();
-      await expectCode(users.createUserWithAccount({ email: mail.toUpperCase(), emailVerified: true, name: null, image: null }, account(uniqueIssuer(), 'y')), 'STORAGE_CONFLICT');
+      await expectCode(
+        users.createUserWithAccount({ email: mail.toUpperCase(), emailVerified: true, name: null, image: null }, account(uniqueIssuer(), 'y')),
+        'STORAGE_CONFLICT',
+      );
     });
 
     it('allows many users without an email', async () => {
@@ -113,7 +122,13 @@ export function userStoreSuite(name: string, open: () => Promise<{ users: UserSt
       const mail = email();
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>
-          signInWithIdentity(users, { providerId: 'google', profile: profileOf(iss, 'race', mail, true), tokens: { accessToken: 'at' }, scopes: ['openid'], allowEmailLinking: false }),
+          signInWithIdentity(users, {
+            providerId: 'google',
+            profile: profileOf(iss, 'race', mail, true),
+            tokens: { accessToken: 'at' },
+            scopes: ['openid'],
+            allowEmailLinking: false,
+          }),
         ),
       );
       const userIds = new Set(results.map((r) => r.user.id));
@@ -199,10 +214,22 @@ export function userStoreSuite(name: string, open: () => Promise<{ users: UserSt
     it('creates a user on first sign-in, then signs the same identity in again', async () => {
       const iss = uniqueIssuer();
       const mail = email();
-      const first = await signInWithIdentity(users, { providerId: 'google', profile: profileOf(iss, 'p1', mail, true), tokens: { accessToken: 'a1', refreshToken: 'r1' }, scopes: ['openid'], allowEmailLinking: false });
+      const first = await signInWithIdentity(users, {
+        providerId: 'google',
+        profile: profileOf(iss, 'p1', mail, true),
+        tokens: { accessToken: 'a1', refreshToken: 'r1' },
+        scopes: ['openid'],
+        allowEmailLinking: false,
+      });
       expect(first).toMatchObject({ created: true, linked: false });
       expect(first.user).toMatchObject({ email: mail, emailVerified: true, name: 'Ada Lovelace', image: 'https://img.example/ada.png' });
-      const again = await signInWithIdentity(users, { providerId: 'google', profile: profileOf(iss, 'p1', mail, true), tokens: { accessToken: 'a2' }, scopes: ['openid', 'email'], allowEmailLinking: false });
+      const again = await signInWithIdentity(users, {
+        providerId: 'google',
+        profile: profileOf(iss, 'p1', mail, true),
+        tokens: { accessToken: 'a2' },
+        scopes: ['openid', 'email'],
+        allowEmailLinking: false,
+      });
       expect(again).toMatchObject({ created: false, linked: false });
       expect(again.user.id).toBe(first.user.id);
       // The refresh token from the first consent is kept when the provider sends none.
@@ -212,23 +239,50 @@ export function userStoreSuite(name: string, open: () => Promise<{ users: UserSt
 
     it('links by email only when allowed and verified on both sides', async () => {
       const mail = email();
-      const victim = await signInWithIdentity(users, { providerId: 'google', profile: profileOf(uniqueIssuer(), 'v', mail, true), tokens: null, scopes: [], allowEmailLinking: false });
+      const victim = await signInWithIdentity(users, {
+        providerId: 'google',
+        profile: profileOf(uniqueIssuer(), 'v', mail, true),
+        tokens: null,
+        scopes: [],
+        allowEmailLinking: false,
+      });
       const other = uniqueIssuer();
       // Not enabled for this provider.
-      await expectCode(signInWithIdentity(users, { providerId: 'gitlab', profile: profileOf(other, 'o', mail, true), tokens: null, scopes: [], allowEmailLinking: false }), 'ACCOUNT_NOT_LINKED');
+      await expectCode(
+        signInWithIdentity(users, { providerId: 'gitlab', profile: profileOf(other, 'o', mail, true), tokens: null, scopes: [], allowEmailLinking: false }),
+        'ACCOUNT_NOT_LINKED',
+      );
       // Enabled, and verified on both sides (case differs).
-      const linked = await signInWithIdentity(users, { providerId: 'gitlab', profile: profileOf(other, 'o', mail.toUpperCase(), true), tokens: null, scopes: [], allowEmailLinking: true });
+      const linked = await signInWithIdentity(users, {
+        providerId: 'gitlab',
+        profile: profileOf(other, 'o', mail.toUpperCase(), true),
+        tokens: null,
+        scopes: [],
+        allowEmailLinking: true,
+      });
       expect(linked).toMatchObject({ created: false, linked: true });
       expect(linked.user.id).toBe(victim.user.id);
       expect(await users.listAccounts(victim.user.id)).toHaveLength(2);
     });
 
-    it('security: an unverified provider email equal to a victim\'s never reaches the victim\'s account', async () => {
+    it("security: an unverified provider email equal to a victim's never reaches the victim's account", async () => {
       const mail = email();
-      const victim = await signInWithIdentity(users, { providerId: 'google', profile: profileOf(uniqueIssuer(), 'victim', mail, true), tokens: { accessToken: 'victim-token' }, scopes: [], allowEmailLinking: true });
+      const victim = await signInWithIdentity(users, {
+        providerId: 'google',
+        profile: profileOf(uniqueIssuer(), 'victim', mail, true),
+        tokens: { accessToken: 'victim-token' },
+        scopes: [],
+        allowEmailLinking: true,
+      });
       const evil = uniqueIssuer();
       const err = await expectCode(
-        signInWithIdentity(users, { providerId: 'evil', profile: profileOf(evil, 'attacker', mail, false), tokens: { accessToken: 'attacker-token' }, scopes: [], allowEmailLinking: true }),
+        signInWithIdentity(users, {
+          providerId: 'evil',
+          profile: profileOf(evil, 'attacker', mail, false),
+          tokens: { accessToken: 'attacker-token' },
+          scopes: [],
+          allowEmailLinking: true,
+        }),
         'ACCOUNT_NOT_LINKED',
       );
       expect(err.message).not.toContain('attacker-token');
@@ -241,22 +295,87 @@ export function userStoreSuite(name: string, open: () => Promise<{ users: UserSt
 
     it('does not link to a local user whose email is unverified', async () => {
       const mail = email();
-      await signInWithIdentity(users, { providerId: 'x', profile: profileOf(uniqueIssuer(), 'unv', mail, false), tokens: null, scopes: [], allowEmailLinking: true });
-      await expectCode(signInWithIdentity(users, { providerId: 'google', profile: profileOf(uniqueIssuer(), 'g', mail, true), tokens: null, scopes: [], allowEmailLinking: true }), 'ACCOUNT_NOT_LINKED');
+      await signInWithIdentity(users, {
+        providerId: 'x',
+        profile: profileOf(uniqueIssuer(), 'unv', mail, false),
+        tokens: null,
+        scopes: [],
+        allowEmailLinking: true,
+      });
+      await expectCode(
+        signInWithIdentity(users, {
+          providerId: 'google',
+          profile: profileOf(uniqueIssuer(), 'g', mail, true),
+          tokens: null,
+          scopes: [],
+          allowEmailLinking: true,
+        }),
+        'ACCOUNT_NOT_LINKED',
+      );
     });
 
     it('links explicitly for a signed-in user, and refuses an identity owned by another user', async () => {
-      const a = await signInWithIdentity(users, { providerId: 'google', profile: profileOf(uniqueIssuer(), 'ea', email(), true), tokens: null, scopes: [], allowEmailLinking: false });
-      const b = await signInWithIdentity(users, { providerId: 'google', profile: profileOf(uniqueIssuer(), 'eb', email(), true), tokens: null, scopes: [], allowEmailLinking: false });
+      const a = await signInWithIdentity(users, {
+        providerId: 'google',
+        profile: profileOf(uniqueIssuer(), 'ea', email(), true),
+        tokens: null,
+        scopes: [],
+        allowEmailLinking: false,
+      });
+      const b = await signInWithIdentity(users, {
+        providerId: 'google',
+        profile: profileOf(uniqueIssuer(), 'eb', email(), true),
+        tokens: null,
+        scopes: [],
+        allowEmailLinking: false,
+      });
       const gh = uniqueIssuer();
       // Explicit link works even with an unrelated, unverified email.
-      const linked = await signInWithIdentity(users, { providerId: 'github', profile: profileOf(gh, 'g1', 'other@example.org', false), tokens: null, scopes: [], allowEmailLinking: false, linkToUserId: a.user.id });
+      const linked = await signInWithIdentity(users, {
+        providerId: 'github',
+        profile: profileOf(gh, 'g1', 'other@example.org', false),
+        tokens: null,
+        scopes: [],
+        allowEmailLinking: false,
+        linkToUserId: a.user.id,
+      });
       expect(linked).toMatchObject({ linked: true, created: false });
       expect(linked.user.id).toBe(a.user.id);
       // Same identity again with link intent for the same user: just a sign-in.
-      expect((await signInWithIdentity(users, { providerId: 'github', profile: profileOf(gh, 'g1', null, false), tokens: null, scopes: [], allowEmailLinking: false, linkToUserId: a.user.id })).linked).toBe(false);
-      await expectCode(signInWithIdentity(users, { providerId: 'github', profile: profileOf(gh, 'g1', null, false), tokens: null, scopes: [], allowEmailLinking: false, linkToUserId: b.user.id }), 'ACCOUNT_ALREADY_LINKED');
-      await expectCode(signInWithIdentity(users, { providerId: 'github', profile: profileOf(gh, 'g2', null, false), tokens: null, scopes: [], allowEmailLinking: false, linkToUserId: 'usr_gone' }), 'UNAUTHENTICATED');
+      expect(
+        (
+          await signInWithIdentity(users, {
+            providerId: 'github',
+            profile: profileOf(gh, 'g1', null, false),
+            tokens: null,
+            scopes: [],
+            allowEmailLinking: false,
+            linkToUserId: a.user.id,
+          })
+        ).linked,
+      ).toBe(false);
+      await expectCode(
+        signInWithIdentity(users, {
+          providerId: 'github',
+          profile: profileOf(gh, 'g1', null, false),
+          tokens: null,
+          scopes: [],
+          allowEmailLinking: false,
+          linkToUserId: b.user.id,
+        }),
+        'ACCOUNT_ALREADY_LINKED',
+      );
+      await expectCode(
+        signInWithIdentity(users, {
+          providerId: 'github',
+          profile: profileOf(gh, 'g2', null, false),
+          tokens: null,
+          scopes: [],
+          allowEmailLinking: false,
+          linkToUserId: 'usr_gone',
+        }),
+        'UNAUTHENTICATED',
+      );
     });
   });
 }

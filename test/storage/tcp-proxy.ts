@@ -3,7 +3,7 @@
  * on the same port: a database or Redis "going down" and "coming back" without touching the
  * shared server other test files use.
  */
-import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
 /** A controllable proxy. */
 export interface TcpProxy {

@@ -31,11 +31,7 @@ export function recordSkip(suite: string, reason: string): void {
  * `describe` when every named service is configured; otherwise a skipped `describe` recorded in
  * the banner.
  */
-export function describeWithServices(
-  needs: readonly (keyof typeof services)[],
-  name: string,
-  body: () => void,
-): void {
+export function describeWithServices(needs: readonly (keyof typeof services)[], name: string, body: () => void): void {
   const missing = needs.filter((s) => !services[s]);
   if (missing.length === 0) {
     describe(name, body);

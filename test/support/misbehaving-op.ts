@@ -192,7 +192,10 @@ export interface MisbehavingOp {
    * or none; `typ`: default `logout+jwt`, `null` for none; `kid`: override (`null` omits it);
    * `key: 'unpublished'` (or `kid: 'not-published'`) signs with an RSA key absent from the JWKS.
    */
-  makeLogoutToken(claims?: Record<string, unknown>, options?: { alg?: string; typ?: string | null; kid?: string | null; key?: 'current' | 'unpublished' }): Promise<string>;
+  makeLogoutToken(
+    claims?: Record<string, unknown>,
+    options?: { alg?: string; typ?: string | null; kid?: string | null; key?: 'current' | 'unpublished' },
+  ): Promise<string>;
   signIdToken(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
   /** Requests whose path is one of `paths`. */
   requestsTo(...paths: string[]): RecordedRequest[];
@@ -283,7 +286,10 @@ export async function startMisbehavingOp(options: MisbehavingOpOptions = {}): Pr
   const extraKeys = lazy(async () => FIXTURE_RSA_EXTRA_PUBLIC.map((jwk, i) => ({ publicJwk: { ...jwk, kid: `extra-${i + 1}`, use: 'sig', alg: 'RS256' } })));
   const ecKey = lazy(async () => {
     const { kty, crv, x, y } = FIXTURE_EC_PRIVATE;
-    return { privateKey: (await importJWK({ ...FIXTURE_EC_PRIVATE }, 'ES256')) as CryptoKey, publicJwk: { kty, crv, x, y, kid: 'ec-1', use: 'sig', alg: 'ES256' } };
+    return {
+      privateKey: (await importJWK({ ...FIXTURE_EC_PRIVATE }, 'ES256')) as CryptoKey,
+      publicJwk: { kty, crv, x, y, kid: 'ec-1', use: 'sig', alg: 'ES256' },
+    };
   });
   const outsiderKey = lazy(() => rsaKey('not-published', FIXTURE_RSA_PRIVATE[3]));
 
@@ -542,11 +548,15 @@ export async function startMisbehavingOp(options: MisbehavingOpOptions = {}): Pr
     const auth = req.headers.get('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const known = m ? accessTokens.get(m[1]!) : undefined;
-    if (!known || (u.status === 401)) {
+    if (!known || u.status === 401) {
       return new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="invalid token provided"' } });
     }
     if (u.status !== undefined && u.status !== 200) return oauthError(u.status, 'server_error');
-    const claims: Record<string, unknown> = applyOverrides({ sub: u.sub ?? subject, name: 'Alice Example', email: `${subject}@example.com`, email_verified: true }, u.claims ?? {}, []);
+    const claims: Record<string, unknown> = applyOverrides(
+      { sub: u.sub ?? subject, name: 'Alice Example', email: `${subject}@example.com`, email_verified: true },
+      u.claims ?? {},
+      [],
+    );
     if (u.jwt) {
       const jwt = await sign({ iss: issuer, aud: clientId, ...claims });
       return new Response(jwt, { headers: { 'content-type': 'application/jwt', 'cache-control': 'no-store' } });
@@ -612,7 +622,9 @@ export async function startMisbehavingOp(options: MisbehavingOpOptions = {}): Pr
     if (path === `/.well-known/oauth-authorization-server${issuerPath}`) path = '/.well-known/oauth-authorization-server';
     else if (issuerPath && path.startsWith(`${issuerPath}/`)) path = path.slice(issuerPath.length);
     else if (issuerPath) path = `/__outside__${path}`;
-    const form = (headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(bodyText)) : undefined;
+    const form = (headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')
+      ? Object.fromEntries(new URLSearchParams(bodyText))
+      : undefined;
     const record: RecordedRequest = {
       method,
       path,
@@ -795,7 +807,11 @@ export function callsAfter(op: MisbehavingOp, path: string): string[] {
 }
 
 function unescapeHtml(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /**
@@ -805,73 +821,73 @@ function unescapeHtml(s: string): string {
  */
 const FIXTURE_RSA_PRIVATE: readonly Record<string, string>[] = [
   {
-    "kty": "RSA",
-    "n": "uW3rIKCnezpS4BV9NumBwWO7jSowkudsQEQJObhA71sK8O18Lwz7V8OiWXmCbodZnBpjhyPzHbjIOwarRWqf8ii1gbSm8Hj1RnXQ_JdfxN0XQm1x6-ajjjMlAFRfEPDI2lDd06M8rkmOzodlIMn89t7WIeWN3QrAYctZFycEHfGWZScJtEiTb8-c6oyUzVIsTQyaMosx-hd4zS8crWijlgKmq35HFDIvp8TxyuTT4mytpzPylLtgZhyw29mSB4jnFR6VBrItJFCZykFe1qF_v5QDrCuF63GY6GewzB5M6FKFjuQ83uS7UOzaEalYmEBGBe0XPlj-9V7pB2XB5vf1fQ",
-    "e": "AQAB",
-    "d": "AQf477fhj055VHuy3tqNWfDft3HmV6eNJ7uedMzSCc-o4VUswAFr8Igh0UMCuwRCsN36LRE-t7MCy9iQ-C7jJKT2YVWdCyLKxhhOjnSmhBpABbsmkwoTGEMjSPQmA52pcyDeHKNgfs49B7EOFHhTFFSB09Swi3gL2UfAdH5fqBgm7rW7m70PsOsbkoTSieinocXG-WGUL5GTmog1NDgMmvHtKKfH_s_bIZTwzrgoe0Ubo-t78oNT5SZ7bZOuv6ZGQNCQY49fQrFBY5ePtIWKLVKVR8UFKcwvYccVdfK5oqHMaBzNEgc-NsGF3KUVjTq_X_177vZeijqK0JG0mfQJQQ",
-    "p": "7Qc5A4eb1V7jsayhNo-nfns6iCe3arGOPkAallEw7vbI5vMIwNXoHx4gGMQTIurpMIjRZ9EIafZdwZQyikCyq3KjwJLvYhBxlpsC4Ik5Brgp_RGIejh5zuDJ5g4HKfRtwgZzM7MfXDfNad7lLXQSvAgsnO2Uyz6ci85rkx55Bb0",
-    "q": "yEVrnSDwragQWAyHhZDladNFxpobGuEs-nw4V7t_SUkUD8aERS0s6UT6v9w8jD9knFU7AXJMS1sijUOLRcKW2NHdTiwyErlC0_5d779s6nQnB1n1p8l4F_55pA1T8sKEnDEM0Sl6Fvj-wjVL0fHEkSQxV05Wc5FWiH7MSW56SsE",
-    "dp": "3nIV1rMw02lPJRLO5UaiOXhqsRcc8nuZ89_zU7j0xH9EgkH5qAfX5UQ_eR6imvV9TThJ1jV9wPwedyqe19LqGy7mcTc0g4LNJzto0tLVevHhLgiDXbic0EN0F3x4yq4DR8EH4rArMT-Jft9Zk3PIlUDSpZ_uMWQcRLS_jn1dtL0",
-    "dq": "qjX2JHGenLk-Stc7R1XC5ZJet1C6wLmolKuG52m_4PVvS4kZWgHvLcMmqnHwM_Kc_BGkOLKADXvDffRuJjggJN8ZDBub4zX5iluiUuWLGCjoEuNuWdBtdVce40NAmg6gzm8RyaNK1MODImRRsHme6wyrstwttcNMnG3ICpEO9wE",
-    "qi": "YbQ-V8Dqk9K-hVBJzmfz-L9mNJh_B_LGmkd95UxIBGBxxXwbliQNm4LmtfB2WTwzcGEjAK7fdZPDJj52BVFd7OBLAigXUI5OQ0cau_Nm1g08uv1MIVYw41JKSf8p_LZS_cM89fyfu2u4ki04WKWeB7GEJEhBsHq13nKgMO-epZE"
+    kty: 'RSA',
+    n: 'uW3rIKCnezpS4BV9NumBwWO7jSowkudsQEQJObhA71sK8O18Lwz7V8OiWXmCbodZnBpjhyPzHbjIOwarRWqf8ii1gbSm8Hj1RnXQ_JdfxN0XQm1x6-ajjjMlAFRfEPDI2lDd06M8rkmOzodlIMn89t7WIeWN3QrAYctZFycEHfGWZScJtEiTb8-c6oyUzVIsTQyaMosx-hd4zS8crWijlgKmq35HFDIvp8TxyuTT4mytpzPylLtgZhyw29mSB4jnFR6VBrItJFCZykFe1qF_v5QDrCuF63GY6GewzB5M6FKFjuQ83uS7UOzaEalYmEBGBe0XPlj-9V7pB2XB5vf1fQ',
+    e: 'AQAB',
+    d: 'AQf477fhj055VHuy3tqNWfDft3HmV6eNJ7uedMzSCc-o4VUswAFr8Igh0UMCuwRCsN36LRE-t7MCy9iQ-C7jJKT2YVWdCyLKxhhOjnSmhBpABbsmkwoTGEMjSPQmA52pcyDeHKNgfs49B7EOFHhTFFSB09Swi3gL2UfAdH5fqBgm7rW7m70PsOsbkoTSieinocXG-WGUL5GTmog1NDgMmvHtKKfH_s_bIZTwzrgoe0Ubo-t78oNT5SZ7bZOuv6ZGQNCQY49fQrFBY5ePtIWKLVKVR8UFKcwvYccVdfK5oqHMaBzNEgc-NsGF3KUVjTq_X_177vZeijqK0JG0mfQJQQ',
+    p: '7Qc5A4eb1V7jsayhNo-nfns6iCe3arGOPkAallEw7vbI5vMIwNXoHx4gGMQTIurpMIjRZ9EIafZdwZQyikCyq3KjwJLvYhBxlpsC4Ik5Brgp_RGIejh5zuDJ5g4HKfRtwgZzM7MfXDfNad7lLXQSvAgsnO2Uyz6ci85rkx55Bb0',
+    q: 'yEVrnSDwragQWAyHhZDladNFxpobGuEs-nw4V7t_SUkUD8aERS0s6UT6v9w8jD9knFU7AXJMS1sijUOLRcKW2NHdTiwyErlC0_5d779s6nQnB1n1p8l4F_55pA1T8sKEnDEM0Sl6Fvj-wjVL0fHEkSQxV05Wc5FWiH7MSW56SsE',
+    dp: '3nIV1rMw02lPJRLO5UaiOXhqsRcc8nuZ89_zU7j0xH9EgkH5qAfX5UQ_eR6imvV9TThJ1jV9wPwedyqe19LqGy7mcTc0g4LNJzto0tLVevHhLgiDXbic0EN0F3x4yq4DR8EH4rArMT-Jft9Zk3PIlUDSpZ_uMWQcRLS_jn1dtL0',
+    dq: 'qjX2JHGenLk-Stc7R1XC5ZJet1C6wLmolKuG52m_4PVvS4kZWgHvLcMmqnHwM_Kc_BGkOLKADXvDffRuJjggJN8ZDBub4zX5iluiUuWLGCjoEuNuWdBtdVce40NAmg6gzm8RyaNK1MODImRRsHme6wyrstwttcNMnG3ICpEO9wE',
+    qi: 'YbQ-V8Dqk9K-hVBJzmfz-L9mNJh_B_LGmkd95UxIBGBxxXwbliQNm4LmtfB2WTwzcGEjAK7fdZPDJj52BVFd7OBLAigXUI5OQ0cau_Nm1g08uv1MIVYw41JKSf8p_LZS_cM89fyfu2u4ki04WKWeB7GEJEhBsHq13nKgMO-epZE',
   },
   {
-    "kty": "RSA",
-    "n": "jLDetW8nqonZNnpb1UNktuI1-jfDPyi-fCQijNm-lS9Zw7x7AWgv3DSXikESHXt0GZ0oPA8RhstyZTtWandjL4dB6h9t-XVLFgQZevIycSqQbdG_WxJdjUndGteiNgTlePbkRAXCt4jOY_JaY2FlUd3jt4gm9-oFWOid4nAFblirqPf94fQiyA8ss7OYwbojzDiuyfu9W7Tyt-IIYbHjknjbhmArgEirradYbdGEmC9nSCmZBTZPoVsHZfNW1M_B5U4vXTV0WMphWIxtmGXLoMVmRMJSckRzlEz3bXVqEtOLFxc0_opQXEBAjhIx4G5h96kkIrlHfkDu1-3HFyiFfw",
-    "e": "AQAB",
-    "d": "B0x2H4OxfeItFED8_faKTHk2PFGjlp5wYnek_W67R86vKK9g0q35V20OJi_eOmH8oAcal5Ptbrpq_WcBphyIj_SKtTC-qiOQ1YbHXPQESaw1R-01lHwJwb2rkAFCOuy-U0iDo7UWk3eTw62b9-5UV50GtHZqFVcV3tHovgmIlbS3ja_IavcfkwBCbX1Xvkm-rD-j_EO6r_0oSbqX3DVsmhdxLWdMFjFv96GNSsxdm79tbLKHRJ7xpqfxmdODHZG2DQDkKVdPcjnGtJaAF-kSlKHNRQ_saAJlbW8HKOspHolyWPPPKKmg1bW8C1MxWzY95RotPuhXEzEvtH_0NjjkaQ",
-    "p": "vozPuRTLQoCQLEDAiYaNQotJBrvnCk29DT2Sqvjn_PL0jrGNX4GgtkaTMYUhQOJlqjjjArfU4OpLLfPxdJr61NcA1cx2lACD_4OpHnFpwPtJSWm-ZvxZ1WVJRm_AuuYtbziM9sYhRdACZKGaf67S0Y8-VXQd1OZ9rKOV347lHZ0",
-    "q": "vQPpXPco1eEFiGdBAeO-jFpjTYFl7EatqIElVqfqflLYRwL8f9U-zrHvQy-LFEXpTuqeQpHRTX9hnm4d7GsUlIl1T8Jlv-S6ZxMvPZGiQmvt72DWFD4x9TKNcqH8txQGrmZc_WNP2s0SKesJKv9htAOU0l2AjSQLsXukNb5pEss",
-    "dp": "cFlz7It_INHOr9jp7Oxhg5e-UfMeUWvuiM0CGj6yAel6GlxDn8k9aduI1AzLw4b5LHloF-Ut5gMempSXjAoI1M-EFYr9a1w2d8Q4RdPW58sBtgBcHDqz-OdEYfxoJYqrxUURkDrXyWLQ1maWQqxgbuDHfvj80deox86YAn0tR90",
-    "dq": "Afs7hAT3QZ61PyPN86YehjwgVFyp49st0NlhudHSzHYz3DK00OY8XVBSMMMb0x-UfYZKGGqM5iIStOV0nNjWg2QZfbeM94D_TztNQHj5WXbmLJ84P0gTn_1irDP0gTrNgyCBkwpqeOGzcgsLso6wyIFNGxNt2IzrLnYcV4_ibBc",
-    "qi": "q-PU-R1uPhB4g22lwMnHShz0lUH58Jr6a1i-FEmQt9VkGcuI3Glpbw9yBjyk1eBGNIX1pcaeHBbf_C88zNMG9ki5dGxtxHOLDBTFz_5frkQaiKx2C8-lVXyg7Y1WUL00_nlBVtK61VWyn6K6rAs2tUBvJfrdTa_1KLO8n1rFfQQ"
+    kty: 'RSA',
+    n: 'jLDetW8nqonZNnpb1UNktuI1-jfDPyi-fCQijNm-lS9Zw7x7AWgv3DSXikESHXt0GZ0oPA8RhstyZTtWandjL4dB6h9t-XVLFgQZevIycSqQbdG_WxJdjUndGteiNgTlePbkRAXCt4jOY_JaY2FlUd3jt4gm9-oFWOid4nAFblirqPf94fQiyA8ss7OYwbojzDiuyfu9W7Tyt-IIYbHjknjbhmArgEirradYbdGEmC9nSCmZBTZPoVsHZfNW1M_B5U4vXTV0WMphWIxtmGXLoMVmRMJSckRzlEz3bXVqEtOLFxc0_opQXEBAjhIx4G5h96kkIrlHfkDu1-3HFyiFfw',
+    e: 'AQAB',
+    d: 'B0x2H4OxfeItFED8_faKTHk2PFGjlp5wYnek_W67R86vKK9g0q35V20OJi_eOmH8oAcal5Ptbrpq_WcBphyIj_SKtTC-qiOQ1YbHXPQESaw1R-01lHwJwb2rkAFCOuy-U0iDo7UWk3eTw62b9-5UV50GtHZqFVcV3tHovgmIlbS3ja_IavcfkwBCbX1Xvkm-rD-j_EO6r_0oSbqX3DVsmhdxLWdMFjFv96GNSsxdm79tbLKHRJ7xpqfxmdODHZG2DQDkKVdPcjnGtJaAF-kSlKHNRQ_saAJlbW8HKOspHolyWPPPKKmg1bW8C1MxWzY95RotPuhXEzEvtH_0NjjkaQ',
+    p: 'vozPuRTLQoCQLEDAiYaNQotJBrvnCk29DT2Sqvjn_PL0jrGNX4GgtkaTMYUhQOJlqjjjArfU4OpLLfPxdJr61NcA1cx2lACD_4OpHnFpwPtJSWm-ZvxZ1WVJRm_AuuYtbziM9sYhRdACZKGaf67S0Y8-VXQd1OZ9rKOV347lHZ0',
+    q: 'vQPpXPco1eEFiGdBAeO-jFpjTYFl7EatqIElVqfqflLYRwL8f9U-zrHvQy-LFEXpTuqeQpHRTX9hnm4d7GsUlIl1T8Jlv-S6ZxMvPZGiQmvt72DWFD4x9TKNcqH8txQGrmZc_WNP2s0SKesJKv9htAOU0l2AjSQLsXukNb5pEss',
+    dp: 'cFlz7It_INHOr9jp7Oxhg5e-UfMeUWvuiM0CGj6yAel6GlxDn8k9aduI1AzLw4b5LHloF-Ut5gMempSXjAoI1M-EFYr9a1w2d8Q4RdPW58sBtgBcHDqz-OdEYfxoJYqrxUURkDrXyWLQ1maWQqxgbuDHfvj80deox86YAn0tR90',
+    dq: 'Afs7hAT3QZ61PyPN86YehjwgVFyp49st0NlhudHSzHYz3DK00OY8XVBSMMMb0x-UfYZKGGqM5iIStOV0nNjWg2QZfbeM94D_TztNQHj5WXbmLJ84P0gTn_1irDP0gTrNgyCBkwpqeOGzcgsLso6wyIFNGxNt2IzrLnYcV4_ibBc',
+    qi: 'q-PU-R1uPhB4g22lwMnHShz0lUH58Jr6a1i-FEmQt9VkGcuI3Glpbw9yBjyk1eBGNIX1pcaeHBbf_C88zNMG9ki5dGxtxHOLDBTFz_5frkQaiKx2C8-lVXyg7Y1WUL00_nlBVtK61VWyn6K6rAs2tUBvJfrdTa_1KLO8n1rFfQQ',
   },
   {
-    "kty": "RSA",
-    "n": "vJQgT25mo7DE4gGR709j1rY3nzDXiI3KVLSiEp85eV3GWiHgedCs9gacpDlFYmlP1V1BL-ps_HVhq_WDB4O1KiVPabvLKvp9rNKgyijd8R28MNttejtJr1tovx-wP1uxVZ5oFYS-qTTF7shCWB2n0l1dRwFfIuLKyuxmKzAARDXy63MWd1RiiMB4K7wEiDhcu5OSkE2LbytlhYEjgsA4i49H2LbQXvZXw6_MPYCIVdKatrElMA4upDmSHNaDC0mdPth2EJ706-wCxgBodKUitV9QGQJT9TVOjcY9Ry22B3xjWDYe9pEOMSbTLS1KI7LV57E4VGrxJj_2ZVFcYvvMaw",
-    "e": "AQAB",
-    "d": "RW1Dd_rtTtaFpa9uSuyvlR0A3Vrd_yg0lXrrMG_ueQBNRmGygyaQhwNoKA3tvY2IFsV-emWUOl3815JL6zhSOnICCqtY4TnXiwkAqWziSSLpZhNi-t1ZA3Zj2fmQqcLYRu1K5KE6kJEdTgvsYQSKBKja7olSvUVB4_OkqcHCV1niPAXkXV7rs8uG4Lf3zAXrr9eBQtW3G8AwOMlFbAGYtwgW2r-rTMfKItVUWNHOOS9Qm3AN_8pewD0IL5ndfs9Pbb1i7mM5xH4fpJHCLIujUx87NMz_h0_u9wHfxK-tZsX3Zv0rOoeqRh_QcRdksdHg_c7dxABB_GLbxf8RhQQ0AQ",
-    "p": "-ZAS4Z25wtK1ndMxohzgZsaHOqiCAnMdg6naDPfjKnwxsqDwRd6NP5LfdSHpcLK3p2b3pNSYIH5DUjO1mRmXPcohEJCm4A-vWwBOFOskqckWUAmmyR0E0_-8xrUW3HNfozN5TJQmHXD-zqhaeajluUDWuiS6eIQ6Tr91cnH6UzM",
-    "q": "wXFbyd2ktpmdlUr4zwYwqgNGOGPRCB7HInEclPVmLAQnHKhCECQyhxoSTRyLImKfQqVG-2-S7h7gbkqMvjkzPYjzp5T0Qp0r-ZGQpFyJz4OvYk8ZzH8SBl1Oe-70XcEQNSQuB3AjQA113lAdRzb_KWMeyK5aK0HixGnReojhoek",
-    "dp": "3NfVDZixCSnDlC2PT4E0R17JzmvN2PMbnCbTkgRPH4qVxBhNZ9cAsdB8NEBVPui4QsiIv3FuSdrSIk0mF5ygzQow5mLLeZ4HtIT5k-NeJ22OdDeGQ5SNcDlwSXt5Bo6GhHqJje3QKN-UbTZoEh8XYy9wlXrpFLsWihc9jJA2UCc",
-    "dq": "vYCZlPYmyCNQ9tINUHIV9ldi0RcnzbapChqZD2wf_XrL_gzvOvTa8vMdfqE5xCOtNRLIqMSywcdJwYISwr8ybVPergsEBsYGMGTjt8BX2Qx-IeavtV--frGlk0-R4M6jXAvnc63tOnB1SaZeKEe-TAMoQxxahQn0ZsnrRwkVURE",
-    "qi": "sfGgsKEFcrOg0zU9LhiSaCVwaJi4yj3h8C6ZGybhLxP3POP2tzw_aa6k0ic740dnyKQpG_ZeLGS8S9dEQj2q3PQ670X_OVsYI0p88OY1Sbs1EOOgilcJS4OrBP1vYdYpTU9pmwebDtd9bZmE4tf1WvstlOga35egZ_21Agt5qS8"
+    kty: 'RSA',
+    n: 'vJQgT25mo7DE4gGR709j1rY3nzDXiI3KVLSiEp85eV3GWiHgedCs9gacpDlFYmlP1V1BL-ps_HVhq_WDB4O1KiVPabvLKvp9rNKgyijd8R28MNttejtJr1tovx-wP1uxVZ5oFYS-qTTF7shCWB2n0l1dRwFfIuLKyuxmKzAARDXy63MWd1RiiMB4K7wEiDhcu5OSkE2LbytlhYEjgsA4i49H2LbQXvZXw6_MPYCIVdKatrElMA4upDmSHNaDC0mdPth2EJ706-wCxgBodKUitV9QGQJT9TVOjcY9Ry22B3xjWDYe9pEOMSbTLS1KI7LV57E4VGrxJj_2ZVFcYvvMaw',
+    e: 'AQAB',
+    d: 'RW1Dd_rtTtaFpa9uSuyvlR0A3Vrd_yg0lXrrMG_ueQBNRmGygyaQhwNoKA3tvY2IFsV-emWUOl3815JL6zhSOnICCqtY4TnXiwkAqWziSSLpZhNi-t1ZA3Zj2fmQqcLYRu1K5KE6kJEdTgvsYQSKBKja7olSvUVB4_OkqcHCV1niPAXkXV7rs8uG4Lf3zAXrr9eBQtW3G8AwOMlFbAGYtwgW2r-rTMfKItVUWNHOOS9Qm3AN_8pewD0IL5ndfs9Pbb1i7mM5xH4fpJHCLIujUx87NMz_h0_u9wHfxK-tZsX3Zv0rOoeqRh_QcRdksdHg_c7dxABB_GLbxf8RhQQ0AQ',
+    p: '-ZAS4Z25wtK1ndMxohzgZsaHOqiCAnMdg6naDPfjKnwxsqDwRd6NP5LfdSHpcLK3p2b3pNSYIH5DUjO1mRmXPcohEJCm4A-vWwBOFOskqckWUAmmyR0E0_-8xrUW3HNfozN5TJQmHXD-zqhaeajluUDWuiS6eIQ6Tr91cnH6UzM',
+    q: 'wXFbyd2ktpmdlUr4zwYwqgNGOGPRCB7HInEclPVmLAQnHKhCECQyhxoSTRyLImKfQqVG-2-S7h7gbkqMvjkzPYjzp5T0Qp0r-ZGQpFyJz4OvYk8ZzH8SBl1Oe-70XcEQNSQuB3AjQA113lAdRzb_KWMeyK5aK0HixGnReojhoek',
+    dp: '3NfVDZixCSnDlC2PT4E0R17JzmvN2PMbnCbTkgRPH4qVxBhNZ9cAsdB8NEBVPui4QsiIv3FuSdrSIk0mF5ygzQow5mLLeZ4HtIT5k-NeJ22OdDeGQ5SNcDlwSXt5Bo6GhHqJje3QKN-UbTZoEh8XYy9wlXrpFLsWihc9jJA2UCc',
+    dq: 'vYCZlPYmyCNQ9tINUHIV9ldi0RcnzbapChqZD2wf_XrL_gzvOvTa8vMdfqE5xCOtNRLIqMSywcdJwYISwr8ybVPergsEBsYGMGTjt8BX2Qx-IeavtV--frGlk0-R4M6jXAvnc63tOnB1SaZeKEe-TAMoQxxahQn0ZsnrRwkVURE',
+    qi: 'sfGgsKEFcrOg0zU9LhiSaCVwaJi4yj3h8C6ZGybhLxP3POP2tzw_aa6k0ic740dnyKQpG_ZeLGS8S9dEQj2q3PQ670X_OVsYI0p88OY1Sbs1EOOgilcJS4OrBP1vYdYpTU9pmwebDtd9bZmE4tf1WvstlOga35egZ_21Agt5qS8',
   },
   {
-    "kty": "RSA",
-    "n": "00l3U5kAC4mvLmCs_aUkdZMBtSbbgyPF-qny0w5lyiET41KVKEaCCqjNdMUrf6Z7jCHcFfLle4wf1AbGo8sxrhlVhWlt37Uxb34H7daKhaZICzYa6EfjW9uI6L0W0xOBF_ZlbB1zrmAlgHG4dtl2CiEQrhFzTiHaMw4ItsDLXijFXO6VN8fjj_l3b4cfnQgpeKSpU5tw5UfEeY-LYX5W0P08nIIZdAyJ6xQSyMbQJbG_ws7KuHgGkIEGwPF0h8Bfk4ZpY9aEZpCet8ESjKm-0Lp7nLuggh1QvneY3LJpy3uVlOb_qSA-v4C3iQKM976u0aElZX8CHaTJk6Ny93F34w",
-    "e": "AQAB",
-    "d": "Ir3c7_M5ACytZaKs30TVIrtqQky3jIUzK8ffxIIvYkCfzLcKt_rRWDUFxN0aOBz6X1eT9kygck5fT2r7z6P828PmUuURQCxtirJ-VZvQ3tqxfvJwaIr64LhPofaxoZcpQ3TsRrjttBmyy5TSFZd6otNpXY3uAptrYw4RiGdZfqDzcvbv5qygjCTglR6iJp2S6vPadz1_Xcmjqgp-Ad7YBY5bSFWXzsf7sfJBjXksn7-xZsYULvqFjPCTDswlpt7vmK-6zCnasEM0gb2mVHDuf_7CxqJDYJUZ7JKVAkmx5DnIZlJU9yQf9vYz90E8QYgCi5FxNXCq27RJTtZ4ycG-XQ",
-    "p": "6RzxPHSbu_V_9tQCXqNnO1VFy8i4Ai9BAui_MpFXycPgPG7Y7W0SxPaN4pTGXSvOCASaNAcNaxHEggwHcPG2OseC6B52bjmyalGTEm4maynePqGnCjVJVR8o7QFSWXtPVce6bEV-TzTIbkG6woM1T18Xo7hX4f-ckG7CIIlEHs0",
-    "q": "6Afymq7ZM3GARHoSnnWfU24BgXky6fqRD70loVoK6MmzQxU9D_hk9SNjZL0ChH6AJfXYwaKENz_Di9o33zkTatXDBPMl1xF70PUPqIMpWApeWBXHBOV_UN75PQabR49YG6RkJ4BaAOvf3qBVWvcgKsEkeyJlb0WWK3UkOmdOkW8",
-    "dp": "px33l3alWtdCGKqe1EfirveP5OsNd4t22OYQg-kMfXnuHIT_AR8r0IZM633qw0qvFrJt9hSEOxjuvqhvATpXgMYdA9kq4BR-4pd-jzzmT_cg-9eZz8ipvNts1JQY_EtZcc6QyCP9zDyz389BW0cDBdbPNLDoV_2OuUCd7QNbEZU",
-    "dq": "qng0WEq_jtkDqMua5Ep8XNpERvBZZKfPbaXEgM_blf2iM1XmP9Z5rdRrELcAo4Eg-0KtFk4lH0Y8j4IqbFjNmD8mgXt2QJU6x2FUOLTsah9sAwE077cAm9TFfn1dFe0NiXl0j8Tv2x9woWpga22Gd4LhH4o8xcx1MMZmcHY3tgc",
-    "qi": "i-xKkaVpn44dyIcegGrGc3jEhZ4MoiNFv4wglzJwVbHbcBnbIXe16ynl0JLHvYLOuhJhz6iBKSALchcJQ5JmNd5QSY8NnZ8JReVlEteE7zBoVDbRsrbfJKlmdG6zU2tu3KV_RuIS47Ew_ikIpoIQ5cpu9mSPrR1JBpQxSX3voVo"
-  }
+    kty: 'RSA',
+    n: '00l3U5kAC4mvLmCs_aUkdZMBtSbbgyPF-qny0w5lyiET41KVKEaCCqjNdMUrf6Z7jCHcFfLle4wf1AbGo8sxrhlVhWlt37Uxb34H7daKhaZICzYa6EfjW9uI6L0W0xOBF_ZlbB1zrmAlgHG4dtl2CiEQrhFzTiHaMw4ItsDLXijFXO6VN8fjj_l3b4cfnQgpeKSpU5tw5UfEeY-LYX5W0P08nIIZdAyJ6xQSyMbQJbG_ws7KuHgGkIEGwPF0h8Bfk4ZpY9aEZpCet8ESjKm-0Lp7nLuggh1QvneY3LJpy3uVlOb_qSA-v4C3iQKM976u0aElZX8CHaTJk6Ny93F34w',
+    e: 'AQAB',
+    d: 'Ir3c7_M5ACytZaKs30TVIrtqQky3jIUzK8ffxIIvYkCfzLcKt_rRWDUFxN0aOBz6X1eT9kygck5fT2r7z6P828PmUuURQCxtirJ-VZvQ3tqxfvJwaIr64LhPofaxoZcpQ3TsRrjttBmyy5TSFZd6otNpXY3uAptrYw4RiGdZfqDzcvbv5qygjCTglR6iJp2S6vPadz1_Xcmjqgp-Ad7YBY5bSFWXzsf7sfJBjXksn7-xZsYULvqFjPCTDswlpt7vmK-6zCnasEM0gb2mVHDuf_7CxqJDYJUZ7JKVAkmx5DnIZlJU9yQf9vYz90E8QYgCi5FxNXCq27RJTtZ4ycG-XQ',
+    p: '6RzxPHSbu_V_9tQCXqNnO1VFy8i4Ai9BAui_MpFXycPgPG7Y7W0SxPaN4pTGXSvOCASaNAcNaxHEggwHcPG2OseC6B52bjmyalGTEm4maynePqGnCjVJVR8o7QFSWXtPVce6bEV-TzTIbkG6woM1T18Xo7hX4f-ckG7CIIlEHs0',
+    q: '6Afymq7ZM3GARHoSnnWfU24BgXky6fqRD70loVoK6MmzQxU9D_hk9SNjZL0ChH6AJfXYwaKENz_Di9o33zkTatXDBPMl1xF70PUPqIMpWApeWBXHBOV_UN75PQabR49YG6RkJ4BaAOvf3qBVWvcgKsEkeyJlb0WWK3UkOmdOkW8',
+    dp: 'px33l3alWtdCGKqe1EfirveP5OsNd4t22OYQg-kMfXnuHIT_AR8r0IZM633qw0qvFrJt9hSEOxjuvqhvATpXgMYdA9kq4BR-4pd-jzzmT_cg-9eZz8ipvNts1JQY_EtZcc6QyCP9zDyz389BW0cDBdbPNLDoV_2OuUCd7QNbEZU',
+    dq: 'qng0WEq_jtkDqMua5Ep8XNpERvBZZKfPbaXEgM_blf2iM1XmP9Z5rdRrELcAo4Eg-0KtFk4lH0Y8j4IqbFjNmD8mgXt2QJU6x2FUOLTsah9sAwE077cAm9TFfn1dFe0NiXl0j8Tv2x9woWpga22Gd4LhH4o8xcx1MMZmcHY3tgc',
+    qi: 'i-xKkaVpn44dyIcegGrGc3jEhZ4MoiNFv4wglzJwVbHbcBnbIXe16ynl0JLHvYLOuhJhz6iBKSALchcJQ5JmNd5QSY8NnZ8JReVlEteE7zBoVDbRsrbfJKlmdG6zU2tu3KV_RuIS47Ew_ikIpoIQ5cpu9mSPrR1JBpQxSX3voVo',
+  },
 ];
 const FIXTURE_RSA_EXTRA_PUBLIC: readonly Record<string, string>[] = [
   {
-    "kty": "RSA",
-    "n": "oK0xFLoCLqM04ayrOkQWubYLY-R9ZLGFp5hUz1Uo2nZTk4rJc-IzEoULg9aIMYFdQl5fCebwnXhi5V_NPvK0_TUNQlSdM-tLc8Blxjs_q0Kd1yzV1pLRePDnmWnDsndp_4fQcyS4bIAD8BNeV6pHTyATys_1UjyCSCKcJcbO6LeS6yUTeQUyl9Ndaip15xpOYeLcgc1EjclIZCyaCDFSjGzCMSiqDMd9gA28nIdhDsGTO54YDp-66lrCRoowm-Fqy8xHKiGM975qAtT7KSY3ePENNECHmlzaO_CjMT6v_18JeLc9x9shKooiLUN2Ew-F8DHYfYAIdyPUk4b-j58bNQ",
-    "e": "AQAB"
+    kty: 'RSA',
+    n: 'oK0xFLoCLqM04ayrOkQWubYLY-R9ZLGFp5hUz1Uo2nZTk4rJc-IzEoULg9aIMYFdQl5fCebwnXhi5V_NPvK0_TUNQlSdM-tLc8Blxjs_q0Kd1yzV1pLRePDnmWnDsndp_4fQcyS4bIAD8BNeV6pHTyATys_1UjyCSCKcJcbO6LeS6yUTeQUyl9Ndaip15xpOYeLcgc1EjclIZCyaCDFSjGzCMSiqDMd9gA28nIdhDsGTO54YDp-66lrCRoowm-Fqy8xHKiGM975qAtT7KSY3ePENNECHmlzaO_CjMT6v_18JeLc9x9shKooiLUN2Ew-F8DHYfYAIdyPUk4b-j58bNQ',
+    e: 'AQAB',
   },
   {
-    "kty": "RSA",
-    "n": "s103RPw9cISij00qNZ1F5fgwp0NYUTQvV0OaUbcstkH4LS8C4YGUVCgQj4d1_Welh2OmBcM57TwGlORjGzhQyokRz-5GD3WG2LuIu4wWVMoyUa4vh1P_nzOp04UlIvSJeTLOaaqslipEBEzs0wXZk0yp1hT2BiafC0_zEi5kusdPMVzxQZISkHdhX47EoPotuP6kvPR0NaMmfAacDusgnNZgUk2WGRO7YyCxWhvXTZSe2qmzaqczTlvHuzQS6Qo8iDFttbAoeYKOYuDG9TAMQ8QuW0nBwbPOfsKTXK2pbD_76p1VgTxBsw30z-KT7PisLJtNiH7IlnqecwWidAOyzw",
-    "e": "AQAB"
+    kty: 'RSA',
+    n: 's103RPw9cISij00qNZ1F5fgwp0NYUTQvV0OaUbcstkH4LS8C4YGUVCgQj4d1_Welh2OmBcM57TwGlORjGzhQyokRz-5GD3WG2LuIu4wWVMoyUa4vh1P_nzOp04UlIvSJeTLOaaqslipEBEzs0wXZk0yp1hT2BiafC0_zEi5kusdPMVzxQZISkHdhX47EoPotuP6kvPR0NaMmfAacDusgnNZgUk2WGRO7YyCxWhvXTZSe2qmzaqczTlvHuzQS6Qo8iDFttbAoeYKOYuDG9TAMQ8QuW0nBwbPOfsKTXK2pbD_76p1VgTxBsw30z-KT7PisLJtNiH7IlnqecwWidAOyzw',
+    e: 'AQAB',
   },
   {
-    "kty": "RSA",
-    "n": "zUvZ8ab-lQB72gHoLKi9CwniJXMdr1p_V1F-7udOwH7UMTQL8Dv20hj86c3v10ecQHLs-FAXinXh1Z7ktB8caBcIRqEAPP5yrvcYb0FjapqlZ5Y9NsnDoKuaObTZI7K1xUmwVm2yygXVCHWntEnFLFk1cGPV8cIRQGpGpKAK3VbF1PHOSOZrVgtfxJXn8jDPoIVAw4atdxOsjl8Z7Flzi9v0viJgHNvTJsozbr5NYdx19gs-T4LI9-Wxx8gVeFsZTB24uCHfxehfMxEL4kE2eh2B1A596baKBjwU_TDE5ipOQAJHxTtjjCqN9ThxGZ_vRvXoW0euRM2Y1cPT2-zDWw",
-    "e": "AQAB"
-  }
+    kty: 'RSA',
+    n: 'zUvZ8ab-lQB72gHoLKi9CwniJXMdr1p_V1F-7udOwH7UMTQL8Dv20hj86c3v10ecQHLs-FAXinXh1Z7ktB8caBcIRqEAPP5yrvcYb0FjapqlZ5Y9NsnDoKuaObTZI7K1xUmwVm2yygXVCHWntEnFLFk1cGPV8cIRQGpGpKAK3VbF1PHOSOZrVgtfxJXn8jDPoIVAw4atdxOsjl8Z7Flzi9v0viJgHNvTJsozbr5NYdx19gs-T4LI9-Wxx8gVeFsZTB24uCHfxehfMxEL4kE2eh2B1A596baKBjwU_TDE5ipOQAJHxTtjjCqN9ThxGZ_vRvXoW0euRM2Y1cPT2-zDWw',
+    e: 'AQAB',
+  },
 ];
 const FIXTURE_EC_PRIVATE: Record<string, string> = {
-  "kty": "EC",
-  "crv": "P-256",
-  "x": "6xXCX34pYFHkzDapWj0vNQgd80owPlvWmIUI61fUIaE",
-  "y": "lqHgtoriwkLuRty1_X8tak4wkctjUZ8GWavXUdzG9Go",
-  "d": "5O3MI5_vtVPbDqJmAJ88Ht1UO1GZgZ_A5uc51gG28qs"
+  kty: 'EC',
+  crv: 'P-256',
+  x: '6xXCX34pYFHkzDapWj0vNQgd80owPlvWmIUI61fUIaE',
+  y: 'lqHgtoriwkLuRty1_X8tak4wkctjUZ8GWavXUdzG9Go',
+  d: '5O3MI5_vtVPbDqJmAJ88Ht1UO1GZgZ_A5uc51gG28qs',
 };
 
 /** A `fetch` that sends some hosts to local servers, and records every URL it was asked for. */
@@ -893,7 +909,8 @@ export function routedFetch(routes: Readonly<Record<string, string>>): RoutedFet
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     calls.push(url.href);
     const target = routes[url.host];
-    if (target === undefined) return Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${url.hostname}`), { code: 'ENOTFOUND' }) }));
+    if (target === undefined)
+      return Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${url.hostname}`), { code: 'ENOTFOUND' }) }));
     return fetch(`${target}${url.pathname}${url.search}`, init);
   };
   return { fetch: routed as typeof fetch, calls };
@@ -929,7 +946,12 @@ export async function startInternalService(): Promise<InternalService> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'invalid_request', error_description: INTERNAL_BANNER }));
     });

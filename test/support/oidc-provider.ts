@@ -57,7 +57,12 @@ export interface OpKnobs {
 export interface OidcProviderInstance {
   callback(): (req: http.IncomingMessage, res: http.ServerResponse) => void;
   interactionDetails(req: http.IncomingMessage, res: http.ServerResponse): Promise<InteractionDetails>;
-  interactionFinished(req: http.IncomingMessage, res: http.ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+  interactionFinished(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    result: Record<string, unknown>,
+    options?: { mergeWithLastSubmission?: boolean },
+  ): Promise<void>;
   on(event: string, listener: (...args: unknown[]) => void): void;
   readonly Grant: GrantConstructor;
 }
@@ -156,7 +161,19 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
         address: ['address'],
       },
       pkce: { required: () => true },
-      ttl: { AccessToken: 3600, AuthorizationCode: 60, ClientCredentials: 600, Grant: 3600, IdToken: 3600, Interaction: 600, RefreshToken: 86_400, Session: 3600, BackchannelAuthenticationRequest: 600, DeviceCode: 600, PushedAuthorizationRequest: 60 },
+      ttl: {
+        AccessToken: 3600,
+        AuthorizationCode: 60,
+        ClientCredentials: 600,
+        Grant: 3600,
+        IdToken: 3600,
+        Interaction: 600,
+        RefreshToken: 86_400,
+        Session: 3600,
+        BackchannelAuthenticationRequest: 600,
+        DeviceCode: 600,
+        PushedAuthorizationRequest: 60,
+      },
       conformIdTokenClaims: false,
       issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
       // oidc-provider 9 attaches a dispatcher that refuses loopback; drop it so back-channel logout reaches the test RP.

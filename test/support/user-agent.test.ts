@@ -21,7 +21,14 @@ beforeAll(async () => {
       seen.push({ path: url.pathname, method: req.method ?? 'GET', cookie: req.headers.cookie ?? '', body: Buffer.concat(chunks).toString('utf8') });
       switch (url.pathname) {
         case '/set':
-          res.setHeader('set-cookie', ['a=1; Path=/', 'scoped=2; Path=/app', 'sec=3; Secure; Path=/', '__Host-h=4; Secure; Path=/', 'short=5; Max-Age=10; Path=/', 'strict=6; SameSite=Strict; Path=/']);
+          res.setHeader('set-cookie', [
+            'a=1; Path=/',
+            'scoped=2; Path=/app',
+            'sec=3; Secure; Path=/',
+            '__Host-h=4; Secure; Path=/',
+            'short=5; Max-Age=10; Path=/',
+            'strict=6; SameSite=Strict; Path=/',
+          ]);
           res.end('ok');
           return;
         case '/delete':
@@ -38,9 +45,11 @@ beforeAll(async () => {
           res.writeHead(303, { location: '/echo' }).end();
           return;
         case '/form':
-          res.writeHead(200, { 'content-type': 'text/html' }).end(
-            `<html><body><form method="post" action="/echo"><input type="hidden" name="code" value="a&amp;b"/><input type="hidden" name="state" value="s"/><input type="submit" name="go" value="Go"/></form></body></html>`,
-          );
+          res
+            .writeHead(200, { 'content-type': 'text/html' })
+            .end(
+              `<html><body><form method="post" action="/echo"><input type="hidden" name="code" value="a&amp;b"/><input type="hidden" name="state" value="s"/><input type="submit" name="go" value="Go"/></form></body></html>`,
+            );
           return;
         default:
           res.writeHead(200, { 'content-type': 'text/plain' }).end(`${req.method} ${url.pathname}`);
@@ -127,7 +136,10 @@ describe('UserAgent navigation', () => {
 
   it('parses and submits forms (entities decoded, submit buttons skipped); autoSubmitForms stops before the POST', async () => {
     const ua = new UserAgent();
-    const forms = UserAgent.parseForms('<form method="post" action="/echo"><input type="hidden" name="code" value="a&amp;b"/><input type="submit" name="go" value="Go"/></form>', `${base}/form`);
+    const forms = UserAgent.parseForms(
+      '<form method="post" action="/echo"><input type="hidden" name="code" value="a&amp;b"/><input type="submit" name="go" value="Go"/></form>',
+      `${base}/form`,
+    );
     expect(forms).toHaveLength(1);
     expect(forms[0]!.action).toBe(`${base}/echo`);
     expect(Object.fromEntries(forms[0]!.fields)).toEqual({ code: 'a&b' });

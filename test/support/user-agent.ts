@@ -147,12 +147,24 @@ export class UserAgent {
           continue;
         }
       }
-      return { url: current, stopped: false, method, ...(body !== undefined ? { body: new URLSearchParams(body) } : {}), status: response.status, headers: response.headers, html };
+      return {
+        url: current,
+        stopped: false,
+        method,
+        ...(body !== undefined ? { body: new URLSearchParams(body) } : {}),
+        status: response.status,
+        headers: response.headers,
+        html,
+      };
     }
   }
 
   /** Submits form number `index` (default 0) of `html`, found at `pageUrl`, then navigates on. */
-  async submitForm(html: string, pageUrl: string, options: Omit<NavigateOptions, 'method' | 'body'> & { readonly index?: number; readonly fields?: Readonly<Record<string, string>> } = {}): Promise<NavigateResult> {
+  async submitForm(
+    html: string,
+    pageUrl: string,
+    options: Omit<NavigateOptions, 'method' | 'body'> & { readonly index?: number; readonly fields?: Readonly<Record<string, string>> } = {},
+  ): Promise<NavigateResult> {
     const form = UserAgent.parseForms(html, pageUrl)[options.index ?? 0];
     if (!form) throw new Error('UserAgent: no form on the page');
     const fields = new URLSearchParams(form.fields);
@@ -271,7 +283,10 @@ export class UserAgent {
 
   /** The `Cookie` header for a request to `url` ('' when no cookie applies). */
   cookieHeader(url: string | URL, context: { readonly method?: string; readonly initiator?: string | undefined } = {}): string {
-    return this.cookies(url, { ...(context.method !== undefined ? { method: context.method } : {}), ...(context.initiator !== undefined ? { initiator: context.initiator } : {}) }).join('; ');
+    return this.cookies(url, {
+      ...(context.method !== undefined ? { method: context.method } : {}),
+      ...(context.initiator !== undefined ? { initiator: context.initiator } : {}),
+    }).join('; ');
   }
 
   /** Forgets every cookie. */

@@ -44,7 +44,13 @@ async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
 describe('API origins: entries and matching', () => {
   it('matches exact origins and wildcard domains, nothing that merely looks like them', () => {
     const m = compileApiOrigins(['https://api.github.com', 'https://*.googleapis.com', 'http://127.0.0.1:8080'].map((o) => normalizeApiOrigin(o, 'test')));
-    for (const ok of ['https://api.github.com/user', 'https://API.GitHub.com:443/x', 'https://calendar-json.googleapis.com/c', 'https://a.b.googleapis.com/', 'http://127.0.0.1:8080/me']) {
+    for (const ok of [
+      'https://api.github.com/user',
+      'https://API.GitHub.com:443/x',
+      'https://calendar-json.googleapis.com/c',
+      'https://a.b.googleapis.com/',
+      'http://127.0.0.1:8080/me',
+    ]) {
       expect(m.matches(new URL(ok)), ok).toBe(true);
     }
     for (const bad of [
@@ -67,24 +73,43 @@ describe('API origins: entries and matching', () => {
   });
 
   it('refuses malformed entries with CONFIG_INVALID, at configuration time', () => {
-    for (const bad of ['http://api.example.com', 'https://api.example.com/v1', 'https://*.com', 'https://*.example.com:8443', 'api.example.com', 'https://user@api.example.com', 'http://*.localhost']) {
+    for (const bad of [
+      'http://api.example.com',
+      'https://api.example.com/v1',
+      'https://*.com',
+      'https://*.example.com:8443',
+      'api.example.com',
+      'https://user@api.example.com',
+      'http://*.localhost',
+    ]) {
       expect(() => normalizeApiOrigin(bad, 'test'), bad).toThrow(ConfigurationError);
     }
     expect(normalizeApiOrigin('https://API.Example.com/', 'test')).toBe('https://api.example.com');
     expect(() => google({ clientId: 'c', clientSecret: 's', env: {}, apiOrigins: ['https://api.example.com/path'] })).toThrow(ConfigurationError);
     expect(() =>
-      createAuth({ baseUrl: 'http://127.0.0.1:1', secret: SECRET_A, providers: [opProvider('http://127.0.0.1:2', { apiOrigins: ['ftp://files.example.com'] })] }),
+      createAuth({
+        baseUrl: 'http://127.0.0.1:1',
+        secret: SECRET_A,
+        providers: [opProvider('http://127.0.0.1:2', { apiOrigins: ['ftp://files.example.com'] })],
+      }),
     ).toThrow(ConfigurationError);
   });
 
   it('presets declare their provider API origins; the app extends them; emulators are allowed', () => {
     const creds = { clientId: 'c', clientSecret: 's', env: {} };
     expect(google(creds).apiOrigins).toEqual(['https://www.googleapis.com', 'https://*.googleapis.com']);
-    expect(google({ ...creds, apiOrigins: ['https://api.partner.example'] }).apiOrigins).toEqual(['https://www.googleapis.com', 'https://*.googleapis.com', 'https://api.partner.example']);
+    expect(google({ ...creds, apiOrigins: ['https://api.partner.example'] }).apiOrigins).toEqual([
+      'https://www.googleapis.com',
+      'https://*.googleapis.com',
+      'https://api.partner.example',
+    ]);
     expect(github(creds).apiOrigins).toEqual(['https://api.github.com']);
     expect(github({ ...creds, baseUrl: 'https://github.example.com' }).apiOrigins).toEqual(['https://github.example.com']);
     expect(microsoft(creds).apiOrigins).toEqual(['https://graph.microsoft.com']);
-    expect(microsoft({ ...creds, authority: 'https://login.microsoftonline.us' }).apiOrigins).toEqual(['https://graph.microsoft.us', 'https://dod-graph.microsoft.us']);
+    expect(microsoft({ ...creds, authority: 'https://login.microsoftonline.us' }).apiOrigins).toEqual([
+      'https://graph.microsoft.us',
+      'https://dod-graph.microsoft.us',
+    ]);
     expect(discord({ ...creds, emulatorUrl: 'http://127.0.0.1:4000' }).apiOrigins).toEqual(['https://discord.com', 'http://127.0.0.1:4000']);
     // Generic providers: only what the app adds (the issuer and userinfo origins are added at run time).
     expect(oidc({ id: 'corp', issuer: 'https://sso.corp.example', ...creds }).apiOrigins).toBeUndefined();
@@ -239,7 +264,9 @@ describe('presets pointed at the development IdP accept its origin', () => {
       const res = await auth.fetch(userId, 'google', userinfo);
       expect(res.status).toBe(200);
       expect(((await res.json()) as { email: string }).email).toBe('bob@example.com');
-      expect(isLatchkeyError(await rejectionOf(auth.fetch(userId, 'google', `${evil.url}/calendar/v3/users/me/calendarList`)), 'API_ORIGIN_REFUSED')).toBe(true);
+      expect(isLatchkeyError(await rejectionOf(auth.fetch(userId, 'google', `${evil.url}/calendar/v3/users/me/calendarList`)), 'API_ORIGIN_REFUSED')).toBe(
+        true,
+      );
       expect(evil.requests).toEqual([]);
     } finally {
       await rp.close();

@@ -56,7 +56,10 @@ export function startWorker(job: Record<string, unknown> = { mode: 'standby' }):
       const found = seen.find((l) => l.startsWith(prefix));
       if (found !== undefined) return Promise.resolve(found.slice(prefix.length).trim());
       return new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`worker: no "${prefix}" within ${timeoutMs} ms; output: ${seen.join(' | ')}; stderr: ${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`worker: no "${prefix}" within ${timeoutMs} ms; output: ${seen.join(' | ')}; stderr: ${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({
           prefix,
           resolve: (rest) => {

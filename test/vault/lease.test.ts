@@ -133,7 +133,12 @@ describe('vault: abort when the lease lapsed before the refresh token is used', 
   /** A linked account with an expired access token; returns what the abort test needs. */
   async function expiredAccount(users: MemoryUserStore) {
     const grant = op.issue();
-    const { user, account } = await createLinkedUser(users, op.issuer, 'rot', { accessToken: grant.accessToken, tokenType: 'Bearer', refreshToken: grant.refreshToken, expiresAt: Date.now() - 1000 });
+    const { user, account } = await createLinkedUser(users, op.issuer, 'rot', {
+      accessToken: grant.accessToken,
+      tokenType: 'Bearer',
+      refreshToken: grant.refreshToken,
+      expiresAt: Date.now() - 1000,
+    });
     return { user, account, grant };
   }
 
@@ -238,7 +243,12 @@ describe('vault: the lease comes from the request budget', () => {
       ] as const) {
         const users = new MemoryUserStore();
         const grant = op.issue();
-        const { user } = await createLinkedUser(users, op.issuer, 'rot', { accessToken: grant.accessToken, tokenType: 'Bearer', refreshToken: grant.refreshToken, expiresAt: Date.now() - 1000 });
+        const { user } = await createLinkedUser(users, op.issuer, 'rot', {
+          accessToken: grant.accessToken,
+          tokenType: 'Bearer',
+          refreshToken: grant.refreshToken,
+          expiresAt: Date.now() - 1000,
+        });
         const client = await op.client(timeoutMs);
         const vault = createTokenVault({ users, clientFor: async () => client, lock: recording, ...overrides });
         await vault.get(user.id, 'rot');
@@ -267,7 +277,12 @@ describe('vault: invalid_grant interleavings of two holders', () => {
   it('B replays the old refresh token after A’s lease lapsed and marks needsReauth before A stores: A’s rotated token still wins', async () => {
     const users = new MemoryUserStore();
     const grant = op.issue();
-    const { user, account } = await createLinkedUser(users, op.issuer, 'rot', { accessToken: grant.accessToken, tokenType: 'Bearer', refreshToken: grant.refreshToken, expiresAt: Date.now() - 1000 });
+    const { user, account } = await createLinkedUser(users, op.issuer, 'rot', {
+      accessToken: grant.accessToken,
+      tokenType: 'Bearer',
+      refreshToken: grant.refreshToken,
+      expiresAt: Date.now() - 1000,
+    });
     // Two lock instances: the split brain a lapsed lease leaves (A still working, B holding).
     const a = createTokenVault({ users, clientFor: () => op.client(), lock: createMemoryLock() });
     const b = createTokenVault({ users, clientFor: () => op.client(), lock: createMemoryLock() });
@@ -295,7 +310,12 @@ describe('vault: invalid_grant interleavings of two holders', () => {
   it('A stores a short-lived token before B re-reads after its invalid_grant: B does not mark the account and refreshes once with the rotated token', async () => {
     const users = new MemoryUserStore();
     const grant = op.issue();
-    const { user, account } = await createLinkedUser(users, op.issuer, 'rot', { accessToken: grant.accessToken, tokenType: 'Bearer', refreshToken: grant.refreshToken, expiresAt: Date.now() - 1000 });
+    const { user, account } = await createLinkedUser(users, op.issuer, 'rot', {
+      accessToken: grant.accessToken,
+      tokenType: 'Bearer',
+      refreshToken: grant.refreshToken,
+      expiresAt: Date.now() - 1000,
+    });
     const a = createTokenVault({ users, clientFor: () => op.client(), lock: createMemoryLock() });
     const b = createTokenVault({ users, clientFor: () => op.client(), lock: createMemoryLock() });
     // Access tokens that expire inside the 60 s leeway: B cannot just reuse A's.
@@ -324,7 +344,12 @@ describe('vault: invalid_grant interleavings of two holders', () => {
   it('a revocation while a lapsed holder is still refreshing: the revoked state wins, the refreshed tokens are not written back', async () => {
     const users = new MemoryUserStore();
     const grant = op.issue();
-    const { user, account } = await createLinkedUser(users, op.issuer, 'rot', { accessToken: grant.accessToken, tokenType: 'Bearer', refreshToken: grant.refreshToken, expiresAt: Date.now() - 1000 });
+    const { user, account } = await createLinkedUser(users, op.issuer, 'rot', {
+      accessToken: grant.accessToken,
+      tokenType: 'Bearer',
+      refreshToken: grant.refreshToken,
+      expiresAt: Date.now() - 1000,
+    });
     const a = createTokenVault({ users, clientFor: () => op.client(), lock: createMemoryLock() });
     op.delayMs = 300;
     try {

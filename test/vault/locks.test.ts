@@ -13,7 +13,7 @@ import { createPostgresLock } from '../../src/vault/locks/postgres.js';
 import { createRedisLock } from '../../src/vault/locks/redis.js';
 import { type DistributedLock, refreshLockKey } from '../../src/vault/locks/types.js';
 import { createTokenVault } from '../../src/vault/vault.js';
-import { services, describeWithServices } from '../support/env.js';
+import { describeWithServices, services } from '../support/env.js';
 import { startWorker, type Worker } from './child.js';
 import { accountTokens, createLinkedUser, deadPort, signIn, startVaultOp, type VaultOp } from './support.js';
 

@@ -34,9 +34,9 @@ describe('reauthUrl / reauthRedirect', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(reauthRedirect(new TokenError('TOKEN_REFRESH_FAILED', undefined, { provider: 'google' }), request)).toBeUndefined();
     expect(reauthRedirect(new Error('x'), request)).toBeUndefined();
-    expect(reauthRedirect(new TokenError('REAUTH_REQUIRED', undefined, { provider: 'google' }), request, { returnTo: '/settings' })!.headers.get('location')).toBe(
-      '/auth/google/login?returnTo=%2Fsettings',
-    );
+    expect(
+      reauthRedirect(new TokenError('REAUTH_REQUIRED', undefined, { provider: 'google' }), request, { returnTo: '/settings' })!.headers.get('location'),
+    ).toBe('/auth/google/login?returnTo=%2Fsettings');
   });
 });
 

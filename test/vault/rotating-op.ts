@@ -40,7 +40,11 @@ export async function startRotatingOp(options: { delayMs?: number; refuseDelayMs
   let newest: string | undefined;
   let requests = 0;
   const token = (prefix: string): string => `${prefix}-${randomBytes(12).toString('base64url')}`;
-  const state: { delayMs: number; refuseDelayMs: number | undefined; expiresIn: number } = { delayMs: options.delayMs ?? 0, refuseDelayMs: options.refuseDelayMs, expiresIn: options.expiresIn ?? 3600 };
+  const state: { delayMs: number; refuseDelayMs: number | undefined; expiresIn: number } = {
+    delayMs: options.delayMs ?? 0,
+    refuseDelayMs: options.refuseDelayMs,
+    expiresIn: options.expiresIn ?? 3600,
+  };
   const issue = (): { accessToken: string; refreshToken: string } => {
     const refreshToken = token('rt');
     live.add(refreshToken);
@@ -78,9 +82,12 @@ export async function startRotatingOp(options: { delayMs?: number; refuseDelayMs
         const next = issue();
         answer = { access_token: next.accessToken, token_type: 'Bearer', expires_in: state.expiresIn, refresh_token: next.refreshToken };
       }
-      setTimeout(() => {
-        res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(answer));
-      }, status === 200 ? state.delayMs : (state.refuseDelayMs ?? state.delayMs));
+      setTimeout(
+        () => {
+          res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(answer));
+        },
+        status === 200 ? state.delayMs : (state.refuseDelayMs ?? state.delayMs),
+      );
     });
   });
   const issuer = server.url;

@@ -11,7 +11,20 @@ import { MemoryUserStore } from '../../src/storage/memory.js';
 import { createMemoryLock } from '../../src/vault/locks/memory.js';
 import { refreshLockKey } from '../../src/vault/locks/types.js';
 import { createTokenVault, type TokenEvent } from '../../src/vault/vault.js';
-import { accountTokens, CLIENT_ID, CLIENT_SECRET, clientAt, createLinkedUser, deadPort, errorOf, REDIRECT, signIn, startServer, startVaultOp, type VaultOp } from './support.js';
+import {
+  accountTokens,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  clientAt,
+  createLinkedUser,
+  deadPort,
+  errorOf,
+  REDIRECT,
+  signIn,
+  startServer,
+  startVaultOp,
+  type VaultOp,
+} from './support.js';
 
 let vop: VaultOp;
 let client: OidcClient;
@@ -83,7 +96,10 @@ describe('token vault (one process, oidc-provider with rotation)', () => {
     const tokens = await signIn(client);
     // Looks valid for an hour to the vault; the provider does not know it (oidc-provider revokes the
     // whole grant when an access token is revoked, so an unknown token stands in for a revoked one).
-    const { user } = await createLinkedUser(users, vop.op.issuer, 'op', { ...accountTokens(tokens, Date.now() + 3_600_000), accessToken: 'unknown-access-token' });
+    const { user } = await createLinkedUser(users, vop.op.issuer, 'op', {
+      ...accountTokens(tokens, Date.now() + 3_600_000),
+      accessToken: 'unknown-access-token',
+    });
     const vault = createTokenVault({ users, clientFor: async () => client });
     const before = vop.refreshes();
     const res = await vault.fetch(user.id, 'op', userinfoUrl());
@@ -149,7 +165,8 @@ describe('token vault (one process, oidc-provider with rotation)', () => {
   it("a provider's own error shape for a dead refresh token (Twitch) still marks re-consent: REAUTH_REQUIRED, not a retry", async () => {
     const twitchLike = await startServer((req, res) => {
       // Twitch answers a refused refresh token with its own body, not RFC 6749 §5.2.
-      if (req.method === 'POST') res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 400, message: 'Invalid refresh token' }));
+      if (req.method === 'POST')
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 400, message: 'Invalid refresh token' }));
       else res.writeHead(404).end();
     });
     try {
@@ -164,7 +181,12 @@ describe('token vault (one process, oidc-provider with rotation)', () => {
         hooks: { conformTokenError: conformTwitchTokenError },
       });
       const users = new MemoryUserStore();
-      const { user, account } = await createLinkedUser(users, issuer, 'twitch', { accessToken: 'at', tokenType: 'Bearer', refreshToken: 'dead', expiresAt: PAST() });
+      const { user, account } = await createLinkedUser(users, issuer, 'twitch', {
+        accessToken: 'at',
+        tokenType: 'Bearer',
+        refreshToken: 'dead',
+        expiresAt: PAST(),
+      });
       const vault = createTokenVault({ users, clientFor: async () => twitchClient });
       const e = await errorOf(vault.get(user.id, 'twitch'));
       expect(e.code).toBe('REAUTH_REQUIRED');

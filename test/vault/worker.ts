@@ -167,7 +167,14 @@ async function refreshOnce(j: RefreshJob): Promise<void> {
     redirectUri: j.redirectUri,
     http: { timeoutMs: j.timeoutMs },
   });
-  const vault = createTokenVault({ users: store.users, clientFor: async () => client, lock, lockTtlMs: j.lockTtlMs, lockWaitMs: j.lockWaitMs, cacheSeconds: 0 });
+  const vault = createTokenVault({
+    users: store.users,
+    clientFor: async () => client,
+    lock,
+    lockTtlMs: j.lockTtlMs,
+    lockWaitMs: j.lockWaitMs,
+    cacheSeconds: 0,
+  });
   // Warm the pools so that GO starts both refreshes at once.
   await store.users.getUser(j.userId);
   await lock.acquire('latchkey:warmup', { ttlMs: 1000, waitMs: 1000 }).then((l) => l.release());

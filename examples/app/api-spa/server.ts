@@ -20,7 +20,9 @@ const { provider, dev } = await googleOrEmulation();
 
 function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, port: number): Promise<{ server: ReturnType<typeof createServer>; url: string }> {
   const server = createServer(handler);
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(port, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
 }
 
 // ── the SPA: one static page; its script talks to the API ─────────────────────────────────────

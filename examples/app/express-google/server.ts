@@ -61,7 +61,10 @@ app.get('/dashboard', lk.requireUser, async (_req, res) => {
 app.get('/calendars', lk.requireUser, async (_req, res) => {
   const user = res.locals.user as SessionUser;
   const answer = await auth.fetch(user.id, 'google', calendarUrl);
-  res.status(answer.status).type('application/json').send(await answer.text());
+  res
+    .status(answer.status)
+    .type('application/json')
+    .send(await answer.text());
 });
 
 process.stdout.write(`Express example on ${baseUrl}\n`);

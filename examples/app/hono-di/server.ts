@@ -51,10 +51,16 @@ app.get(
 );
 
 // The same dependency, made mandatory: 302 to the login for browsers, 401 JSON for API clients.
-app.get('/me', lk.protect((c, user) => c.json({ user })));
+app.get(
+  '/me',
+  lk.protect((c, user) => c.json({ user })),
+);
 
 // An endpoint that behaves differently for guests and users, without branching on cookies itself.
-app.get('/api/greeting', withUser((c, user) => c.json({ greeting: user ? `Hello ${user.name ?? 'there'}` : 'Hello, guest', signedIn: user !== null })));
+app.get(
+  '/api/greeting',
+  withUser((c, user) => c.json({ greeting: user ? `Hello ${user.name ?? 'there'}` : 'Hello, guest', signedIn: user !== null })),
+);
 
 process.stdout.write(`Hono example on ${baseUrl}\n`);
 const stop = (): void => {

@@ -21,7 +21,11 @@ import { returnToOr } from '../return-to.js';
 export function loginChooserRoute(ctx: AuthContext, request: Request, url: URL): Response {
   const returnTo = returnToOr(url.searchParams.get('returnTo'), ctx.config.origin, '/');
   const query = `?returnTo=${encodeURIComponent(returnTo)}`;
-  const providers = [...ctx.config.providers.values()].map((p) => ({ id: p.id, name: p.name, loginUrl: `${ctx.routePrefix}/${encodeURIComponent(p.id)}/login${query}` }));
+  const providers = [...ctx.config.providers.values()].map((p) => ({
+    id: p.id,
+    name: p.name,
+    loginUrl: `${ctx.routePrefix}/${encodeURIComponent(p.id)}/login${query}`,
+  }));
   if (providers.length === 1) return redirectResponse(providers[0]!.loginUrl, []);
   if (!wantsHtml(request.headers.get('accept'))) return jsonResponse({ providers });
   return chooserPage(providers);

@@ -23,11 +23,19 @@ export async function logoutCallbackRoute(ctx: AuthContext, request: Request, ur
   const { config } = ctx;
   const clear = [expireCookie(config.cookies.logout, config.cookies.secure)];
   const raw = readCookie(request.headers.get('cookie'), config.cookies.logout);
-  const data = raw === undefined ? undefined : ((await (await ctx.keyring()).open('logout', raw)) as { state?: unknown; returnTo?: unknown; providerId?: unknown; exp?: unknown } | undefined);
+  const data =
+    raw === undefined
+      ? undefined
+      : ((await (await ctx.keyring()).open('logout', raw)) as { state?: unknown; returnTo?: unknown; providerId?: unknown; exp?: unknown } | undefined);
   if (!data || typeof data.state !== 'string' || typeof data.returnTo !== 'string' || typeof data.exp !== 'number' || !(ctx.clock() < data.exp)) {
-    throw Object.assign(new ValidationError('LOGOUT_STATE_MISMATCH', 'No logout was started from this browser (or it expired); you are signed out here anyway.', { claim: 'state' }), {
-      setCookies: clear,
-    });
+    throw Object.assign(
+      new ValidationError('LOGOUT_STATE_MISMATCH', 'No logout was started from this browser (or it expired); you are signed out here anyway.', {
+        claim: 'state',
+      }),
+      {
+        setCookies: clear,
+      },
+    );
   }
   const p = typeof data.providerId === 'string' ? config.providers.get(data.providerId) : undefined;
   if (!p) throw new ValidationError('LOGOUT_STATE_MISMATCH', 'The logout names an unknown provider; you are signed out here anyway.', { claim: 'state' });

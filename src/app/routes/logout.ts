@@ -29,7 +29,8 @@ export async function logoutRoute(ctx: AuthContext, request: Request, url: URL, 
   // CSRF: the browser must say the request is same-origin (Origin / Sec-Fetch-Site), and a
   // session-bound token (HMAC of the session id) must come in `X-CSRF-Token` or the form field
   // `csrfToken`. Without a session there is nothing to end and no token is needed.
-  if (!isSameOrigin(request, config.origin)) throw new SessionError('CSRF_FAILED', 'Logout must be posted from this site (Origin or Sec-Fetch-Site says otherwise).');
+  if (!isSameOrigin(request, config.origin))
+    throw new SessionError('CSRF_FAILED', 'Logout must be posted from this site (Origin or Sec-Fetch-Site says otherwise).');
   const isForm = (request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
   const form = isForm ? readForm(request, body) : new URLSearchParams();
   const session = await sessions.lookup(request.headers.get('cookie'));

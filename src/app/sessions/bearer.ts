@@ -100,7 +100,12 @@ export class BearerSessions {
   purge(selector: RevokeSelector): void {
     for (const [k, v] of this.#cache) {
       const s = v.session;
-      const match = 'userId' in selector ? s.user.id === selector.userId : 'sid' in selector ? s.issuer === selector.issuer && s.sid === selector.sid : s.issuer === selector.issuer && s.subject === selector.subject;
+      const match =
+        'userId' in selector
+          ? s.user.id === selector.userId
+          : 'sid' in selector
+            ? s.issuer === selector.issuer && s.sid === selector.sid
+            : s.issuer === selector.issuer && s.subject === selector.subject;
       if (match) this.#cache.delete(k);
     }
   }

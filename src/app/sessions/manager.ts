@@ -280,8 +280,10 @@ export class SessionManager {
 
   #subscribe(): void {
     if (this.#subscribed || !this.strategy.subscribe) return;
-    this.#subscribed = this.strategy.subscribe((ids) => this.purge(ids)).catch(() => {
-      // Without a push channel the revalidation interval is the bound.
-    });
+    this.#subscribed = this.strategy
+      .subscribe((ids) => this.purge(ids))
+      .catch(() => {
+        // Without a push channel the revalidation interval is the bound.
+      });
   }
 }

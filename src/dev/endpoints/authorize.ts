@@ -64,7 +64,8 @@ function checkClientAndRedirect(clients: DevClientRegistry, acceptAnyClient: boo
  */
 function validateAuthorizationRequest(flavor: Flavor, params: Readonly<Record<string, string>>): void {
   // RFC 6749 §3.1.1: only response_type=code is offered (OAuth 2.1, RFC 9700 §2.1.2).
-  if ((params.response_type ?? (flavor.responseTypeOptional ? 'code' : undefined)) !== 'code') throw new OAuthRedirectError('unsupported_response_type', 'Only response_type=code is supported.');
+  if ((params.response_type ?? (flavor.responseTypeOptional ? 'code' : undefined)) !== 'code')
+    throw new OAuthRedirectError('unsupported_response_type', 'Only response_type=code is supported.');
   if (params.response_mode !== undefined && params.response_mode !== 'query' && params.response_mode !== 'form_post') {
     throw new OAuthRedirectError('invalid_request', 'response_mode must be query or form_post.');
   }
@@ -79,7 +80,8 @@ function validateAuthorizationRequest(flavor: Flavor, params: Readonly<Record<st
   }
   const prompts = splitScopes(params.prompt);
   if (prompts.includes('none') && prompts.length > 1) throw new OAuthRedirectError('invalid_request', 'prompt=none cannot be combined with other values.');
-  if (params.max_age !== undefined && !/^\d{1,9}$/.test(params.max_age)) throw new OAuthRedirectError('invalid_request', 'max_age must be a non-negative integer.');
+  if (params.max_age !== undefined && !/^\d{1,9}$/.test(params.max_age))
+    throw new OAuthRedirectError('invalid_request', 'max_age must be a non-negative integer.');
   const extra = flavor.checkAuthorizationRequest?.(params);
   if (extra) throw new OAuthRedirectError(extra.error, extra.error_description);
 }
@@ -100,7 +102,8 @@ export async function authorizeEndpoint(ctx: DevIdpContext, request: Request, re
   if ('error' in checked) return htmlResponse(errorPage(checked.error, checked.description), 400);
   const { redirectUri } = checked;
   const state: Record<string, string> = params.state === undefined ? {} : { state: params.state };
-  const fail = (error: string, description: string) => authorizationResponse(resolved, redirectUri, responseModeOf(params), { error, error_description: description, ...state });
+  const fail = (error: string, description: string) =>
+    authorizationResponse(resolved, redirectUri, responseModeOf(params), { error, error_description: description, ...state });
 
   const simulated = ctx.failures.take('authorization');
   if (simulated?.delayMs) await sleep(simulated.delayMs);
@@ -114,7 +117,13 @@ export async function authorizeEndpoint(ctx: DevIdpContext, request: Request, re
   }
   const session = currentSession(ctx, request, resolved);
   const fresh = isSessionFresh(ctx, session, params);
-  const interaction = ctx.store.createInteraction({ flavor: resolved.instance.flavor.name, prefix: resolved.instance.prefix, clientId: params.client_id!, redirectUri, params });
+  const interaction = ctx.store.createInteraction({
+    flavor: resolved.instance.flavor.name,
+    prefix: resolved.instance.prefix,
+    clientId: params.client_id!,
+    redirectUri,
+    params,
+  });
   if (splitScopes(params.prompt).includes('none')) {
     // OIDC Core 3.1.2.6: prompt=none never shows a page; without a usable session, login_required.
     if (!fresh) return fail('login_required', 'No signed-in session (prompt=none).');

@@ -17,12 +17,24 @@ import type { BrowserSession, Interaction } from '../store.js';
 export const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})$/;
 
 /** Adds the user the sign-in page's "add a user" form describes, then shows the page again. */
-function addUserFromForm(ctx: DevIdpContext, resolved: ResolvedInstance, interaction: Interaction, form: Record<string, string>, freshSession: BrowserSession | undefined): Response {
+function addUserFromForm(
+  ctx: DevIdpContext,
+  resolved: ResolvedInstance,
+  interaction: Interaction,
+  form: Record<string, string>,
+  freshSession: BrowserSession | undefined,
+): Response {
   const name = (form.name ?? '').trim().slice(0, 80);
   const email = (form.email ?? '').trim().slice(0, 120);
   if (!name) return renderSignIn(ctx, resolved, interaction, freshSession, 'A name is required to add a user.');
-  if (email !== '' && !/^[^\s@]+@[^\s@]+$/.test(email)) return renderSignIn(ctx, resolved, interaction, freshSession, 'That email address does not look valid.');
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'user';
+  if (email !== '' && !/^[^\s@]+@[^\s@]+$/.test(email))
+    return renderSignIn(ctx, resolved, interaction, freshSession, 'That email address does not look valid.');
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'user';
   let userId = slug;
   for (let n = 2; ctx.users.get(userId) !== undefined && n < 1000; n++) userId = `${slug}-${n}`;
   const parts = name.split(/\s+/);
@@ -66,10 +78,18 @@ export async function interactionEndpoint(ctx: DevIdpContext, request: Request, 
   // Every other action ends the interaction (one-time).
   ctx.store.interactions.delete(interaction.id);
   if (action === 'deny') {
-    return authorizationResponse(resolved, interaction.redirectUri, responseMode, { error: 'access_denied', error_description: 'The user denied the request.', ...state });
+    return authorizationResponse(resolved, interaction.redirectUri, responseMode, {
+      error: 'access_denied',
+      error_description: 'The user denied the request.',
+      ...state,
+    });
   }
   if (action === 'server-error') {
-    return authorizationResponse(resolved, interaction.redirectUri, responseMode, { error: 'server_error', error_description: 'Simulated server error.', ...state });
+    return authorizationResponse(resolved, interaction.redirectUri, responseMode, {
+      error: 'server_error',
+      error_description: 'Simulated server error.',
+      ...state,
+    });
   }
   if (action === 'continue') {
     if (!freshSession) return htmlResponse(errorPage('login_required', 'The session has ended; start the sign-in again.'), 400);

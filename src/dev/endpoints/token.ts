@@ -41,12 +41,31 @@ async function issueTokens(
     const subject = await flavor.subject(user, family.clientId);
     const claims = claimsContext(
       resolved,
-      { clientId: family.clientId, scopes: family.scopes, issuer: family.issuer, subject, authTime: family.authTime, issuedAt: iat, sid: family.sid, maxAgeRequested: family.maxAgeRequested, accessToken, ...(nonce !== undefined ? { nonce } : {}) },
+      {
+        clientId: family.clientId,
+        scopes: family.scopes,
+        issuer: family.issuer,
+        subject,
+        authTime: family.authTime,
+        issuedAt: iat,
+        sid: family.sid,
+        maxAgeRequested: family.maxAgeRequested,
+        accessToken,
+        ...(nonce !== undefined ? { nonce } : {}),
+      },
       user,
     );
     const extra = (await flavor.idTokenClaims?.(user, claims)) ?? {};
     // OIDC Core 2: iss, sub, aud, exp, iat always; nonce when the request had one.
-    body.id_token = await ctx.keys.sign({ ...extra, iss: family.issuer, sub: subject, aud: family.clientId, exp: iat + ttl, iat, ...(nonce !== undefined ? { nonce } : {}) });
+    body.id_token = await ctx.keys.sign({
+      ...extra,
+      iss: family.issuer,
+      sub: subject,
+      aud: family.clientId,
+      exp: iat + ttl,
+      iat,
+      ...(nonce !== undefined ? { nonce } : {}),
+    });
   }
   return { status: 200, body };
 }
@@ -126,9 +145,11 @@ export async function tokenEndpoint(ctx: DevIdpContext, request: Request, resolv
   if (request.method !== 'POST') return oauthError('invalid_request', 'Use POST.', 405, { allow: 'POST' });
   const simulated = ctx.failures.take('token');
   if (simulated?.delayMs) await sleep(simulated.delayMs);
-  if (simulated?.error) return tokenEndpointResponse(resolved, request, { status: 500, body: { error: 'server_error', error_description: 'Simulated by the dev IdP.' } });
+  if (simulated?.error)
+    return tokenEndpointResponse(resolved, request, { status: 500, body: { error: 'server_error', error_description: 'Simulated by the dev IdP.' } });
   const params = await readParams(request);
-  if (!params) return tokenEndpointResponse(resolved, request, { status: 400, body: { error: 'invalid_request', error_description: 'A parameter was repeated.' } });
+  if (!params)
+    return tokenEndpointResponse(resolved, request, { status: 400, body: { error: 'invalid_request', error_description: 'A parameter was repeated.' } });
   const auth = await authenticateClient(ctx, request, params, resolved);
   if ('answer' in auth) return tokenEndpointResponse(resolved, request, auth.answer);
   const flavor = resolved.instance.flavor;

@@ -29,7 +29,9 @@ export async function userinfoEndpoint(ctx: DevIdpContext, request: Request, res
   const family = familyForAccessToken(ctx, resolved, request);
   const user = family ? ctx.users.get(family.userId) : undefined;
   if (!family || !user) {
-    return json({ error: 'invalid_token', error_description: 'The access token is invalid or expired.' }, 401, { 'www-authenticate': `${realm}, error="invalid_token"` });
+    return json({ error: 'invalid_token', error_description: 'The access token is invalid or expired.' }, 401, {
+      'www-authenticate': `${realm}, error="invalid_token"`,
+    });
   }
   if (!family.scopes.includes('openid')) {
     return json({ error: 'insufficient_scope' }, 403, { 'www-authenticate': `${realm}, error="insufficient_scope", scope="openid"` });
@@ -37,7 +39,17 @@ export async function userinfoEndpoint(ctx: DevIdpContext, request: Request, res
   const subject = await flavor.subject(user, family.clientId);
   const claims = claimsContext(
     resolved,
-    { clientId: family.clientId, scopes: family.scopes, issuer: family.issuer, subject, authTime: family.authTime, issuedAt: ctx.nowSeconds(), sid: family.sid, maxAgeRequested: false, accessToken: '' },
+    {
+      clientId: family.clientId,
+      scopes: family.scopes,
+      issuer: family.issuer,
+      subject,
+      authTime: family.authTime,
+      issuedAt: ctx.nowSeconds(),
+      sid: family.sid,
+      maxAgeRequested: false,
+      accessToken: '',
+    },
     user,
   );
   return json(await flavor.userinfo(user, claims));

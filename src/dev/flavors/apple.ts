@@ -59,7 +59,20 @@ export const appleFlavor: Flavor = {
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: ['openid', 'email', 'name'],
       token_endpoint_auth_methods_supported: ['client_secret_post'],
-      claims_supported: ['aud', 'email', 'email_verified', 'exp', 'iat', 'is_private_email', 'iss', 'nonce', 'nonce_supported', 'real_user_status', 'sub', 'transfer_sub'],
+      claims_supported: [
+        'aud',
+        'email',
+        'email_verified',
+        'exp',
+        'iat',
+        'is_private_email',
+        'iss',
+        'nonce',
+        'nonce_supported',
+        'real_user_status',
+        'sub',
+        'transfer_sub',
+      ],
     };
   },
   checkAuthorizationRequest(params) {

@@ -109,7 +109,12 @@ export interface Flavor {
   /** Flavor-specific checks of an authorization request; returns an OAuth error to redirect with. */
   checkAuthorizationRequest?(params: Readonly<Record<string, string>>): { error: string; error_description: string } | undefined;
   /** Whether a code exchange issues a refresh token. */
-  wantsRefreshToken(input: { scopes: readonly string[]; params: Readonly<Record<string, string>>; firstConsent: boolean; genericPolicy: 'always' | 'offline_access' }): boolean;
+  wantsRefreshToken(input: {
+    scopes: readonly string[];
+    params: Readonly<Record<string, string>>;
+    firstConsent: boolean;
+    genericPolicy: 'always' | 'offline_access';
+  }): boolean;
   /** The issuer the tokens of `user` carry (Microsoft: the user's concrete tenant). */
   tokenIssuer(instance: FlavorInstance, user: DevUser): string;
   /** The `sub` of `user` for `clientId` (Microsoft: pairwise per client). */

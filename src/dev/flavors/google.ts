@@ -22,7 +22,11 @@ const CALENDAR_SCOPES = [
 /** Google's API error body shape. */
 function googleApiError(code: number, status: string, message: string): Response {
   const headers: Record<string, string> = code === 401 ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' } : {};
-  return json({ error: { code, message, status, errors: [{ message, domain: 'global', reason: code === 401 ? 'authError' : 'insufficientPermissions' }] } }, code, headers);
+  return json(
+    { error: { code, message, status, errors: [{ message, domain: 'global', reason: code === 401 ? 'authError' : 'insufficientPermissions' }] } },
+    code,
+    headers,
+  );
 }
 
 /** The Google flavor. */
@@ -69,7 +73,12 @@ export const googleFlavor: Flavor = {
       token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
       claims_supported: ['aud', 'email', 'email_verified', 'exp', 'family_name', 'given_name', 'iat', 'iss', 'name', 'picture', 'sub'],
       code_challenge_methods_supported: ['plain', 'S256'],
-      grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      grant_types_supported: [
+        'authorization_code',
+        'refresh_token',
+        'urn:ietf:params:oauth:grant-type:device_code',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      ],
     };
   },
   wantsRefreshToken({ params, firstConsent }) {
@@ -115,7 +124,13 @@ export const googleFlavor: Flavor = {
       etag: '"dev-1"',
       items: [
         { kind: 'calendar#calendarListEntry', id: primary, summary: primary, timeZone: 'Europe/London', accessRole: 'owner', primary: true },
-        { kind: 'calendar#calendarListEntry', id: `team-${who.user.id}@group.calendar.google.com`, summary: `${who.user.name}'s team`, timeZone: 'Europe/London', accessRole: 'reader' },
+        {
+          kind: 'calendar#calendarListEntry',
+          id: `team-${who.user.id}@group.calendar.google.com`,
+          summary: `${who.user.name}'s team`,
+          timeZone: 'Europe/London',
+          accessRole: 'reader',
+        },
       ],
     });
   },

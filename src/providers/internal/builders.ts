@@ -8,7 +8,7 @@ import type { ClientAuthMethod, ProtocolHooks } from '../../core/types.js';
 import { ConfigurationError } from '../../errors.js';
 import type { Profile, ProfileContext, ProviderConfig } from '../types.js';
 import { type Env, envValue, resolveCredentials } from './env.js';
-import { type OAuth2PresetOptions, type PresetOptions, basePreset, checkUrl, endpoint, explicitMetadata } from './preset.js';
+import { basePreset, checkUrl, endpoint, explicitMetadata, type OAuth2PresetOptions, type PresetOptions } from './preset.js';
 import { standardClaimsProfile } from './profile.js';
 
 /** The data of one preset besides the shared options. */
@@ -79,7 +79,10 @@ export function oauth2Preset(
   const credentials = resolveCredentials(data.prefix, data.name, options, data.secret);
   const at = (url: string) => endpoint(url, options.emulatorUrl);
   // With an emulator every endpoint, the APIs included, is on the emulator's origin.
-  const emulated = options.emulatorUrl !== undefined ? { apiOrigins: [...(data.apiOrigins ?? []), new URL(checkUrl(options.emulatorUrl, 'emulatorUrl', data.name)).origin] } : {};
+  const emulated =
+    options.emulatorUrl !== undefined
+      ? { apiOrigins: [...(data.apiOrigins ?? []), new URL(checkUrl(options.emulatorUrl, 'emulatorUrl', data.name)).origin] }
+      : {};
   return {
     ...basePreset(options, { ...data, ...emulated }),
     kind: 'oauth2',

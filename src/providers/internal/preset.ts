@@ -64,7 +64,10 @@ export interface PresetDefaults {
 }
 
 /** The ProviderConfig members every preset derives the same way from {@link PresetOptions}. */
-export type BasePreset = Pick<ProviderConfig, 'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'apiOrigins' | 'allowPrivateNetwork'>;
+export type BasePreset = Pick<
+  ProviderConfig,
+  'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'apiOrigins' | 'allowPrivateNetwork'
+>;
 
 /** Merges a preset's defaults with the caller's options. */
 export function basePreset(options: PresetOptions, defaults: PresetDefaults): BasePreset {

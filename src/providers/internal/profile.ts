@@ -63,7 +63,12 @@ export function makeProfile(issuer: string, subject: string, fields: ProfileFiel
  *
  * @see [OpenID Connect Core 1.0, section 5.1](https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims)
  */
-export function standardClaimsProfile(raw: Readonly<Record<string, unknown>>, ctx: Pick<ProfileContext, 'issuer'>, provider: string, overrides: ProfileFields = {}): Profile {
+export function standardClaimsProfile(
+  raw: Readonly<Record<string, unknown>>,
+  ctx: Pick<ProfileContext, 'issuer'>,
+  provider: string,
+  overrides: ProfileFields = {},
+): Profile {
   const given = str(raw.given_name);
   const family = str(raw.family_name);
   return makeProfile(

@@ -8,7 +8,7 @@
  */
 import { closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Dialect, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { type Dialect, Kysely, MysqlDialect, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import { ConfigurationError } from '../../errors.js';
 import { BoundedMap } from '../../internal/bounded-map.js';
 import type { SqlKind } from './migrations.js';
@@ -31,7 +31,8 @@ export interface SqlConnection {
 }
 
 /** The forms {@link parseDatabaseUrl} accepts, for error messages. */
-const ACCEPTED_FORMS = '`sqlite:./file.db` (also `sqlite:///abs/file.db`, `file:./file.db`, `sqlite::memory:`), `postgres://host/db` (or `postgresql://`) or `mysql://host/db` (or `mariadb://`)';
+const ACCEPTED_FORMS =
+  '`sqlite:./file.db` (also `sqlite:///abs/file.db`, `file:./file.db`, `sqlite::memory:`), `postgres://host/db` (or `postgresql://`) or `mysql://host/db` (or `mariadb://`)';
 
 /**
  * Tells the dialect family and the driver target from a URL. A value without a scheme is refused

@@ -14,7 +14,7 @@ import { toStorageError } from '../errors.js';
 import type { TokenCipher } from '../token-cipher.js';
 import { createTokenCipher } from '../token-cipher.js';
 import type { SessionStore, UserStore } from '../types.js';
-import { type SqlConnection, type SqlTimeouts, fromDialect, openDatabase, parseDatabaseUrl } from './connect.js';
+import { fromDialect, openDatabase, parseDatabaseUrl, type SqlConnection, type SqlTimeouts } from './connect.js';
 import type { SqlKind } from './migrations.js';
 import { createPgRevocationBus } from './pg-notify.js';
 import { type RevocationBus, SqlRunner, SqlSessionStore, SqlUserStore } from './store.js';
@@ -116,7 +116,12 @@ export async function createSqlStore(options: SqlStoreOptions): Promise<SqlStore
   });
   let bus: RevocationBus | undefined;
   if (conn.kind === 'postgres' && conn.pgConfig && options.notify !== false) {
-    bus = createPgRevocationBus({ db: conn.db, connectionString: conn.pgConfig.connectionString, channel: `${prefix}revoked`, connectTimeoutMs: timeouts.connectMs });
+    bus = createPgRevocationBus({
+      db: conn.db,
+      connectionString: conn.pgConfig.connectionString,
+      channel: `${prefix}revoked`,
+      connectTimeoutMs: timeouts.connectMs,
+    });
   }
   const now = options.now;
   const users = new SqlUserStore({ runner, tokenCipher: cipher, ...(now ? { now } : {}) });

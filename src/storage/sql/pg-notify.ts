@@ -82,7 +82,11 @@ export function createPgRevocationBus(options: PgRevocationBusOptions): Revocati
   const connect = (): Promise<void> => {
     connecting ??= (async () => {
       const { default: pg } = await import('pg');
-      const c = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true }) as unknown as ListenClient;
+      const c = new pg.Client({
+        connectionString: options.connectionString,
+        connectionTimeoutMillis: options.connectTimeoutMs,
+        keepAlive: true,
+      }) as unknown as ListenClient;
       c.on('error', () => {
         if (client === c) client = undefined;
         void c.end().catch(() => {});

@@ -7,12 +7,12 @@
  */
 import { type Kysely, Migrator, type Selectable, type Transaction } from 'kysely';
 import { AccountError, LatchkeyError, StorageError } from '../../errors.js';
-import { isExpired, newId, normalizeEmail } from '../internal.js';
 import { isConnectionError, isForeignKeyViolation, isTransientConflict, isUniqueViolation, toStorageError, withDeadline } from '../errors.js';
-import { type TokenCipher, openTokens, sealTokens } from '../token-cipher.js';
+import { isExpired, newId, normalizeEmail } from '../internal.js';
+import { openTokens, sealTokens, type TokenCipher } from '../token-cipher.js';
 import type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, SessionStore, User, UserStore } from '../types.js';
 import { InCodeMigrationProvider, type SqlKind } from './migrations.js';
-import { type AccountsTable, type Database, type SessionsTable, type UsersTable, num } from './schema.js';
+import { type AccountsTable, type Database, num, type SessionsTable, type UsersTable } from './schema.js';
 
 type UserRow = Selectable<UsersTable>;
 type AccountRow = Selectable<AccountsTable>;
@@ -186,7 +186,14 @@ export class SqlUserStore implements UserStore {
    */
   updateUser(id: string, patch: Partial<NewUser>): Promise<User> {
     return this.#r.run('users.updateUser', async (db) => {
-      const set: { email?: string | null; email_lower?: string | null; email_verified?: number; name?: string | null; image?: string | null; updated_at: number } = {
+      const set: {
+        email?: string | null;
+        email_lower?: string | null;
+        email_verified?: number;
+        name?: string | null;
+        image?: string | null;
+        updated_at: number;
+      } = {
         updated_at: this.#now(),
       };
       if (patch.email !== undefined) {
@@ -263,7 +270,12 @@ export class SqlUserStore implements UserStore {
         if (!isUniqueViolation(err)) throw err;
         // Lost a race: either this identity exists now (return it), or the email belongs to
         // another user (the linking policy decides).
-        const existing = await db.selectFrom('accounts').selectAll().where('issuer', '=', account.issuer).where('subject', '=', account.subject).executeTakeFirst();
+        const existing = await db
+          .selectFrom('accounts')
+          .selectAll()
+          .where('issuer', '=', account.issuer)
+          .where('subject', '=', account.subject)
+          .executeTakeFirst();
         if (existing) {
           const owner = await db.selectFrom('users').selectAll().where('id', '=', existing.user_id).executeTakeFirst();
           if (owner) return { user: toUser(owner), account: await this.#toAccount(existing), created: false };
@@ -294,7 +306,12 @@ export class SqlUserStore implements UserStore {
       } catch (err) {
         if (isForeignKeyViolation(err)) throw new StorageError('STORAGE_CONFLICT', 'The user to link to does not exist.', { cause: err });
         if (!isUniqueViolation(err)) throw err;
-        const existing = await db.selectFrom('accounts').selectAll().where('issuer', '=', account.issuer).where('subject', '=', account.subject).executeTakeFirst();
+        const existing = await db
+          .selectFrom('accounts')
+          .selectAll()
+          .where('issuer', '=', account.issuer)
+          .where('subject', '=', account.subject)
+          .executeTakeFirst();
         if (existing && existing.user_id === userId) return this.#toAccount(existing);
         throw new AccountError('ACCOUNT_ALREADY_LINKED', undefined, { provider: account.providerId, cause: err });
       }
@@ -482,7 +499,10 @@ export class SqlSessionStore implements SessionStore {
       const now = this.#now();
       if (now - this.#lastSweep >= this.#sweepMs) {
         this.#lastSweep = now;
-        await db.deleteFrom('sessions').where((eb) => eb.or([eb('absolute_expires_at', '<=', now), eb('idle_expires_at', '<=', now)])).execute();
+        await db
+          .deleteFrom('sessions')
+          .where((eb) => eb.or([eb('absolute_expires_at', '<=', now), eb('idle_expires_at', '<=', now)]))
+          .execute();
       }
     });
   }
@@ -503,7 +523,13 @@ export class SqlSessionStore implements SessionStore {
       await db
         .updateTable('sessions')
         .set((eb) => ({
-          idle_expires_at: eb.case().when('absolute_expires_at', '<', idleExpiresAt).then(eb.ref('absolute_expires_at')).else(idleExpiresAt).end().$castTo<number>(),
+          idle_expires_at: eb
+            .case()
+            .when('absolute_expires_at', '<', idleExpiresAt)
+            .then(eb.ref('absolute_expires_at'))
+            .else(idleExpiresAt)
+            .end()
+            .$castTo<number>(),
         }))
         .where('id', '=', id)
         .execute();
@@ -521,7 +547,9 @@ export class SqlSessionStore implements SessionStore {
 
   /** @returns the ids of the user's deleted (live) sessions. */
   deleteByUser(userId: string): Promise<string[]> {
-    return this.#deleteWhere('sessions.deleteByUser', (db) => db.selectFrom('sessions').select(['id', 'idle_expires_at', 'absolute_expires_at']).where('user_id', '=', userId));
+    return this.#deleteWhere('sessions.deleteByUser', (db) =>
+      db.selectFrom('sessions').select(['id', 'idle_expires_at', 'absolute_expires_at']).where('user_id', '=', userId),
+    );
   }
 
   /** @returns the ids of the deleted sessions with this provider `sid`. */
@@ -552,7 +580,10 @@ export class SqlSessionStore implements SessionStore {
   sweepExpired(): Promise<number> {
     return this.#r.run('sessions.sweep', async (db) => {
       const now = this.#now();
-      const r = await db.deleteFrom('sessions').where((eb) => eb.or([eb('absolute_expires_at', '<=', now), eb('idle_expires_at', '<=', now)])).executeTakeFirst();
+      const r = await db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('absolute_expires_at', '<=', now), eb('idle_expires_at', '<=', now)]))
+        .executeTakeFirst();
       return Number(r.numDeletedRows);
     });
   }
@@ -565,7 +596,9 @@ export class SqlSessionStore implements SessionStore {
 
   async #deleteWhere(
     operation: string,
-    select: (db: Kysely<Database>) => { execute(): Promise<{ id: string; idle_expires_at: number | string | bigint; absolute_expires_at: number | string | bigint }[]> },
+    select: (db: Kysely<Database>) => {
+      execute(): Promise<{ id: string; idle_expires_at: number | string | bigint; absolute_expires_at: number | string | bigint }[]>;
+    },
   ): Promise<string[]> {
     const ids = await this.#r.run(operation, async (db) => {
       const rows = await select(db).execute();

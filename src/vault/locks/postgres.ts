@@ -103,7 +103,9 @@ export function createPostgresLock(options: PostgresLockOptions): DistributedLoc
         await conn.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
         acquiredAt = performance.now();
         // While held: a session idle for ttlMs (a frozen holder) is ended by the server, freeing the lock.
-        await conn.query("SELECT set_config('lock_timeout', '0', false), set_config('idle_session_timeout', $1, false)", [`${Math.max(1, Math.ceil(ttlMs))}ms`]);
+        await conn.query("SELECT set_config('lock_timeout', '0', false), set_config('idle_session_timeout', $1, false)", [
+          `${Math.max(1, Math.ceil(ttlMs))}ms`,
+        ]);
       } catch (cause) {
         done(true);
         if ((cause as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
