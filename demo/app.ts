@@ -11,8 +11,8 @@ import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, writeSync } f
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { type Auth, createAuth, isLatchkeyError, type Session } from 'latchkey';
-import { sendWebResponse, toWebRequest } from 'latchkey/adapters/node';
+import { type Auth, createAuth, isLatchkeyError, type Session, SessionError } from 'latchkey';
+import { lingerThenClose, readNodeBody, sendWebResponse, toWebRequest } from 'latchkey/adapters/node';
 import { isAllowedHost, type RunningDevIdp, startDevIdp } from 'latchkey/dev';
 import { createSqlStore, type SqlStore } from 'latchkey/storage/sql';
 import { describeUrl, type Flow, FlowInspector, redacted, redactParam } from './inspector.js';
@@ -106,22 +106,14 @@ function writePrivateFile(file: string, text: string, flag: 'wx' | 'w'): void {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new RangeError('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** The demo's own form bodies, read like the auth routes': bounded, counted as they arrive, with a deadline. */
+async function readBody(req: IncomingMessage): Promise<string> {
+  const text = await readNodeBody(req, MAX_BODY);
+  if (text === undefined) {
+    lingerThenClose(req);
+    throw new SessionError('PAYLOAD_TOO_LARGE');
+  }
+  return text;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -172,9 +164,11 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       res.end('Starting…');
       return;
     }
-    ready(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Internal error');
+    ready(req, res).catch((error: unknown) => {
+      // Bad input (a body too large, too slow or cut off) keeps its own 4xx; anything else is a 500.
+      const status = isLatchkeyError(error) && error.status < 500 ? error.status : 500;
+      if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 413 ? { connection: 'close' } : {}) });
+      res.end(status === 500 ? 'Internal error' : `${isLatchkeyError(error) ? error.code : 'BAD_REQUEST'}\n`);
     });
   };
   const servers: Server[] = [];
@@ -348,8 +342,26 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
 
     async function authRoute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
       const method = req.method ?? 'GET';
+      // The library's route table first, as every adapter does: 405 + Allow, 404, a declared 413.
+      const screened = auth.edge.screen(method, url.pathname, req.headers['content-length'], req.headers.accept);
+      if (screened instanceof Response) {
+        if (screened.status === 413) lingerThenClose(req);
+        await sendWebResponse(res, screened);
+        return;
+      }
       let body: string | undefined;
-      if (method !== 'GET' && method !== 'HEAD') body = await readBody(req);
+      if (screened.readsBody) {
+        try {
+          body = await readNodeBody(req, auth.edge.bodyLimit, auth.edge.bodyTimeoutMs);
+        } catch (error) {
+          await sendWebResponse(res, auth.edge.failure(error, req.headers.accept));
+          return;
+        }
+        if (body === undefined) {
+          await sendWebResponse(res, auth.edge.tooLarge(req.headers.accept));
+          return;
+        }
+      }
       const request = toWebRequest(auth, req, `${url.pathname}${url.search}`, body);
       const parts = url.pathname.slice(auth.routePrefix.length + 1).split('/');
       const [id, action] = parts;
