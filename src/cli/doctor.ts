@@ -13,7 +13,7 @@ import { isLatchkeyError } from '../errors.js';
 import { redactUrlsIn } from '../internal/redact.js';
 import { oidc, PRESETS_FROM_ENV } from '../providers/index.js';
 import type { ProviderConfig } from '../providers/types.js';
-import { parseDatabaseUrl } from '../storage/sql/connect.js';
+import { parseDatabaseUrl } from '../storage/sql/url.js';
 
 /** The environment doctor reads. */
 export type DoctorEnv = Readonly<Record<string, string | undefined>>;

@@ -9,10 +9,8 @@
  *
  * @module
  */
-import { runDevIdp } from '../dev/cli.js';
-import { runDoctorCommand } from './doctor.js';
-import { runMigrateCommand } from './migrate.js';
-import { runSecret } from './secret.js';
+import { isLatchkeyError } from '../errors.js';
+import { missingPeer, missingPeerError } from '../internal/peer.js';
 
 type Command = (args: string[], out: (line: string) => void) => Promise<number> | number;
 
@@ -22,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
     run: async (args, out) => {
       try {
         // Keeps running (the server holds the process open) until Ctrl+C.
+        const { runDevIdp } = await import('../dev/cli.js');
         await runDevIdp(args, out);
         return 0;
       } catch (error) {
@@ -30,9 +29,15 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
       }
     },
   },
-  migrate: { summary: 'apply the SQL migrations (DATABASE_URL or --database-url)', run: (args, out) => runMigrateCommand(args, out) },
-  secret: { summary: 'print a new random secret for AUTH_SECRET', run: (_args, out) => runSecret(out) },
-  doctor: { summary: 'check the configuration, print the redirect URIs, check discovery and clock skew', run: (args, out) => runDoctorCommand(args, out) },
+  migrate: {
+    summary: 'apply the SQL migrations (DATABASE_URL or --database-url)',
+    run: async (args, out) => (await import('./migrate.js')).runMigrateCommand(args, out),
+  },
+  secret: { summary: 'print a new random secret for AUTH_SECRET', run: async (_args, out) => (await import('./secret.js')).runSecret(out) },
+  doctor: {
+    summary: 'check the configuration, print the redirect URIs, check discovery and clock skew',
+    run: async (args, out) => (await import('./doctor.js')).runDoctorCommand(args, out),
+  },
 };
 
 /** Runs the CLI with `argv` (without the node and script paths) and returns the exit code. */
@@ -47,5 +52,15 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
     out('\nDocumentation: docs/cli.md');
     return help ? 0 : 2;
   }
-  return command.run(rest, out);
+  try {
+    // Each command loads its own modules, so `--help` and `secret` need no optional peer, and a
+    // missing driver is named in one line instead of a stack trace.
+    return await command.run(rest, out);
+  } catch (error) {
+    const peer = missingPeer(error);
+    if (peer !== undefined) out(missingPeerError(peer).message);
+    else if (isLatchkeyError(error)) out(error.message);
+    else throw error;
+    return 2;
+  }
 }

@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { randomToken } from '../../internal/encoding.js';
+import { importPeer } from '../../internal/peer.js';
 import type { Database } from './schema.js';
 import type { RevocationBus } from './store.js';
 
@@ -81,7 +82,7 @@ export function createPgRevocationBus(options: PgRevocationBusOptions): Revocati
 
   const connect = (): Promise<void> => {
     connecting ??= (async () => {
-      const { default: pg } = await import('pg');
+      const { default: pg } = await importPeer(() => import('pg'));
       const c = new pg.Client({
         connectionString: options.connectionString,
         connectionTimeoutMillis: options.connectTimeoutMs,

@@ -19,6 +19,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { ConfigurationError, StorageError, TokenError } from '../../errors.js';
+import { importPeer } from '../../internal/peer.js';
 import type { DistributedLock, LockAcquireOptions, LockLease } from './types.js';
 
 /** Options of {@link createPostgresLock}: a URL for a pool of the lock's own, or a pool. */
@@ -60,7 +61,7 @@ export function createPostgresLock(options: PostgresLockOptions): DistributedLoc
     if (options.pool) return Promise.resolve(options.pool);
     opening ??= (async () => {
       // Imported only when the lock opens its own pool.
-      const { default: pg } = await import('pg');
+      const { default: pg } = await importPeer(() => import('pg'));
       const p = new pg.Pool({
         connectionString: options.url,
         max: options.maxConnections ?? 10,

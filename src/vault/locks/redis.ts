@@ -14,6 +14,7 @@
  * @module
  */
 import { ConfigurationError, StorageError, TokenError } from '../../errors.js';
+import { importPeer } from '../../internal/peer.js';
 import { type DistributedLock, type LockAcquireOptions, type LockLease, pollDelayMs, sleep } from './types.js';
 
 /** The part of a node-redis (v4/v5) client the lock uses. */
@@ -66,7 +67,7 @@ export function createRedisLock(options: RedisLockOptions): DistributedLock {
     if (options.client) return Promise.resolve(options.client);
     opening ??= (async () => {
       // Imported only when the lock opens its own connection.
-      const { createClient } = await import('redis');
+      const { createClient } = await importPeer(() => import('redis'));
       let ready = false;
       const c = createClient({
         url: options.url,
