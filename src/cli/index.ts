@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { fileURLToPath } from 'node:url';
 import { isLatchkeyError } from '../errors.js';
 import { missingPeer, missingPeerError } from '../internal/peer.js';
 
@@ -49,7 +50,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
     if (!help) out(`Unknown command "${name}".`);
     out('Usage: latchkey <command> [options]\n');
     for (const [n, c] of Object.entries(COMMANDS)) out(`  ${n.padEnd(10)} ${c.summary}`);
-    out('\nDocumentation: docs/cli.md');
+    // The docs ship with the package: point at the copy next to this CLI (dist/cli or src/cli).
+    out(`\nDocumentation: ${fileURLToPath(new URL('../../docs/cli.md', import.meta.url))}`);
     return help ? 0 : 2;
   }
   try {
