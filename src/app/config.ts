@@ -201,6 +201,10 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
   } catch {
     fail('`baseUrl` must be the absolute URL users see, e.g. "https://app.example.com".');
   }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    // `localhost:3000` or `app.example.com:443` parse as a URL whose "scheme" is the host name.
+    fail('`baseUrl` needs its scheme: write "https://app.example.com" (or "http://localhost:3000" in development).');
+  }
   if (base.protocol !== 'https:' && !(base.protocol === 'http:' && isLoopbackHost(base.hostname))) {
     fail(
       `\`baseUrl\` ${base.origin} must use https (cookies are Secure and providers refuse http redirect URIs); plain http is allowed only on localhost/127.0.0.1.`,
@@ -222,6 +226,14 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     }
   });
   if (new Set(secrets).size !== secrets.length) fail('`secrets` contains the same secret twice.');
+  if (runsInProduction()) {
+    secrets.forEach((s, i) => {
+      if (isWeakSecret(s))
+        fail(
+          `Secret #${i + 1} looks guessable (too few different characters, or a placeholder word); in production use a random one from \`openssl rand -base64 32\` or \`npx latchkey secret\`.`,
+        );
+    });
+  }
 
   if (!Array.isArray(options.providers) || options.providers.length === 0) {
     fail('`providers` is empty: add at least one, e.g. providers: [google({ clientId, clientSecret })].');
@@ -314,4 +326,27 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     cookies: cookieNames(base.protocol === 'https:', cookieBase),
     clock: options.clock ?? Date.now,
   });
+}
+
+/** Whether the process says production (`NODE_ENV=production`); false where there is no `process`. */
+function runsInProduction(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.NODE_ENV?.trim().toLowerCase() === 'production';
+}
+
+/** Placeholder words people paste into a secret. */
+const PLACEHOLDER = /change.?me|password|passw0rd|secret|example|placeholder|replace.?me|your.?key|qwerty|123456|abcdef/i;
+
+/**
+ * A secret long enough but guessable: few different characters (`'a'.repeat(32)`, `'ab'.repeat(16)`)
+ * or a placeholder word (`changeme`, `password`, `secret`, …). A random 32-character secret from `openssl rand -base64`
+ * has about 24 different characters.
+ *
+ * @param secret - the configured secret.
+ * @returns true when the secret should not be used in production.
+ */
+export function isWeakSecret(secret: string): boolean {
+  const distinct = new Set(secret).size;
+  // A random secret holds one of those words by chance about once in a billion.
+  return distinct < 10 || PLACEHOLDER.test(secret);
 }
