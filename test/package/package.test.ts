@@ -126,6 +126,24 @@ describe('the built package', () => {
     expect(result.ok).toBe(true);
   }, 60_000);
 
+  it('a CommonJS app loads it with require() (Node >= 20.19 loads ES modules from require)', async () => {
+    const cjs = join(work, 'cjs-app');
+    mkdirSync(join(cjs, 'node_modules'), { recursive: true });
+    symlinkSync(pkg, join(cjs, 'node_modules', 'latchkey'), 'dir');
+    writeFileSync(join(cjs, 'package.json'), JSON.stringify({ name: 'cjs-app', private: true }));
+    writeFileSync(
+      join(cjs, 'main.js'),
+      [
+        "const { createAuth } = require('latchkey');",
+        "const { google } = require('latchkey/providers');",
+        "const auth = createAuth({ baseUrl: 'http://localhost:3000', secret: 'q3Jx9v-T2mWcL8zR_fY1uN6bK0hE4sDpA7gVtXoBiCe', providers: [google({ clientId: 'id', clientSecret: 'secret-value' })] });",
+        'process.stdout.write(JSON.stringify(auth.config.redirectUris));',
+      ].join('\n'),
+    );
+    const { stdout } = await run(process.execPath, [join(cjs, 'main.js')], { cwd: cjs });
+    expect(JSON.parse(stdout)).toEqual({ google: 'http://localhost:3000/auth/google/callback' });
+  }, 30_000);
+
   it('the latchkey bin runs the built CLI', async () => {
     const bin = join(pkg, manifest.bin.latchkey!);
     const { stdout } = await run(process.execPath, [bin, 'secret'], { cwd: app });
