@@ -1,13 +1,12 @@
 /**
  * One provider context: a `ProviderConfig` maps once to a frozen per-provider object (metadata
  * source, credentials, DPoP, transport with its endpoint policy, clock, hooks) that `OidcClient`
- * is built from; and `latchkey/core` exports the operations, not the transport internals.
+ * is built from.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/app/config.js';
 import { providerContext } from '../../src/app/provider-context.js';
 import { OidcClient, providerContextFromOptions } from '../../src/core/client.js';
-import * as core from '../../src/core/index.js';
 import { createProviderContext } from '../../src/core/provider-context.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { oidc } from '../../src/providers/oidc.js';
@@ -102,61 +101,5 @@ describe('the provider context of a ProviderConfig', () => {
     const error = await OidcClient.fromContext(context).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).message).toContain('clientSecret');
-  });
-});
-
-describe('latchkey/core exports the operations, not the transport internals', () => {
-  it('keeps the operations and the documented helpers', () => {
-    for (const name of [
-      'OidcClient',
-      'discover',
-      'checkMetadata',
-      'createAuthorizationRequest',
-      'validateAuthorizationResponse',
-      'authorizationCodeGrant',
-      'refreshTokenGrant',
-      'clientCredentialsGrant',
-      'fetchUserinfo',
-      'revokeToken',
-      'pushAuthorizationRequest',
-      'validateIdToken',
-      'validateLogoutToken',
-      'buildEndSessionUrl',
-      'resourceRequest',
-      'DPoPHandle',
-      'RemoteJwks',
-      'createEndpointPolicy',
-      'tokenEndpointRequest',
-      'processTokenResponse',
-      'isInvalidGrant',
-      'fetchStream',
-    ]) {
-      expect(core, name).toHaveProperty(name);
-    }
-  });
-
-  it('no longer exports the transport plumbing', () => {
-    for (const name of [
-      'toHeaderRecord',
-      'isPlainObject',
-      'nonceLoop',
-      'isUseDpopNonce',
-      'withAccessToken',
-      'httpRequest',
-      'fetchJsonObject',
-      'assertSecureUrl',
-      'parseWwwAuthenticate',
-      'isLoopbackHost',
-      'HTTP_DEFAULTS',
-      'classifyAddress',
-      'DEFAULT_ENDPOINT_POLICY',
-      'verifyJwt',
-      'decodeJwtHeader',
-      'toTokenSet',
-      'processUserinfoBody',
-      'keyTypeForAlg',
-    ]) {
-      expect(core, name).not.toHaveProperty(name);
-    }
   });
 });
