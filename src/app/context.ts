@@ -17,6 +17,7 @@ import { createTokenCipher } from '../storage/token-cipher.js';
 import type { UserStore } from '../storage/types.js';
 import { createTokenVault, type TokenVault } from '../vault/vault.js';
 import { type AuthHooks, type AuthOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { providerContext } from './provider-context.js';
 import { Keyring } from './seal.js';
 import { authenticateRequest, BearerSessions } from './sessions/bearer.js';
 import { CookieSessionStrategy } from './sessions/cookie.js';
@@ -231,25 +232,7 @@ function createStrategy(options: AuthOptions, config: ResolvedConfig, keyring: (
 
 /** The protocol client of a provider, as configured (discovery runs now). */
 function createClient(provider: ProviderConfig, config: ResolvedConfig): Promise<OidcClient> {
-  return OidcClient.create({
-    issuer: provider.issuer,
-    kind: provider.kind,
-    ...(provider.metadata !== undefined ? { metadata: provider.metadata } : {}),
-    clientId: provider.clientId,
-    ...(provider.clientSecret !== undefined ? { clientSecret: provider.clientSecret } : {}),
-    ...(provider.tokenEndpointAuthMethod !== undefined ? { tokenEndpointAuthMethod: provider.tokenEndpointAuthMethod } : {}),
-    ...(provider.clientPrivateKey !== undefined ? { privateKey: provider.clientPrivateKey } : {}),
-    ...(provider.idTokenSignedResponseAlg !== undefined ? { idTokenSignedResponseAlg: provider.idTokenSignedResponseAlg } : {}),
-    redirectUri: config.redirectUris[provider.id]!,
-    postLogoutRedirectUri: config.postLogoutRedirectUri,
-    ...(provider.hooks !== undefined ? { hooks: provider.hooks } : {}),
-    ...(provider.usePar !== undefined ? { usePar: provider.usePar } : {}),
-    ...(provider.dpop !== undefined ? { dpop: provider.dpop } : {}),
-    ...(provider.http !== undefined ? { http: provider.http } : {}),
-    ...(provider.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: provider.allowPrivateNetwork } : {}),
-    ...(provider.issuerSource !== undefined ? { issuerSource: provider.issuerSource } : {}),
-    clock: config.clock,
-  });
+  return OidcClient.fromContext(providerContext(provider, config));
 }
 
 /** The `jti` replay memory of back-channel logout tokens (Back-Channel Logout 1.0 §2.6 step 9). */

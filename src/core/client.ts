@@ -15,14 +15,15 @@ import { resolveClientAuthMethod } from './client-auth.js';
 import { checkMetadata, discover } from './discovery.js';
 import { DPoPHandle, type ResourceRequestOptions, resourceRequest, withAccessToken } from './dpop.js';
 import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
-import { createEndpointPolicy, type IssuerSource, labelEndpoints } from './endpoint-policy.js';
-import { fetchStream, HTTP_DEFAULTS, type HttpResult, unfollowedRedirect } from './http.js';
+import { type IssuerSource, labelEndpoints } from './endpoint-policy.js';
+import { fetchStream, HTTP_DEFAULTS, type HttpOptions, type HttpResult, unfollowedRedirect } from './http.js';
 import { checkVerificationOptions } from './id-token.js';
 import { type KeySetLimits, RemoteJwks } from './jwks.js';
 import { parRequired } from './par.js';
+import { createProviderContext, type ProviderClientCredentials, type ProviderContext } from './provider-context.js';
 import { refreshTokenGrant } from './refresh.js';
 import { revokeToken } from './revocation.js';
-import { authorizationCodeGrant, clientCredentialsGrant, type TokenRequestOptions } from './token-request.js';
+import { type AuthorizationCodeGrantOptions, authorizationCodeGrant, clientCredentialsGrant, type TokenRequestOptions } from './token-request.js';
 import type {
   AuthorizationRequestOptions,
   AuthorizationTransaction,
@@ -130,25 +131,44 @@ export class OidcClient {
   readonly dpop?: DPoPHandle;
   /** The provider key set. */
   readonly jwks?: RemoteJwks;
-  readonly #options: OidcClientOptions;
+  readonly #context: ProviderContext;
+  /** The transport of every request, its endpoint policy labelled with the metadata members. */
+  readonly #http: HttpOptions;
   readonly #usedStates = new UsedStates();
+  /** Client authentication and transport (revocation, PAR); built once. */
+  readonly #authContext: TokenRequestOptions;
+  /** {@link #authContext} plus DPoP, hooks and the key set (token requests); built once. */
+  readonly #tokenOptions: AuthorizationCodeGrantOptions;
   /** The DPoP key and transport of every resource request (built once: `fetchResource` is a hot path). */
   readonly #resourceOptions: ResourceRequestOptions;
 
-  private constructor(options: OidcClientOptions, metadata: ServerMetadata, dpop: DPoPHandle | undefined) {
-    this.#options = options;
+  private constructor(context: ProviderContext, metadata: ServerMetadata, dpop: DPoPHandle | undefined) {
+    const { credentials, clock } = context;
+    this.#context = context;
     this.metadata = metadata;
     this.dpop = dpop;
-    this.#resourceOptions = { dpop, http: options.http };
-    const method = options.tokenEndpointAuthMethod ?? defaultAuthMethod(metadata, options);
+    // A refusal after DNS resolution names the metadata member it concerns.
+    const http = Object.freeze({ ...context.http, endpointPolicy: labelEndpoints(context.http.endpointPolicy, metadata) });
+    this.#http = http;
+    this.#resourceOptions = { dpop, http };
+    const method = credentials.tokenEndpointAuthMethod ?? defaultAuthMethod(metadata, credentials);
     // The secret stays out of this public, loggable object; it is added per request.
     this.client = Object.freeze({
-      client_id: options.clientId,
+      client_id: credentials.clientId,
       token_endpoint_auth_method: method,
-      ...(options.idTokenSignedResponseAlg !== undefined ? { id_token_signed_response_alg: options.idTokenSignedResponseAlg } : {}),
-      ...(options.userinfoSignedResponseAlg !== undefined ? { userinfo_signed_response_alg: options.userinfoSignedResponseAlg } : {}),
+      ...(credentials.idTokenSignedResponseAlg !== undefined ? { id_token_signed_response_alg: credentials.idTokenSignedResponseAlg } : {}),
+      ...(credentials.userinfoSignedResponseAlg !== undefined ? { userinfo_signed_response_alg: credentials.userinfoSignedResponseAlg } : {}),
     });
-    if (metadata.jwks_uri) this.jwks = new RemoteJwks(metadata.jwks_uri, { ...options.keySetLimits, http: options.http, clock: options.clock });
+    if (metadata.jwks_uri) this.jwks = new RemoteJwks(metadata.jwks_uri, { ...context.keySetLimits, http, clock });
+    this.#authContext = Object.freeze({ authMethod: method, privateKey: credentials.privateKey, clock, http });
+    this.#tokenOptions = Object.freeze({
+      ...this.#authContext,
+      kind: context.kind,
+      dpop,
+      hooks: context.hooks,
+      clockToleranceSeconds: context.clockToleranceSeconds,
+      jwks: this.jwks,
+    });
   }
 
   /**
@@ -156,7 +176,7 @@ export class OidcClient {
    * the `http.timeoutMs` option, default 10 000. The token vault derives its refresh lease from it.
    */
   get requestTimeoutMs(): number {
-    return this.#options.http?.timeoutMs ?? HTTP_DEFAULTS.timeoutMs;
+    return this.#http.timeoutMs ?? HTTP_DEFAULTS.timeoutMs;
   }
 
   /**
@@ -170,34 +190,35 @@ export class OidcClient {
    * @throws {TransportError} `HTTP_*`, `INSECURE_TRANSPORT`, `ENDPOINT_REFUSED` (a URL the endpoint policy refuses; nothing is sent to it).
    * @see [OpenID Connect Discovery 1.0, section 4](https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig)
    */
-  static async create(options: OidcClientOptions): Promise<OidcClient> {
-    if (!options.clientId) throw new ConfigurationError('clientId is required.');
-    if (!options.redirectUri) throw new ConfigurationError('redirectUri is required.');
-    const method = options.tokenEndpointAuthMethod;
-    if (method === 'private_key_jwt' && !options.privateKey) throw new ConfigurationError('private_key_jwt needs `privateKey`.');
-    if ((method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt') && options.clientSecret === undefined) {
+  static create(options: OidcClientOptions): Promise<OidcClient> {
+    return OidcClient.fromContext(providerContextFromOptions(options));
+  }
+
+  /**
+   * Creates a client from a frozen provider context (the app layer builds one per configured
+   * provider; {@link create} builds one from its options).
+   *
+   * @param context - the provider context, from `createProviderContext`.
+   * @returns The client.
+   * @throws {ConfigurationError} `CONFIG_INVALID` for inconsistent options.
+   * @throws {ValidationError} `DISCOVERY_ISSUER_MISMATCH`, `METADATA_INVALID`.
+   * @throws {TransportError} `HTTP_*`, `INSECURE_TRANSPORT`, `ENDPOINT_REFUSED`.
+   */
+  static async fromContext(context: ProviderContext): Promise<OidcClient> {
+    const { credentials, metadata: source, http, hooks, clock } = context;
+    if (!credentials.clientId) throw new ConfigurationError('clientId is required.');
+    if (!credentials.redirectUri) throw new ConfigurationError('redirectUri is required.');
+    const method = credentials.tokenEndpointAuthMethod;
+    if (method === 'private_key_jwt' && !credentials.privateKey) throw new ConfigurationError('private_key_jwt needs `privateKey`.');
+    if ((method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt') && credentials.clientSecret === undefined) {
       throw new ConfigurationError(`${method} needs \`clientSecret\`.`);
     }
-    checkVerificationOptions(options);
-    // One endpoint policy for every request of this client (discovery, token, JWKS, userinfo, resources).
-    const endpointPolicy = createEndpointPolicy({
-      issuer: options.issuer,
-      ...(options.issuerSource !== undefined ? { issuerSource: options.issuerSource } : {}),
-      ...(options.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: options.allowPrivateNetwork } : {}),
-      ...(options.metadata !== undefined ? { configuredMetadata: options.metadata } : {}),
-    });
-    const http = { ...options.http, endpointPolicy };
-    const metadata = options.metadata
-      ? checkMetadata(options.metadata, options.issuer, options.hooks, http)
-      : await discover(options.issuer, {
-          ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
-          ...(options.discoveryTtlSeconds !== undefined ? { ttlSeconds: options.discoveryTtlSeconds } : {}),
-          http,
-          ...(options.clock !== undefined ? { clock: options.clock } : {}),
-        });
-    const dpop = options.dpop === true ? await DPoPHandle.generate('ES256', options.clock ? { clock: options.clock } : {}) : options.dpop || undefined;
-    // A refusal after DNS resolution names the metadata member it concerns.
-    return new OidcClient({ ...options, http: { ...http, endpointPolicy: labelEndpoints(endpointPolicy, metadata) } }, metadata, dpop);
+    checkVerificationOptions({ ...credentials, clockToleranceSeconds: context.clockToleranceSeconds });
+    const metadata = source.explicit
+      ? checkMetadata(source.explicit, source.issuer, hooks, http)
+      : await discover(source.issuer, { hooks, ttlSeconds: source.discoveryTtlSeconds, http, clock });
+    const dpop = context.dpop === true ? await DPoPHandle.generate('ES256', { clock }) : context.dpop || undefined;
+    return new OidcClient(context, metadata, dpop);
   }
 
   /**
@@ -210,16 +231,16 @@ export class OidcClient {
    * @see [OpenID Connect Core 1.0, section 3.1.2.1](https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest)
    */
   async authorizationUrl(options: AuthorizationRequestOptions = {}): Promise<{ url: URL; transaction: AuthorizationTransaction }> {
-    const usePar = options.usePar ?? this.#options.usePar ?? false;
+    const usePar = options.usePar ?? this.#context.usePar;
     // The secret is only needed to authenticate a pushed request (a secret function may be costly).
     const client = parRequired(this.metadata, this.client, usePar) ? await this.#resolvedClient() : this.client;
-    return createAuthorizationRequest(this.metadata, client, this.#options.redirectUri, {
+    return createAuthorizationRequest(this.metadata, client, this.#context.credentials.redirectUri, {
       ...options,
-      kind: this.#options.kind ?? 'oidc',
+      kind: this.#context.kind,
       usePar,
-      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
-      ...(this.dpop !== undefined ? { dpop: this.dpop } : {}),
-      par: this.#authContext(),
+      clock: this.#context.clock,
+      dpop: this.dpop,
+      par: this.#authContext,
     });
   }
 
@@ -239,16 +260,9 @@ export class OidcClient {
    * @see [RFC 6749, section 4.1.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2)
    */
   async callback(params: URLSearchParams, transaction: AuthorizationTransaction): Promise<TokenSet> {
-    const { code } = validateAuthorizationResponse(this.metadata, params, transaction, {
-      usedStates: this.#usedStates,
-      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
-    });
+    const { code } = validateAuthorizationResponse(this.metadata, params, transaction, { usedStates: this.#usedStates, clock: this.#context.clock });
     const client = await this.#resolvedClient();
-    return authorizationCodeGrant(this.metadata, client, code, transaction, {
-      ...(await this.#tokenOptions()),
-      kind: this.#options.kind ?? 'oidc',
-      ...(this.jwks !== undefined ? { jwks: this.jwks } : {}),
-    });
+    return authorizationCodeGrant(this.metadata, client, code, transaction, this.#tokenOptions);
   }
 
   /**
@@ -264,15 +278,16 @@ export class OidcClient {
    */
   async userinfo(tokens: Pick<TokenSet, 'accessToken' | 'tokenType' | 'idTokenClaims'>): Promise<Record<string, unknown>> {
     const client = await this.#resolvedClient();
+    const { jwks, dpop, hooks, http, clock, clockToleranceSeconds } = this.#tokenOptions;
     return fetchUserinfo(this.metadata, client, tokens.accessToken, {
-      ...(tokens.idTokenClaims !== undefined ? { expectedSubject: tokens.idTokenClaims.sub } : {}),
-      ...(this.jwks !== undefined ? { jwks: this.jwks } : {}),
+      expectedSubject: tokens.idTokenClaims?.sub,
+      jwks,
       tokenType: tokens.tokenType,
-      ...(this.dpop !== undefined ? { dpop: this.dpop } : {}),
-      ...(this.#options.hooks !== undefined ? { hooks: this.#options.hooks } : {}),
-      ...(this.#options.http !== undefined ? { http: this.#options.http } : {}),
-      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
-      ...(this.#options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#options.clockToleranceSeconds } : {}),
+      dpop,
+      hooks,
+      http,
+      clock,
+      clockToleranceSeconds,
     });
   }
 
@@ -290,10 +305,9 @@ export class OidcClient {
   async refresh(refreshToken: string, options: { readonly previousIdTokenClaims?: IdTokenClaims; readonly scope?: readonly string[] } = {}): Promise<TokenSet> {
     const client = await this.#resolvedClient();
     return refreshTokenGrant(this.metadata, client, refreshToken, {
-      ...(await this.#tokenOptions()),
-      ...(this.jwks !== undefined ? { jwks: this.jwks } : {}),
-      ...(options.previousIdTokenClaims !== undefined ? { previousIdTokenClaims: options.previousIdTokenClaims } : {}),
-      ...(options.scope !== undefined ? { scope: options.scope } : {}),
+      ...this.#tokenOptions,
+      previousIdTokenClaims: options.previousIdTokenClaims,
+      scope: options.scope,
     });
   }
 
@@ -306,7 +320,7 @@ export class OidcClient {
    */
   async clientCredentials(options: { readonly scope?: readonly string[]; readonly resource?: string } = {}): Promise<TokenSet> {
     const client = await this.#resolvedClient();
-    return clientCredentialsGrant(this.metadata, client, options, await this.#tokenOptions());
+    return clientCredentialsGrant(this.metadata, client, options, this.#tokenOptions);
   }
 
   /**
@@ -318,7 +332,7 @@ export class OidcClient {
    */
   async revoke(token: string, hint?: 'access_token' | 'refresh_token'): Promise<void> {
     const client = await this.#resolvedClient();
-    await revokeToken(this.metadata, client, token, { ...this.#authContext(), ...(hint !== undefined ? { hint } : {}) });
+    await revokeToken(this.metadata, client, token, { ...this.#authContext, hint });
   }
 
   /**
@@ -330,12 +344,11 @@ export class OidcClient {
    * @see [OpenID Connect RP-Initiated Logout 1.0, section 2](https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout)
    */
   endSessionUrl(options: { readonly idTokenHint?: string; readonly state?: string; readonly postLogoutRedirectUri?: string } = {}): URL {
-    const postLogoutRedirectUri = options.postLogoutRedirectUri ?? this.#options.postLogoutRedirectUri;
     return buildEndSessionUrl(this.metadata, {
       clientId: this.client.client_id,
-      ...(options.idTokenHint !== undefined ? { idTokenHint: options.idTokenHint } : {}),
-      ...(postLogoutRedirectUri !== undefined ? { postLogoutRedirectUri } : {}),
-      ...(options.state !== undefined ? { state: options.state } : {}),
+      idTokenHint: options.idTokenHint,
+      postLogoutRedirectUri: options.postLogoutRedirectUri ?? this.#context.credentials.postLogoutRedirectUri,
+      state: options.state,
     });
   }
 
@@ -360,16 +373,8 @@ export class OidcClient {
    */
   async validateLogoutToken(logoutToken: string, options: { readonly seenJti?: (jti: string, exp: number) => boolean } = {}): Promise<LogoutTokenClaims> {
     const client = await this.#resolvedClient();
-    return validateLogoutTokenJwt(logoutToken, {
-      metadata: this.metadata,
-      client,
-      ...(this.jwks !== undefined ? { jwks: this.jwks } : {}),
-      ...(this.#options.hooks !== undefined ? { hooks: this.#options.hooks } : {}),
-      ...(options.seenJti !== undefined ? { seenJti: options.seenJti } : {}),
-      ...(this.#options.http !== undefined ? { http: this.#options.http } : {}),
-      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
-      ...(this.#options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#options.clockToleranceSeconds } : {}),
-    });
+    const { jwks, hooks, http, clock, clockToleranceSeconds } = this.#tokenOptions;
+    return validateLogoutTokenJwt(logoutToken, { metadata: this.metadata, client, jwks, hooks, seenJti: options.seenJti, http, clock, clockToleranceSeconds });
   }
 
   /**
@@ -396,7 +401,7 @@ export class OidcClient {
     if (tokens.tokenType !== 'DPoP') {
       // Bearer: one exchange, handed over as received (the hot path of every provider API call).
       const headers = withAccessToken(init.headers, 'Bearer', tokens.accessToken);
-      return fetchStream({ url, method: init.method, headers, body: init.body }, this.#options.http, next);
+      return fetchStream({ url, method: init.method, headers, body: init.body }, this.#http, next);
     }
     return resourceRequest(
       url,
@@ -411,37 +416,50 @@ export class OidcClient {
 
   /** The client metadata with the secret resolved (a secret function is awaited per request). */
   async #resolvedClient(): Promise<ClientMetadata> {
-    const secret = this.#options.clientSecret;
+    const secret = this.#context.credentials.clientSecret;
     if (secret === undefined) return this.client;
     if (typeof secret === 'string') return { ...this.client, client_secret: secret };
     const value = await secret();
     if (typeof value !== 'string' || value.length === 0) throw new ConfigurationError('The clientSecret function returned no secret.');
     return { ...this.client, client_secret: value };
   }
-
-  #authContext(): TokenRequestOptions {
-    return {
-      authMethod: this.client.token_endpoint_auth_method ?? 'none',
-      ...(this.#options.privateKey !== undefined ? { privateKey: this.#options.privateKey } : {}),
-      ...(this.#options.clock !== undefined ? { clock: this.#options.clock } : {}),
-      ...(this.#options.http !== undefined ? { http: this.#options.http } : {}),
-    };
-  }
-
-  async #tokenOptions(): Promise<TokenRequestOptions> {
-    return {
-      ...this.#authContext(),
-      ...(this.dpop !== undefined ? { dpop: this.dpop } : {}),
-      ...(this.#options.hooks !== undefined ? { hooks: this.#options.hooks } : {}),
-      ...(this.#options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#options.clockToleranceSeconds } : {}),
-    };
-  }
 }
 
-function defaultAuthMethod(metadata: ServerMetadata, options: OidcClientOptions): ClientAuthMethod {
+/**
+ * The provider context of the public options (the one mapping of `OidcClientOptions`).
+ *
+ * @param options - the options of {@link OidcClient.create}.
+ * @returns the frozen context.
+ */
+export function providerContextFromOptions(options: OidcClientOptions): ProviderContext {
+  return createProviderContext({
+    kind: options.kind,
+    metadata: { issuer: options.issuer, explicit: options.metadata, discoveryTtlSeconds: options.discoveryTtlSeconds },
+    credentials: {
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      tokenEndpointAuthMethod: options.tokenEndpointAuthMethod,
+      privateKey: options.privateKey,
+      idTokenSignedResponseAlg: options.idTokenSignedResponseAlg,
+      userinfoSignedResponseAlg: options.userinfoSignedResponseAlg,
+      redirectUri: options.redirectUri,
+      postLogoutRedirectUri: options.postLogoutRedirectUri,
+    },
+    keySetLimits: options.keySetLimits,
+    dpop: options.dpop,
+    usePar: options.usePar,
+    http: options.http,
+    endpoints: { issuerSource: options.issuerSource, allowPrivateNetwork: options.allowPrivateNetwork },
+    clock: options.clock,
+    clockToleranceSeconds: options.clockToleranceSeconds,
+    hooks: options.hooks,
+  });
+}
+
+function defaultAuthMethod(metadata: ServerMetadata, credentials: ProviderClientCredentials): ClientAuthMethod {
   const base = resolveClientAuthMethod(
-    { client_id: options.clientId, ...(options.clientSecret !== undefined ? { client_secret: 'set' } : {}) },
-    options.privateKey,
+    { client_id: credentials.clientId, ...(credentials.clientSecret !== undefined ? { client_secret: 'set' } : {}) },
+    credentials.privateKey,
   );
   const supported = metadata.token_endpoint_auth_methods_supported;
   // RFC 8414 §2: when the server lists its methods and lacks client_secret_basic, prefer client_secret_post.

@@ -105,11 +105,7 @@ export function clearDiscoveryCache(): void {
 /** The transport options with the endpoint policy of this issuer (the caller's own policy wins). */
 function withPolicy(issuer: string, options: Pick<DiscoveryOptions, 'http' | 'issuerSource' | 'allowPrivateNetwork'>): HttpOptions {
   if (options.http?.endpointPolicy !== undefined) return options.http;
-  const endpointPolicy = createEndpointPolicy({
-    issuer,
-    ...(options.issuerSource !== undefined ? { issuerSource: options.issuerSource } : {}),
-    ...(options.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: options.allowPrivateNetwork } : {}),
-  });
+  const endpointPolicy = createEndpointPolicy({ issuer, issuerSource: options.issuerSource, allowPrivateNetwork: options.allowPrivateNetwork });
   return { ...options.http, endpointPolicy };
 }
 
@@ -132,7 +128,7 @@ function withPolicy(issuer: string, options: Pick<DiscoveryOptions, 'http' | 'is
  * @see [RFC 8414, section 3.3](https://www.rfc-editor.org/rfc/rfc8414.html#section-3.3)
  */
 export function checkMetadata(metadata: Readonly<Record<string, unknown>>, expectedIssuer: string, hooks?: ProtocolHooks, http?: HttpOptions): ServerMetadata {
-  const policyHttp = withPolicy(expectedIssuer, { ...(http !== undefined ? { http } : {}) });
+  const policyHttp = withPolicy(expectedIssuer, { http });
   // RFC 8414 §2 / OIDC Discovery §3: the issuer identifier is an https URL (loopback http for development).
   checkEndpoint(expectedIssuer, policyHttp, 'issuer');
   const issuer = metadata.issuer;

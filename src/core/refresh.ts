@@ -59,12 +59,12 @@ export async function refreshTokenGrant(
     claims = await validateIdToken(parsed.raw.id_token, {
       metadata,
       client,
-      ...(options.jwks !== undefined ? { jwks: options.jwks } : {}),
-      ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
+      jwks: options.jwks,
+      hooks: options.hooks,
       accessToken: parsed.raw.access_token,
-      ...(options.http !== undefined ? { http: options.http } : {}),
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      ...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {}),
+      http: options.http,
+      clock: options.clock,
+      clockToleranceSeconds: options.clockToleranceSeconds,
     });
     // …and must have the same iss, sub, aud, azp (and auth_time, nonce) as the original.
     if (options.previousIdTokenClaims) checkRefreshedIdTokenClaims(claims, options.previousIdTokenClaims);

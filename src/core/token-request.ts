@@ -248,14 +248,14 @@ export async function authorizationCodeGrant(
   const claims = await validateIdToken(idToken, {
     metadata,
     client,
-    ...(options.jwks !== undefined ? { jwks: options.jwks } : {}),
-    ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
-    ...(transaction.nonce !== undefined ? { expectedNonce: transaction.nonce } : {}),
-    ...(transaction.maxAge !== undefined ? { maxAge: transaction.maxAge } : {}),
+    jwks: options.jwks,
+    hooks: options.hooks,
+    expectedNonce: transaction.nonce,
+    maxAge: transaction.maxAge,
     accessToken: parsed.raw.access_token,
-    ...(options.http !== undefined ? { http: options.http } : {}),
-    ...(options.clock !== undefined ? { clock: options.clock } : {}),
-    ...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {}),
+    http: options.http,
+    clock: options.clock,
+    clockToleranceSeconds: options.clockToleranceSeconds,
   });
   return toTokenSet(parsed, claims);
 }

@@ -1,6 +1,6 @@
 /**
  * The loopback test for host names, below the core so that internal helpers (API origins) and the
- * core's transport share one definition. `latchkey/core` re-exports it from `http.ts`.
+ * core's transport share one definition (`http.ts` re-exports it inside the core; `latchkey/core` does not export it).
  *
  * @module
  */
