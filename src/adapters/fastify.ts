@@ -13,9 +13,11 @@
 import { METHODS } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/create-auth.js';
+import type { AuthAnswer } from '../app/http-shapes.js';
+import { nodeHeaders } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
-import { credentialHeaders, guardFacts, lingerThenClose, readNodeBody, toWebRequest } from './node.js';
+import { credentialHeaders, guardFacts, lingerThenClose, nodeRequest, readNodeBody, toWebRequest, usesLeanPath } from './node.js';
 
 /** The parsed "body" of a request whose body ran over the budget. */
 const OVER_BUDGET = Symbol('latchkey.overBudget');
@@ -24,7 +26,15 @@ class UnreadBody {
   constructor(readonly error: SessionError) {}
 }
 
-/** Sends a Web `Response` through a Fastify reply. */
+/** Sends an answer through a Fastify reply, with no Web `Response` on the way. */
+function sendAnswer(reply: FastifyReply, answer: AuthAnswer): FastifyReply {
+  return reply
+    .code(answer.status)
+    .headers(nodeHeaders(answer))
+    .send(answer.body ?? '');
+}
+
+/** Sends a Web `Response` (a refusal of the route table) through a Fastify reply. */
 async function sendResponse(reply: FastifyReply, res: Response): Promise<FastifyReply> {
   reply.code(res.status);
   res.headers.forEach((v, k) => {
@@ -118,14 +128,19 @@ export function latchkey(auth: Auth): FastifyLatchkey {
         method: app.supportedMethods,
         url: `${auth.routePrefix}/*`,
         handler: async (request, reply) => {
-          const accept = request.headers.accept;
           try {
-            if (request.body === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
-            if (request.body instanceof UnreadBody) return await sendResponse(reply, auth.edge.failure(request.body.error, accept));
-            const body = typeof request.body === 'string' ? request.body : undefined;
-            return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, body)));
+            if (request.body === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(request.headers.accept));
+            // The body the parser read within the budget (or the refusal it ended in), handed to the lean path.
+            const b = request.body;
+            if (b instanceof UnreadBody && !usesLeanPath(auth)) return await sendResponse(reply, auth.edge.failure(b.error, request.headers.accept));
+            if (!usesLeanPath(auth)) {
+              const text = typeof b === 'string' ? b : undefined;
+              return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, text)));
+            }
+            const parsed = b instanceof UnreadBody ? b.error : typeof b === 'string' ? { text: b, bytes: Buffer.byteLength(b) } : undefined;
+            return sendAnswer(reply, await auth.edge.answer(nodeRequest(auth, request.raw, request.url, parsed)));
           } catch (error) {
-            return sendResponse(reply, auth.edge.failure(error, accept));
+            return sendAnswer(reply, auth.edge.failureAnswer(error, request.headers.accept));
           }
         },
       });

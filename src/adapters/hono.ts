@@ -9,11 +9,30 @@
  *
  * @module
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth } from '../app/create-auth.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { authResponseFor, credentialHeaders } from './node.js';
+import { answerAuthRequest, authResponseFor, credentialHeaders, usesLeanPath } from './node.js';
+
+/** The bindings @hono/node-server passes as `c.env`: the Node request and response. */
+type NodeBindings = { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+
+let NativeResponse: typeof Response | undefined;
+/**
+ * The answer that tells @hono/node-server the response was already written to `outgoing` (its
+ * `x-hono-already-sent` header, as its `RESPONSE_ALREADY_SENT`). It must be a native `Response`:
+ * node-server replaces the global with a lighter class (whose prototype is the native one) whose
+ * instances it would write out again. A new one each time: middleware may add headers to it.
+ */
+function responseAlreadySent(): Response {
+  if (!NativeResponse) {
+    const global = globalThis.Response;
+    const parent: unknown = Object.getPrototypeOf(global);
+    NativeResponse = typeof parent === 'function' && parent.name === 'Response' ? (parent as typeof Response) : global;
+  }
+  return new NativeResponse(null, { headers: { 'x-hono-already-sent': 'true' } });
+}
 
 /** Hono variables set by the guards. */
 export type LatchkeyEnv = { Variables: { user: SessionUser | null } };
@@ -88,10 +107,17 @@ export function latchkey(auth: Auth): HonoLatchkey {
   return {
     async handler(c) {
       try {
-        // On @hono/node-server, an unread body is read from the Node request itself: cancelling a
-        // Web stream made from it would tear down the socket before the 413 is written.
-        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-        if (incoming?.rawHeaders && !incoming.readableDidRead && typeof incoming.url === 'string') return await authResponseFor(auth, incoming, incoming.url);
+        // On @hono/node-server, the Node request is answered on the lean path: an unread body is read
+        // from the Node request itself (cancelling a Web stream made from it would tear down the
+        // socket before the 413 is written), and the answer is written straight to `outgoing`.
+        const { incoming, outgoing } = (c.env as NodeBindings) ?? {};
+        if (incoming?.rawHeaders && !incoming.readableDidRead && typeof incoming.url === 'string') {
+          if (usesLeanPath(auth) && outgoing && typeof outgoing.writeHead === 'function' && !outgoing.headersSent) {
+            await answerAuthRequest(auth, incoming, outgoing, incoming.url);
+            return responseAlreadySent();
+          }
+          return await authResponseFor(auth, incoming, incoming.url);
+        }
         return await auth.handler(c.req.raw);
       } catch (error) {
         return auth.edge.failure(error, c.req.header('accept'));
