@@ -104,15 +104,15 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       for (const m of METHODS) if (m !== 'CONNECT' && !app.supportedMethods.includes(m)) app.addHttpMethod(m);
       // The route table screens method, path and declared length before any body is parsed.
       app.addHook('onRequest', async (request, reply) => {
-        const screened = auth.edge.screen(
+        const screened = auth.edge.screenAnswer(
           request.raw.method ?? 'GET',
           new URL(request.url, auth.config.origin).pathname,
           request.headers['content-length'],
           request.headers.accept,
         );
-        if (screened instanceof Response) {
+        if ('status' in screened) {
           if (screened.status === 413) lingerThenClose(request.raw);
-          return sendResponse(reply, screened);
+          return sendAnswer(reply, screened);
         }
       });
       // Whatever parsers the app registered, these routes read bodies within the budget themselves.
@@ -129,15 +129,23 @@ export function latchkey(auth: Auth): FastifyLatchkey {
         url: `${auth.routePrefix}/*`,
         handler: async (request, reply) => {
           try {
-            if (request.body === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(request.headers.accept));
-            // The body the parser read within the budget (or the refusal it ended in), handed to the lean path.
             const b = request.body;
-            if (b instanceof UnreadBody && !usesLeanPath(auth)) return await sendResponse(reply, auth.edge.failure(b.error, request.headers.accept));
+            const accept = request.headers.accept;
+            // An `Auth` whose handler was replaced is served through it, on the Web path.
             if (!usesLeanPath(auth)) {
-              const text = typeof b === 'string' ? b : undefined;
-              return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, text)));
+              if (b === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
+              if (b instanceof UnreadBody) return await sendResponse(reply, auth.edge.failure(b.error, accept));
+              return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, typeof b === 'string' ? b : undefined)));
             }
-            const parsed = b instanceof UnreadBody ? b.error : typeof b === 'string' ? { text: b, bytes: Buffer.byteLength(b) } : undefined;
+            // The body the parser read within the budget (or the refusal it ended in), handed to the lean path.
+            const parsed =
+              b === OVER_BUDGET
+                ? new SessionError('PAYLOAD_TOO_LARGE')
+                : b instanceof UnreadBody
+                  ? b.error
+                  : typeof b === 'string'
+                    ? { text: b, bytes: Buffer.byteLength(b) }
+                    : undefined;
             return sendAnswer(reply, await auth.edge.answer(nodeRequest(auth, request.raw, request.url, parsed)));
           } catch (error) {
             return sendAnswer(reply, auth.edge.failureAnswer(error, request.headers.accept));

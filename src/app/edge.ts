@@ -94,6 +94,8 @@ export interface AuthEdge {
    * was replaced or wrapped (`{ ...auth, handler }`) is served through its own handler.
    */
   readonly handler: (request: Request) => Promise<Response>;
+  /** {@link AuthEdge.screen}, the refusal as an answer shape. */
+  screenAnswer(method: string, pathname: string, contentLength: string | null | undefined, accept: string | null | undefined): EdgeRoute | AuthAnswer;
   /** {@link AuthEdge.failure} as an answer shape. */
   failureAnswer(error: unknown, accept: string | null | undefined): AuthAnswer;
 }

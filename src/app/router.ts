@@ -51,6 +51,10 @@ export function createAuthEdge(ctx: AuthContext, handler: (request: Request) => 
       const d = screenRequest(ctx.routePrefix, method, pathname, contentLength);
       return 'error' in d ? answerToWeb(refuse(ctx, d, accept)) : d;
     },
+    screenAnswer(method: string, pathname: string, contentLength: string | null | undefined, accept: string | null | undefined) {
+      const d = screenRequest(ctx.routePrefix, method, pathname, contentLength);
+      return 'error' in d ? refuse(ctx, d, accept) : d;
+    },
     tooLarge: (accept: string | null | undefined) => answerToWeb(refuse(ctx, { route: undefined, error: new SessionError('PAYLOAD_TOO_LARGE') }, accept)),
     failure: (error: unknown, accept: string | null | undefined) => answerToWeb(failed(ctx, error, 'adapter', accept)),
     answer: (request: AuthRequest) => answerRequest(ctx, request),
