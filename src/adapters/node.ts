@@ -213,8 +213,13 @@ export function nodeRequest(auth: Auth, req: IncomingMessage, url: string, parse
  * @param answer - the answer.
  */
 export function writeAnswer(res: ServerResponse, answer: AuthAnswer): void {
-  res.writeHead(answer.status, nodeHeaders(answer));
-  res.end(answer.body ?? undefined);
+  const headers = nodeHeaders(answer);
+  const body = answer.body;
+  // A declared length lets Node send the head and the body in one write, without chunked framing.
+  if (body !== null)
+    res.writeHead(answer.status, { ...headers, 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) });
+  else res.writeHead(answer.status, headers);
+  res.end(body ?? undefined);
 }
 
 /**
