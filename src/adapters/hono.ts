@@ -9,29 +9,26 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth } from '../app/create-auth.js';
+import type { AuthAnswer } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { answerAuthRequest, authResponseFor, credentialHeaders, usesLeanPath } from './node.js';
+import { authResponseFor, credentialHeaders, nodeRequest, usesLeanPath } from './node.js';
 
-/** The bindings @hono/node-server passes as `c.env`: the Node request and response. */
-type NodeBindings = { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+/** The bindings @hono/node-server passes as `c.env`: the Node request. */
+type NodeBindings = { incoming?: IncomingMessage } | undefined;
 
-let NativeResponse: typeof Response | undefined;
 /**
- * The answer that tells @hono/node-server the response was already written to `outgoing` (its
- * `x-hono-already-sent` header, as its `RESPONSE_ALREADY_SENT`). It must be a native `Response`:
- * node-server replaces the global with a lighter class (whose prototype is the native one) whose
- * instances it would write out again. A new one each time: middleware may add headers to it.
+ * An answer as the `Response` Hono returns. On @hono/node-server the global `Response` is its
+ * light class: a string body with a plain header object is kept as it is and written straight to
+ * the Node response (no Web stream, no `Headers` unless something reads them), and any middleware
+ * that adds headers after `next()` still composes with it.
  */
-function responseAlreadySent(): Response {
-  if (!NativeResponse) {
-    const global = globalThis.Response;
-    const parent: unknown = Object.getPrototypeOf(global);
-    NativeResponse = typeof parent === 'function' && parent.name === 'Response' ? (parent as typeof Response) : global;
-  }
-  return new NativeResponse(null, { headers: { 'x-hono-already-sent': 'true' } });
+function answerResponse(answer: AuthAnswer): Response {
+  const headers: HeadersInit =
+    answer.setCookies.length === 0 ? answer.headers : [...Object.entries(answer.headers), ...answer.setCookies.map((c): [string, string] => ['set-cookie', c])];
+  return new Response(answer.body as BodyInit | null, { status: answer.status, headers });
 }
 
 /** Hono variables set by the guards. */
@@ -107,15 +104,12 @@ export function latchkey(auth: Auth): HonoLatchkey {
   return {
     async handler(c) {
       try {
-        // On @hono/node-server, the Node request is answered on the lean path: an unread body is read
-        // from the Node request itself (cancelling a Web stream made from it would tear down the
-        // socket before the 413 is written), and the answer is written straight to `outgoing`.
-        const { incoming, outgoing } = (c.env as NodeBindings) ?? {};
+        // On @hono/node-server, the Node request is answered on the lean path: the request shape is
+        // read lazily from it, and an unread body is read from the Node request itself (cancelling a
+        // Web stream made from it would tear down the socket before the 413 is written).
+        const incoming = (c.env as NodeBindings)?.incoming;
         if (incoming?.rawHeaders && !incoming.readableDidRead && typeof incoming.url === 'string') {
-          if (usesLeanPath(auth) && outgoing && typeof outgoing.writeHead === 'function' && !outgoing.headersSent) {
-            await answerAuthRequest(auth, incoming, outgoing, incoming.url);
-            return responseAlreadySent();
-          }
+          if (usesLeanPath(auth)) return answerResponse(await auth.edge.answer(nodeRequest(auth, incoming, incoming.url)));
           return await authResponseFor(auth, incoming, incoming.url);
         }
         return await auth.handler(c.req.raw);
