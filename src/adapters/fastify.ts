@@ -13,9 +13,11 @@
 import { METHODS } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/create-auth.js';
+import type { AuthAnswer } from '../app/http-shapes.js';
+import { nodeHeaders } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
-import { credentialHeaders, guardFacts, lingerThenClose, readNodeBody, toWebRequest } from './node.js';
+import { credentialHeaders, guardFacts, lingerThenClose, nodeRequest, readNodeBody, toWebRequest, usesLeanPath } from './node.js';
 
 /** The parsed "body" of a request whose body ran over the budget. */
 const OVER_BUDGET = Symbol('latchkey.overBudget');
@@ -24,7 +26,15 @@ class UnreadBody {
   constructor(readonly error: SessionError) {}
 }
 
-/** Sends a Web `Response` through a Fastify reply. */
+/** Sends an answer through a Fastify reply, with no Web `Response` on the way. */
+function sendAnswer(reply: FastifyReply, answer: AuthAnswer): FastifyReply {
+  return reply
+    .code(answer.status)
+    .headers(nodeHeaders(answer))
+    .send(answer.body ?? '');
+}
+
+/** Sends a Web `Response` (a refusal of the route table) through a Fastify reply. */
 async function sendResponse(reply: FastifyReply, res: Response): Promise<FastifyReply> {
   reply.code(res.status);
   res.headers.forEach((v, k) => {
@@ -94,15 +104,15 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       for (const m of METHODS) if (m !== 'CONNECT' && !app.supportedMethods.includes(m)) app.addHttpMethod(m);
       // The route table screens method, path and declared length before any body is parsed.
       app.addHook('onRequest', async (request, reply) => {
-        const screened = auth.edge.screen(
+        const screened = auth.edge.screenAnswer(
           request.raw.method ?? 'GET',
           new URL(request.url, auth.config.origin).pathname,
           request.headers['content-length'],
           request.headers.accept,
         );
-        if (screened instanceof Response) {
+        if ('status' in screened) {
           if (screened.status === 413) lingerThenClose(request.raw);
-          return sendResponse(reply, screened);
+          return sendAnswer(reply, screened);
         }
       });
       // Whatever parsers the app registered, these routes read bodies within the budget themselves.
@@ -118,14 +128,27 @@ export function latchkey(auth: Auth): FastifyLatchkey {
         method: app.supportedMethods,
         url: `${auth.routePrefix}/*`,
         handler: async (request, reply) => {
-          const accept = request.headers.accept;
           try {
-            if (request.body === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
-            if (request.body instanceof UnreadBody) return await sendResponse(reply, auth.edge.failure(request.body.error, accept));
-            const body = typeof request.body === 'string' ? request.body : undefined;
-            return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, body)));
+            const b = request.body;
+            const accept = request.headers.accept;
+            // An `Auth` whose handler was replaced is served through it, on the Web path.
+            if (!usesLeanPath(auth)) {
+              if (b === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
+              if (b instanceof UnreadBody) return await sendResponse(reply, auth.edge.failure(b.error, accept));
+              return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, typeof b === 'string' ? b : undefined)));
+            }
+            // The body the parser read within the budget (or the refusal it ended in), handed to the lean path.
+            const parsed =
+              b === OVER_BUDGET
+                ? new SessionError('PAYLOAD_TOO_LARGE')
+                : b instanceof UnreadBody
+                  ? b.error
+                  : typeof b === 'string'
+                    ? { text: b, bytes: Buffer.byteLength(b) }
+                    : undefined;
+            return sendAnswer(reply, await auth.edge.answer(nodeRequest(auth, request.raw, request.url, parsed)));
           } catch (error) {
-            return sendResponse(reply, auth.edge.failure(error, accept));
+            return sendAnswer(reply, auth.edge.failureAnswer(error, request.headers.accept));
           }
         },
       });

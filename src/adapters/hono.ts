@@ -12,8 +12,24 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth } from '../app/create-auth.js';
+import type { AuthAnswer } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { authResponseFor, credentialHeaders } from './node.js';
+import { authResponseFor, credentialHeaders, nodeRequest, usesLeanPath } from './node.js';
+
+/** The bindings @hono/node-server passes as `c.env`: the Node request. */
+type NodeBindings = { incoming?: IncomingMessage } | undefined;
+
+/**
+ * An answer as the `Response` Hono returns. On @hono/node-server the global `Response` is its
+ * light class: a string body with a plain header object is kept as it is and written straight to
+ * the Node response (no Web stream, no `Headers` unless something reads them), and any middleware
+ * that adds headers after `next()` still composes with it.
+ */
+function answerResponse(answer: AuthAnswer): Response {
+  const headers: HeadersInit =
+    answer.setCookies.length === 0 ? answer.headers : [...Object.entries(answer.headers), ...answer.setCookies.map((c): [string, string] => ['set-cookie', c])];
+  return new Response(answer.body as BodyInit | null, { status: answer.status, headers });
+}
 
 /** Hono variables set by the guards. */
 export type LatchkeyEnv = { Variables: { user: SessionUser | null } };
@@ -88,10 +104,14 @@ export function latchkey(auth: Auth): HonoLatchkey {
   return {
     async handler(c) {
       try {
-        // On @hono/node-server, an unread body is read from the Node request itself: cancelling a
-        // Web stream made from it would tear down the socket before the 413 is written.
-        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-        if (incoming?.rawHeaders && !incoming.readableDidRead && typeof incoming.url === 'string') return await authResponseFor(auth, incoming, incoming.url);
+        // On @hono/node-server, the Node request is answered on the lean path: the request shape is
+        // read lazily from it, and an unread body is read from the Node request itself (cancelling a
+        // Web stream made from it would tear down the socket before the 413 is written).
+        const incoming = (c.env as NodeBindings)?.incoming;
+        if (incoming?.rawHeaders && !incoming.readableDidRead && typeof incoming.url === 'string') {
+          if (usesLeanPath(auth)) return answerResponse(await auth.edge.answer(nodeRequest(auth, incoming, incoming.url)));
+          return await authResponseFor(auth, incoming, incoming.url);
+        }
         return await auth.handler(c.req.raw);
       } catch (error) {
         return auth.edge.failure(error, c.req.header('accept'));

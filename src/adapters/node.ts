@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 import type { Auth } from '../app/create-auth.js';
 import { MAX_BODY_MS } from '../app/edge.js';
 import type { GuardRequest, PlainResponse } from '../app/guards.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, nodeHeaders } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
 
@@ -131,11 +132,100 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
   });
 }
 
+/** A path the URL parser would leave as it is: no dot segments, escapes, backslashes or a leading `//`. */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_~/-]*$/;
+
 /**
- * The answer to an auth request on Node. The app's route table screens method, path and declared
- * length before any Web `Request` is built (so `TRACE` is a 405, not a throw); a POST body is read
- * within the budget from the stream, or taken from a parser that already read it, then the Web
- * handler runs. Never rejects: whatever escapes is a 500 answer.
+ * A header of a Node request as the Web `Headers` of {@link toWebRequest} would answer it.
+ *
+ * @param req - the Node request.
+ * @param name - the header name in lower case.
+ * @returns the value, or null.
+ */
+function nodeHeader(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+}
+
+/**
+ * The request shape of a Node request, built lazily: the `Cookie` and `Authorization` headers come
+ * from `rawHeaders` when first asked (as the guards read them), any other header from Node's header
+ * object only when a route asks for it, the query only when read; no Web `Request` unless a hook
+ * asks for one.
+ *
+ * @param auth - from `createAuth`.
+ * @param req - the Node request.
+ * @param url - the path and query as the app sees it.
+ * @param parsed - a body a framework's parser already consumed, if any, or the refusal its reading ended in.
+ * @returns the request shape.
+ */
+export function nodeRequest(auth: Auth, req: IncomingMessage, url: string, parsed?: ParsedBody | SessionError): AuthRequest {
+  const origin = auth.config.origin;
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  let parsedUrl: URL | undefined;
+  const full = (): URL => {
+    parsedUrl ??= new URL(url, origin);
+    return parsedUrl;
+  };
+  // The URL parser normalizes paths (dot segments, escapes): only a plain path skips it.
+  const path = PLAIN_PATH.test(rawPath) ? rawPath : full().pathname;
+  let credentials: ReturnType<typeof credentialHeaders> | undefined;
+  const credential = (): ReturnType<typeof credentialHeaders> => {
+    credentials ??= credentialHeaders(req);
+    return credentials;
+  };
+  let bodyText: string | undefined;
+  return {
+    method: req.method ?? 'GET',
+    path,
+    get search() {
+      return q === -1 ? '' : full().search;
+    },
+    get query() {
+      return full().searchParams;
+    },
+    origin,
+    get cookie() {
+      return credential().cookie ?? null;
+    },
+    header(name: string): string | null {
+      if (name === 'cookie') return credential().cookie ?? null;
+      if (name === 'authorization') return credential().authorization ?? null;
+      return nodeHeader(req, name);
+    },
+    async readBody(limit: number, timeoutMs: number): Promise<string> {
+      if (parsed instanceof SessionError) throw parsed;
+      const text = parsed ? (parsed.bytes > limit ? undefined : parsed.text) : await readNodeBody(req, limit, timeoutMs);
+      if (text === undefined) throw new SessionError('PAYLOAD_TOO_LARGE');
+      bodyText = text;
+      return text;
+    },
+    refuseBody: () => lingerThenClose(req),
+    toWeb: () => toWebRequest(auth, req, url, bodyText),
+  };
+}
+
+/**
+ * Writes an answer straight to a Node response: one `writeHead`, one `end`.
+ *
+ * @param res - the Node response.
+ * @param answer - the answer.
+ */
+export function writeAnswer(res: ServerResponse, answer: AuthAnswer): void {
+  const headers = nodeHeaders(answer);
+  const body = answer.body;
+  // A declared length lets Node send the head and the body in one write, without chunked framing.
+  if (body !== null)
+    res.writeHead(answer.status, { ...headers, 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) });
+  else res.writeHead(answer.status, headers);
+  res.end(body ?? undefined);
+}
+
+/**
+ * The answer to an auth request on Node, as a Web `Response` (for hosts that want one). The
+ * app's route table screens method, path and declared length first; a POST body is read within
+ * the budget from the stream, or taken from a parser that already read it. Never rejects.
  *
  * @param auth - from `createAuth`.
  * @param req - the Node request.
@@ -144,27 +234,47 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
  * @returns the response to send.
  */
 export async function authResponseFor(auth: Auth, req: IncomingMessage, url: string, parsed?: ParsedBody): Promise<Response> {
-  const accept = req.headers.accept;
   try {
-    const screened = auth.edge.screen(req.method ?? 'GET', new URL(url, auth.config.origin).pathname, req.headers['content-length'], accept);
-    if (screened instanceof Response) {
-      if (screened.status === 413) lingerThenClose(req);
-      return screened;
-    }
-    let body: string | undefined;
-    if (screened.readsBody) {
-      body = parsed ? (parsed.bytes > auth.edge.bodyLimit ? undefined : parsed.text) : await readNodeBody(req, auth.edge.bodyLimit, auth.edge.bodyTimeoutMs);
-      if (body === undefined) return auth.edge.tooLarge(accept);
-    }
-    return await auth.handler(toWebRequest(auth, req, url, body));
+    if (usesLeanPath(auth)) return answerToWeb(await auth.edge.answer(nodeRequest(auth, req, url, parsed)));
+    return await webResponseFor(auth, req, url, parsed);
   } catch (error) {
-    return auth.edge.failure(error, accept);
+    return auth.edge.failure(error, req.headers.accept);
   }
 }
 
 /**
- * Answers an auth request on Node and writes the answer; never rejects. When even the 500 cannot
- * be written (the headers are gone), the connection is closed.
+ * Whether an `Auth` is served on the lean path: its `handler` is its own (not replaced or wrapped).
+ *
+ * @param auth - from `createAuth`, possibly spread with another `handler`.
+ * @returns true when the adapters may skip `auth.handler`.
+ */
+export function usesLeanPath(auth: Auth): boolean {
+  return auth.handler === auth.edge.handler;
+}
+
+/**
+ * The Web path, for an `Auth` whose `handler` was replaced: screened by the route table before any
+ * Web `Request` is built, the body read within the budget, then `auth.handler` called.
+ */
+async function webResponseFor(auth: Auth, req: IncomingMessage, url: string, parsed?: ParsedBody): Promise<Response> {
+  const accept = req.headers.accept;
+  const screened = auth.edge.screen(req.method ?? 'GET', new URL(url, auth.config.origin).pathname, req.headers['content-length'], accept);
+  if (screened instanceof Response) {
+    if (screened.status === 413) lingerThenClose(req);
+    return screened;
+  }
+  let body: string | undefined;
+  if (screened.readsBody) {
+    body = parsed ? (parsed.bytes > auth.edge.bodyLimit ? undefined : parsed.text) : await readNodeBody(req, auth.edge.bodyLimit, auth.edge.bodyTimeoutMs);
+    if (body === undefined) return auth.edge.tooLarge(accept);
+  }
+  return await auth.handler(toWebRequest(auth, req, url, body));
+}
+
+/**
+ * Answers an auth request on Node and writes the answer straight to the `ServerResponse`, with no
+ * Web `Request` or `Response` on the way; never rejects. When even the 500 cannot be written (the
+ * headers are gone), the connection is closed.
  *
  * @param auth - from `createAuth`.
  * @param req - the Node request.
@@ -174,11 +284,12 @@ export async function authResponseFor(auth: Auth, req: IncomingMessage, url: str
  */
 export async function answerAuthRequest(auth: Auth, req: IncomingMessage, res: ServerResponse, url: string, parsed?: ParsedBody): Promise<void> {
   try {
-    await sendWebResponse(res, await authResponseFor(auth, req, url, parsed));
+    if (usesLeanPath(auth)) writeAnswer(res, await auth.edge.answer(nodeRequest(auth, req, url, parsed)));
+    else await sendWebResponse(res, await authResponseFor(auth, req, url, parsed));
   } catch (error) {
     try {
       if (res.headersSent) throw error;
-      await sendWebResponse(res, auth.edge.failure(error, req.headers.accept));
+      writeAnswer(res, auth.edge.failureAnswer(error, req.headers.accept));
     } catch {
       res.destroy();
     }

@@ -26,6 +26,9 @@ import { ServerSessionStrategy } from './sessions/server.js';
 import type { RevokeSelector, Session, SessionStrategy } from './sessions/types.js';
 import { Transactions } from './transactions.js';
 
+/** Most sessions whose CSRF token is kept (a 43-character token per entry: about 1 MB at capacity). */
+const CSRF_CACHE_ENTRIES = 10_000;
+
 /** Everything the routes, the edge and the `Auth` members share; built once, frozen. */
 export interface AuthContext {
   /** The validated configuration (frozen). */
@@ -68,8 +71,11 @@ export interface AuthContext {
   authenticate(cookieHeader: string | null | undefined, authorizationHeader?: string | null): Session | null | Promise<Session | null>;
   /** Ends the sessions a selector names, and forgets their Bearer tokens; returns their ids. */
   revoke(selector: RevokeSelector): Promise<readonly string[]>;
-  /** The CSRF token of a session (HMAC of its id). */
-  csrfToken(session: Session): Promise<string>;
+  /**
+   * The CSRF token of a session (HMAC of its id), computed once per session and then answered
+   * synchronously from a bounded cache.
+   */
+  csrfToken(session: Session): string | Promise<string>;
   /** Whether a presented CSRF token is the session's (any key of the ring, constant time). */
   checkCsrf(session: Session, presented: string | null): Promise<boolean>;
   /** The back-channel logout replay memory: true when this `jti` was seen before (then records it). */
@@ -169,6 +175,11 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     clock,
   });
 
+  // The CSRF token of a session is an HMAC of its id with the current key: the same for the life of
+  // the session, so it is computed once (an async HMAC per `GET /auth/session` poll otherwise).
+  // Insertion order, bounded: a flood of sessions evicts the oldest entries, which are recomputed.
+  const csrfTokens = new BoundedMap<string, string>({ maxEntries: CSRF_CACHE_ENTRIES });
+
   async function revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void> {
     const result = await vault.revoke(userId, providerId, { accountId }).catch((error: unknown) => ({ revoked: false, error }));
     if (!result.revoked && result.error !== undefined) report(result.error, route);
@@ -199,7 +210,16 @@ export function createAuthContext(options: AuthOptions): AuthContext {
       bearer.purge(selector);
       return ids;
     },
-    csrfToken: async (session: Session): Promise<string> => (await keyring()).mac(`csrf/${session.id}`),
+    csrfToken(session: Session): string | Promise<string> {
+      const cached = csrfTokens.get(session.id);
+      if (cached !== undefined) return cached;
+      return keyring()
+        .then((ring) => ring.mac(`csrf/${session.id}`))
+        .then((token) => {
+          csrfTokens.set(session.id, token);
+          return token;
+        });
+    },
     async checkCsrf(session: Session, presented: string | null): Promise<boolean> {
       if (!presented) return false;
       for (const m of await (await keyring()).macs(`csrf/${session.id}`)) if (timingSafeEqual(m, presented)) return true;

@@ -132,9 +132,10 @@ export function createAuth(options: AuthOptions): Auth {
     }
   }
 
+  const handler = (request: Request): Promise<Response> => handleRequest(ctx, request);
   return Object.freeze({
-    handler: (request: Request): Promise<Response> => handleRequest(ctx, request),
-    edge: createAuthEdge(ctx),
+    handler,
+    edge: createAuthEdge(ctx, handler),
     getSession,
     tokens: Object.freeze({
       get: (userId: string, providerId: string, choice?: VaultAccountChoice) => vault.get(userId, providerId, { accountId: choice?.accountId }),
@@ -165,7 +166,7 @@ export function createAuth(options: AuthOptions): Auth {
     },
     authenticate,
     unauthenticated: (r: GuardRequest, error?: unknown): PlainResponse => unauthenticated(ctx, r, error),
-    csrfToken: ctx.csrfToken,
+    csrfToken: async (session: Session): Promise<string> => ctx.csrfToken(session),
     client: async (providerId: string): Promise<OidcClient> => ctx.client(ctx.provider(providerId)),
     sessions: Object.freeze({
       async revokeUser(userId: string): Promise<number> {

@@ -16,7 +16,8 @@
  */
 import { SessionError } from '../errors.js';
 import { readBoundedText as readStream } from '../internal/bounded-read.js';
-import { errorResponse } from './responses.js';
+import type { AuthAnswer, AuthRequest } from './http-shapes.js';
+import { errorAnswer } from './responses.js';
 
 /** The most bytes any auth route reads from a request body (form_post callbacks and logout tokens are a few KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -78,6 +79,25 @@ export interface AuthEdge {
    * class name on the console, never request data) and rendered as a 500 page or JSON.
    */
   failure(error: unknown, accept: string | null | undefined): Response;
+  /**
+   * Answers an auth request given as the internal request shape, with no Web `Request` or
+   * `Response` on the way: screened by the route table, the body read within the budget, the route
+   * dispatched. Never rejects: whatever goes wrong is an answer.
+   *
+   * @param request - the request shape (built lazily by the adapter).
+   * @returns the answer to write.
+   */
+  answer(request: AuthRequest): Promise<AuthAnswer>;
+  /**
+   * The Web handler of the `Auth` this edge belongs to. The Node-family adapters take the lean path
+   * ({@link AuthEdge.answer}) only while `auth.handler` is this function; an `Auth` whose `handler`
+   * was replaced or wrapped (`{ ...auth, handler }`) is served through its own handler.
+   */
+  readonly handler: (request: Request) => Promise<Response>;
+  /** {@link AuthEdge.screen}, the refusal as an answer shape. */
+  screenAnswer(method: string, pathname: string, contentLength: string | null | undefined, accept: string | null | undefined): EdgeRoute | AuthAnswer;
+  /** {@link AuthEdge.failure} as an answer shape. */
+  failureAnswer(error: unknown, accept: string | null | undefined): AuthAnswer;
 }
 
 const ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
@@ -145,16 +165,16 @@ export function screenRequest(routePrefix: string, method: string, pathname: str
  * @param refusal - the error and the `Allow` value.
  * @param accept - the `Accept` header.
  * @param setCookies - `Set-Cookie` values to send anyway.
- * @returns the response.
+ * @returns the answer.
  */
-export function refusalResponse(
+export function refusalAnswer(
   refusal: Pick<EdgeRefusal, 'error' | 'allow'>,
   accept: string | null | undefined,
   setCookies: readonly string[] = [],
-): Response {
-  const res = errorResponse(refusal.error, accept ?? null, setCookies);
-  if (refusal.allow !== undefined) res.headers.set('allow', refusal.allow);
-  if (refusal.error.code === 'PAYLOAD_TOO_LARGE' || refusal.error.code === 'BODY_TIMEOUT') res.headers.set('connection', 'close');
+): AuthAnswer {
+  const res = errorAnswer(refusal.error, accept ?? null, setCookies);
+  if (refusal.allow !== undefined) res.headers.allow = refusal.allow;
+  if (refusal.error.code === 'PAYLOAD_TOO_LARGE' || refusal.error.code === 'BODY_TIMEOUT') res.headers.connection = 'close';
   return res;
 }
 

@@ -7,6 +7,7 @@
  * @see [RFC 7239 - Forwarded HTTP Extension](https://www.rfc-editor.org/rfc/rfc7239.html#section-4)
  * @module
  */
+import { type AuthRequest, headerOf } from './http-shapes.js';
 
 /**
  * The origin the browser used for this request.
@@ -16,9 +17,9 @@
  * @param baseOrigin - the configured app origin, used when `trustProxy` is false.
  * @returns an origin such as `https://app.example`, or `baseOrigin` when it cannot be told.
  */
-export function externalOrigin(request: Request, trustProxy: boolean, baseOrigin: string): string {
+export function externalOrigin(request: Request | AuthRequest, trustProxy: boolean, baseOrigin: string): string {
   if (!trustProxy) return baseOrigin;
-  const h = request.headers;
+  const h = { get: (name: string): string | null => headerOf(request, name) };
   let proto: string | undefined;
   let host: string | undefined;
   const forwarded = h.get('forwarded');
@@ -41,7 +42,7 @@ export function externalOrigin(request: Request, trustProxy: boolean, baseOrigin
   host ??= h.get('x-forwarded-host')?.split(',')[0]?.trim();
   let url: URL;
   try {
-    url = new URL(request.url);
+    url = new URL('header' in request ? request.origin : request.url);
   } catch {
     return baseOrigin;
   }
@@ -65,9 +66,9 @@ export function externalOrigin(request: Request, trustProxy: boolean, baseOrigin
  * @returns false when the browser says the request is cross-origin.
  * @see [Fetch Metadata Request Headers, section 2.1](https://www.w3.org/TR/fetch-metadata/#sec-fetch-site-header)
  */
-export function isSameOrigin(request: Request, origin: string): boolean {
-  const o = request.headers.get('origin');
-  const site = request.headers.get('sec-fetch-site');
+export function isSameOrigin(request: Request | AuthRequest, origin: string): boolean {
+  const o = headerOf(request, 'origin');
+  const site = headerOf(request, 'sec-fetch-site');
   // RFC 6454 §7.3: browsers send the opaque `Origin: null` for a same-origin form posted from a page
   // under `Referrer-Policy: no-referrer`; only Fetch Metadata can then vouch for it.
   if (o === 'null') return site === 'same-origin';

@@ -11,6 +11,7 @@
  */
 import { ERROR_CODES, type ErrorCode, isLatchkeyError } from '../errors.js';
 import { escapeHtml } from '../internal/html.js';
+import { type AuthAnswer, answerToWeb } from './http-shapes.js';
 
 export { escapeHtml };
 
@@ -45,35 +46,34 @@ export function wantsHtml(accept: string | null | undefined): boolean {
 }
 
 /**
- * Builds a response with the auth security headers.
+ * Builds an answer with the auth security headers.
  *
  * @param body - the body, or null.
  * @param status - the HTTP status.
- * @param headers - extra headers; `set-cookie` may be an array.
- * @returns the response.
+ * @param headers - extra headers, names in lower case.
+ * @param setCookies - `Set-Cookie` values.
+ * @returns the answer.
  */
-export function authResponse(
+export function authAnswer(
   body: string | null,
   status: number,
   headers: Readonly<Record<string, string>> = {},
   setCookies: readonly string[] = [],
-): Response {
-  const h = new Headers(AUTH_HEADERS);
-  for (const [k, v] of Object.entries(headers)) h.set(k, v);
-  for (const c of setCookies) h.append('set-cookie', c);
-  return new Response(body, { status, headers: h });
+): AuthAnswer {
+  return { status, headers: { ...AUTH_HEADERS, ...headers }, setCookies, body };
 }
 
 /**
- * A JSON response with the auth headers.
+ * A JSON answer with the auth headers.
  *
  * @param value - serialized with `JSON.stringify`.
  * @param status - default 200.
  * @param setCookies - `Set-Cookie` values.
- * @returns the response.
+ * @param headers - extra headers.
+ * @returns the answer.
  */
-export function jsonResponse(value: unknown, status = 200, setCookies: readonly string[] = [], headers: Readonly<Record<string, string>> = {}): Response {
-  return authResponse(JSON.stringify(value), status, { 'content-type': 'application/json; charset=utf-8', ...headers }, setCookies);
+export function jsonAnswer(value: unknown, status = 200, setCookies: readonly string[] = [], headers: Readonly<Record<string, string>> = {}): AuthAnswer {
+  return authAnswer(JSON.stringify(value), status, { 'content-type': 'application/json; charset=utf-8', ...headers }, setCookies);
 }
 
 /**
@@ -81,10 +81,10 @@ export function jsonResponse(value: unknown, status = 200, setCookies: readonly 
  *
  * @param location - absolute URL or same-origin path.
  * @param setCookies - `Set-Cookie` values.
- * @returns the response.
+ * @returns the answer.
  */
-export function redirectResponse(location: string, setCookies: readonly string[] = []): Response {
-  return authResponse(null, 302, { location }, setCookies);
+export function redirectAnswer(location: string, setCookies: readonly string[] = []): AuthAnswer {
+  return authAnswer(null, 302, { location }, setCookies);
 }
 
 /**
@@ -111,12 +111,24 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
  * @param error - the thrown value.
  * @param accept - the request's `Accept` header.
  * @param setCookies - `Set-Cookie` values to send anyway (e.g. deleting a used transaction cookie).
+ * @returns the answer.
+ */
+export function errorAnswer(error: unknown, accept: string | null | undefined, setCookies: readonly string[] = []): AuthAnswer {
+  const { status, body } = describeError(error);
+  if (!wantsHtml(accept)) return jsonAnswer(body, status, setCookies);
+  return htmlErrorAnswer(body, status, setCookies);
+}
+
+/**
+ * {@link errorAnswer} as a Web `Response`.
+ *
+ * @param error - the thrown value.
+ * @param accept - the request's `Accept` header.
+ * @param setCookies - `Set-Cookie` values to send anyway.
  * @returns the response.
  */
 export function errorResponse(error: unknown, accept: string | null, setCookies: readonly string[] = []): Response {
-  const { status, body } = describeError(error);
-  if (!wantsHtml(accept)) return jsonResponse(body, status, setCookies);
-  return htmlErrorResponse(body, status, setCookies);
+  return answerToWeb(errorAnswer(error, accept, setCookies));
 }
 
 /**
@@ -125,9 +137,9 @@ export function errorResponse(error: unknown, accept: string | null, setCookies:
  * @param body - the error body.
  * @param status - the HTTP status.
  * @param setCookies - `Set-Cookie` values.
- * @returns the response.
+ * @returns the answer.
  */
-export function htmlErrorResponse(body: ErrorBody, status: number, setCookies: readonly string[] = []): Response {
+export function htmlErrorAnswer(body: ErrorBody, status: number, setCookies: readonly string[] = []): AuthAnswer {
   const hint = body.code === 'INTERNAL_ERROR' ? '' : ERROR_CODES[body.code].hint;
   const title = status >= 500 ? 'Something went wrong' : 'Sign-in problem';
   const html = `<!doctype html>
@@ -141,5 +153,5 @@ ${hint && hint !== body.message ? `<p>${escapeHtml(hint)}</p>` : ''}
 <p>Error code: <code>${escapeHtml(body.code)}</code></p>
 <p><a href="/">Back to the home page</a></p>
 </main></body></html>`;
-  return authResponse(html, status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP }, setCookies);
+  return authAnswer(html, status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP }, setCookies);
 }

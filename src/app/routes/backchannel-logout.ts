@@ -6,7 +6,8 @@
  */
 import { LatchkeyError, ValidationError } from '../../errors.js';
 import type { AuthContext } from '../context.js';
-import { authResponse, jsonResponse } from '../responses.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
+import { authAnswer, jsonAnswer } from '../responses.js';
 import { readForm } from './form.js';
 
 /**
@@ -20,7 +21,7 @@ import { readForm } from './form.js';
  * @returns 200 with an empty body, or the error JSON.
  * @throws LatchkeyError `PROVIDER_UNKNOWN`.
  */
-export async function backchannelLogoutRoute(ctx: AuthContext, request: Request, id: string, body: string): Promise<Response> {
+export async function serveBackchannelLogout(ctx: AuthContext, request: AuthRequest, id: string, body: string): Promise<AuthAnswer> {
   const p = ctx.provider(id);
   try {
     const form = readForm(request, body);
@@ -32,13 +33,27 @@ export async function backchannelLogoutRoute(ctx: AuthContext, request: Request,
     // §2.7: end the sessions with that sid, or every session of that sub.
     if (typeof claims.sid === 'string') await ctx.revoke({ issuer: claims.iss, sid: claims.sid });
     else if (typeof claims.sub === 'string') await ctx.revoke({ issuer: claims.iss, subject: claims.sub });
-    return authResponse(null, 200);
+    return authAnswer(null, 200);
   } catch (error) {
     ctx.report(error, 'backchannel-logout');
     const status = error instanceof LatchkeyError && error.status >= 500 && error.code !== 'SESSION_TOO_LARGE' ? error.status : 400;
     const code = error instanceof LatchkeyError ? error.code : 'INTERNAL_ERROR';
     const message = error instanceof LatchkeyError ? error.message : 'The logout could not be processed.';
     // §2.8: 400 Bad Request, with an RFC 6749 error body.
-    return jsonResponse({ error: status === 400 ? 'invalid_request' : 'temporarily_unavailable', code, message }, status);
+    return jsonAnswer({ error: status === 400 ? 'invalid_request' : 'temporarily_unavailable', code, message }, status);
   }
+}
+
+/**
+ * {@link serveBackchannelLogout} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @param id - the provider id from the path.
+ * @param body - the form body.
+ * @returns the response.
+ * @throws LatchkeyError `PROVIDER_UNKNOWN`.
+ */
+export async function backchannelLogoutRoute(ctx: AuthContext, request: Request, id: string, body: string): Promise<Response> {
+  return answerToWeb(await serveBackchannelLogout(ctx, webShape(request), id, body));
 }

@@ -16,8 +16,9 @@ import type { AccountTokens } from '../../storage/types.js';
 import type { LoginDecision } from '../config.js';
 import type { AuthContext } from '../context.js';
 import { readCookie } from '../cookies.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { REPOST_FIELD, repostPage } from '../pages.js';
-import { errorResponse, redirectResponse } from '../responses.js';
+import { errorAnswer, redirectAnswer } from '../responses.js';
 import { returnToOr } from '../return-to.js';
 import { readForm } from './form.js';
 
@@ -66,18 +67,17 @@ export async function buildProfile(p: ProviderConfig, c: OidcClient, tokens: Tok
  * page or JSON) with the transaction cookie cleared.
  *
  * @param ctx - the auth context.
- * @param request - the request (method, `Cookie`, `Content-Type`, `Accept`).
- * @param url - the request URL (the query of a `GET` callback).
+ * @param request - the request (method, `Cookie`, `Content-Type`, `Accept`; the query of a `GET` callback).
  * @param id - the provider id from the path.
  * @param body - the body of a `POST` (`form_post`) callback, read within the budget.
  * @returns the redirect to `returnTo` with the session cookie, the re-post page, or the error answer.
  * @throws LatchkeyError `PROVIDER_UNKNOWN`; SessionError `BAD_REQUEST` for a POST that is not a form.
  */
-export async function callbackRoute(ctx: AuthContext, request: Request, url: URL, id: string, body: string): Promise<Response> {
+export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: string, body: string): Promise<AuthAnswer> {
   const { config, sessions, transactions, hooks } = ctx;
   const p = ctx.provider(id);
-  const params = request.method === 'POST' ? readForm(request, body) : new URLSearchParams(url.search);
-  const cookieHeader = request.headers.get('cookie');
+  const params = request.method === 'POST' ? readForm(request, body) : new URLSearchParams(request.search);
+  const cookieHeader = request.cookie;
   const state = params.get('state');
   const reposted = params.get(REPOST_FIELD) === '1';
   params.delete(REPOST_FIELD);
@@ -91,7 +91,7 @@ export async function callbackRoute(ctx: AuthContext, request: Request, url: URL
     const tokens = await c.callback(params, tx.transaction);
     let profile = await buildProfile(p, c, tokens, params);
     let decision: LoginDecision;
-    if (hooks.onLogin) decision = await hooks.onLogin({ providerId: id, profile, tokens, request });
+    if (hooks.onLogin) decision = await hooks.onLogin({ providerId: id, profile, tokens, request: request.toWeb() });
     if (decision === false) throw new SessionError('LOGIN_REJECTED');
     let sessionData: Readonly<Record<string, unknown>> = {};
     if (typeof decision === 'object') {
@@ -128,9 +128,24 @@ export async function callbackRoute(ctx: AuthContext, request: Request, url: URL
     });
     setCookies.push(created.setCookie);
     // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
-    return redirectResponse(returnToOr(tx.returnTo, config.origin), setCookies);
+    return redirectAnswer(returnToOr(tx.returnTo, config.origin), setCookies);
   } catch (error) {
     ctx.report(error, 'callback');
-    return errorResponse(error, request.headers.get('accept'), setCookies);
+    return errorAnswer(error, request.header('accept'), setCookies);
   }
+}
+
+/**
+ * {@link serveCallback} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @param url - its URL.
+ * @param id - the provider id from the path.
+ * @param body - the body of a `POST` callback.
+ * @returns the response.
+ * @throws LatchkeyError `PROVIDER_UNKNOWN`; SessionError `BAD_REQUEST`.
+ */
+export async function callbackRoute(ctx: AuthContext, request: Request, url: URL, id: string, body: string): Promise<Response> {
+  return answerToWeb(await serveCallback(ctx, webShape(request, url), id, body));
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { SessionError } from '../../errors.js';
+import { type AuthRequest, headerOf } from '../http-shapes.js';
 
 /**
  * The form of a POST whose body the handler already read within the budget.
@@ -13,8 +14,8 @@ import { SessionError } from '../../errors.js';
  * @returns the parameters.
  * @throws SessionError `BAD_REQUEST` when the body is not `application/x-www-form-urlencoded`.
  */
-export function readForm(request: Request, body: string): URLSearchParams {
-  const type = request.headers.get('content-type') ?? '';
+export function readForm(request: Request | AuthRequest, body: string): URLSearchParams {
+  const type = headerOf(request, 'content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     throw new SessionError('BAD_REQUEST', 'Expected an application/x-www-form-urlencoded body.');
   }

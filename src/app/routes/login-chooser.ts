@@ -6,27 +6,39 @@
  * @module
  */
 import type { AuthContext } from '../context.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { chooserPage } from '../pages.js';
-import { jsonResponse, redirectResponse, wantsHtml } from '../responses.js';
+import { jsonAnswer, redirectAnswer, wantsHtml } from '../responses.js';
 import { returnToOr } from '../return-to.js';
 
 /**
  * The login chooser route.
  *
  * @param ctx - the auth context.
- * @param request - the request (its `Accept` header).
- * @param url - the request URL (its `returnTo`).
+ * @param request - the request (its `Accept` header and `returnTo`).
  * @returns the chooser page, the JSON list, or the redirect to the one provider's login.
  */
-export function loginChooserRoute(ctx: AuthContext, request: Request, url: URL): Response {
-  const returnTo = returnToOr(url.searchParams.get('returnTo'), ctx.config.origin, '/');
+export function serveLoginChooser(ctx: AuthContext, request: AuthRequest): AuthAnswer {
+  const returnTo = returnToOr(request.query.get('returnTo'), ctx.config.origin, '/');
   const query = `?returnTo=${encodeURIComponent(returnTo)}`;
   const providers = [...ctx.config.providers.values()].map((p) => ({
     id: p.id,
     name: p.name,
     loginUrl: `${ctx.routePrefix}/${encodeURIComponent(p.id)}/login${query}`,
   }));
-  if (providers.length === 1) return redirectResponse(providers[0]!.loginUrl, []);
-  if (!wantsHtml(request.headers.get('accept'))) return jsonResponse({ providers });
+  if (providers.length === 1) return redirectAnswer(providers[0]!.loginUrl, []);
+  if (!wantsHtml(request.header('accept'))) return jsonAnswer({ providers });
   return chooserPage(providers);
+}
+
+/**
+ * {@link serveLoginChooser} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @param url - its URL.
+ * @returns the response.
+ */
+export function loginChooserRoute(ctx: AuthContext, request: Request, url: URL): Response {
+  return answerToWeb(serveLoginChooser(ctx, webShape(request, url)));
 }

@@ -6,35 +6,35 @@
  */
 import { SessionError } from '../../errors.js';
 import type { AuthContext } from '../context.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { externalOrigin } from '../request-origin.js';
-import { redirectResponse } from '../responses.js';
+import { redirectAnswer } from '../responses.js';
 import { safeReturnTo } from '../return-to.js';
 
 /**
  * The login route.
  *
  * @param ctx - the auth context.
- * @param request - the request (its `Cookie` and, behind a trusted proxy, forwarded headers).
- * @param url - the request URL (`returnTo`, `intent`).
+ * @param request - the request (`returnTo`, `intent`, its `Cookie` and, behind a trusted proxy, forwarded headers).
  * @param id - the provider id from the path.
  * @returns the redirect to the provider's authorization endpoint, with the transaction cookie.
  * @throws LatchkeyError `PROVIDER_UNKNOWN`; SessionError `BAD_REQUEST` (bad `intent` or `returnTo`), `UNAUTHENTICATED` (linking without a session); transport errors from discovery or PAR.
  */
-export async function loginRoute(ctx: AuthContext, request: Request, url: URL, id: string): Promise<Response> {
+export async function serveLogin(ctx: AuthContext, request: AuthRequest, id: string): Promise<AuthAnswer> {
   const { config, sessions, transactions } = ctx;
   const p = ctx.provider(id);
   // Behind a trusted proxy, a login that reached us under another host would set its transaction
   // cookie where the callback (on baseUrl) cannot see it: send the browser to the canonical URL.
   if (config.trustProxy && externalOrigin(request, true, config.origin) !== config.origin) {
-    return redirectResponse(`${config.baseUrl}${config.basePath}/${id}/login${url.search}`);
+    return redirectAnswer(`${config.baseUrl}${config.basePath}/${id}/login${request.search}`);
   }
-  const rawReturnTo = url.searchParams.get('returnTo');
+  const rawReturnTo = request.query.get('returnTo');
   const returnTo = rawReturnTo === null ? '/' : safeReturnTo(rawReturnTo, config.origin);
   let linkUserId: string | undefined;
-  const intent = url.searchParams.get('intent');
+  const intent = request.query.get('intent');
   if (intent !== null && intent !== 'link') throw new SessionError('BAD_REQUEST', '`intent` may only be "link".');
   if (intent === 'link') {
-    const current = await sessions.lookup(request.headers.get('cookie'));
+    const current = await sessions.lookup(request.cookie);
     if (!current) throw new SessionError('UNAUTHENTICATED', 'Linking a provider needs a signed-in user: sign in first, then link.');
     linkUserId = current.user.id;
   }
@@ -53,7 +53,21 @@ export async function loginRoute(ctx: AuthContext, request: Request, url: URL, i
   });
   const setCookies = await transactions.create(
     { providerId: id, transaction, returnTo, ...(linkUserId !== undefined ? { intent: 'link' as const, linkUserId } : {}) },
-    request.headers.get('cookie'),
+    request.cookie,
   );
-  return redirectResponse(target.href, setCookies);
+  return redirectAnswer(target.href, setCookies);
+}
+
+/**
+ * {@link serveLogin} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @param url - its URL.
+ * @param id - the provider id from the path.
+ * @returns the response.
+ * @throws LatchkeyError `PROVIDER_UNKNOWN`; SessionError `BAD_REQUEST`, `UNAUTHENTICATED`.
+ */
+export async function loginRoute(ctx: AuthContext, request: Request, url: URL, id: string): Promise<Response> {
+  return answerToWeb(await serveLogin(ctx, webShape(request, url), id));
 }

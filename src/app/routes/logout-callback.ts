@@ -7,22 +7,22 @@
 import { ValidationError } from '../../errors.js';
 import type { AuthContext } from '../context.js';
 import { expireCookie, readCookie } from '../cookies.js';
-import { errorResponse, redirectResponse } from '../responses.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
+import { errorAnswer, redirectAnswer } from '../responses.js';
 import { safeReturnTo } from '../return-to.js';
 
 /**
  * The logout callback route.
  *
  * @param ctx - the auth context.
- * @param request - the request (its `Cookie` and `Accept` headers).
- * @param url - the request URL (`state` and any error from the provider).
+ * @param request - the request (its `Cookie` and `Accept` headers; `state` and any error from the provider in the query).
  * @returns the redirect to `returnTo`, or the error answer, with the logout cookie cleared.
  * @throws ValidationError `LOGOUT_STATE_MISMATCH` when no (live) logout was started from this browser.
  */
-export async function logoutCallbackRoute(ctx: AuthContext, request: Request, url: URL): Promise<Response> {
+export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   const { config } = ctx;
   const clear = [expireCookie(config.cookies.logout, config.cookies.secure)];
-  const raw = readCookie(request.headers.get('cookie'), config.cookies.logout);
+  const raw = readCookie(request.cookie, config.cookies.logout);
   const data =
     raw === undefined
       ? undefined
@@ -40,10 +40,23 @@ export async function logoutCallbackRoute(ctx: AuthContext, request: Request, ur
   const p = typeof data.providerId === 'string' ? config.providers.get(data.providerId) : undefined;
   if (!p) throw new ValidationError('LOGOUT_STATE_MISMATCH', 'The logout names an unknown provider; you are signed out here anyway.', { claim: 'state' });
   try {
-    (await ctx.client(p)).validateEndSessionCallback(url.searchParams, data.state);
+    (await ctx.client(p)).validateEndSessionCallback(request.query, data.state);
   } catch (error) {
     ctx.report(error, 'logout/callback');
-    return errorResponse(error, request.headers.get('accept'), clear);
+    return errorAnswer(error, request.header('accept'), clear);
   }
-  return redirectResponse(safeReturnTo(data.returnTo, config.origin), clear);
+  return redirectAnswer(safeReturnTo(data.returnTo, config.origin), clear);
+}
+
+/**
+ * {@link serveLogoutCallback} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @param url - its URL.
+ * @returns the response.
+ * @throws ValidationError `LOGOUT_STATE_MISMATCH`.
+ */
+export async function logoutCallbackRoute(ctx: AuthContext, request: Request, url: URL): Promise<Response> {
+  return answerToWeb(await serveLogoutCallback(ctx, webShape(request, url)));
 }

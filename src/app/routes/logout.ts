@@ -9,8 +9,9 @@ import { SessionError } from '../../errors.js';
 import { randomToken } from '../../internal/encoding.js';
 import type { AuthContext } from '../context.js';
 import { serializeCookie } from '../cookies.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { isSameOrigin } from '../request-origin.js';
-import { authResponse, jsonResponse, wantsHtml } from '../responses.js';
+import { authAnswer, jsonAnswer, wantsHtml } from '../responses.js';
 import { safeReturnTo } from '../return-to.js';
 import { readForm } from './form.js';
 
@@ -18,28 +19,27 @@ import { readForm } from './form.js';
  * The logout route.
  *
  * @param ctx - the auth context.
- * @param request - the request (`Origin`/`Sec-Fetch-Site`, `Cookie`, `X-CSRF-Token`, `Accept`).
- * @param url - the request URL (`returnTo`, `federated`).
+ * @param request - the request (`Origin`/`Sec-Fetch-Site`, `Cookie`, `X-CSRF-Token`, `Accept`; `returnTo`, `federated`).
  * @param body - the form body, read within the budget (`csrfToken`, `returnTo`, `federated`).
  * @returns 303 (browsers) or `{ loggedOut, redirectTo }` JSON, with the session cookie cleared.
  * @throws SessionError `CSRF_FAILED` (cross-site, or a session without its CSRF token), `BAD_REQUEST` (bad `returnTo`).
  */
-export async function logoutRoute(ctx: AuthContext, request: Request, url: URL, body: string): Promise<Response> {
+export async function serveLogout(ctx: AuthContext, request: AuthRequest, body: string): Promise<AuthAnswer> {
   const { config, sessions } = ctx;
   // CSRF: the browser must say the request is same-origin (Origin / Sec-Fetch-Site), and a
   // session-bound token (HMAC of the session id) must come in `X-CSRF-Token` or the form field
   // `csrfToken`. Without a session there is nothing to end and no token is needed.
   if (!isSameOrigin(request, config.origin))
     throw new SessionError('CSRF_FAILED', 'Logout must be posted from this site (Origin or Sec-Fetch-Site says otherwise).');
-  const isForm = (request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+  const isForm = (request.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
   const form = isForm ? readForm(request, body) : new URLSearchParams();
-  const session = await sessions.lookup(request.headers.get('cookie'));
+  const session = await sessions.lookup(request.cookie);
   const setCookies = [sessions.clearCookie()];
-  const rawReturnTo = form.get('returnTo') ?? url.searchParams.get('returnTo');
+  const rawReturnTo = form.get('returnTo') ?? request.query.get('returnTo');
   const returnTo = rawReturnTo === null ? config.logoutReturnTo : safeReturnTo(rawReturnTo, config.origin);
   let location = returnTo;
   if (session) {
-    if (!(await ctx.checkCsrf(session, request.headers.get('x-csrf-token') ?? form.get('csrfToken')))) {
+    if (!(await ctx.checkCsrf(session, request.header('x-csrf-token') ?? form.get('csrfToken')))) {
       throw new SessionError('CSRF_FAILED', 'Logout needs the CSRF token from GET /auth/session (header X-CSRF-Token or form field csrfToken).');
     }
     await sessions.destroy(session);
@@ -50,7 +50,7 @@ export async function logoutRoute(ctx: AuthContext, request: Request, url: URL, 
       const account = await ctx.users.getAccount(session.issuer, session.subject).catch(() => null);
       await ctx.revokeProviderTokens(session.user.id, session.providerId, 'logout', account?.userId === session.user.id ? account.id : undefined);
     }
-    const federated = config.federatedLogout || url.searchParams.get('federated') === '1' || form.get('federated') === '1';
+    const federated = config.federatedLogout || request.query.get('federated') === '1' || form.get('federated') === '1';
     const p = config.providers.get(session.providerId);
     if (federated && p) {
       const c = await ctx.client(p);
@@ -66,7 +66,21 @@ export async function logoutRoute(ctx: AuthContext, request: Request, url: URL, 
       }
     }
   }
-  if (!wantsHtml(request.headers.get('accept'))) return jsonResponse({ loggedOut: true, redirectTo: location }, 200, setCookies);
+  if (!wantsHtml(request.header('accept'))) return jsonAnswer({ loggedOut: true, redirectTo: location }, 200, setCookies);
   // 303: the browser follows with a GET.
-  return authResponse(null, 303, { location }, setCookies);
+  return authAnswer(null, 303, { location }, setCookies);
+}
+
+/**
+ * {@link serveLogout} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @param url - its URL.
+ * @param body - the form body.
+ * @returns the response.
+ * @throws SessionError `CSRF_FAILED`, `BAD_REQUEST`.
+ */
+export async function logoutRoute(ctx: AuthContext, request: Request, url: URL, body: string): Promise<Response> {
+  return answerToWeb(await serveLogout(ctx, webShape(request, url), body));
 }

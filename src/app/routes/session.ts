@@ -6,7 +6,8 @@
  */
 import type { AuthContext } from '../context.js';
 import { readCookie } from '../cookies.js';
-import { jsonResponse } from '../responses.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
+import { jsonAnswer } from '../responses.js';
 
 /**
  * The session route.
@@ -16,28 +17,42 @@ import { jsonResponse } from '../responses.js';
  * @returns the session as JSON, or the 401.
  * @throws LatchkeyError `STORAGE_UNAVAILABLE` when the store fails (answered 503, not "signed out").
  */
-export async function sessionRoute(ctx: AuthContext, request: Request): Promise<Response> {
+export async function serveSession(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   const { config, sessions } = ctx;
-  const cookieHeader = request.headers.get('cookie');
+  const cookieHeader = request.cookie;
   // Not getSession: a store outage must answer 503, not "signed out".
-  const session = await ctx.authenticate(cookieHeader, request.headers.get('authorization'));
+  const found = ctx.authenticate(cookieHeader, request.header('authorization'));
+  const session = found instanceof Promise ? await found : found;
   if (!session) {
     const clear = readCookie(cookieHeader, config.cookies.session) !== undefined ? [sessions.clearCookie()] : [];
-    return jsonResponse({ error: 'unauthenticated', code: 'UNAUTHENTICATED', message: 'Sign in first.' }, 401, clear, {
+    return jsonAnswer({ error: 'unauthenticated', code: 'UNAUTHENTICATED', message: 'Sign in first.' }, 401, clear, {
       'www-authenticate': `Bearer realm="${ctx.realm}"`,
     });
   }
   const value = readCookie(cookieHeader, config.cookies.session);
   const refreshed = value !== undefined ? await sessions.touch(session, value) : undefined;
-  return jsonResponse(
+  const csrf = ctx.csrfToken(session);
+  return jsonAnswer(
     {
       user: session.user,
       expiresAt: new Date(Math.min(session.idleExpiresAt, session.absoluteExpiresAt)).toISOString(),
       provider: session.providerId,
-      csrfToken: await ctx.csrfToken(session),
+      csrfToken: typeof csrf === 'string' ? csrf : await csrf,
       data: session.data,
     },
     200,
     refreshed ? [refreshed] : [],
   );
+}
+
+/**
+ * {@link serveSession} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @returns the response.
+ * @throws LatchkeyError `STORAGE_UNAVAILABLE`.
+ */
+export async function sessionRoute(ctx: AuthContext, request: Request): Promise<Response> {
+  return answerToWeb(await serveSession(ctx, webShape(request)));
 }
