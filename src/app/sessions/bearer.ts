@@ -9,7 +9,7 @@
  */
 import { BoundedMap } from '../../internal/bounded-map.js';
 import type { Keyring } from '../seal.js';
-import { cacheKey, type SessionManager } from './manager.js';
+import { cacheKey, matchesSelector, type SessionManager } from './manager.js';
 import type { RevokeSelector, Session, SessionStrategy } from './types.js';
 
 /** Bearer access tokens are re-checked against the live session at least this often. */
@@ -99,14 +99,7 @@ export class BearerSessions {
    */
   purge(selector: RevokeSelector): void {
     for (const [k, v] of this.#cache) {
-      const s = v.session;
-      const match =
-        'userId' in selector
-          ? s.user.id === selector.userId
-          : 'sid' in selector
-            ? s.issuer === selector.issuer && s.sid === selector.sid
-            : s.issuer === selector.issuer && s.subject === selector.subject;
-      if (match) this.#cache.delete(k);
+      if (matchesSelector(v.session, selector)) this.#cache.delete(k);
     }
   }
 }

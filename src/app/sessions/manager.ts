@@ -238,14 +238,7 @@ export class SessionManager {
     const now = this.options.clock();
     // Purge matching cache entries first: from here on no request of this process sees them.
     for (const [k, e] of this.#cache) {
-      const s = e.session;
-      const match =
-        'userId' in selector
-          ? s.user.id === selector.userId
-          : 'sid' in selector
-            ? s.issuer === selector.issuer && s.sid === selector.sid
-            : s.issuer === selector.issuer && s.subject === selector.subject;
-      if (match) this.#cache.delete(k);
+      if (matchesSelector(e.session, selector)) this.#cache.delete(k);
     }
     const ids = await this.strategy.revoke(selector, now);
     this.purge(ids);
@@ -286,4 +279,19 @@ export class SessionManager {
         // Without a push channel the revalidation interval is the bound.
       });
   }
+}
+
+/**
+ * Whether a session is one a revocation selector names (a user, an issuer and `sid`, or an issuer
+ * and subject).
+ *
+ * @param s - the session.
+ * @param selector - what is being revoked.
+ * @returns true when the selector names this session.
+ */
+export function matchesSelector(s: Session, selector: RevokeSelector): boolean {
+  if ('userId' in selector) return s.user.id === selector.userId;
+  // Back-Channel Logout 1.0 §2.7: `sid` names one session at the issuer, `sub` every session of the user there.
+  if ('sid' in selector) return s.issuer === selector.issuer && s.sid === selector.sid;
+  return s.issuer === selector.issuer && s.subject === selector.subject;
 }
