@@ -285,7 +285,7 @@ async function webResponseFor(auth: Auth, req: IncomingMessage, url: string, par
 export async function answerAuthRequest(auth: Auth, req: IncomingMessage, res: ServerResponse, url: string, parsed?: ParsedBody): Promise<void> {
   try {
     if (usesLeanPath(auth)) writeAnswer(res, await auth.edge.answer(nodeRequest(auth, req, url, parsed)));
-    else await sendWebResponse(res, await authResponseFor(auth, req, url, parsed));
+    else await sendWebResponse(res, await webResponseFor(auth, req, url, parsed));
   } catch (error) {
     try {
       if (res.headersSent) throw error;
