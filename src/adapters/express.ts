@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Auth } from '../app/create-auth.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendPlain } from './node.js';
+import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendGuardAnswer } from './node.js';
 
 /** The parts of an Express request the adapter reads (Express 4 and 5 alike). */
 export type ExpressRequestLike = IncomingMessage & { originalUrl?: string; body?: unknown };
@@ -75,7 +75,7 @@ export function latchkey(auth: Auth): ExpressLatchkey {
       }
       const done = (user: SessionUser | null, error?: unknown): void => {
         if (!user && required) {
-          sendPlain(res, auth.unauthenticated(guardFacts(req, req.originalUrl ?? req.url), error));
+          void sendGuardAnswer(res, auth.guardAnswer(guardFacts(req, req.originalUrl ?? req.url, 'express'), error));
           return;
         }
         res.locals.user = user;

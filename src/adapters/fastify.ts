@@ -13,6 +13,7 @@
 import { METHODS } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/create-auth.js';
+import type { PlainResponse } from '../app/guards.js';
 import type { AuthAnswer } from '../app/http-shapes.js';
 import { nodeHeaders } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
@@ -88,8 +89,10 @@ export function latchkey(auth: Auth): FastifyLatchkey {
           done();
           return;
         }
-        const p = auth.unauthenticated(guardFacts(request.raw, request.url), error);
-        void reply.code(p.status).headers(p.headers).send(p.body);
+        const send = (p: PlainResponse): void => void reply.code(p.status).headers(p.headers).send(p.body);
+        const p = auth.guardAnswer(guardFacts(request.raw, request.url, 'fastify'), error);
+        if (p instanceof Promise) void p.then(send);
+        else send(p);
       };
       if (s instanceof Promise)
         s.then(

@@ -12,6 +12,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth } from '../app/create-auth.js';
+import { type GuardRequest, toResponse } from '../app/guards.js';
 import type { AuthAnswer } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
 import { authResponseFor, credentialHeaders, nodeRequest, usesLeanPath } from './node.js';
@@ -72,18 +73,19 @@ export function latchkey(auth: Auth): HonoLatchkey {
     }
     return auth.authenticate(c.req.header('cookie'), c.req.header('authorization'));
   };
-  const deny = (c: Context, error?: unknown): Response => {
+  const deny = (c: Context, error?: unknown): Response | Promise<Response> => {
     const h = c.req.raw.headers;
     const url = new URL(c.req.url);
-    const facts = {
+    const facts: GuardRequest = {
+      adapter: 'hono',
       pathAndQuery: `${url.pathname}${url.search}`,
       accept: h.get('accept'),
       authorization: h.get('authorization'),
       xRequestedWith: h.get('x-requested-with'),
       secFetchMode: h.get('sec-fetch-mode'),
     };
-    const p = auth.unauthenticated(facts, error);
-    return new Response(p.body === '' ? null : p.body, { status: p.status, headers: p.headers });
+    const p = auth.guardAnswer(facts, error);
+    return p instanceof Promise ? p.then(toResponse) : toResponse(p);
   };
   const guard =
     (required: boolean): MiddlewareHandler<LatchkeyEnv> =>

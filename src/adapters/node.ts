@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Auth } from '../app/create-auth.js';
 import { MAX_BODY_MS } from '../app/edge.js';
-import type { GuardRequest, PlainResponse } from '../app/guards.js';
+import type { GuardAdapter, GuardRequest, PlainResponse } from '../app/guards.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, nodeHeaders } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
@@ -315,6 +315,21 @@ export function sendPlain(res: ServerResponse, p: PlainResponse): void {
 }
 
 /**
+ * Sends a guard's answer ({@link Auth.guardAnswer}), now or once its development check is done.
+ *
+ * @param res - the Node response.
+ * @param p - the answer, or its promise.
+ * @returns undefined when sent now, else a promise settled once sent.
+ */
+export function sendGuardAnswer(res: ServerResponse, p: PlainResponse | Promise<PlainResponse>): Promise<void> | undefined {
+  if (!(p instanceof Promise)) {
+    sendPlain(res, p);
+    return undefined;
+  }
+  return p.then((answer) => sendPlain(res, answer));
+}
+
+/**
  * The `Cookie` and `Authorization` headers of a Node request, read from `rawHeaders`: touching
  * `req.headers` makes Node build the whole header object, which costs more than the session check.
  *
@@ -341,10 +356,11 @@ export function credentialHeaders(req: IncomingMessage): { cookie: string | unde
   return { cookie, authorization };
 }
 
-/** The guard facts of a Node request. */
-export function guardFacts(req: IncomingMessage, pathAndQuery = req.url ?? '/'): GuardRequest {
+/** The guard facts of a Node request, for the guard of an adapter. */
+export function guardFacts(req: IncomingMessage, pathAndQuery = req.url ?? '/', adapter: GuardAdapter = 'node'): GuardRequest {
   const h = req.headers;
   return {
+    adapter,
     pathAndQuery,
     accept: h.accept,
     authorization: h.authorization,
@@ -396,18 +412,13 @@ export function latchkey(auth: Auth): NodeLatchkey {
       const s = auth.authenticate(cookie, authorization);
       // The common case first, with no closure allocated: a cached session.
       if (s !== null && !(s instanceof Promise)) return s.user;
-      const done = (user: SessionUser | null): SessionUser | null => {
-        if (!user) sendPlain(res, auth.unauthenticated(guardFacts(req)));
-        return user;
+      // Without a user, the guard's answer is sent (after the development check of the routes, when one is due).
+      const deny = (error?: unknown): null | Promise<null> => {
+        const sent = sendGuardAnswer(res, auth.guardAnswer(guardFacts(req), error));
+        return sent === undefined ? null : sent.then(() => null);
       };
-      if (!(s instanceof Promise)) return done(null);
-      return s.then(
-        (x) => done(x?.user ?? null),
-        (error: unknown) => {
-          sendPlain(res, auth.unauthenticated(guardFacts(req), error));
-          return null;
-        },
-      );
+      if (!(s instanceof Promise)) return deny();
+      return s.then((x) => (x ? x.user : deny()), deny);
     },
     optionalUser,
   };

@@ -24,6 +24,7 @@ import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
 import type { AuthEdge } from './edge.js';
 import { type GuardRequest, type PlainResponse, toResponse, unauthenticatedResponse } from './guards.js';
+import { misplacedGuard, probeIfDue } from './mount-check.js';
 import { AUTH_HEADERS, describeError } from './responses.js';
 import { createAuthEdge, handleRequest } from './router.js';
 import type { Session, SessionUser } from './sessions/types.js';
@@ -59,6 +60,13 @@ export interface Auth {
    * answered with its own status (503): the guard fails closed without sending users to log in.
    */
   unauthenticated(request: GuardRequest, error?: unknown): PlainResponse;
+  /**
+   * What a guard answers a request without a user: {@link Auth.unauthenticated}, except that a
+   * guard never redirects from an auth route (`GUARD_ON_AUTH_ROUTE`, 404: it runs in front of the
+   * routes) and, in development, checks once that the login route it would redirect to is mounted
+   * (`AUTH_ROUTES_NOT_MOUNTED`, 404, with what to mount). Synchronous except while that check runs.
+   */
+  guardAnswer(request: GuardRequest, error?: unknown): PlainResponse | Promise<PlainResponse>;
   /** The CSRF token for `POST /auth/logout` of a session (also in `GET /auth/session`). */
   csrfToken(session: Session): Promise<string>;
   /** Session administration. */
@@ -157,15 +165,16 @@ export function createAuth(options: AuthOptions): Auth {
       try {
         s = await authenticate(request.headers.get('cookie'), request.headers.get('authorization'));
       } catch (error) {
-        return toResponse(unauthenticated(ctx, guardFacts(request), error));
+        return toResponse(await guardAnswer(ctx, guardFacts(request), error));
       }
-      return s ? s.user : toResponse(unauthenticated(ctx, guardFacts(request)));
+      return s ? s.user : toResponse(await guardAnswer(ctx, guardFacts(request)));
     },
     async optionalUser(request: Request): Promise<SessionUser | null> {
       return (await getSession(request))?.user ?? null;
     },
     authenticate,
     unauthenticated: (r: GuardRequest, error?: unknown): PlainResponse => unauthenticated(ctx, r, error),
+    guardAnswer: (r: GuardRequest, error?: unknown): PlainResponse | Promise<PlainResponse> => guardAnswer(ctx, r, error),
     csrfToken: async (session: Session): Promise<string> => ctx.csrfToken(session),
     client: async (providerId: string): Promise<OidcClient> => ctx.client(ctx.provider(providerId)),
     sessions: Object.freeze({
@@ -208,5 +217,13 @@ function unauthenticated(ctx: AuthContext, r: GuardRequest, error?: unknown): Pl
     const { status, body } = describeError(error);
     if (status >= 500) return { status, headers: { ...AUTH_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
   }
-  return unauthenticatedResponse(r, ctx.loginPath, ctx.config.origin, ctx.realm);
+  return misplacedGuard(ctx, r) ?? unauthenticatedResponse(r, ctx.loginPath, ctx.config.origin, ctx.realm);
+}
+
+/** {@link unauthenticated}, after the one development check that the login route is mounted when a redirect is due. */
+function guardAnswer(ctx: AuthContext, r: GuardRequest, error?: unknown): PlainResponse | Promise<PlainResponse> {
+  const answer = unauthenticated(ctx, r, error);
+  if (answer.status !== 302) return answer;
+  const probe = probeIfDue(ctx);
+  return probe === undefined ? answer : probe.then(() => unauthenticated(ctx, r, error));
 }

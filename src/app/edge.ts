@@ -132,6 +132,24 @@ export function findRoute(routePrefix: string, pathname: string): AuthRoute | un
   return perProvider ? { ...perProvider, providerId } : undefined;
 }
 
+/** The routes a sign-in passes through: a `returnTo` naming one of them would nest sign-ins. */
+const SIGN_IN_ROUTES: ReadonlySet<AuthRouteName> = new Set(['login', 'login-chooser', 'callback']);
+
+/**
+ * Whether a `returnTo` (a same-origin path, query and fragment) names a route of the sign-in
+ * itself (a provider's login, the chooser, a callback), as `app.use(lk.requireUser)` mounted before
+ * the routes produced: `/auth/op/login?returnTo=%2Fauth%2Fop%2Flogin%3FreturnTo%3D…`.
+ *
+ * @param routePrefix - the prefix of the auth routes.
+ * @param returnTo - the checked `returnTo`.
+ * @returns true when returning there would start another sign-in.
+ */
+export function nestsSignIn(routePrefix: string, returnTo: string): boolean {
+  const end = returnTo.search(/[?#]/);
+  const route = findRoute(routePrefix, end === -1 ? returnTo : returnTo.slice(0, end));
+  return route !== undefined && SIGN_IN_ROUTES.has(route.name);
+}
+
 /**
  * Screens a request: its route, whether the route serves its method, and a declared body length
  * within the budget.

@@ -10,8 +10,13 @@ import { ERROR_CODES } from '../errors.js';
 import { AUTH_HEADERS } from './responses.js';
 import { returnToOr } from './return-to.js';
 
+/** The adapter a guard runs in, so that a misplaced guard is told how to mount the routes there. */
+export type GuardAdapter = 'express' | 'fastify' | 'hono' | 'node' | 'web';
+
 /** The request facts a guard needs; adapters read them from their native request. */
 export interface GuardRequest {
+  /** The adapter the guard runs in (for the messages of a misplaced guard). Default `web`. */
+  readonly adapter?: GuardAdapter | undefined;
   /** The path and query of the request, e.g. `/me?tab=2`. */
   readonly pathAndQuery: string;
   readonly accept?: string | null | undefined;

@@ -11,6 +11,7 @@ import { SessionError } from '../errors.js';
 import type { AuthContext } from './context.js';
 import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, MAX_BODY_MS, readBoundedText, refusalAnswer, screenRequest } from './edge.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, requestFromWeb } from './http-shapes.js';
+import { markServed } from './mount-check.js';
 import { errorAnswer } from './responses.js';
 import { serveBackchannelLogout } from './routes/backchannel-logout.js';
 import { serveCallback } from './routes/callback.js';
@@ -113,6 +114,7 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
       return refuse(ctx, decision, request.header('accept'));
     }
     route = decision.route.name;
+    markServed(ctx);
     // Every POST body is read here, once, within the budget; the routes get the text.
     const body = decision.readsBody ? await request.readBody(MAX_BODY_BYTES, MAX_BODY_MS) : '';
     const answer = dispatchRoute(ctx, decision.route, request, body);
