@@ -6,6 +6,7 @@
  * `router.ts` over the route table of `edge.ts`:
  * - `GET  /auth/:provider/login?returnTo=/path` → 302 to the provider (one transaction cookie per login).
  * - `GET|POST /auth/:provider/callback` → session cookie set, 302 to `returnTo`.
+ * - `GET  /auth/logout` → a sign-out confirmation page whose form posts to `POST /auth/logout`.
  * - `POST /auth/logout[?federated=1]` (same-origin + CSRF token) → session ended; RP-initiated
  *   logout at the provider when federated, which returns to `GET /auth/logout/callback`.
  * - `GET  /auth/session` → 200 `{ user, expiresAt, csrfToken, data }` or 401 `{ error: "unauthenticated" }`.
@@ -23,7 +24,7 @@ import type { VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeR
 import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
 import type { AuthEdge } from './edge.js';
-import { type GuardRequest, type PlainResponse, toResponse, unauthenticatedResponse } from './guards.js';
+import { type GuardRequest, type LatchkeyState, type PlainResponse, SIGNED_OUT, toResponse, unauthenticatedResponse } from './guards.js';
 import { misplacedGuard, probeIfDue } from './mount-check.js';
 import { AUTH_HEADERS, describeError } from './responses.js';
 import { createAuthEdge, handleRequest } from './router.js';
@@ -69,6 +70,11 @@ export interface Auth {
   guardAnswer(request: GuardRequest, error?: unknown): PlainResponse | Promise<PlainResponse>;
   /** The CSRF token for `POST /auth/logout` of a session (also in `GET /auth/session`). */
   csrfToken(session: Session): Promise<string>;
+  /**
+   * The request state the adapters' guards record ({@link LatchkeyState}): the user, the session
+   * and its CSRF token; synchronous once the token of the session is cached.
+   */
+  requestState(session: Session | null): LatchkeyState | Promise<LatchkeyState>;
   /** Session administration. */
   readonly sessions: {
     /** "Log out everywhere": ends every session of a user; returns how many were ended (when known). */
@@ -176,6 +182,13 @@ export function createAuth(options: AuthOptions): Auth {
     unauthenticated: (r: GuardRequest, error?: unknown): PlainResponse => unauthenticated(ctx, r, error),
     guardAnswer: (r: GuardRequest, error?: unknown): PlainResponse | Promise<PlainResponse> => guardAnswer(ctx, r, error),
     csrfToken: async (session: Session): Promise<string> => ctx.csrfToken(session),
+    requestState(session: Session | null): LatchkeyState | Promise<LatchkeyState> {
+      if (session === null) return SIGNED_OUT;
+      const csrf = ctx.csrfToken(session);
+      return typeof csrf === 'string'
+        ? { user: session.user, session, csrfToken: csrf }
+        : csrf.then((csrfToken) => ({ user: session.user, session, csrfToken }));
+    },
     client: async (providerId: string): Promise<OidcClient> => ctx.client(ctx.provider(providerId)),
     sessions: Object.freeze({
       async revokeUser(userId: string): Promise<number> {

@@ -6,7 +6,8 @@
  *
  * - A method a route does not serve is answered 405 with `Allow` (RFC 9110 §15.5.6). `HEAD` is not
  *   served: every GET auth route has an effect (a login transaction cookie, a sliding session, a
- *   consumed logout cookie) that a link checker's `HEAD` must not trigger. `OPTIONS` is served only
+ *   consumed logout cookie) that a link checker's `HEAD` must not trigger (`GET /auth/logout` has
+ *   none, but a `HEAD` of a confirmation page serves no one). `OPTIONS` is served only
  *   where the route answers CORS (`/auth/token`).
  * - A POST body is read up to {@link MAX_BODY_BYTES}, counted as bytes arrive; a declared
  *   `Content-Length` over it is refused before reading, a longer stream is cancelled at the first
@@ -104,7 +105,8 @@ const ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
   session: { name: 'session', methods: ['GET'] },
   token: { name: 'token', methods: ['POST', 'OPTIONS'] },
   login: { name: 'login-chooser', methods: ['GET'] },
-  logout: { name: 'logout', methods: ['POST'] },
+  // GET shows the sign-out confirmation (its form posts here); POST signs out.
+  logout: { name: 'logout', methods: ['GET', 'POST'] },
   'logout/callback': { name: 'logout/callback', methods: ['GET'] },
 };
 const PROVIDER_ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {

@@ -17,7 +17,7 @@ import { serveBackchannelLogout } from './routes/backchannel-logout.js';
 import { serveCallback } from './routes/callback.js';
 import { serveLogin } from './routes/login.js';
 import { serveLoginChooser } from './routes/login-chooser.js';
-import { serveLogout } from './routes/logout.js';
+import { serveLogout, serveLogoutPage } from './routes/logout.js';
 import { serveLogoutCallback } from './routes/logout-callback.js';
 import { serveSession } from './routes/session.js';
 import { serveToken } from './routes/token.js';
@@ -82,7 +82,7 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
     case 'login-chooser':
       return serveLoginChooser(ctx, request);
     case 'logout':
-      return serveLogout(ctx, request, body);
+      return request.method === 'GET' ? serveLogoutPage(ctx, request) : serveLogout(ctx, request, body);
     case 'logout/callback':
       return serveLogoutCallback(ctx, request);
     case 'login':
