@@ -66,15 +66,19 @@ export function repostPage(action: string, params: URLSearchParams): AuthAnswer 
 const PAGE_STYLE =
   'body{font:16px/1.5 system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}button,a.button{font:inherit;padding:.6rem 1.2rem;border:1px solid #8889;border-radius:.5rem;background:none;color:inherit;cursor:pointer;text-decoration:none}p.actions{display:flex;gap:1rem;align-items:center}';
 
-/** A small page with its nonce-based policy; `formAction` allows posting to this origin. */
-function smallPage(title: string, main: string, formAction: boolean): AuthAnswer {
+/**
+ * A small page with its nonce-based policy. `formAction`: `'none'` (no form), `'self'` (a form
+ * posting here whose answer stays here) or `any` (no `form-action`: browsers apply it to the
+ * redirects after the post too, and a federated logout's 303 leaves for the provider).
+ */
+function smallPage(title: string, main: string, formAction: "'none'" | "'self'" | 'any'): AuthAnswer {
   const nonce = randomToken(16);
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">${PAGE_STYLE}</style></head>
 <body><main>${main}</main></body></html>`;
   return authAnswer(html, 200, {
     'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action ${formAction ? "'self'" : "'none'"}; frame-ancestors 'none'`,
+    'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; ${formAction === 'any' ? '' : `form-action ${formAction}; `}frame-ancestors 'none'`,
   });
 }
 
@@ -88,8 +92,10 @@ export interface LogoutConfirmation {
   readonly who: string | null;
   /** A checked `returnTo` to carry into the POST, if one was given. */
   readonly returnTo: string | undefined;
-  /** Carry `federated=1` into the POST. */
+  /** The logout is federated (`federated=1` carried into the POST, or `logout.federated`): its answer leaves for the provider. */
   readonly federated: boolean;
+  /** Carry `federated=1` into the POST. */
+  readonly federatedField: boolean;
   /** Where "Stay signed in" leads. */
   readonly cancelHref: string;
 }
@@ -107,13 +113,13 @@ export function logoutPage(c: LogoutConfirmation): AuthAnswer {
   const fields = [
     hidden('csrfToken', c.csrfToken),
     c.returnTo !== undefined ? hidden('returnTo', c.returnTo) : '',
-    c.federated ? hidden('federated', '1') : '',
+    c.federatedField ? hidden('federated', '1') : '',
   ].join('');
   const who = c.who ? `<p>You are signed in as <strong>${escapeHtml(c.who)}</strong>.</p>` : '<p>You are signed in.</p>';
   return smallPage(
     'Sign out',
     `<h1>Sign out?</h1>${who}<form method="post" action="${escapeHtml(c.action)}">${fields}<p class="actions"><button type="submit">Sign out</button><a href="${escapeHtml(c.cancelHref)}">Stay signed in</a></p></form>`,
-    true,
+    c.federated ? 'any' : "'self'",
   );
 }
 
@@ -128,6 +134,6 @@ export function signedOutPage(homeHref: string, signInHref: string): AuthAnswer 
   return smallPage(
     'Signed out',
     `<h1>You are signed out</h1><p class="actions"><a href="${escapeHtml(homeHref)}">Continue</a><a href="${escapeHtml(signInHref)}">Sign in again</a></p>`,
-    false,
+    "'none'",
   );
 }

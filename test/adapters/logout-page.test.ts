@@ -174,6 +174,7 @@ describe('the sign-out pages escape what they show', () => {
       who: '<img src=x onerror=alert(1)>',
       returnTo: '/a?b=\'c\'&d="e"',
       federated: true,
+      federatedField: true,
       cancelHref: "/a?b='c'",
     });
     const html = String(page.body);

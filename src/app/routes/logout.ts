@@ -96,7 +96,8 @@ export async function serveLogoutPage(ctx: AuthContext, request: AuthRequest): P
     csrfToken: typeof csrf === 'string' ? csrf : await csrf,
     who: session.user.name ?? session.user.email ?? null,
     returnTo,
-    federated: request.query.get('federated') === '1',
+    federated: config.federatedLogout || request.query.get('federated') === '1',
+    federatedField: request.query.get('federated') === '1',
     cancelHref: returnTo ?? '/',
   });
 }
