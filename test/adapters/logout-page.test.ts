@@ -13,15 +13,14 @@ import { getRequestListener } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
 import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
 import { latchkey as honoLatchkey, type LatchkeyEnv } from '../../src/adapters/hono.js';
 import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import type { LatchkeyState } from '../../src/app/guards.js';
-import { listen, login, makeAuth, type RpServer, sessionOf, startOp, UserAgent } from '../app/support.js';
-import type { OidcProviderHandle } from '../support/oidc-provider.js';
+import { login, makeAuth, opProvider, rpWithOp, sessionOf, UserAgent } from '../app/support.js';
 
 /** The sign-out form of docs/app.md, rendered from the request state. */
 const signOutForm = (state: LatchkeyState | undefined): string =>
@@ -87,34 +86,16 @@ const ADAPTERS: Record<string, (auth: Auth) => Promise<App>> = {
 };
 
 describe.each(Object.keys(ADAPTERS))('adapter: %s', (name) => {
-  let rp: RpServer;
-  let op: OidcProviderHandle;
-  let close: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    let listener: http.RequestListener | undefined;
-    rp = await listen(() => listener!);
-    op = await startOp(rp.base);
-    // One provider: the guard and the signed-out page lead to its login.
-    const auth = makeAuth(rp.base, op, { providers: [makeAuth(rp.base, op).config.providers.get('op')!] });
-    const made = await ADAPTERS[name]!(auth);
-    listener = made.listener;
-    close = made.close;
-  });
-  afterAll(async () => {
-    await close?.();
-    await rp.close();
-    await op.close();
-  });
-
+  // One provider: the guard and the signed-out page lead to its login.
+  const live = rpWithOp((base, op) => ADAPTERS[name]!(makeAuth(base, op, { providers: [opProvider(op.issuer)] })));
   const state = async (ua: UserAgent) =>
-    (await (await fetch(`${rp.base}/state`, { headers: { cookie: ua.cookieHeader(rp.base) } })).json()) as ReturnType<typeof stateJson>;
+    (await (await fetch(`${live.rp.base}/state`, { headers: { cookie: ua.cookieHeader(live.rp.base) } })).json()) as ReturnType<typeof stateJson>;
 
   it('the guards record the session and its CSRF token where the framework keeps request state', async () => {
     const ua = new UserAgent();
     expect(await state(ua)).toEqual({ user: null, session: null, csrfToken: null });
-    await login(ua, rp.base, '/state');
-    const s = await sessionOf(ua, rp.base);
+    await login(ua, live.rp.base, '/state');
+    const s = await sessionOf(ua, live.rp.base);
     expect(s.status).toBe(200);
     expect(await state(ua)).toEqual({ user: 'alice@example.test', session: 'present', csrfToken: s.body.csrfToken });
     expect(typeof s.body.csrfToken).toBe('string');
@@ -122,20 +103,23 @@ describe.each(Object.keys(ADAPTERS))('adapter: %s', (name) => {
 
   it("the app's own sign-out form, rendered from the request state, signs out", async () => {
     const ua = new UserAgent();
-    const landed = await login(ua, rp.base, '/account');
-    expect(landed.url).toBe(`${rp.base}/account`);
-    const account = await ua.navigate(`${rp.base}/account`);
+    const landed = await login(ua, live.rp.base, '/account');
+    expect(landed.url).toBe(`${live.rp.base}/account`);
+    const account = await ua.navigate(`${live.rp.base}/account`);
     expect(account.status).toBe(200);
-    const out = await ua.submitForm(account.html!, account.url, { headers: { origin: rp.base, accept: 'text/html' }, stop: (u) => u === `${rp.base}/` });
-    expect(out.url).toBe(`${rp.base}/`);
-    expect((await sessionOf(ua, rp.base)).status).toBe(401);
+    const out = await ua.submitForm(account.html!, account.url, {
+      headers: { origin: live.rp.base, accept: 'text/html' },
+      stop: (u) => u === `${live.rp.base}/`,
+    });
+    expect(out.url).toBe(`${live.rp.base}/`);
+    expect((await sessionOf(ua, live.rp.base)).status).toBe(401);
   });
 
   it('GET /auth/logout shows a confirmation form and changes nothing; submitting it signs out', async () => {
     const ua = new UserAgent();
-    await login(ua, rp.base, '/state');
-    const before = await sessionOf(ua, rp.base);
-    const page = await ua.navigate(`${rp.base}/auth/logout?returnTo=%2Fbye`, { headers: { accept: 'text/html' } });
+    await login(ua, live.rp.base, '/state');
+    const before = await sessionOf(ua, live.rp.base);
+    const page = await ua.navigate(`${live.rp.base}/auth/logout?returnTo=%2Fbye`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers!.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers!.get('cache-control')).toBe('no-store');
@@ -144,19 +128,19 @@ describe.each(Object.keys(ADAPTERS))('adapter: %s', (name) => {
     expect(page.headers!.getSetCookie()).toEqual([]);
     expect(page.html).toContain('Sign out');
     const [form] = UserAgent.parseForms(page.html!, page.url);
-    expect(form).toMatchObject({ method: 'POST', action: `${rp.base}/auth/logout` });
+    expect(form).toMatchObject({ method: 'POST', action: `${live.rp.base}/auth/logout` });
     expect(Object.fromEntries(form!.fields)).toEqual({ csrfToken: before.body.csrfToken, returnTo: '/bye' });
     // The GET signed nobody out.
-    expect((await sessionOf(ua, rp.base)).status).toBe(200);
-    const out = await ua.submitForm(page.html!, page.url, { headers: { origin: rp.base, accept: 'text/html' }, stop: (u) => u === `${rp.base}/bye` });
-    expect(out.url).toBe(`${rp.base}/bye`);
-    expect((await sessionOf(ua, rp.base)).status).toBe(401);
+    expect((await sessionOf(ua, live.rp.base)).status).toBe(200);
+    const out = await ua.submitForm(page.html!, page.url, { headers: { origin: live.rp.base, accept: 'text/html' }, stop: (u) => u === `${live.rp.base}/bye` });
+    expect(out.url).toBe(`${live.rp.base}/bye`);
+    expect((await sessionOf(ua, live.rp.base)).status).toBe(401);
     expect(await state(ua)).toEqual({ user: null, session: null, csrfToken: null });
   });
 
   it('GET /auth/logout signed out says so, with links on and to sign in again', async () => {
     const ua = new UserAgent();
-    const page = await ua.navigate(`${rp.base}/auth/logout`, { headers: { accept: 'text/html' } });
+    const page = await ua.navigate(`${live.rp.base}/auth/logout`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.html).toContain('You are signed out');
     expect(page.html).not.toContain('<form');

@@ -11,20 +11,13 @@ import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../../src/adapters/express.js';
 import type { LatchkeyState } from '../../src/app/guards.js';
-import { listen, login, makeAuth, type RpServer, sessionOf, startOp, UserAgent } from '../app/support.js';
+import { login, makeAuth, rpWithOp, sessionOf, UserAgent } from '../app/support.js';
 import { CHROMIUM_PATH } from '../support/env.js';
-import type { OidcProviderHandle } from '../support/oidc-provider.js';
 
 let browser: Browser;
-let rp: RpServer;
-let op: OidcProviderHandle;
 
-beforeAll(async () => {
-  let listener: http.RequestListener | undefined;
-  rp = await listen(() => listener!);
-  op = await startOp(rp.base);
-  const auth = makeAuth(rp.base, op);
-  const lk = latchkey(auth);
+const live = rpWithOp(async (base, op) => {
+  const lk = latchkey(makeAuth(base, op));
   const app = express();
   app.use(lk.router);
   app.get('/', lk.optionalUser, (_req, res) => {
@@ -33,7 +26,10 @@ beforeAll(async () => {
       .type('html')
       .send(`<!doctype html><title>Home</title><p id="who">${state.user ? 'signed in' : 'signed out'}</p><a id="signout" href="/auth/logout">Sign out</a>`);
   });
-  listener = app as unknown as http.RequestListener;
+  return { listener: app as unknown as http.RequestListener };
+});
+
+beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -42,48 +38,46 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await rp?.close();
-  await op?.close();
 });
 
 /** A Chromium context holding the cookies of a fresh sign-in, and the jar that made it. */
 async function signedInContext(): Promise<{ context: BrowserContext; ua: UserAgent }> {
   const ua = new UserAgent();
-  await login(ua, rp.base, '/');
-  expect((await sessionOf(ua, rp.base)).status).toBe(200);
+  await login(ua, live.rp.base, '/');
+  expect((await sessionOf(ua, live.rp.base)).status).toBe(200);
   const context = await browser.newContext();
   context.setDefaultTimeout(15_000);
   const cookies = ua
-    .cookieHeader(rp.base)
+    .cookieHeader(live.rp.base)
     .split('; ')
-    .map((pair) => ({ name: pair.slice(0, pair.indexOf('=')), value: pair.slice(pair.indexOf('=') + 1), url: rp.base }));
+    .map((pair) => ({ name: pair.slice(0, pair.indexOf('=')), value: pair.slice(pair.indexOf('=') + 1), url: live.rp.base }));
   await context.addCookies(cookies);
   return { context, ua };
 }
 
 /** The session as the server sees it for the cookies Chromium holds now. */
 async function chromiumSession(context: BrowserContext): Promise<number> {
-  const cookie = (await context.cookies(rp.base)).map((c) => `${c.name}=${c.value}`).join('; ');
-  return (await fetch(`${rp.base}/auth/session`, { headers: { cookie, accept: 'application/json' } })).status;
+  const cookie = (await context.cookies(live.rp.base)).map((c) => `${c.name}=${c.value}`).join('; ');
+  return (await fetch(`${live.rp.base}/auth/session`, { headers: { cookie, accept: 'application/json' } })).status;
 }
 
 describe('GET /auth/logout in Chromium', () => {
   it('a sign-out link shows the confirmation; its button signs out', async () => {
     const { context } = await signedInContext();
     const page = await context.newPage();
-    await page.goto(`${rp.base}/`);
+    await page.goto(`${live.rp.base}/`);
     await expect(page.locator('#who').textContent()).resolves.toBe('signed in');
     await page.locator('#signout').click();
-    await page.waitForURL(`${rp.base}/auth/logout`);
+    await page.waitForURL(`${live.rp.base}/auth/logout`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Sign out?');
     // Showing the page signed nobody out.
     expect(await chromiumSession(context)).toBe(200);
     await page.locator('button[type="submit"]').click();
-    await page.waitForURL(`${rp.base}/`);
+    await page.waitForURL(`${live.rp.base}/`);
     await expect(page.locator('#who').textContent()).resolves.toBe('signed out');
     expect(await chromiumSession(context)).toBe(401);
     // Back on the confirmation page, signed out: it says so.
-    await page.goto(`${rp.base}/auth/logout`);
+    await page.goto(`${live.rp.base}/auth/logout`);
     await expect(page.locator('h1').textContent()).resolves.toBe('You are signed out');
     await context.close();
   }, 60_000);
@@ -91,13 +85,13 @@ describe('GET /auth/logout in Chromium', () => {
   it('with federated=1 the form post leaves for the provider and comes back signed out', async () => {
     const { context } = await signedInContext();
     const page = await context.newPage();
-    await page.goto(`${rp.base}/auth/logout?federated=1`);
+    await page.goto(`${live.rp.base}/auth/logout?federated=1`);
     await page.locator('button[type="submit"]').click();
     // The 303 to the provider's end-session page is not blocked by the confirmation page's CSP.
-    await page.waitForURL((u) => u.href.startsWith(op.issuer));
+    await page.waitForURL((u) => u.href.startsWith(live.op.issuer));
     // oidc-provider asks to confirm; its form (with `logout=yes`) is submitted as a user would.
     await page.locator('form').evaluate((f) => (f as HTMLFormElement).submit());
-    await page.waitForURL(`${rp.base}/`);
+    await page.waitForURL(`${live.rp.base}/`);
     await expect(page.locator('#who').textContent()).resolves.toBe('signed out');
     expect(await chromiumSession(context)).toBe(401);
     await context.close();
