@@ -20,7 +20,8 @@ import { latchkey as honoLatchkey, type LatchkeyEnv } from '../../src/adapters/h
 import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import type { LatchkeyState } from '../../src/app/guards.js';
-import { login, makeAuth, opProvider, rpWithOp, sessionOf, UserAgent } from '../app/support.js';
+import { rpWithOp } from '../app/rp-with-op.js';
+import { login, makeAuth, opProvider, sessionOf, UserAgent } from '../app/support.js';
 
 /** The sign-out form of docs/app.md, rendered from the request state. */
 const signOutForm = (state: LatchkeyState | undefined): string =>

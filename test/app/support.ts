@@ -6,7 +6,6 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
-import { afterAll, beforeAll } from 'vitest';
 import type { AuthOptions } from '../../src/app/config.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import type { Profile, ProviderConfig } from '../../src/providers/types.js';
@@ -139,37 +138,4 @@ export function rawGet(url: string, headers: Record<string, string>): Promise<{ 
       })
       .on('error', reject);
   });
-}
-
-/** A Node app for {@link rpWithOp}: its listener and how to close it. */
-export type RpApp = { listener: http.RequestListener; close?: () => Promise<void> };
-
-/**
- * An RP server and the test OP for the enclosing `describe`: both started in `beforeAll` (the app
- * made once the RP's URL is known), all closed in `afterAll`.
- *
- * @returns live views of the RP server and the OP (read them inside tests).
- */
-export function rpWithOp(makeApp: (rpBase: string, op: OidcProviderHandle) => Promise<RpApp>): { readonly rp: RpServer; readonly op: OidcProviderHandle } {
-  let rp: RpServer | undefined;
-  let op: OidcProviderHandle | undefined;
-  let app: RpApp | undefined;
-  beforeAll(async () => {
-    rp = await listen(() => app!.listener);
-    op = await startOp(rp.base);
-    app = await makeApp(rp.base, op);
-  });
-  afterAll(async () => {
-    await app?.close?.();
-    await rp?.close();
-    await op?.close();
-  });
-  return {
-    get rp() {
-      return rp!;
-    },
-    get op() {
-      return op!;
-    },
-  };
 }

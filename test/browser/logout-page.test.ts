@@ -11,7 +11,8 @@ import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../../src/adapters/express.js';
 import type { LatchkeyState } from '../../src/app/guards.js';
-import { login, makeAuth, rpWithOp, sessionOf, UserAgent } from '../app/support.js';
+import { rpWithOp } from '../app/rp-with-op.js';
+import { login, makeAuth, sessionOf, UserAgent } from '../app/support.js';
 import { CHROMIUM_PATH } from '../support/env.js';
 
 let browser: Browser;
