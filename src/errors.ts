@@ -128,6 +128,16 @@ export const ERROR_CODES = {
   // ── configuration ──────────────────────────────────────────────────────────────────────────────
   CONFIG_INVALID: { layer: 'configuration', status: 500, hint: 'The Latchkey configuration is invalid; the message says what to change.' },
   PROVIDER_UNKNOWN: { layer: 'configuration', status: 404, hint: 'No provider with this id is configured.' },
+  GUARD_ON_AUTH_ROUTE: {
+    layer: 'configuration',
+    status: 404,
+    hint: 'A guard (requireUser) ran on an auth route itself, so signing in would redirect to itself: mount the auth routes before the guard, or guard only your own routes.',
+  },
+  AUTH_ROUTES_NOT_MOUNTED: {
+    layer: 'configuration',
+    status: 404,
+    hint: 'A guard would send the browser to the login route, but no auth route answers there: mount the auth routes (lk.router, lk.plugin, lk.handler, lk.handle) before the guarded routes.',
+  },
 
   // ── app layer: requests, cookies, sessions ─────────────────────────────────────────────────────
   TRANSACTION_MISSING: {

@@ -1,6 +1,7 @@
 /**
  * Express adapter (Express 4 and 5): a middleware answering the auth routes and guard middlewares
- * that put the user in `res.locals.user`.
+ * that put the user in `res.locals.user` and the request state (`{ user, session, csrfToken }`) in
+ * `res.locals.latchkey`, where templates see it.
  *
  * ```ts
  * const lk = latchkey(auth);
@@ -12,8 +13,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Auth } from '../app/create-auth.js';
-import type { SessionUser } from '../app/sessions/types.js';
-import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendPlain } from './node.js';
+import type { LatchkeyState } from '../app/guards.js';
+import type { Session } from '../app/sessions/types.js';
+import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendGuardAnswer } from './node.js';
 
 /** The parts of an Express request the adapter reads (Express 4 and 5 alike). */
 export type ExpressRequestLike = IncomingMessage & { originalUrl?: string; body?: unknown };
@@ -30,9 +32,12 @@ export interface ExpressLatchkey {
    * after them (a parsed body over the budget is answered 413 too).
    */
   readonly router: Middleware;
-  /** Sets `res.locals.user`, or answers 302 (browsers) / 401 (API calls). */
+  /**
+   * Sets `res.locals.user` and `res.locals.latchkey` (`{ user, session, csrfToken }`, the token a
+   * sign-out form posts), or answers 302 (browsers) / 401 (API calls).
+   */
   readonly requireUser: Middleware;
-  /** Sets `res.locals.user` to the user or null; never fails. */
+  /** Sets `res.locals.user` (the user or null) and `res.locals.latchkey`; never fails. */
   readonly optionalUser: Middleware;
 }
 
@@ -62,6 +67,17 @@ function parsedBody(req: ExpressRequestLike): ParsedBody | undefined {
  */
 export function latchkey(auth: Auth): ExpressLatchkey {
   const prefix = `${auth.routePrefix}/`;
+  /** Records the user and the request state in `res.locals`, then continues. */
+  const record = (res: ExpressResponseLike, state: LatchkeyState, next: (error?: unknown) => void): void => {
+    res.locals.user = state.user;
+    res.locals.latchkey = state;
+    next();
+  };
+  const pass = (res: ExpressResponseLike, session: Session | null, next: (error?: unknown) => void): void => {
+    const state = auth.requestState(session);
+    if (state instanceof Promise) state.then((x) => record(res, x, next), next);
+    else record(res, state, next);
+  };
   const guard =
     (required: boolean): Middleware =>
     (req, res, next) => {
@@ -69,21 +85,19 @@ export function latchkey(auth: Auth): ExpressLatchkey {
       const s = auth.authenticate(cookie, authorization);
       // The common case first, with no closure allocated: a cached session.
       if (s !== null && !(s instanceof Promise)) {
-        res.locals.user = s.user;
-        next();
+        pass(res, s, next);
         return;
       }
-      const done = (user: SessionUser | null, error?: unknown): void => {
-        if (!user && required) {
-          sendPlain(res, auth.unauthenticated(guardFacts(req, req.originalUrl ?? req.url), error));
+      const done = (session: Session | null, error?: unknown): void => {
+        if (!session && required) {
+          void sendGuardAnswer(res, auth.guardAnswer(guardFacts(req, req.originalUrl ?? req.url, 'express'), error));
           return;
         }
-        res.locals.user = user;
-        next();
+        pass(res, session, next);
       };
       if (s instanceof Promise)
         s.then(
-          (x) => done(x?.user ?? null),
+          (x) => done(x),
           (error: unknown) => done(null, error),
         );
       else done(null);

@@ -1,6 +1,6 @@
 /**
  * Fastify adapter: a plugin answering the auth routes and `preHandler` guards; the user is read
- * with `lk.user(request)`.
+ * with `lk.user(request)`, the request state (`{ user, session, csrfToken }`) at `request.latchkey`.
  *
  * ```ts
  * const lk = latchkey(auth);
@@ -13,11 +13,19 @@
 import { METHODS } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/create-auth.js';
+import type { LatchkeyState, PlainResponse } from '../app/guards.js';
 import type { AuthAnswer } from '../app/http-shapes.js';
 import { nodeHeaders } from '../app/http-shapes.js';
-import type { SessionUser } from '../app/sessions/types.js';
+import type { Session, SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
 import { credentialHeaders, guardFacts, lingerThenClose, nodeRequest, readNodeBody, toWebRequest, usesLeanPath } from './node.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `lk.requireUser` / `lk.optionalUser`: the user, the session and its CSRF token (for a sign-out form). */
+    latchkey?: LatchkeyState;
+  }
+}
 
 /** The parsed "body" of a request whose body ran over the budget. */
 const OVER_BUDGET = Symbol('latchkey.overBudget');
@@ -55,9 +63,12 @@ export interface FastifyLatchkey {
    * Fastify does not route by default (`PROPFIND`, …); other routes still answer 404 for them.
    */
   readonly plugin: (app: FastifyInstance) => Promise<void>;
-  /** `preHandler`: continues with a user, or answers 302 (browsers) / 401 (API calls). */
+  /**
+   * `preHandler`: continues with a user, recorded with the request state in `request.latchkey`
+   * (`{ user, session, csrfToken }`), or answers 302 (browsers) / 401 (API calls).
+   */
   readonly requireUser: (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
-  /** `preHandler`: records the user or null; never fails. */
+  /** `preHandler`: records the user or null, and `request.latchkey`; never fails. */
   readonly optionalUser: (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
   /** The user a guard recorded for this request. */
   readonly user: (request: FastifyRequest) => SessionUser | null;
@@ -71,6 +82,17 @@ export interface FastifyLatchkey {
  */
 export function latchkey(auth: Auth): FastifyLatchkey {
   const users = new WeakMap<FastifyRequest, SessionUser | null>();
+  /** Records the user and `request.latchkey`, then continues. */
+  const record = (request: FastifyRequest, state: LatchkeyState, done: (error?: Error) => void): void => {
+    users.set(request, state.user);
+    request.latchkey = state;
+    done();
+  };
+  const pass = (request: FastifyRequest, session: Session | null, done: (error?: Error) => void): void => {
+    const state = auth.requestState(session);
+    if (state instanceof Promise) state.then((x) => record(request, x, done), done);
+    else record(request, state, done);
+  };
   const guard =
     (required: boolean) =>
     (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
@@ -78,22 +100,23 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       const s = auth.authenticate(cookie, authorization);
       // The common case first, with no closure allocated: a cached session.
       if (s !== null && !(s instanceof Promise)) {
-        users.set(request, s.user);
-        done();
+        pass(request, s, done);
         return;
       }
-      const finish = (user: SessionUser | null, error?: unknown): void => {
-        users.set(request, user);
-        if (user || !required) {
-          done();
+      const finish = (session: Session | null, error?: unknown): void => {
+        if (session || !required) {
+          pass(request, session, done);
           return;
         }
-        const p = auth.unauthenticated(guardFacts(request.raw, request.url), error);
-        void reply.code(p.status).headers(p.headers).send(p.body);
+        users.set(request, null);
+        const send = (p: PlainResponse): void => void reply.code(p.status).headers(p.headers).send(p.body);
+        const p = auth.guardAnswer(guardFacts(request.raw, request.url, 'fastify'), error);
+        if (p instanceof Promise) void p.then(send);
+        else send(p);
       };
       if (s instanceof Promise)
         s.then(
-          (x) => finish(x?.user ?? null),
+          (x) => finish(x),
           (error: unknown) => finish(null, error),
         );
       else finish(null);

@@ -1,5 +1,6 @@
 /**
- * Hono adapter: the Web handler as a Hono handler, and guard middlewares that set `c.get('user')`.
+ * Hono adapter: the Web handler as a Hono handler, and guard middlewares that set `c.get('user')`
+ * and `c.get('latchkey')` (`{ user, session, csrfToken }`).
  *
  * ```ts
  * const lk = latchkey(auth);
@@ -12,6 +13,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth } from '../app/create-auth.js';
+import { type GuardRequest, type LatchkeyState, toResponse } from '../app/guards.js';
 import type { AuthAnswer } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
 import { authResponseFor, credentialHeaders, nodeRequest, usesLeanPath } from './node.js';
@@ -31,8 +33,11 @@ function answerResponse(answer: AuthAnswer): Response {
   return new Response(answer.body as BodyInit | null, { status: answer.status, headers });
 }
 
-/** Hono variables set by the guards. */
-export type LatchkeyEnv = { Variables: { user: SessionUser | null } };
+/**
+ * Hono variables set by the guards: `c.get('user')`, and `c.get('latchkey')`, the request state
+ * (`{ user, session, csrfToken }`, the token a sign-out form posts).
+ */
+export type LatchkeyEnv = { Variables: { user: SessionUser | null; latchkey: LatchkeyState } };
 
 /** The Hono adapter. */
 export interface HonoLatchkey {
@@ -42,9 +47,9 @@ export interface HonoLatchkey {
    * body is read from the Node request, counted as it arrives.
    */
   readonly handler: (c: Context) => Promise<Response>;
-  /** Sets `user`, or answers 302 (browsers) / 401 (API calls). */
+  /** Sets `user` and `latchkey`, or answers 302 (browsers) / 401 (API calls). */
   readonly requireUser: MiddlewareHandler<LatchkeyEnv>;
-  /** Sets `user` to the user or null; never fails. */
+  /** Sets `user` (the user or null) and `latchkey`; never fails. */
   readonly optionalUser: MiddlewareHandler<LatchkeyEnv>;
   /**
    * Wraps one handler instead of adding a middleware: `app.get('/me', lk.protect((c, user) => c.json(user)))`.
@@ -72,18 +77,19 @@ export function latchkey(auth: Auth): HonoLatchkey {
     }
     return auth.authenticate(c.req.header('cookie'), c.req.header('authorization'));
   };
-  const deny = (c: Context, error?: unknown): Response => {
+  const deny = (c: Context, error?: unknown): Response | Promise<Response> => {
     const h = c.req.raw.headers;
     const url = new URL(c.req.url);
-    const facts = {
+    const facts: GuardRequest = {
+      adapter: 'hono',
       pathAndQuery: `${url.pathname}${url.search}`,
       accept: h.get('accept'),
       authorization: h.get('authorization'),
       xRequestedWith: h.get('x-requested-with'),
       secFetchMode: h.get('sec-fetch-mode'),
     };
-    const p = auth.unauthenticated(facts, error);
-    return new Response(p.body === '' ? null : p.body, { status: p.status, headers: p.headers });
+    const p = auth.guardAnswer(facts, error);
+    return p instanceof Promise ? p.then(toResponse) : toResponse(p);
   };
   const guard =
     (required: boolean): MiddlewareHandler<LatchkeyEnv> =>
@@ -98,7 +104,10 @@ export function latchkey(auth: Auth): HonoLatchkey {
             })
           : found;
       if (!session && required) return deny(c, failure);
-      c.set('user', session?.user ?? null);
+      const state = auth.requestState(session ?? null);
+      const recorded = state instanceof Promise ? await state : state;
+      c.set('user', recorded.user);
+      c.set('latchkey', recorded);
       await next();
     };
   return {

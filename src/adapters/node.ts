@@ -16,9 +16,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Auth } from '../app/create-auth.js';
 import { MAX_BODY_MS } from '../app/edge.js';
-import type { GuardRequest, PlainResponse } from '../app/guards.js';
+import { type GuardAdapter, type GuardRequest, type LatchkeyState, type PlainResponse, SIGNED_OUT } from '../app/guards.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, nodeHeaders } from '../app/http-shapes.js';
-import type { SessionUser } from '../app/sessions/types.js';
+import type { Session, SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
 
 /** Converts a Node request (with an optional already-read body) into a Web `Request`. */
@@ -315,6 +315,21 @@ export function sendPlain(res: ServerResponse, p: PlainResponse): void {
 }
 
 /**
+ * Sends a guard's answer ({@link Auth.guardAnswer}), now or once its development check is done.
+ *
+ * @param res - the Node response.
+ * @param p - the answer, or its promise.
+ * @returns undefined when sent now, else a promise settled once sent.
+ */
+export function sendGuardAnswer(res: ServerResponse, p: PlainResponse | Promise<PlainResponse>): Promise<void> | undefined {
+  if (!(p instanceof Promise)) {
+    sendPlain(res, p);
+    return undefined;
+  }
+  return p.then((answer) => sendPlain(res, answer));
+}
+
+/**
  * The `Cookie` and `Authorization` headers of a Node request, read from `rawHeaders`: touching
  * `req.headers` makes Node build the whole header object, which costs more than the session check.
  *
@@ -341,10 +356,11 @@ export function credentialHeaders(req: IncomingMessage): { cookie: string | unde
   return { cookie, authorization };
 }
 
-/** The guard facts of a Node request. */
-export function guardFacts(req: IncomingMessage, pathAndQuery = req.url ?? '/'): GuardRequest {
+/** The guard facts of a Node request, for the guard of an adapter. */
+export function guardFacts(req: IncomingMessage, pathAndQuery = req.url ?? '/', adapter: GuardAdapter = 'node'): GuardRequest {
   const h = req.headers;
   return {
+    adapter,
     pathAndQuery,
     accept: h.accept,
     authorization: h.authorization,
@@ -364,6 +380,11 @@ export interface NodeLatchkey {
   requireUser(req: IncomingMessage, res: ServerResponse): SessionUser | null | Promise<SessionUser | null>;
   /** The user or null; never throws. */
   optionalUser(req: IncomingMessage): SessionUser | null | Promise<SessionUser | null>;
+  /**
+   * The request state a guard recorded for `req` (`{ user, session, csrfToken }`, the token a
+   * sign-out form posts); signed out (all null) when no guard found a session.
+   */
+  state(req: IncomingMessage): LatchkeyState;
 }
 
 /**
@@ -374,15 +395,30 @@ export interface NodeLatchkey {
  */
 export function latchkey(auth: Auth): NodeLatchkey {
   const prefix = `${auth.routePrefix}/`;
+  const states = new WeakMap<IncomingMessage, LatchkeyState>();
+  /** Records the request state of a session; the user, now or once the CSRF token is ready. */
+  const record = (req: IncomingMessage, session: Session): SessionUser | Promise<SessionUser> => {
+    const state = auth.requestState(session);
+    if (state instanceof Promise) {
+      return state.then((x) => {
+        states.set(req, x);
+        return session.user;
+      });
+    }
+    states.set(req, state);
+    return session.user;
+  };
   const optionalUser = (req: IncomingMessage): SessionUser | null | Promise<SessionUser | null> => {
     const { cookie, authorization } = credentialHeaders(req);
     const s = auth.authenticate(cookie, authorization);
     return s instanceof Promise
       ? s.then(
-          (x) => x?.user ?? null,
+          (x) => (x ? record(req, x) : null),
           () => null,
         )
-      : (s?.user ?? null);
+      : s
+        ? record(req, s)
+        : null;
   };
   return {
     async handle(req, res) {
@@ -395,20 +431,16 @@ export function latchkey(auth: Auth): NodeLatchkey {
       const { cookie, authorization } = credentialHeaders(req);
       const s = auth.authenticate(cookie, authorization);
       // The common case first, with no closure allocated: a cached session.
-      if (s !== null && !(s instanceof Promise)) return s.user;
-      const done = (user: SessionUser | null): SessionUser | null => {
-        if (!user) sendPlain(res, auth.unauthenticated(guardFacts(req)));
-        return user;
+      if (s !== null && !(s instanceof Promise)) return record(req, s);
+      // Without a user, the guard's answer is sent (after the development check of the routes, when one is due).
+      const deny = (error?: unknown): null | Promise<null> => {
+        const sent = sendGuardAnswer(res, auth.guardAnswer(guardFacts(req), error));
+        return sent === undefined ? null : sent.then(() => null);
       };
-      if (!(s instanceof Promise)) return done(null);
-      return s.then(
-        (x) => done(x?.user ?? null),
-        (error: unknown) => {
-          sendPlain(res, auth.unauthenticated(guardFacts(req), error));
-          return null;
-        },
-      );
+      if (!(s instanceof Promise)) return deny();
+      return s.then((x) => (x ? record(req, x) : deny()), deny);
     },
     optionalUser,
+    state: (req) => states.get(req) ?? SIGNED_OUT,
   };
 }

@@ -6,6 +6,7 @@
  * `router.ts` over the route table of `edge.ts`:
  * - `GET  /auth/:provider/login?returnTo=/path` → 302 to the provider (one transaction cookie per login).
  * - `GET|POST /auth/:provider/callback` → session cookie set, 302 to `returnTo`.
+ * - `GET  /auth/logout` → a sign-out confirmation page whose form posts to `POST /auth/logout`.
  * - `POST /auth/logout[?federated=1]` (same-origin + CSRF token) → session ended; RP-initiated
  *   logout at the provider when federated, which returns to `GET /auth/logout/callback`.
  * - `GET  /auth/session` → 200 `{ user, expiresAt, csrfToken, data }` or 401 `{ error: "unauthenticated" }`.
@@ -23,7 +24,8 @@ import type { VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeR
 import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
 import type { AuthEdge } from './edge.js';
-import { type GuardRequest, type PlainResponse, toResponse, unauthenticatedResponse } from './guards.js';
+import { type GuardRequest, type LatchkeyState, type PlainResponse, SIGNED_OUT, toResponse, unauthenticatedResponse } from './guards.js';
+import { misplacedGuard, probeIfDue } from './mount-check.js';
 import { AUTH_HEADERS, describeError } from './responses.js';
 import { createAuthEdge, handleRequest } from './router.js';
 import type { Session, SessionUser } from './sessions/types.js';
@@ -59,8 +61,20 @@ export interface Auth {
    * answered with its own status (503): the guard fails closed without sending users to log in.
    */
   unauthenticated(request: GuardRequest, error?: unknown): PlainResponse;
+  /**
+   * What a guard answers a request without a user: {@link Auth.unauthenticated}, except that a
+   * guard never redirects from an auth route (`GUARD_ON_AUTH_ROUTE`, 404: it runs in front of the
+   * routes) and, in development, checks once that the login route it would redirect to is mounted
+   * (`AUTH_ROUTES_NOT_MOUNTED`, 404, with what to mount). Synchronous except while that check runs.
+   */
+  guardAnswer(request: GuardRequest, error?: unknown): PlainResponse | Promise<PlainResponse>;
   /** The CSRF token for `POST /auth/logout` of a session (also in `GET /auth/session`). */
   csrfToken(session: Session): Promise<string>;
+  /**
+   * The request state the adapters' guards record ({@link LatchkeyState}): the user, the session
+   * and its CSRF token; synchronous once the token of the session is cached.
+   */
+  requestState(session: Session | null): LatchkeyState | Promise<LatchkeyState>;
   /** Session administration. */
   readonly sessions: {
     /** "Log out everywhere": ends every session of a user; returns how many were ended (when known). */
@@ -157,16 +171,24 @@ export function createAuth(options: AuthOptions): Auth {
       try {
         s = await authenticate(request.headers.get('cookie'), request.headers.get('authorization'));
       } catch (error) {
-        return toResponse(unauthenticated(ctx, guardFacts(request), error));
+        return toResponse(await guardAnswer(ctx, guardFacts(request), error));
       }
-      return s ? s.user : toResponse(unauthenticated(ctx, guardFacts(request)));
+      return s ? s.user : toResponse(await guardAnswer(ctx, guardFacts(request)));
     },
     async optionalUser(request: Request): Promise<SessionUser | null> {
       return (await getSession(request))?.user ?? null;
     },
     authenticate,
     unauthenticated: (r: GuardRequest, error?: unknown): PlainResponse => unauthenticated(ctx, r, error),
+    guardAnswer: (r: GuardRequest, error?: unknown): PlainResponse | Promise<PlainResponse> => guardAnswer(ctx, r, error),
     csrfToken: async (session: Session): Promise<string> => ctx.csrfToken(session),
+    requestState(session: Session | null): LatchkeyState | Promise<LatchkeyState> {
+      if (session === null) return SIGNED_OUT;
+      const csrf = ctx.csrfToken(session);
+      return typeof csrf === 'string'
+        ? { user: session.user, session, csrfToken: csrf }
+        : csrf.then((csrfToken) => ({ user: session.user, session, csrfToken }));
+    },
     client: async (providerId: string): Promise<OidcClient> => ctx.client(ctx.provider(providerId)),
     sessions: Object.freeze({
       async revokeUser(userId: string): Promise<number> {
@@ -208,5 +230,13 @@ function unauthenticated(ctx: AuthContext, r: GuardRequest, error?: unknown): Pl
     const { status, body } = describeError(error);
     if (status >= 500) return { status, headers: { ...AUTH_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
   }
-  return unauthenticatedResponse(r, ctx.loginPath, ctx.config.origin, ctx.realm);
+  return misplacedGuard(ctx, r) ?? unauthenticatedResponse(r, ctx.loginPath, ctx.config.origin, ctx.realm);
+}
+
+/** {@link unauthenticated}, after the one development check that the login route is mounted when a redirect is due. */
+function guardAnswer(ctx: AuthContext, r: GuardRequest, error?: unknown): PlainResponse | Promise<PlainResponse> {
+  const answer = unauthenticated(ctx, r, error);
+  if (answer.status !== 302) return answer;
+  const probe = probeIfDue(ctx);
+  return probe === undefined ? answer : probe.then(() => unauthenticated(ctx, r, error));
 }

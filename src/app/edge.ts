@@ -6,7 +6,8 @@
  *
  * - A method a route does not serve is answered 405 with `Allow` (RFC 9110 §15.5.6). `HEAD` is not
  *   served: every GET auth route has an effect (a login transaction cookie, a sliding session, a
- *   consumed logout cookie) that a link checker's `HEAD` must not trigger. `OPTIONS` is served only
+ *   consumed logout cookie) that a link checker's `HEAD` must not trigger (`GET /auth/logout` has
+ *   none, but a `HEAD` of a confirmation page serves no one). `OPTIONS` is served only
  *   where the route answers CORS (`/auth/token`).
  * - A POST body is read up to {@link MAX_BODY_BYTES}, counted as bytes arrive; a declared
  *   `Content-Length` over it is refused before reading, a longer stream is cancelled at the first
@@ -104,7 +105,8 @@ const ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
   session: { name: 'session', methods: ['GET'] },
   token: { name: 'token', methods: ['POST', 'OPTIONS'] },
   login: { name: 'login-chooser', methods: ['GET'] },
-  logout: { name: 'logout', methods: ['POST'] },
+  // GET shows the sign-out confirmation (its form posts here); POST signs out.
+  logout: { name: 'logout', methods: ['GET', 'POST'] },
   'logout/callback': { name: 'logout/callback', methods: ['GET'] },
 };
 const PROVIDER_ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
@@ -130,6 +132,24 @@ export function findRoute(routePrefix: string, pathname: string): AuthRoute | un
   const [providerId, action] = parts as [string, string];
   const perProvider = Object.hasOwn(PROVIDER_ROUTES, action) ? PROVIDER_ROUTES[action] : undefined;
   return perProvider ? { ...perProvider, providerId } : undefined;
+}
+
+/** The routes a sign-in passes through: a `returnTo` naming one of them would nest sign-ins. */
+const SIGN_IN_ROUTES: ReadonlySet<AuthRouteName> = new Set(['login', 'login-chooser', 'callback']);
+
+/**
+ * Whether a `returnTo` (a same-origin path, query and fragment) names a route of the sign-in
+ * itself (a provider's login, the chooser, a callback), as `app.use(lk.requireUser)` mounted before
+ * the routes produced: `/auth/op/login?returnTo=%2Fauth%2Fop%2Flogin%3FreturnTo%3D…`.
+ *
+ * @param routePrefix - the prefix of the auth routes.
+ * @param returnTo - the checked `returnTo`.
+ * @returns true when returning there would start another sign-in.
+ */
+export function nestsSignIn(routePrefix: string, returnTo: string): boolean {
+  const end = returnTo.search(/[?#]/);
+  const route = findRoute(routePrefix, end === -1 ? returnTo : returnTo.slice(0, end));
+  return route !== undefined && SIGN_IN_ROUTES.has(route.name);
 }
 
 /**

@@ -9,9 +9,15 @@
 import { ERROR_CODES } from '../errors.js';
 import { AUTH_HEADERS } from './responses.js';
 import { returnToOr } from './return-to.js';
+import type { Session, SessionUser } from './sessions/types.js';
+
+/** The adapter a guard runs in, so that a misplaced guard is told how to mount the routes there. */
+export type GuardAdapter = 'express' | 'fastify' | 'hono' | 'node' | 'web';
 
 /** The request facts a guard needs; adapters read them from their native request. */
 export interface GuardRequest {
+  /** The adapter the guard runs in (for the messages of a misplaced guard). Default `web`. */
+  readonly adapter?: GuardAdapter | undefined;
   /** The path and query of the request, e.g. `/me?tab=2`. */
   readonly pathAndQuery: string;
   readonly accept?: string | null | undefined;
@@ -19,6 +25,23 @@ export interface GuardRequest {
   readonly xRequestedWith?: string | null | undefined;
   readonly secFetchMode?: string | null | undefined;
 }
+
+/**
+ * What the guards record on each request, where the framework keeps request state (Express
+ * `res.locals.latchkey`, Fastify `request.latchkey`, Hono `c.get('latchkey')`, node:http
+ * `lk.state(req)`): the user, the session, and the session's CSRF token for `POST /auth/logout`.
+ */
+export interface LatchkeyState {
+  /** The signed-in user, or null (`optionalUser` without a session). */
+  readonly user: SessionUser | null;
+  /** The session, or null. */
+  readonly session: Session | null;
+  /** The CSRF token of the session (form field `csrfToken` or header `X-CSRF-Token` of `POST /auth/logout`), or null. */
+  readonly csrfToken: string | null;
+}
+
+/** The state of a request without a session. */
+export const SIGNED_OUT: LatchkeyState = Object.freeze({ user: null, session: null, csrfToken: null });
 
 /** A response described as plain data, so adapters send it natively without building a `Response`. */
 export interface PlainResponse {

@@ -6,7 +6,7 @@
 
 export type { AuthHooks, AuthOptions, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
 export { type Auth, createAuth } from './create-auth.js';
-export { type GuardRequest, isApiRequest, type PlainResponse, toResponse } from './guards.js';
+export { type GuardAdapter, type GuardRequest, isApiRequest, type LatchkeyState, type PlainResponse, toResponse } from './guards.js';
 export type { ErrorBody } from './responses.js';
 export { safeReturnTo } from './return-to.js';
 export type { Session, SessionUser } from './sessions/types.js';

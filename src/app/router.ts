@@ -11,12 +11,13 @@ import { SessionError } from '../errors.js';
 import type { AuthContext } from './context.js';
 import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, MAX_BODY_MS, readBoundedText, refusalAnswer, screenRequest } from './edge.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, requestFromWeb } from './http-shapes.js';
+import { markServed } from './mount-check.js';
 import { errorAnswer } from './responses.js';
 import { serveBackchannelLogout } from './routes/backchannel-logout.js';
 import { serveCallback } from './routes/callback.js';
 import { serveLogin } from './routes/login.js';
 import { serveLoginChooser } from './routes/login-chooser.js';
-import { serveLogout } from './routes/logout.js';
+import { serveLogout, serveLogoutPage } from './routes/logout.js';
 import { serveLogoutCallback } from './routes/logout-callback.js';
 import { serveSession } from './routes/session.js';
 import { serveToken } from './routes/token.js';
@@ -81,7 +82,7 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
     case 'login-chooser':
       return serveLoginChooser(ctx, request);
     case 'logout':
-      return serveLogout(ctx, request, body);
+      return request.method === 'GET' ? serveLogoutPage(ctx, request) : serveLogout(ctx, request, body);
     case 'logout/callback':
       return serveLogoutCallback(ctx, request);
     case 'login':
@@ -113,6 +114,7 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
       return refuse(ctx, decision, request.header('accept'));
     }
     route = decision.route.name;
+    markServed(ctx);
     // Every POST body is read here, once, within the budget; the routes get the text.
     const body = decision.readsBody ? await request.readBody(MAX_BODY_BYTES, MAX_BODY_MS) : '';
     const answer = dispatchRoute(ctx, decision.route, request, body);

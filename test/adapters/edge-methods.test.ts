@@ -17,7 +17,8 @@ const ROUTES: readonly (readonly [path: string, allow: string])[] = [
   ['/auth/session', 'GET'],
   ['/auth/token', 'POST, OPTIONS'],
   ['/auth/login', 'GET'],
-  ['/auth/logout', 'POST'],
+  // GET shows the sign-out confirmation (issue 13, item 5); HEAD is still never served.
+  ['/auth/logout', 'GET, POST'],
   ['/auth/logout/callback', 'GET'],
   ['/auth/op/login', 'GET'],
   ['/auth/op/callback', 'GET, POST'],

@@ -27,7 +27,7 @@ describe('demo: the auth routes and forms hold at the edge', () => {
     for (const [method, path, allow] of [
       ['TRACE', '/auth/session', 'GET'],
       ['PROPFIND', '/auth/session', 'GET'],
-      ['DELETE', '/auth/logout', 'POST'],
+      ['DELETE', '/auth/logout', 'GET, POST'],
       ['PUT', '/auth/google/callback', 'GET, POST'],
     ] as const) {
       const answer = await rawRequest(port, `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`);

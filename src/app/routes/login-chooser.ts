@@ -6,6 +6,7 @@
  * @module
  */
 import type { AuthContext } from '../context.js';
+import { nestsSignIn } from '../edge.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { chooserPage } from '../pages.js';
 import { jsonAnswer, redirectAnswer, wantsHtml } from '../responses.js';
@@ -19,7 +20,9 @@ import { returnToOr } from '../return-to.js';
  * @returns the chooser page, the JSON list, or the redirect to the one provider's login.
  */
 export function serveLoginChooser(ctx: AuthContext, request: AuthRequest): AuthAnswer {
-  const returnTo = returnToOr(request.query.get('returnTo'), ctx.config.origin, '/');
+  const checked = returnToOr(request.query.get('returnTo'), ctx.config.origin, '/');
+  // A `returnTo` naming a sign-in route would nest sign-ins: the home page instead.
+  const returnTo = nestsSignIn(ctx.routePrefix, checked) ? '/' : checked;
   const query = `?returnTo=${encodeURIComponent(returnTo)}`;
   const providers = [...ctx.config.providers.values()].map((p) => ({
     id: p.id,

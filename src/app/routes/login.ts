@@ -6,6 +6,7 @@
  */
 import { SessionError } from '../../errors.js';
 import type { AuthContext } from '../context.js';
+import { nestsSignIn } from '../edge.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { externalOrigin } from '../request-origin.js';
 import { redirectAnswer } from '../responses.js';
@@ -30,6 +31,9 @@ export async function serveLogin(ctx: AuthContext, request: AuthRequest, id: str
   }
   const rawReturnTo = request.query.get('returnTo');
   const returnTo = rawReturnTo === null ? '/' : safeReturnTo(rawReturnTo, config.origin);
+  if (nestsSignIn(ctx.routePrefix, returnTo)) {
+    throw new SessionError('RETURN_TO_INVALID', '`returnTo` names a sign-in route, so sign-ins would nest: give the page to return to after sign-in.');
+  }
   let linkUserId: string | undefined;
   const intent = request.query.get('intent');
   if (intent !== null && intent !== 'link') throw new SessionError('BAD_REQUEST', '`intent` may only be "link".');

@@ -1,4 +1,7 @@
 /**
+ * `GET /auth/logout` → a confirmation page whose form posts here with the CSRF token (no effect:
+ * a link, a prefetch or a crawler never signs anyone out); signed out, a page saying so.
+ *
  * `POST /auth/logout[?federated=1]` (same-origin + CSRF token) → the session ended (and, with
  * `tokens.revokeOnLogout`, the provider grant revoked); RP-initiated logout at the provider when
  * federated, which returns to `GET /auth/logout/callback`.
@@ -10,9 +13,10 @@ import { randomToken } from '../../internal/encoding.js';
 import type { AuthContext } from '../context.js';
 import { serializeCookie } from '../cookies.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
+import { logoutPage, signedOutPage } from '../pages.js';
 import { isSameOrigin } from '../request-origin.js';
 import { authAnswer, jsonAnswer, wantsHtml } from '../responses.js';
-import { safeReturnTo } from '../return-to.js';
+import { returnToOr, safeReturnTo } from '../return-to.js';
 import { readForm } from './form.js';
 
 /**
@@ -69,6 +73,33 @@ export async function serveLogout(ctx: AuthContext, request: AuthRequest, body: 
   if (!wantsHtml(request.header('accept'))) return jsonAnswer({ loggedOut: true, redirectTo: location }, 200, setCookies);
   // 303: the browser follows with a GET.
   return authAnswer(null, 303, { location }, setCookies);
+}
+
+/**
+ * `GET /auth/logout`: the sign-out confirmation (the form to `POST /auth/logout` with the CSRF
+ * token, `returnTo` and `federated` carried over), or, without a session, a page saying so. Changes
+ * nothing: no cookie is set or cleared.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request (`Cookie`; `returnTo`, `federated`).
+ * @returns the 200 HTML page.
+ * @throws LatchkeyError `STORAGE_UNAVAILABLE` when the store fails.
+ */
+export async function serveLogoutPage(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
+  const { config } = ctx;
+  const returnTo = returnToOr(request.query.get('returnTo'), config.origin, '') || undefined;
+  const session = await ctx.sessions.lookup(request.cookie);
+  if (!session) return signedOutPage(returnTo ?? config.logoutReturnTo, ctx.loginPath);
+  const csrf = ctx.csrfToken(session);
+  return logoutPage({
+    action: `${ctx.routePrefix}/logout`,
+    csrfToken: typeof csrf === 'string' ? csrf : await csrf,
+    who: session.user.name ?? session.user.email ?? null,
+    returnTo,
+    federated: config.federatedLogout || request.query.get('federated') === '1',
+    federatedField: request.query.get('federated') === '1',
+    cancelHref: returnTo ?? '/',
+  });
 }
 
 /**
