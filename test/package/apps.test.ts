@@ -124,12 +124,16 @@ async function main() {
 main();
 `;
 
-/** The Express app in TypeScript: typed handlers, the built declarations checked (skipLibCheck false). */
+/**
+ * The Express app in TypeScript: typed handlers, the built declarations checked (skipLibCheck false),
+ * `latchkey/vault` included (whose declarations must not need `pg` when the app uses another lock).
+ */
 const typeScriptApp = `import express from 'express';
 import { createAuth, type SessionUser } from 'latchkey';
 import { latchkey } from 'latchkey/adapters/express';
 import { startDevIdp } from 'latchkey/dev';
 import { google } from 'latchkey/providers';
+import { createMemoryLock } from 'latchkey/vault';
 
 const port = Number(process.env.PORT);
 const dev = await startDevIdp({ port: 0, host: '127.0.0.1', acceptAnyClient: true });
@@ -137,6 +141,7 @@ const auth = createAuth({
   baseUrl: \`http://127.0.0.1:\${port}\`,
   secret: process.env.AUTH_SECRET!,
   providers: [google({ clientId: 'my-app', clientSecret: 'anything', issuer: dev.issuerFor('google') })],
+  tokens: { lock: createMemoryLock() }, // one process; tokens.md: createRedisLock or createPostgresLock for several
 });
 const lk = latchkey(auth);
 const app = express();
