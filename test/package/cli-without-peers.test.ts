@@ -1,9 +1,10 @@
 /**
- * The CLI of the installed package with no optional peer (issue 13, item 1): a fresh app where
- * `npm install` put the packed tarball and nothing else but `jose`, its one dependency, as after
- * the README's `npm install latchkey`. `npx latchkey --help`, `secret`, `doctor` and `dev-idp`
- * work; a command that needs a driver says in one line which package to install, never a stack
- * trace.
+ * The installed package with no optional peer (issue 13, item 1): a fresh app where `npm install`
+ * put the packed tarball and nothing else but `jose`, its one dependency, as after the README's
+ * `npm install latchkey`. `npx latchkey --help`, `secret`, `doctor` and `dev-idp` work; a command
+ * that needs a driver says in one line which package to install, never a stack trace. Every entry
+ * point imports; the stores name their missing driver in one line when first used (README, "Use it
+ * in your app": drivers are loaded only when a store first connects).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -18,6 +19,17 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
 let work = '';
 let app = '';
+
+/** Runs an ES module script in the app with plain Node; resolves with the exit code and the output. */
+async function node(script: string): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env: envWith({}), timeout: 30_000 });
+    return { code: 0, out: `${stdout}${stderr}` };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
 
 /** The environment of a shell in the app: no update check, development. */
 function envWith(extra: Record<string, string>): Record<string, string> {
@@ -44,7 +56,7 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('the CLI with no optional peer installed', () => {
+describe('the installed package with no optional peer', () => {
   it('the app has latchkey and jose only', () => {
     expect(
       readdirSync(join(app, 'node_modules'))
@@ -121,5 +133,31 @@ describe('the CLI with no optional peer installed', () => {
       await exited;
       clearTimeout(timer);
     }
+  });
+
+  it('every entry point but the stores imports without any optional peer', async () => {
+    const entries = ['core', 'providers', 'vault', 'dev', 'adapters/node', 'adapters/express', 'adapters/fastify', 'adapters/hono', 'adapters/next'];
+    const script = `for (const e of ${JSON.stringify(['latchkey', ...entries.map((e) => `latchkey/${e}`)])}) await import(e); console.log('imported');`;
+    const { code, out } = await node(script);
+    expect(out.trim()).toBe('imported');
+    expect(code).toBe(0);
+  });
+
+  // Fails on today's code: latchkey/storage/sql imports kysely and latchkey/storage/redis imports
+  // redis at load, so the import itself dies with ERR_MODULE_NOT_FOUND (issue 13, item 1).
+  it.each([
+    ['storage/sql', 'kysely', "const { createSqlStore } = await import('latchkey/storage/sql'); await createSqlStore({ url: 'sqlite:./auth.db' });"],
+    [
+      'storage/redis',
+      'redis',
+      "const { createRedisSessionStore } = await import('latchkey/storage/redis'); await createRedisSessionStore({ url: 'redis://127.0.0.1:6379' }).get('x');",
+    ],
+  ])('latchkey/%s imports without its driver and names "%s" in one line when used', async (_entry, driver, use) => {
+    const script = `try { ${use} console.log('no error'); } catch (e) { console.log(e.message); }`;
+    const { code, out } = await node(script);
+    expect(out.trim().split('\n')).toHaveLength(1);
+    expect(out).toContain(`npm install ${driver}`);
+    expect(out).not.toContain('ERR_MODULE_NOT_FOUND');
+    expect(code).toBe(0);
   });
 });
