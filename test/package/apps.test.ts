@@ -30,7 +30,7 @@ import { startDevIdp } from 'latchkey/dev';
 import { google } from 'latchkey/providers';
 
 const port = Number(process.env.PORT);
-const dev = await startDevIdp({ port: 0, host: '127.0.0.1', acceptAnyClient: true }); // or \`npx latchkey dev-idp\`
+const dev = await startDevIdp({ port: 0, acceptAnyClient: true }); // or \`npx latchkey dev-idp\`
 const auth = createAuth({
   baseUrl: \`http://127.0.0.1:\${port}\`,
   secret: process.env.AUTH_SECRET, // npx latchkey secret
@@ -93,7 +93,7 @@ const { google } = require('latchkey/providers');
 
 async function main() {
   const port = Number(process.env.PORT);
-  const dev = await startDevIdp({ port: 0, host: '127.0.0.1', acceptAnyClient: true });
+  const dev = await startDevIdp({ port: 0, acceptAnyClient: true });
   const auth = createAuth({
     baseUrl: \`http://127.0.0.1:\${port}\`,
     secret: process.env.AUTH_SECRET,
@@ -136,7 +136,7 @@ import { google } from 'latchkey/providers';
 import { createMemoryLock } from 'latchkey/vault';
 
 const port = Number(process.env.PORT);
-const dev = await startDevIdp({ port: 0, host: '127.0.0.1', acceptAnyClient: true });
+const dev = await startDevIdp({ port: 0, acceptAnyClient: true });
 const auth = createAuth({
   baseUrl: \`http://127.0.0.1:\${port}\`,
   secret: process.env.AUTH_SECRET!,

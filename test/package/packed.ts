@@ -8,8 +8,8 @@
  * const server = await startApp(app, 'server.js', { AUTH_SECRET });   // resolves on "listening on <url>"
  * ```
  *
- * Nothing is written into the repository: the build goes to a staging copy of the files `npm pack`
- * would ship, and the tarball to a temporary folder. Under vitest the global setup names one folder
+ * Nothing is written into the repository: the build runs in a staging copy (the files `npm pack`
+ * would ship, the sources and the build config), and the tarball goes to a temporary folder. Under vitest the global setup names one folder
  * (`LATCHKEY_PACK_DIR`) so that every test file shares one build; the first file to ask builds it
  * (a `mkdir` lock), the others wait for it.
  *
@@ -22,7 +22,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,7 +92,11 @@ async function sharedPack(): Promise<string> {
   return tarball;
 }
 
-/** Builds `dist/` into a staging copy of what `npm pack` ships, then packs it into `dir`. */
+/**
+ * Copies what `npm pack` ships plus the sources and build config into a staging folder, runs the
+ * `build` script's compile there (so `dist/` and its source maps are what `npm run build` makes),
+ * then packs the staging folder into `dir`.
+ */
 async function buildAndPack(dir: string): Promise<void> {
   const staging = join(dir, 'staging');
   const { stdout } = await run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repo, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
@@ -102,9 +106,10 @@ async function buildAndPack(dir: string): Promise<void> {
     mkdirSync(dirname(join(staging, path)), { recursive: true });
     cpSync(join(repo, path), join(staging, path));
   }
-  await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(staging, 'dist')], {
-    cwd: repo,
-  });
+  for (const path of ['src', 'types', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(repo, path), join(staging, path), { recursive: true });
+  symlinkSync(join(repo, 'node_modules'), join(staging, 'node_modules'), 'dir');
+  await run(npm, ['run', '--silent', 'build'], { cwd: staging, env: npmEnv });
+  rmSync(join(staging, 'node_modules'));
   await run(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: staging, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
   rmSync(staging, { recursive: true, force: true });
 }
