@@ -8,7 +8,7 @@
  * @module
  */
 export { createMemoryLock, type MemoryLockOptions } from './locks/memory.js';
-export { createPostgresLock, type PostgresLockOptions } from './locks/postgres.js';
+export { createPostgresLock, type PostgresLockConnection, type PostgresLockOptions, type PostgresLockPool } from './locks/postgres.js';
 export { createRedisLock, type RedisLockClient, type RedisLockOptions } from './locks/redis.js';
 export { type DistributedLock, type LockAcquireOptions, type LockLease, refreshLockKey } from './locks/types.js';
 export { type ReauthOptions, reauthRedirect, reauthUrl } from './reauth.js';

@@ -1,23 +1,23 @@
 /**
- * The package as an app installs it: compiled with the build config into a temporary copy (the
- * repository's own `dist/` is left alone), then used from a separate app folder through
- * `node_modules/latchkey`. Checks that every `exports` entry resolves to a built file and its types,
+ * The package as an app installs it: the `npm pack` tarball (packed.ts) unpacked into a temporary
+ * folder (the repository's own `dist/` is left alone), then used from a separate app folder through
+ * `node_modules/latchkey`, with the repository's packages as its peers. Checks that every `exports` entry resolves to a built file and its types,
  * that each entry imports in plain Node (no TypeScript loader) and offers its main exports, that a
  * TypeScript consumer with `moduleResolution: nodenext` typechecks against the built declarations,
  * and that the `latchkey` bin runs from the built CLI.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packedTarball } from './packed.js';
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
   name: string;
-  files: string[];
   bin: Record<string, string>;
   exports: Record<string, string | { types: string; default: string }>;
 };
@@ -31,18 +31,14 @@ beforeAll(async () => {
   pkg = join(work, 'latchkey');
   app = join(work, 'app');
   mkdirSync(pkg);
-  // What `npm pack` ships (`files` plus package.json), built from the sources into the copy.
-  await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], {
-    cwd: repo,
-  });
-  for (const entry of manifest.files.filter((f) => f !== 'dist')) cpSync(join(repo, entry), join(pkg, entry), { recursive: true });
-  cpSync(join(repo, 'package.json'), join(pkg, 'package.json'));
+  // What `npm pack` ships, unpacked (the tarball's files sit under `package/`).
+  await run('tar', ['-xzf', await packedTarball(), '-C', pkg, '--strip-components=1']);
   // The package's own dependencies (jose, and the optional peers an app would install).
   symlinkSync(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir');
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   symlinkSync(pkg, join(app, 'node_modules', 'latchkey'), 'dir');
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
-}, 180_000);
+}, 240_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 /**
- * Vitest global setup: prepares the skipped-suite record and prints it loudly at the end.
+ * Vitest global setup: prepares the skipped-suite record and prints it loudly at the end, and names
+ * the folder where the packed package is shared by the test files (removed at the end).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ let dir: string | undefined;
 export function setup(): void {
   dir = mkdtempSync(join(tmpdir(), 'latchkey-skips-'));
   process.env.LATCHKEY_SKIP_FILE = join(dir, 'skipped.txt');
+  // Where test/package/packed.ts builds and packs the package once for every test file that asks.
+  process.env.LATCHKEY_PACK_DIR = join(dir, 'pack');
   const missing = (['TEST_POSTGRES_URL', 'TEST_MYSQL_URL', 'TEST_REDIS_URL'] as const).filter((n) => !process.env[n]);
   if (missing.length > 0) {
     process.stderr.write(`\n[latchkey] ${missing.join(', ')} not set: suites needing those servers will be SKIPPED (run .ci/run to set them).\n\n`);

@@ -17,10 +17,26 @@
  * @see [PostgreSQL - idle_session_timeout](https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-IDLE-SESSION-TIMEOUT)
  * @module
  */
-import type { Pool, PoolClient } from 'pg';
 import { ConfigurationError, StorageError, TokenError } from '../../errors.js';
 import { importPeer } from '../../internal/peer.js';
 import type { DistributedLock, LockAcquireOptions, LockLease } from './types.js';
+
+/**
+ * The parts of a `pg` pool client the lock uses. Structural, so that the shipped declarations do not
+ * name `pg`: an app that uses another lock typechecks without `pg` or `@types/pg` installed.
+ */
+export interface PostgresLockConnection {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  release(destroy?: boolean): void;
+}
+
+/** The parts of a `pg` `Pool` the lock uses (a `new pg.Pool(...)` is one). */
+export interface PostgresLockPool {
+  connect(): Promise<PostgresLockConnection>;
+  end(): Promise<void>;
+}
 
 /** Options of {@link createPostgresLock}: a URL for a pool of the lock's own, or a pool. */
 export interface PostgresLockOptions {
@@ -30,7 +46,7 @@ export interface PostgresLockOptions {
    * A `pg` pool (not ended by the lock). Each waiter and holder keeps one connection, so give
    * the pool room; it must not have a `statement_timeout` shorter than the lock wait.
    */
-  readonly pool?: Pool;
+  readonly pool?: PostgresLockPool;
   /** Connections of the lock's own pool. Default 10. */
   readonly maxConnections?: number;
   /** Connection timeout of the lock's own pool, ms. Default 3000. */
@@ -54,10 +70,10 @@ const LOCK_NOT_AVAILABLE = '55P03';
  */
 export function createPostgresLock(options: PostgresLockOptions): DistributedLock {
   if (!options.pool && !options.url) throw new ConfigurationError('createPostgresLock needs `url` or `pool`.');
-  let ownPool: Pool | undefined;
-  let opening: Promise<Pool> | undefined;
+  let ownPool: PostgresLockPool | undefined;
+  let opening: Promise<PostgresLockPool> | undefined;
 
-  const pool = (): Promise<Pool> => {
+  const pool = (): Promise<PostgresLockPool> => {
     if (options.pool) return Promise.resolve(options.pool);
     opening ??= (async () => {
       // Imported only when the lock opens its own pool.
@@ -79,7 +95,7 @@ export function createPostgresLock(options: PostgresLockOptions): DistributedLoc
 
   return {
     async acquire(key: string, { ttlMs, waitMs }: LockAcquireOptions): Promise<LockLease> {
-      let conn: PoolClient;
+      let conn: PostgresLockConnection;
       try {
         conn = await (await pool()).connect();
       } catch (cause) {
