@@ -10,6 +10,7 @@
 import { SessionError } from '../errors.js';
 import type { AuthContext } from './context.js';
 import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, MAX_BODY_MS, readBoundedText, refusalAnswer, screenRequest } from './edge.js';
+import { failureAnswer, renderOptions } from './failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, requestFromWeb } from './http-shapes.js';
 import { errorAnswer } from './responses.js';
 import { serveBackchannelLogout } from './routes/backchannel-logout.js';
@@ -23,16 +24,16 @@ import { serveToken } from './routes/token.js';
 
 /** A refusal of the edge (404, 405 with `Allow`, 413), reported and rendered. */
 function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | undefined): AuthAnswer {
-  ctx.report(refusal.error, refusal.route?.name ?? 'unknown');
-  return refusalAnswer(refusal, accept);
+  const route = refusal.route?.name ?? 'unknown';
+  const provider = refusal.route?.providerId || undefined;
+  return refusalAnswer(refusal, accept, [], renderOptions(ctx, route, ctx.report(refusal.error, route, provider)));
 }
 
 /** The answer to an error a route threw, reported, with the cookies it carries. */
-function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined): AuthAnswer {
-  ctx.report(error, route);
+function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined, provider?: string): AuthAnswer {
   const setCookies = (error as { setCookies?: string[] } | null)?.setCookies ?? [];
-  if (error instanceof SessionError) return refusalAnswer({ error }, accept, setCookies);
-  return errorAnswer(error, accept ?? null, setCookies);
+  if (error instanceof SessionError) return refusalAnswer({ error }, accept, setCookies, renderOptions(ctx, route, ctx.report(error, route, provider)));
+  return failureAnswer(ctx, error, { route, provider, accept, setCookies });
 }
 
 /**
@@ -103,6 +104,7 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
  */
 export async function answerRequest(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   let route = 'unknown';
+  let provider: string | undefined;
   // Never rejects: whatever goes wrong is an answer.
   try {
     // Only a POST's declared length matters (and a Node request's header object is then built).
@@ -113,6 +115,7 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
       return refuse(ctx, decision, request.header('accept'));
     }
     route = decision.route.name;
+    provider = decision.route.providerId || undefined;
     // Every POST body is read here, once, within the budget; the routes get the text.
     const body = decision.readsBody ? await request.readBody(MAX_BODY_BYTES, MAX_BODY_MS) : '';
     const answer = dispatchRoute(ctx, decision.route, request, body);
@@ -124,7 +127,7 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
     } catch {
       // A header getter that fails renders JSON.
     }
-    return failed(ctx, error, route, accept);
+    return failed(ctx, error, route, accept, provider);
   }
 }
 
@@ -147,7 +150,7 @@ export async function handleRequest(ctx: AuthContext, request: Request): Promise
     } catch {
       // JSON then.
     }
-    return answerToWeb(errorAnswer(new SessionError('BAD_REQUEST'), accept));
+    return answerToWeb(errorAnswer(new SessionError('BAD_REQUEST'), accept, [], renderOptions(ctx, 'unknown', undefined)));
   }
   const shape = requestFromWeb(request, url, (limit, timeoutMs) => readBoundedText(request.body, limit, timeoutMs));
   return answerToWeb(await answerRequest(ctx, shape));
