@@ -105,8 +105,8 @@ export function redirectAnswer(location: string, setCookies: readonly string[] =
   return authAnswer(null, 302, { location }, setCookies);
 }
 
-/** Codes whose message an app may word for its users (thrown from `onLogin`). */
-const APP_WORDED: ReadonlySet<ErrorCode> = new Set(['LOGIN_REJECTED', 'FORBIDDEN']);
+/** Codes whose message an app may word for its users: `LOGIN_REJECTED`, thrown from `onLogin` (Latchkey throws it without a message). */
+const APP_WORDED: ReadonlySet<ErrorCode> = new Set(['LOGIN_REJECTED']);
 
 /** A failure, described once for both renderings. */
 interface Failure {
