@@ -105,13 +105,20 @@ describe.each(Object.keys(EDGE_ADAPTERS))('adapter: %s, when something throws', 
   it('answers a throwing handler with a 500 page or JSON, logs the class name only, and lives on', async () => {
     const json = await rawRequest(throwing.port, head('GET', '/auth/session'));
     expect(json.status).toBe(500);
-    expect(JSON.parse(json.body)).toEqual({ error: 'internal_error', code: 'INTERNAL_ERROR', message: expect.any(String) });
+    const body = JSON.parse(json.body) as { referenceId: string };
+    expect(body).toEqual({
+      error: 'internal_error',
+      code: 'INTERNAL_ERROR',
+      message: expect.any(String),
+      referenceId: expect.stringMatching(/^\w{4}-\w{4}-\w{4}$/),
+    });
     const html = await rawRequest(throwing.port, `GET /auth/op/login HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n`);
     expect(html.status).toBe(500);
     expect(html.headers['content-type']).toMatch(/^text\/html/);
     expect(html.body).toContain('INTERNAL_ERROR');
     for (const answer of [json.body, html.body]) expect(answer).not.toContain('SECRETCODE');
-    expect(logged.some((l) => l.includes('TypeError'))).toBe(true);
+    // One line per failure, with the reference id its answer shows.
+    expect(logged.some((l) => l.includes('TypeError') && l.includes(`ref=${body.referenceId}`))).toBe(true);
     expect(logged.join('\n')).not.toContain('SECRETCODE');
     // The same process answers the next request.
     expect((await rawRequest(throwing.port, head('GET', '/auth/session'))).status).toBe(500);
