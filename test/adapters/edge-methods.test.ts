@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Auth } from '../../src/app/create-auth.js';
-import type { SessionStore } from '../../src/storage/types.js';
+import { throwingSessionStore } from '../app/support.js';
 import { EDGE_ADAPTERS, edgeAuth, listenEdge, rawRequest, startEdgeServer } from './edge-support.js';
 
 /** Every auth route and the methods it serves, as `Allow` lists them. */
@@ -80,17 +80,7 @@ describe.each(Object.keys(EDGE_ADAPTERS))('adapter: %s, when something throws', 
         },
       } as Auth;
     });
-    const store: SessionStore = {
-      get: async () => {
-        throw new RangeError('the store exploded near SECRETROW');
-      },
-      create: async () => {},
-      touch: async () => {},
-      delete: async () => {},
-      deleteByUser: async () => [],
-      deleteBySid: async () => [],
-      deleteBySubject: async () => [],
-    };
+    const store = throwingSessionStore('the store exploded near SECRETROW');
     failingStore = await listenEdge(name, (base) => edgeAuth(base, { session: { strategy: 'server' }, store: { sessions: store } }));
   });
   afterEach(() => {

@@ -18,7 +18,7 @@ import { errorResponse } from '../../src/app/responses.js';
 import { ERROR_CODES, type ErrorCode, LatchkeyError, ProviderError } from '../../src/errors.js';
 import { type MisbehavingOp, startMisbehavingOp } from '../support/misbehaving-op.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
-import { CLIENT_SECRET, listen, makeAuth, opProvider, type RpServer, SECRET_A, startOp, UserAgent } from './support.js';
+import { CLIENT_SECRET, listen, makeAuth, nodeApp, opProvider, type RpServer, SECRET_A, startOp, throwingSessionStore, UserAgent } from './support.js';
 
 const WRONG_SECRET = 'wrong-client-secret-0123456789abcdefghijklmnop';
 const REFERENCE = /\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\b/;
@@ -69,18 +69,7 @@ describe('error pages and logging, against oidc-provider', () => {
   }
 
   beforeAll(async () => {
-    rp = await listen(() => (req, res) => {
-      const lk = latchkey(auth);
-      void (async () => {
-        if (await lk.handle(req, res)) return;
-        if (req.url?.startsWith('/me')) {
-          const user = await lk.requireUser(req, res);
-          if (user) res.end(JSON.stringify({ user }));
-          return;
-        }
-        res.end('page');
-      })();
-    });
+    rp = await listen(() => nodeApp(() => auth));
     op = await startOp(rp.base);
     // A port that was just free: nothing listens there (ECONNREFUSED).
     const closed = http.createServer().listen(0, '127.0.0.1');
@@ -266,19 +255,7 @@ describe('error pages and logging, against oidc-provider', () => {
     events.length = 0;
     configure({
       session: { strategy: 'server' },
-      store: {
-        sessions: {
-          get: async () => {
-            throw new RangeError('store down near SECRETROW');
-          },
-          create: async () => {},
-          touch: async () => {},
-          delete: async () => {},
-          deleteByUser: async () => [],
-          deleteBySid: async () => [],
-          deleteBySubject: async () => [],
-        },
-      },
+      store: { sessions: throwingSessionStore('store down near SECRETROW') },
     });
     const me = await fetch(`${rp.base}/me`, { headers: { accept: 'application/json', cookie: `${auth.config.cookies.session}=${'a'.repeat(43)}` } });
     expect(me.status).toBe(500);
