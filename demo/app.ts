@@ -283,13 +283,10 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
           ]);
           return undefined;
         },
-        onError: (error, { route }) => {
+        // Logging is Latchkey's (one line per failed sign-in, with its reference id); the hook keeps the error for the demo's page.
+        onError: (error) => {
           const slot = errors.getStore();
           if (slot) slot.error = error;
-          if (!isLatchkeyError(error) || error.status >= 500) {
-            // The code or class name only: messages could hold request data in a custom error.
-            process.stderr.write(`[demo] ${route}: ${isLatchkeyError(error) ? error.code : error instanceof Error ? error.name : 'unknown error'}\n`);
-          }
         },
       },
     });

@@ -69,15 +69,19 @@ export const ERROR_CODES = {
   ISS_MISSING: { layer: 'validation', status: 400, hint: 'The provider advertises RFC 9207 but the callback has no `iss`; the response was discarded.' },
   CODE_MISSING: { layer: 'validation', status: 400, hint: 'The callback carries no authorization `code`.' },
   AUTHORIZATION_RESPONSE_INVALID: { layer: 'validation', status: 400, hint: 'The callback parameters are malformed (repeated or unexpected parameters).' },
-  AUTHORIZATION_ERROR: { layer: 'provider', status: 400, hint: 'The provider returned an error to the callback (see `error` and `error_description`).' },
+  AUTHORIZATION_ERROR: {
+    layer: 'provider',
+    status: 400,
+    hint: 'The provider ended the sign-in with an error instead of a code: access_denied means the user declined; login_required or consent_required means the user must sign in or consent at the provider.',
+  },
 
   // ── endpoints answering with an OAuth error body ───────────────────────────────────────────────
   TOKEN_ERROR: {
     layer: 'provider',
     status: 400,
-    hint: 'The token endpoint refused the request (see `error`); for `invalid_grant` the user must sign in again.',
+    hint: 'The token endpoint refused the request: invalid_client means the client id or secret is wrong (check the provider configuration); invalid_grant means the code or refresh token is no longer valid, and the user must sign in again.',
   },
-  PAR_ERROR: { layer: 'provider', status: 400, hint: 'The pushed authorization request endpoint refused the request (see `error`).' },
+  PAR_ERROR: { layer: 'provider', status: 400, hint: 'The pushed authorization request endpoint refused the request; its OAuth error says why.' },
   USERINFO_ERROR: { layer: 'provider', status: 401, hint: 'The userinfo endpoint refused the access token.' },
   REVOCATION_ERROR: { layer: 'provider', status: 400, hint: 'The revocation endpoint refused the request.' },
   RESOURCE_ERROR: { layer: 'provider', status: 401, hint: 'The resource server refused the access token.' },
@@ -337,8 +341,7 @@ export class ProviderError extends LatchkeyError {
     fields: { error: string; error_description?: string; error_uri?: string; httpStatus?: number },
     options: LatchkeyErrorOptions = {},
   ) {
-    const desc = fields.error_description ? `: ${truncate(fields.error_description, 300)}` : '';
-    super(code, `${ERROR_CODES[code].hint.split('(')[0]!.trim()} The provider said "${truncate(fields.error, 80)}"${desc}`, options);
+    super(code, providerErrorMessage(code, fields), options);
     this.error = fields.error;
     if (fields.error_description !== undefined) this.error_description = fields.error_description;
     if (fields.error_uri !== undefined) this.error_uri = fields.error_uri;
@@ -410,6 +413,28 @@ export class TokenError extends LatchkeyError {
 /** True when `value` is a Latchkey error, optionally with the given code. */
 export function isLatchkeyError(value: unknown, code?: ErrorCode): value is LatchkeyError {
   return value instanceof LatchkeyError && (code === undefined || value.code === code);
+}
+
+/** Who gave an OAuth error, by code: the message says who answered what (the hint says what to do). */
+const PROVIDER_ERROR_SOURCE: Partial<Record<ErrorCode, string>> = {
+  AUTHORIZATION_ERROR: 'The provider answered the sign-in with',
+  TOKEN_ERROR: 'The token endpoint answered',
+  PAR_ERROR: 'The pushed authorization request endpoint answered',
+  USERINFO_ERROR: 'The userinfo endpoint answered',
+  REVOCATION_ERROR: 'The revocation endpoint answered',
+  RESOURCE_ERROR: 'The resource server answered',
+};
+
+/**
+ * One sentence: who answered which OAuth error, and the provider's description, e.g. `The token
+ * endpoint answered "invalid_client": client authentication failed.` It does not repeat the hint.
+ */
+function providerErrorMessage(code: ErrorCode, fields: { error: string; error_description?: string }): string {
+  const source = PROVIDER_ERROR_SOURCE[code] ?? 'The provider answered';
+  // The description is the provider's text: one line, bounded.
+  const desc = fields.error_description ? `: ${truncate(fields.error_description.replace(/\s+/g, ' ').trim(), 300)}` : '';
+  const sentence = `${source} "${truncate(fields.error, 80)}"${desc}`;
+  return /[.!?…]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 function truncate(s: string, n: number): string {

@@ -6,7 +6,9 @@
 
 export type {
   Auth,
+  AuthErrorEvent,
   AuthHooks,
+  AuthLogger,
   AuthOptions,
   ErrorBody,
   GuardAdapter,
@@ -21,7 +23,7 @@ export type {
   SessionUser,
 } from './app/index.js';
 // ── app layer (createAuth, handler, guards) ───────────────────────────────────────────────────────
-export { createAuth, isApiRequest, safeReturnTo, toResponse } from './app/index.js';
+export { createAuth, formatErrorEvent, isApiRequest, safeReturnTo, toResponse } from './app/index.js';
 export type { ErrorCode, ErrorLayer, LatchkeyErrorOptions } from './errors.js';
 export {
   AccountError,

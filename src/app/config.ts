@@ -16,6 +16,7 @@ import type { SessionStore, UserStore } from '../storage/types.js';
 import type { DistributedLock } from '../vault/locks/types.js';
 import type { TokenEvent } from '../vault/vault.js';
 import { type CookieNames, cookieNames } from './cookies.js';
+import type { AuthLogger } from './error-log.js';
 import { returnToOr } from './return-to.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
 
@@ -51,10 +52,11 @@ export interface AuthHooks {
   /** Runs after the provider response is validated and before the user is stored. */
   readonly onLogin?: (ctx: LoginContext) => LoginDecision | Promise<LoginDecision>;
   /**
-   * Called with every error that ends an auth request (for logging). The default logs only the
-   * error code (or the error name for unexpected errors) of 5xx failures.
+   * Called with every error that ends an auth request, logged or not (the client's own mistakes
+   * too), with the route and, for a logged failure, the reference id its answer shows. Logging
+   * itself is the `logger` option's job.
    */
-  readonly onError?: (error: unknown, ctx: { readonly route: string }) => void;
+  readonly onError?: (error: unknown, ctx: { readonly route: string; readonly referenceId?: string; readonly provider?: string }) => void;
 }
 
 /** Session settings. */
@@ -144,6 +146,18 @@ export interface AuthOptions {
   readonly cookieName?: string;
   /** The clock, in epoch milliseconds (tests). Default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * Where failed sign-ins and other failures of the app or the provider are logged, one event each
+   * with its code and reference id (see docs/app.md, "Errors and logging"): a function taking the
+   * structured event, or `{ warn, error }` called with a one-line text and the event. Default: the
+   * console, one line per failure.
+   */
+  readonly logger?: AuthLogger;
+  /**
+   * Development mode: error pages and JSON errors also show the developer detail (code, message,
+   * hint). Default: true when `NODE_ENV` is `development`. Refused when `NODE_ENV` is `production`.
+   */
+  readonly development?: boolean;
 }
 
 /** The validated configuration, with defaults applied. Frozen. */
@@ -172,6 +186,8 @@ export interface ResolvedConfig {
   readonly loginTimeoutMs: number;
   readonly cookies: CookieNames;
   readonly clock: () => number;
+  /** Whether error answers show the developer detail (`development`, or `NODE_ENV=development`). */
+  readonly development: boolean;
 }
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -300,6 +316,14 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
   const max = options.maxConcurrentLogins ?? 10;
   if (!Number.isInteger(max) || max < 1 || max > 20) fail('`maxConcurrentLogins` must be an integer from 1 to 20.');
   const cookieBase = options.cookieName ?? 'lk';
+  if (options.development !== undefined && typeof options.development !== 'boolean') fail('`development` must be true or false.');
+  // Developer detail on error pages is for development machines: never in production.
+  if (options.development === true && runsInProduction())
+    fail('`development: true` shows developer detail on error pages, but NODE_ENV is production: remove it.');
+  const logger = options.logger;
+  if (logger !== undefined && typeof logger !== 'function' && (typeof logger?.warn !== 'function' || typeof logger?.error !== 'function')) {
+    fail('`logger` must be a function taking an event, or an object with `warn` and `error` methods (such as `console`).');
+  }
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(cookieBase)) fail('`cookieName` may contain only letters, digits, "_" and "-".');
 
   return Object.freeze({
@@ -325,13 +349,19 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     loginTimeoutMs: positive('loginTimeoutSeconds', options.loginTimeoutSeconds, 600) * 1000,
     cookies: cookieNames(base.protocol === 'https:', cookieBase),
     clock: options.clock ?? Date.now,
+    development: options.development ?? nodeEnvIs('development'),
   });
 }
 
 /** Whether the process says production (`NODE_ENV=production`); false where there is no `process`. */
 function runsInProduction(): boolean {
+  return nodeEnvIs('production');
+}
+
+/** Whether `NODE_ENV` (trimmed, any case) is `value`; false where there is no `process`. */
+function nodeEnvIs(value: string): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.NODE_ENV?.trim().toLowerCase() === 'production';
+  return env?.NODE_ENV?.trim().toLowerCase() === value;
 }
 
 /** Placeholder words people paste into a secret. */

@@ -17,6 +17,7 @@ import { createTokenCipher } from '../storage/token-cipher.js';
 import type { UserStore } from '../storage/types.js';
 import { createTokenVault, type TokenVault } from '../vault/vault.js';
 import { type AuthHooks, type AuthOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { errorEvent, isLoggedFailure, logErrorEvent, newReferenceId } from './error-log.js';
 import { providerContext } from './provider-context.js';
 import { Keyring } from './seal.js';
 import { authenticateRequest, BearerSessions } from './sessions/bearer.js';
@@ -80,8 +81,13 @@ export interface AuthContext {
   checkCsrf(session: Session, presented: string | null): Promise<boolean>;
   /** The back-channel logout replay memory: true when this `jti` was seen before (then records it). */
   jtiSeen(jti: string, expSeconds: number): boolean;
-  /** Reports an error to `hooks.onError`, or its code or class name to the console; never throws. */
-  report(error: unknown, route: string): void;
+  /**
+   * Reports an error: to `hooks.onError` always, and to the logger when it is a logged failure
+   * (`isLoggedFailure`), once, with a fresh reference id. Never throws.
+   *
+   * @returns the reference id of the log line, or undefined when the failure is not logged.
+   */
+  report(error: unknown, route: string, provider?: string): string | undefined;
   /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
   revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void>;
 }
@@ -151,16 +157,21 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     return p;
   }
 
-  function report(error: unknown, route: string): void {
-    try {
-      if (hooks.onError) hooks.onError(error, { route });
-      else if (!(error instanceof LatchkeyError) || error.status >= 500) {
-        // Never the message or the stack: they could hold request data. The code or the class name only.
-        console.error(`[latchkey] ${route}: ${error instanceof LatchkeyError ? error.code : error instanceof Error ? error.name : 'unknown error'}`);
+  function report(error: unknown, route: string, provider?: string): string | undefined {
+    const referenceId = isLoggedFailure(error, route) ? newReferenceId() : undefined;
+    if (referenceId !== undefined) {
+      try {
+        logErrorEvent(options.logger, errorEvent(error, { route, provider, referenceId }));
+      } catch {
+        // A failing logger must not change the answer.
       }
-    } catch {
-      // A failing logger must not change the answer.
     }
+    try {
+      hooks.onError?.(error, { route, ...(referenceId !== undefined ? { referenceId } : {}), ...(provider ? { provider } : {}) });
+    } catch {
+      // Nor a failing hook.
+    }
+    return referenceId;
   }
 
   const vault = createTokenVault({

@@ -24,6 +24,7 @@ import type { VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeR
 import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
 import type { AuthEdge } from './edge.js';
+import { renderOptions } from './failures.js';
 import { type GuardRequest, type LatchkeyState, type PlainResponse, SIGNED_OUT, toResponse, unauthenticatedResponse } from './guards.js';
 import { misplacedGuard, probeIfDue } from './mount-check.js';
 import { AUTH_HEADERS, describeError } from './responses.js';
@@ -226,8 +227,7 @@ function guardFacts(request: Request): GuardRequest {
 /** The answer to a guarded request without a user; a server-side lookup failure keeps its own status. */
 function unauthenticated(ctx: AuthContext, r: GuardRequest, error?: unknown): PlainResponse {
   if (error !== undefined) {
-    ctx.report(error, 'guard');
-    const { status, body } = describeError(error);
+    const { status, body } = describeError(error, renderOptions(ctx, 'guard', ctx.report(error, 'guard')));
     if (status >= 500) return { status, headers: { ...AUTH_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
   }
   return misplacedGuard(ctx, r) ?? unauthenticatedResponse(r, ctx.loginPath, ctx.config.origin, ctx.realm);

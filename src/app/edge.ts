@@ -18,7 +18,7 @@
 import { SessionError } from '../errors.js';
 import { readBoundedText as readStream } from '../internal/bounded-read.js';
 import type { AuthAnswer, AuthRequest } from './http-shapes.js';
-import { errorAnswer } from './responses.js';
+import { type ErrorRenderOptions, errorAnswer } from './responses.js';
 
 /** The most bytes any auth route reads from a request body (form_post callbacks and logout tokens are a few KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -185,14 +185,16 @@ export function screenRequest(routePrefix: string, method: string, pathname: str
  * @param refusal - the error and the `Allow` value.
  * @param accept - the `Accept` header.
  * @param setCookies - `Set-Cookie` values to send anyway.
+ * @param options - the reference id (when the refusal was logged), development detail and links.
  * @returns the answer.
  */
 export function refusalAnswer(
   refusal: Pick<EdgeRefusal, 'error' | 'allow'>,
   accept: string | null | undefined,
   setCookies: readonly string[] = [],
+  options: ErrorRenderOptions = {},
 ): AuthAnswer {
-  const res = errorAnswer(refusal.error, accept ?? null, setCookies);
+  const res = errorAnswer(refusal.error, accept ?? null, setCookies, options);
   if (refusal.allow !== undefined) res.headers.allow = refusal.allow;
   if (refusal.error.code === 'PAYLOAD_TOO_LARGE' || refusal.error.code === 'BODY_TIMEOUT') res.headers.connection = 'close';
   return res;

@@ -23,6 +23,7 @@ import { ConfigurationError, type ErrorCode } from '../errors.js';
 import { isLoopbackHost } from '../internal/loopback.js';
 import type { AuthContext } from './context.js';
 import { findRoute } from './edge.js';
+import { renderOptions } from './failures.js';
 import { type GuardAdapter, type GuardRequest, isApiRequest, type PlainResponse } from './guards.js';
 import { errorAnswer } from './responses.js';
 
@@ -108,14 +109,15 @@ function inProduction(): boolean {
 function misplacedAnswer(ctx: AuthContext, code: ErrorCode, developerMessage: string, r: GuardRequest): PlainResponse {
   const error = new ConfigurationError(developerMessage, code);
   const s = stateOf(ctx);
+  let referenceId: string | undefined;
   if (!s.logged.has(code)) {
     s.logged.add(code);
-    ctx.report(error, 'guard');
-    // The message is built from the configuration only (no request data), so it may be logged.
-    console.error(`[latchkey] guard: ${code}: ${developerMessage}`);
+    // Through the app's logger, once per code; the message is built from the configuration only
+    // (no request data), so it may be logged.
+    referenceId = ctx.report(error, 'guard');
   }
   const shown = inProduction() ? new ConfigurationError('Sign-in is not available on this page. The server log says what to change.', code) : error;
-  const a = errorAnswer(shown, r.accept);
+  const a = errorAnswer(shown, r.accept, [], renderOptions(ctx, 'guard', referenceId));
   return { status: a.status, headers: a.headers, body: typeof a.body === 'string' ? a.body : '' };
 }
 

@@ -1,16 +1,18 @@
 /**
  * Responses of the auth routes: security headers on every one, and failures rendered by content
- * negotiation: an accessible HTML page for browsers, JSON for API clients. Both carry the stable
- * error code and the developer hint from `ERROR_CODES`; neither ever carries request data such as a
- * token, a code or a cookie value.
+ * negotiation: an accessible HTML page for browsers, JSON for API clients. End users read kind words
+ * (`error-texts.ts`) and the reference id of the log line; in development the page and the JSON also
+ * carry the developer detail (the error's message and the hint from `ERROR_CODES`). Neither ever
+ * carries request data such as a token, a code or a cookie value.
  *
- * JSON error shape (every route): `{ "error": "<code in lower case>", "code": "<CODE>", "message": "<sentence>" }`,
- * e.g. `{ "error": "unauthenticated", "code": "UNAUTHENTICATED", "message": "Sign in first." }`.
+ * JSON error shape (every route): `{ "error": "<code in lower case>", "code": "<CODE>", "message": "<sentence>", "referenceId"?: "<id>" }`,
+ * e.g. `{ "error": "token_error", "code": "TOKEN_ERROR", "message": "We could not complete your sign-in. …", "referenceId": "K7QX-2M9P-4ADE" }`.
  *
  * @module
  */
-import { ERROR_CODES, type ErrorCode, isLatchkeyError } from '../errors.js';
+import { ERROR_CODES, type ErrorCode, isLatchkeyError, ProviderError } from '../errors.js';
 import { escapeHtml } from '../internal/html.js';
+import { endUserText } from './error-texts.js';
 import { type AuthAnswer, answerToWeb } from './http-shapes.js';
 
 export { escapeHtml };
@@ -31,8 +33,24 @@ export interface ErrorBody {
   readonly error: string;
   /** The stable code. */
   readonly code: ErrorCode;
-  /** One sentence a developer can act on. */
+  /** In production, words for the end user; in development, the error's message for the developer. */
   readonly message: string;
+  /** The id of the log line of this failure, when it was logged (quote it to support). */
+  readonly referenceId?: string;
+  /** In development only: what to do, from `ERROR_CODES`, when it adds to the message. */
+  readonly hint?: string;
+}
+
+/** How a failure is rendered: its reference id, development detail, and the links of the page. */
+export interface ErrorRenderOptions {
+  /** The id of the log line of this failure (absent when the failure is not logged). */
+  readonly referenceId?: string | undefined;
+  /** Show the developer detail (code, message, hint) on the page and in the JSON. Default false. */
+  readonly development?: boolean;
+  /** The app's home page, for the page's "Back to the home page" link. Default `/`. */
+  readonly homeHref?: string;
+  /** A "Try again" link (the login route of a failed sign-in). */
+  readonly retryHref?: string | undefined;
 }
 
 /**
@@ -87,22 +105,63 @@ export function redirectAnswer(location: string, setCookies: readonly string[] =
   return authAnswer(null, 302, { location }, setCookies);
 }
 
+/** Codes whose message an app may word for its users: `LOGIN_REJECTED`, thrown from `onLogin` (Latchkey throws it without a message). */
+const APP_WORDED: ReadonlySet<ErrorCode> = new Set(['LOGIN_REJECTED']);
+
+/** A failure, described once for both renderings. */
+interface Failure {
+  readonly status: number;
+  readonly code: ErrorCode;
+  /** The end-user title and message. */
+  readonly title: string;
+  readonly userMessage: string;
+  /** The error's message for developers (for an unexpected error, the hint of `INTERNAL_ERROR`). */
+  readonly developerMessage: string;
+  /** The hint, when it says more than the message. */
+  readonly hint: string | undefined;
+}
+
+function describeFailure(error: unknown): Failure {
+  if (!isLatchkeyError(error)) {
+    const text = endUserText('INTERNAL_ERROR');
+    const name = error instanceof Error ? error.name.slice(0, 80) : typeof error;
+    // Its message may hold request data: never shown, not even in development (hooks.onError receives the error itself).
+    const developerMessage = `An unexpected ${name} was thrown; its message is not shown (\`hooks.onError\` receives the error itself).`;
+    return { status: 500, code: 'INTERNAL_ERROR', title: text.title, userMessage: text.message, developerMessage, hint: ERROR_CODES.INTERNAL_ERROR.hint };
+  }
+  const text = endUserText(error.code, error instanceof ProviderError ? error.error : undefined);
+  const hint = ERROR_CODES[error.code].hint;
+  // An app's own words (a LOGIN_REJECTED thrown from onLogin) are meant for its users.
+  const userMessage = APP_WORDED.has(error.code) && error.message !== hint ? error.message : text.message;
+  // Messages never hold request data (errors.ts convention); a raw provider response is never shown.
+  return {
+    status: error.status,
+    code: error.code,
+    title: text.title,
+    userMessage,
+    developerMessage: error.message,
+    hint: hint !== error.message ? hint : undefined,
+  };
+}
+
 /**
- * The code, status and message of any thrown value. Latchkey errors keep theirs; anything else is
- * an internal error whose details are not shown.
+ * The status and JSON body of any thrown value: Latchkey errors keep their code and status;
+ * anything else is an internal error whose details are not shown.
  *
  * @param error - the thrown value.
+ * @param options - the reference id and whether to show the developer detail.
  * @returns what to render.
  */
-export function describeError(error: unknown): { status: number; body: ErrorBody } {
-  if (isLatchkeyError(error)) {
-    // Messages never hold request data (errors.ts convention); a raw provider response is never shown.
-    return { status: error.status, body: { error: error.code.toLowerCase(), code: error.code, message: error.message } };
-  }
-  return {
-    status: 500,
-    body: { error: 'internal_error', code: 'INTERNAL_ERROR', message: ERROR_CODES.INTERNAL_ERROR.hint },
+export function describeError(error: unknown, options: ErrorRenderOptions = {}): { status: number; body: ErrorBody } {
+  const f = describeFailure(error);
+  const body: ErrorBody = {
+    error: f.code.toLowerCase(),
+    code: f.code,
+    message: options.development === true ? f.developerMessage : f.userMessage,
+    ...(options.referenceId !== undefined ? { referenceId: options.referenceId } : {}),
+    ...(options.development === true && f.hint !== undefined ? { hint: f.hint } : {}),
   };
+  return { status: f.status, body };
 }
 
 /**
@@ -111,12 +170,20 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
  * @param error - the thrown value.
  * @param accept - the request's `Accept` header.
  * @param setCookies - `Set-Cookie` values to send anyway (e.g. deleting a used transaction cookie).
+ * @param options - the reference id, development detail and links.
  * @returns the answer.
  */
-export function errorAnswer(error: unknown, accept: string | null | undefined, setCookies: readonly string[] = []): AuthAnswer {
-  const { status, body } = describeError(error);
-  if (!wantsHtml(accept)) return jsonAnswer(body, status, setCookies);
-  return htmlErrorAnswer(body, status, setCookies);
+export function errorAnswer(
+  error: unknown,
+  accept: string | null | undefined,
+  setCookies: readonly string[] = [],
+  options: ErrorRenderOptions = {},
+): AuthAnswer {
+  if (!wantsHtml(accept)) {
+    const { status, body } = describeError(error, options);
+    return jsonAnswer(body, status, setCookies);
+  }
+  return htmlErrorAnswer(describeFailure(error), options, setCookies);
 }
 
 /**
@@ -125,33 +192,53 @@ export function errorAnswer(error: unknown, accept: string | null | undefined, s
  * @param error - the thrown value.
  * @param accept - the request's `Accept` header.
  * @param setCookies - `Set-Cookie` values to send anyway.
+ * @param options - the reference id, development detail and links.
  * @returns the response.
  */
-export function errorResponse(error: unknown, accept: string | null, setCookies: readonly string[] = []): Response {
-  return answerToWeb(errorAnswer(error, accept, setCookies));
+export function errorResponse(error: unknown, accept: string | null, setCookies: readonly string[] = [], options: ErrorRenderOptions = {}): Response {
+  return answerToWeb(errorAnswer(error, accept, setCookies, options));
+}
+
+/** Escaped text, with the `name` spans of developer messages shown as code. */
+function developerHtml(text: string): string {
+  return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+/** The developer detail of the page (development only). */
+function developerSection(f: Failure): string {
+  const row = (name: string, value: string): string => `<dt>${name}</dt><dd>${value}</dd>`;
+  return `<section aria-labelledby="lk-dev"><h2 id="lk-dev">For developers</h2>
+<p class="note">Shown because development mode is on (NODE_ENV=development, or <code>development: true</code>). Production pages leave this out; the server log has it.</p>
+<dl>${row('Code', `<code>${escapeHtml(f.code)}</code>`)}${row('HTTP status', String(f.status))}${row('Message', developerHtml(f.developerMessage))}${
+    f.hint !== undefined ? row('Hint', developerHtml(f.hint)) : ''
+  }</dl></section>`;
 }
 
 /**
- * An accessible HTML error page with the code, the message and the hint.
+ * An accessible HTML error page: a title, kind words for the end user, the reference id of the log
+ * line, a way back; in development, the developer detail too.
  *
- * @param body - the error body.
- * @param status - the HTTP status.
+ * @param f - the failure.
+ * @param options - the reference id, development detail and links.
  * @param setCookies - `Set-Cookie` values.
  * @returns the answer.
  */
-export function htmlErrorAnswer(body: ErrorBody, status: number, setCookies: readonly string[] = []): AuthAnswer {
-  const hint = body.code === 'INTERNAL_ERROR' ? '' : ERROR_CODES[body.code].hint;
-  const title = status >= 500 ? 'Something went wrong' : 'Sign-in problem';
+function htmlErrorAnswer(f: Failure, options: ErrorRenderOptions, setCookies: readonly string[]): AuthAnswer {
+  const reference =
+    options.referenceId !== undefined
+      ? `<p>Reference: <code>${escapeHtml(options.referenceId)}</code>. If this keeps happening, contact the site's support and mention this reference.</p>`
+      : '';
+  const retry = options.retryHref !== undefined ? `<a href="${escapeHtml(options.retryHref)}">Try again</a> · ` : '';
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${title}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}</style>
-</head><body><main>
-<h1>${title}</h1>
-<p role="alert">${escapeHtml(body.message)}</p>
-${hint && hint !== body.message ? `<p>${escapeHtml(hint)}</p>` : ''}
-<p>Error code: <code>${escapeHtml(body.code)}</code></p>
-<p><a href="/">Back to the home page</a></p>
+<meta name="robots" content="noindex"><title>${escapeHtml(f.title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}section{margin-top:2rem;border-top:1px solid #ccc}.note{color:#555}dt{font-weight:600}dd{margin:0 0 .5rem}</style>
+</head><body><main data-error-code="${escapeHtml(f.code)}">
+<h1>${escapeHtml(f.title)}</h1>
+<p role="alert">${escapeHtml(f.userMessage)}</p>
+${reference}
+<p>${retry}<a href="${escapeHtml(options.homeHref ?? '/')}">Back to the home page</a></p>
+${options.development === true ? developerSection(f) : ''}
 </main></body></html>`;
-  return authAnswer(html, status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP }, setCookies);
+  return authAnswer(html, f.status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP }, setCookies);
 }

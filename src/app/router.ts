@@ -10,6 +10,7 @@
 import { SessionError } from '../errors.js';
 import type { AuthContext } from './context.js';
 import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, MAX_BODY_MS, readBoundedText, refusalAnswer, screenRequest } from './edge.js';
+import { failureAnswer, renderOptions } from './failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, requestFromWeb } from './http-shapes.js';
 import { markServed } from './mount-check.js';
 import { errorAnswer } from './responses.js';
@@ -24,16 +25,16 @@ import { serveToken } from './routes/token.js';
 
 /** A refusal of the edge (404, 405 with `Allow`, 413), reported and rendered. */
 function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | undefined): AuthAnswer {
-  ctx.report(refusal.error, refusal.route?.name ?? 'unknown');
-  return refusalAnswer(refusal, accept);
+  const route = refusal.route?.name ?? 'unknown';
+  const provider = refusal.route?.providerId || undefined;
+  return refusalAnswer(refusal, accept, [], renderOptions(ctx, route, ctx.report(refusal.error, route, provider)));
 }
 
 /** The answer to an error a route threw, reported, with the cookies it carries. */
-function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined): AuthAnswer {
-  ctx.report(error, route);
+function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined, provider?: string): AuthAnswer {
   const setCookies = (error as { setCookies?: string[] } | null)?.setCookies ?? [];
-  if (error instanceof SessionError) return refusalAnswer({ error }, accept, setCookies);
-  return errorAnswer(error, accept ?? null, setCookies);
+  if (error instanceof SessionError) return refusalAnswer({ error }, accept, setCookies, renderOptions(ctx, route, ctx.report(error, route, provider)));
+  return failureAnswer(ctx, error, { route, provider, accept, setCookies });
 }
 
 /**
@@ -104,6 +105,7 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
  */
 export async function answerRequest(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   let route = 'unknown';
+  let provider: string | undefined;
   // Never rejects: whatever goes wrong is an answer.
   try {
     // Only a POST's declared length matters (and a Node request's header object is then built).
@@ -115,6 +117,7 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
     }
     route = decision.route.name;
     markServed(ctx);
+    provider = decision.route.providerId || undefined;
     // Every POST body is read here, once, within the budget; the routes get the text.
     const body = decision.readsBody ? await request.readBody(MAX_BODY_BYTES, MAX_BODY_MS) : '';
     const answer = dispatchRoute(ctx, decision.route, request, body);
@@ -126,7 +129,7 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
     } catch {
       // A header getter that fails renders JSON.
     }
-    return failed(ctx, error, route, accept);
+    return failed(ctx, error, route, accept, provider);
   }
 }
 
@@ -149,7 +152,7 @@ export async function handleRequest(ctx: AuthContext, request: Request): Promise
     } catch {
       // JSON then.
     }
-    return answerToWeb(errorAnswer(new SessionError('BAD_REQUEST'), accept));
+    return answerToWeb(errorAnswer(new SessionError('BAD_REQUEST'), accept, [], renderOptions(ctx, 'unknown', undefined)));
   }
   const shape = requestFromWeb(request, url, (limit, timeoutMs) => readBoundedText(request.body, limit, timeoutMs));
   return answerToWeb(await answerRequest(ctx, shape));

@@ -78,3 +78,23 @@ export function redactUrl(url: string): string {
 export function redactUrlsIn(text: string): string {
   return text.replace(URL_IN_TEXT, (url) => redactUrl(url));
 }
+
+/** A JWT (three base64url segments) or a run of 32+ token characters: what a code, a token or a secret looks like. */
+const OPAQUE_TOKEN_IN_TEXT = /\beyJ[\w-]*\.[\w-]*\.[\w-]*|(?<![\w/.-])[\w~+/-]{32,}={0,2}(?![\w/-])/g;
+
+/**
+ * Masks what looks like a credential in free text meant for a log line: URL credentials (as
+ * {@link redactUrlsIn}), JWTs, and runs of 32 or more token characters (authorization codes, access
+ * and refresh tokens, client secrets, cookie values). A provider's `error_description` may quote
+ * what it refused; the log must not repeat it.
+ *
+ * @param text - free text (an error message).
+ * @returns the text with each such credential replaced by {@link REDACTED}.
+ * @example
+ * ```ts
+ * redactCredentialsIn('code abcdefghijklmnopqrstuvwxyz0123456789ABC is invalid'); // 'code *** is invalid'
+ * ```
+ */
+export function redactCredentialsIn(text: string): string {
+  return redactUrlsIn(text).replace(OPAQUE_TOKEN_IN_TEXT, REDACTED);
+}

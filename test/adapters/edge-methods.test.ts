@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Auth } from '../../src/app/create-auth.js';
-import type { SessionStore } from '../../src/storage/types.js';
+import { throwingSessionStore } from '../app/support.js';
 import { EDGE_ADAPTERS, edgeAuth, listenEdge, rawRequest, startEdgeServer } from './edge-support.js';
 
 /** Every auth route and the methods it serves, as `Allow` lists them. */
@@ -81,17 +81,7 @@ describe.each(Object.keys(EDGE_ADAPTERS))('adapter: %s, when something throws', 
         },
       } as Auth;
     });
-    const store: SessionStore = {
-      get: async () => {
-        throw new RangeError('the store exploded near SECRETROW');
-      },
-      create: async () => {},
-      touch: async () => {},
-      delete: async () => {},
-      deleteByUser: async () => [],
-      deleteBySid: async () => [],
-      deleteBySubject: async () => [],
-    };
+    const store = throwingSessionStore('the store exploded near SECRETROW');
     failingStore = await listenEdge(name, (base) => edgeAuth(base, { session: { strategy: 'server' }, store: { sessions: store } }));
   });
   afterEach(() => {
@@ -106,13 +96,20 @@ describe.each(Object.keys(EDGE_ADAPTERS))('adapter: %s, when something throws', 
   it('answers a throwing handler with a 500 page or JSON, logs the class name only, and lives on', async () => {
     const json = await rawRequest(throwing.port, head('GET', '/auth/session'));
     expect(json.status).toBe(500);
-    expect(JSON.parse(json.body)).toEqual({ error: 'internal_error', code: 'INTERNAL_ERROR', message: expect.any(String) });
+    const body = JSON.parse(json.body) as { referenceId: string };
+    expect(body).toEqual({
+      error: 'internal_error',
+      code: 'INTERNAL_ERROR',
+      message: expect.any(String),
+      referenceId: expect.stringMatching(/^\w{4}-\w{4}-\w{4}$/),
+    });
     const html = await rawRequest(throwing.port, `GET /auth/op/login HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n`);
     expect(html.status).toBe(500);
     expect(html.headers['content-type']).toMatch(/^text\/html/);
     expect(html.body).toContain('INTERNAL_ERROR');
     for (const answer of [json.body, html.body]) expect(answer).not.toContain('SECRETCODE');
-    expect(logged.some((l) => l.includes('TypeError'))).toBe(true);
+    // One line per failure, with the reference id its answer shows.
+    expect(logged.some((l) => l.includes('TypeError') && l.includes(`ref=${body.referenceId}`))).toBe(true);
     expect(logged.join('\n')).not.toContain('SECRETCODE');
     // The same process answers the next request.
     expect((await rawRequest(throwing.port, head('GET', '/auth/session'))).status).toBe(500);

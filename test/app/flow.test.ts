@@ -4,31 +4,10 @@
  * foreign transactions, form_post, returnTo, logout (local and RP-initiated), back-channel logout,
  * access tokens, hooks.
  */
-import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latchkey } from '../../src/adapters/node.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
-import { listen, login, logout, makeAuth, type RpServer, rawGet, sessionOf, startOp, UserAgent } from './support.js';
-
-function nodeApp(getAuth: () => Auth): http.RequestListener {
-  return (req, res) => {
-    const lk = latchkey(getAuth());
-    void (async () => {
-      if (await lk.handle(req, res)) return;
-      if (req.url?.startsWith('/me')) {
-        const user = await lk.requireUser(req, res);
-        if (user) res.end(JSON.stringify({ user }));
-        return;
-      }
-      if (req.url === '/maybe') {
-        res.end(JSON.stringify({ user: await lk.optionalUser(req) }));
-        return;
-      }
-      res.end('page');
-    })();
-  };
-}
+import { listen, login, logout, makeAuth, nodeApp, type RpServer, rawGet, sessionOf, startOp, UserAgent } from './support.js';
 
 describe.each(['cookie', 'server'] as const)('login flow (%s sessions)', (strategy) => {
   let rp: RpServer;

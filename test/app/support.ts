@@ -6,9 +6,11 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
+import { latchkey } from '../../src/adapters/node.js';
 import type { AuthOptions } from '../../src/app/config.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import type { Profile, ProviderConfig } from '../../src/providers/types.js';
+import type { SessionStore } from '../../src/storage/types.js';
 import { generateSigningKey, type OidcProviderHandle, startOidcProvider } from '../support/oidc-provider.js';
 import { UserAgent } from '../support/user-agent.js';
 
@@ -138,4 +140,39 @@ export function rawGet(url: string, headers: Record<string, string>): Promise<{ 
       })
       .on('error', reject);
   });
+}
+
+/** The Node app of the flow tests: the auth routes, a guarded `/me`, `/maybe` (the optional user), and "page" elsewhere. */
+export function nodeApp(getAuth: () => Auth): http.RequestListener {
+  return (req, res) => {
+    const lk = latchkey(getAuth());
+    void (async () => {
+      if (await lk.handle(req, res)) return;
+      if (req.url?.startsWith('/me')) {
+        const user = await lk.requireUser(req, res);
+        if (user) res.end(JSON.stringify({ user }));
+        return;
+      }
+      if (req.url === '/maybe') {
+        res.end(JSON.stringify({ user: await lk.optionalUser(req) }));
+        return;
+      }
+      res.end('page');
+    })();
+  };
+}
+
+/** A session store whose `get` throws a `RangeError` with this message; the other members do nothing. */
+export function throwingSessionStore(message: string): SessionStore {
+  return {
+    get: async () => {
+      throw new RangeError(message);
+    },
+    create: async () => {},
+    touch: async () => {},
+    delete: async () => {},
+    deleteByUser: async () => [],
+    deleteBySid: async () => [],
+    deleteBySubject: async () => [],
+  };
 }

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { discover } from '../../src/core/discovery.js';
 import { ConfigurationError, isLatchkeyError, type LatchkeyError, TransportError } from '../../src/errors.js';
-import { redactUrl, redactUrlsIn } from '../../src/internal/redact.js';
+import { redactCredentialsIn, redactUrl, redactUrlsIn } from '../../src/internal/redact.js';
 
 describe('redactUrl', () => {
   it('masks the password of the userinfo and keeps the user', () => {
@@ -75,5 +75,21 @@ describe('every Latchkey error', () => {
     const e = new ConfigurationError('Could not reach postgres://app:hunter2@db.internal/auth (ECONNREFUSED).');
     expect(e.message).toBe('Could not reach postgres://app:***@db.internal/auth (ECONNREFUSED).');
     expect(new TransportError('HTTP_REQUEST_FAILED', 'x', { url: 'https://u:hunter2@idp.example/token?code=abc' }).url).toBe('https://u:***@idp.example/token');
+  });
+});
+
+describe('redactCredentialsIn (log lines)', () => {
+  it('masks JWTs, long opaque strings and URL credentials, and keeps words, short codes and URL paths', () => {
+    const code = 'Qm9fX2lzX2FfY29kZV90aGF0X2lzX2xvbmdfZW5vdWdo';
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl';
+    expect(redactCredentialsIn(`The token endpoint answered "invalid_grant": code ${code} was already used.`)).toBe(
+      'The token endpoint answered "invalid_grant": code *** was already used.',
+    );
+    expect(redactCredentialsIn(`id_token ${jwt} refused`)).toBe('id_token *** refused');
+    expect(redactCredentialsIn('secret=rp-client-secret-0123456789abcdefghijklmnop.')).toBe('secret=***.');
+    expect(redactCredentialsIn('Request to https://u:pw@op.example/oauth2/v3/very_long_path_segment_abcdefghijklmnop failed: ECONNREFUSED.')).toBe(
+      'Request to https://u:***@op.example/oauth2/v3/very_long_path_segment_abcdefghijklmnop failed: ECONNREFUSED.',
+    );
+    expect(redactCredentialsIn('client authentication failed (HTTP_REQUEST_FAILED)')).toBe('client authentication failed (HTTP_REQUEST_FAILED)');
   });
 });

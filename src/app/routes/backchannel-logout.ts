@@ -6,8 +6,9 @@
  */
 import { LatchkeyError, ValidationError } from '../../errors.js';
 import type { AuthContext } from '../context.js';
+import { renderOptions } from '../failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
-import { authAnswer, jsonAnswer } from '../responses.js';
+import { authAnswer, describeError, jsonAnswer } from '../responses.js';
 import { readForm } from './form.js';
 
 /**
@@ -35,12 +36,11 @@ export async function serveBackchannelLogout(ctx: AuthContext, request: AuthRequ
     else if (typeof claims.sub === 'string') await ctx.revoke({ issuer: claims.iss, subject: claims.sub });
     return authAnswer(null, 200);
   } catch (error) {
-    ctx.report(error, 'backchannel-logout');
+    const referenceId = ctx.report(error, 'backchannel-logout', id);
     const status = error instanceof LatchkeyError && error.status >= 500 && error.code !== 'SESSION_TOO_LARGE' ? error.status : 400;
-    const code = error instanceof LatchkeyError ? error.code : 'INTERNAL_ERROR';
-    const message = error instanceof LatchkeyError ? error.message : 'The logout could not be processed.';
+    const { body: described } = describeError(error, renderOptions(ctx, 'backchannel-logout', referenceId));
     // §2.8: 400 Bad Request, with an RFC 6749 error body.
-    return jsonAnswer({ error: status === 400 ? 'invalid_request' : 'temporarily_unavailable', code, message }, status);
+    return jsonAnswer({ ...described, error: status === 400 ? 'invalid_request' : 'temporarily_unavailable' }, status);
   }
 }
 

@@ -16,9 +16,10 @@ import type { AccountTokens } from '../../storage/types.js';
 import type { LoginDecision } from '../config.js';
 import type { AuthContext } from '../context.js';
 import { readCookie } from '../cookies.js';
+import { failureAnswer } from '../failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { REPOST_FIELD, repostPage } from '../pages.js';
-import { errorAnswer, redirectAnswer } from '../responses.js';
+import { redirectAnswer } from '../responses.js';
 import { returnToOr } from '../return-to.js';
 import { readForm } from './form.js';
 
@@ -130,8 +131,7 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
     // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
     return redirectAnswer(returnToOr(tx.returnTo, config.origin), setCookies);
   } catch (error) {
-    ctx.report(error, 'callback');
-    return errorAnswer(error, request.header('accept'), setCookies);
+    return failureAnswer(ctx, error, { route: 'callback', provider: id, accept: request.header('accept'), setCookies });
   }
 }
 

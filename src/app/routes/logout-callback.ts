@@ -7,8 +7,9 @@
 import { ValidationError } from '../../errors.js';
 import type { AuthContext } from '../context.js';
 import { expireCookie, readCookie } from '../cookies.js';
+import { failureAnswer } from '../failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
-import { errorAnswer, redirectAnswer } from '../responses.js';
+import { redirectAnswer } from '../responses.js';
 import { safeReturnTo } from '../return-to.js';
 
 /**
@@ -42,8 +43,7 @@ export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest
   try {
     (await ctx.client(p)).validateEndSessionCallback(request.query, data.state);
   } catch (error) {
-    ctx.report(error, 'logout/callback');
-    return errorAnswer(error, request.header('accept'), clear);
+    return failureAnswer(ctx, error, { route: 'logout/callback', provider: p.id, accept: request.header('accept'), setCookies: clear });
   }
   return redirectAnswer(safeReturnTo(data.returnTo, config.origin), clear);
 }
