@@ -19,7 +19,7 @@ import { returnToOr } from '../return-to.js';
  * @returns the chooser page, the JSON list, or the redirect to the one provider's login.
  */
 export function serveLoginChooser(ctx: AuthContext, request: AuthRequest): AuthAnswer {
-  const returnTo = returnToOr(request.query.get('returnTo'), ctx.config.origin, '/');
+  const returnTo = returnToOr(request.query.get('returnTo'), ctx.config.origin, '/', ctx.config.allowedOrigins);
   const query = `?returnTo=${encodeURIComponent(returnTo)}`;
   const providers = [...ctx.config.providers.values()].map((p) => ({
     id: p.id,

@@ -29,7 +29,7 @@ export async function serveLogin(ctx: AuthContext, request: AuthRequest, id: str
     return redirectAnswer(`${config.baseUrl}${config.basePath}/${id}/login${request.search}`);
   }
   const rawReturnTo = request.query.get('returnTo');
-  const returnTo = rawReturnTo === null ? '/' : safeReturnTo(rawReturnTo, config.origin);
+  const returnTo = rawReturnTo === null ? '/' : safeReturnTo(rawReturnTo, config.origin, config.allowedOrigins);
   let linkUserId: string | undefined;
   const intent = request.query.get('intent');
   if (intent !== null && intent !== 'link') throw new SessionError('BAD_REQUEST', '`intent` may only be "link".');

@@ -21,7 +21,7 @@ import { safeReturnTo } from '../return-to.js';
  */
 export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   const { config } = ctx;
-  const clear = [expireCookie(config.cookies.logout, config.cookies.secure)];
+  const clear = [expireCookie(config.cookies.logout, config.cookies.secure, config.cookies.sameSite)];
   const raw = readCookie(request.cookie, config.cookies.logout);
   const data =
     raw === undefined
@@ -45,7 +45,7 @@ export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest
     ctx.report(error, 'logout/callback');
     return errorAnswer(error, request.header('accept'), clear);
   }
-  return redirectAnswer(safeReturnTo(data.returnTo, config.origin), clear);
+  return redirectAnswer(safeReturnTo(data.returnTo, config.origin, config.allowedOrigins), clear);
 }
 
 /**
