@@ -177,18 +177,16 @@ describe('the CORS routes, end to end', () => {
   let rp: RpServer;
   let op: OidcProviderHandle;
   let auth: Auth;
+  const corsAuth = (): Auth => makeAuth(rp.base, op, { cors: { origins: [SPA], maxAgeSeconds: 120 } });
 
   beforeAll(async () => {
     rp = await listen(() => nodeApp(() => auth));
     op = await startOp(rp.base);
-    auth = makeAuth(rp.base, op, { cors: { origins: [SPA], maxAgeSeconds: 120 } });
+    auth = corsAuth();
   });
-  afterAll(async () => {
-    await rp.close();
-    await op.close();
-  });
+  afterAll(() => Promise.all([rp.close(), op.close()]));
   afterEach(() => {
-    auth = makeAuth(rp.base, op, { cors: { origins: [SPA], maxAgeSeconds: 120 } });
+    auth = corsAuth();
   });
 
   const cors = (r: Response) => ({

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExampleProcess, startExample } from '../demo/spawn.js';
+import { signInFromSpa, signOutFromSpa } from './spa-flow.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
@@ -51,22 +52,10 @@ describe('a SPA on another site than its API, in Chromium', () => {
     expect([new URL(spa).hostname, new URL(api).hostname]).toEqual(['localhost', '127.0.0.1']);
     expect(none.output()).not.toContain('is another site');
     const page = await context.newPage();
-    await page.goto(spa);
-    await page.locator('#signin').waitFor({ state: 'visible' });
-    await page.locator('#signin').click();
-    await page.locator('button[data-user="alice"]').click();
-    await page.waitForURL(`${spa}/`);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Signed in'));
-    await expect(page.locator('#status').textContent()).resolves.toBe('Signed in as Alice Example');
-    await expect(page.locator('#me').textContent()).resolves.toContain('alice@example.org');
+    await signInFromSpa(page, spa);
     const session = (await context.cookies(api)).find((c) => c.name === '__Host-lk-session');
     expect(session).toMatchObject({ sameSite: 'None', secure: true, httpOnly: true });
-    await page.locator('#signout').click();
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Signed out.');
-    await page.reload();
-    await page.locator('#signin').waitFor({ state: 'visible' });
-    await expect(page.locator('#status').textContent()).resolves.toBe('Not signed in.');
-    expect((await context.cookies(api)).filter((c) => c.name.includes('session'))).toEqual([]);
+    await signOutFromSpa(page, context, api);
     await page.close();
   });
 

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExampleProcess, startExample } from '../demo/spawn.js';
+import { signInFromSpa, signOutFromSpa } from './spa-flow.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 let browser: Browser;
@@ -37,29 +38,16 @@ describe('examples/app/api-spa in Chromium', () => {
     // Two origins of one site: SameSite=Lax cookies go along with the SPA's fetches.
     expect(new URL(spa).origin).not.toBe(new URL(api).origin);
     expect([new URL(spa).hostname, new URL(api).hostname]).toEqual(['localhost', 'localhost']);
-    await page.goto(spa);
-    await page.locator('#signin').waitFor({ state: 'visible' });
-    await expect(page.locator('#status').textContent()).resolves.toBe('Not signed in.');
-    await page.locator('#signin').click();
-    await page.locator('button[data-user="alice"]').click();
-    await page.waitForURL(`${spa}/`);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Signed in'));
-    await expect(page.locator('#status').textContent()).resolves.toBe('Signed in as Alice Example');
-    await expect(page.locator('#me').textContent()).resolves.toContain('alice@example.org');
+    await signInFromSpa(page, spa);
     // The token lives in the SPA's memory only.
     expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie)).toBe('{}{}');
     // Sign out: POST /auth/logout with X-CSRF-Token (a custom header: the browser preflights it first).
     const logout = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${api}/auth/logout`);
-    await page.locator('#signout').click();
+    await signOutFromSpa(page, context, api);
     const answer = await logout;
     expect(answer.status()).toBe(200);
     expect(answer.request().headers()['x-csrf-token']).toMatch(/^[\w-]{20,}$/);
     expect(answer.headers()['access-control-allow-origin']).toBe(spa);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Signed out.');
-    await page.reload();
-    await page.locator('#signin').waitFor({ state: 'visible' });
-    await expect(page.locator('#status').textContent()).resolves.toBe('Not signed in.');
-    expect((await context.cookies(api)).filter((c) => c.name.includes('session'))).toEqual([]);
     await context.close();
   });
 });
