@@ -142,6 +142,16 @@ export const ERROR_CODES = {
     status: 404,
     hint: 'A guard would send the browser to the login route, but no auth route answers there: mount the auth routes (lk.router, lk.plugin, lk.handler, lk.handle) before the guarded routes.',
   },
+  CORS_ORIGIN_INVALID: {
+    layer: 'configuration',
+    status: 500,
+    hint: 'An entry of `cors.origins` is not an exact origin such as "https://spa.example.com" (no wildcard, no `null`, no path, https off loopback).',
+  },
+  COOKIE_SAMESITE_INSECURE: {
+    layer: 'configuration',
+    status: 500,
+    hint: '`cookies.sameSite: "none"` needs Secure cookies (browsers drop SameSite=None without Secure); remove `cookies.secure: false`.',
+  },
 
   // ── app layer: requests, cookies, sessions ─────────────────────────────────────────────────────
   TRANSACTION_MISSING: {
@@ -154,8 +164,17 @@ export const ERROR_CODES = {
     status: 400,
     hint: 'The login transaction cookie is tampered, expired or belongs to another provider; start the login again.',
   },
-  RETURN_TO_INVALID: { layer: 'session', status: 400, hint: '`returnTo` must be a same-origin path such as `/dashboard`.' },
+  RETURN_TO_INVALID: {
+    layer: 'session',
+    status: 400,
+    hint: '`returnTo` must be a same-origin path such as `/dashboard`, or a URL on an origin listed in `cors.origins`.',
+  },
   CSRF_FAILED: { layer: 'session', status: 403, hint: 'The request lacks a valid CSRF token or comes from another origin.' },
+  CORS_ORIGIN_REFUSED: {
+    layer: 'session',
+    status: 403,
+    hint: "A cross-origin request from an origin that is not in `cors.origins`; add the app's exact origin there to allow it.",
+  },
   SESSION_INVALID: { layer: 'session', status: 401, hint: 'The session cookie is tampered, expired or revoked; sign in again.' },
   SESSION_TOO_LARGE: {
     layer: 'session',

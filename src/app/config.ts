@@ -15,7 +15,8 @@ import type { Profile, ProviderConfig } from '../providers/types.js';
 import type { SessionStore, UserStore } from '../storage/types.js';
 import type { DistributedLock } from '../vault/locks/types.js';
 import type { TokenEvent } from '../vault/vault.js';
-import { type CookieNames, cookieNames } from './cookies.js';
+import { type CookieNames, type CookieOptions, cookieNames, resolveCookieAttributes } from './cookies.js';
+import { type CorsOptions, crossSiteOrigins, resolveCors } from './cors.js';
 import type { AuthLogger } from './error-log.js';
 import { returnToOr } from './return-to.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
@@ -135,9 +136,16 @@ export interface AuthOptions {
   readonly accessToken?: {
     /** Lifetime. Default 300 seconds. */
     readonly expiresInSeconds?: number;
-    /** Other origins (SPAs) allowed to call `POST /auth/token` with credentials (CORS). */
+    /** Older name of `cors.origins` (merged into it): other origins (SPAs) allowed to call the auth routes with credentials. */
     readonly allowedOrigins?: readonly string[];
   };
+  /**
+   * Apps on another origin (docs/cross-origin.md): `origins` may call `GET /auth/session`,
+   * `POST /auth/logout` and `POST /auth/token` with credentials (CORS), and a `returnTo` may name them.
+   */
+  readonly cors?: CorsOptions;
+  /** Cookie attributes: `sameSite: 'none'` for an app origin on another site (cookies then `Secure`). */
+  readonly cookies?: CookieOptions;
   /** At most this many login transactions live at once per browser (the oldest are dropped). Default 10. */
   readonly maxConcurrentLogins?: number;
   /** How long a login may take, provider screens included. Default 600 seconds. */
@@ -181,7 +189,12 @@ export interface ResolvedConfig {
   readonly federatedLogout: boolean;
   readonly logoutReturnTo: string;
   readonly accessTokenSeconds: number;
+  /** The app origins allowed CORS with credentials and named by `returnTo` (`cors.origins` and `accessToken.allowedOrigins`). */
   readonly allowedOrigins: readonly string[];
+  /** `Access-Control-Max-Age` of a preflight answer. */
+  readonly corsMaxAgeSeconds: number;
+  /** What `createAuth` warns about at start-up (an allowed origin on another site with `SameSite=Lax` cookies). */
+  readonly warnings: readonly string[];
   readonly maxConcurrentLogins: number;
   readonly loginTimeoutMs: number;
   readonly cookies: CookieNames;
@@ -293,16 +306,15 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
   const absolute = positive('session.absoluteTimeoutSeconds', options.session?.absoluteTimeoutSeconds, 30 * 86400);
   if (idle > absolute) fail('`session.idleTimeoutSeconds` must not exceed `session.absoluteTimeoutSeconds`.');
 
-  const allowedOrigins = (options.accessToken?.allowedOrigins ?? []).map((o) => {
-    let u: URL;
-    try {
-      u = new URL(o);
-    } catch {
-      fail(`\`accessToken.allowedOrigins\` entry "${o}" is not an origin such as "https://spa.example.com".`);
-    }
-    if (u.origin !== o.replace(/\/$/, '')) fail(`\`accessToken.allowedOrigins\` entry "${o}" must be a bare origin (scheme, host, port; no path).`);
-    return u.origin;
-  });
+  const { allowedOrigins, corsMaxAgeSeconds } = resolveCors(options.cors, options.accessToken?.allowedOrigins, base.origin);
+  const cookieAttributes = resolveCookieAttributes(options.cookies, base.protocol === 'https:');
+  const warnings =
+    cookieAttributes.sameSite === 'Lax'
+      ? crossSiteOrigins(base.origin, allowedOrigins).map(
+          (o) =>
+            `cors.origins: ${o} is another site than ${base.origin}, so browsers send its requests no SameSite=Lax cookie (GET /auth/session answers 401 after sign-in). Serve app and API from one site (e.g. both on localhost), or set cookies: { sameSite: 'none' }; see docs/cross-origin.md.`,
+        )
+      : [];
 
   const signInPage = options.signInPage;
   if (signInPage !== undefined && (!signInPage.startsWith('/') || signInPage.startsWith('//') || signInPage.includes('\\') || signInPage.includes('?'))) {
@@ -310,8 +322,8 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
   }
 
   // The same check as every returnTo: `/..//evil.example` starts with one slash but emits `//evil.example`.
-  const logoutReturnTo = returnToOr(options.logout?.returnTo ?? '/', base.origin, '');
-  if (logoutReturnTo === '') fail('`logout.returnTo` must be a same-origin path such as "/".');
+  const logoutReturnTo = returnToOr(options.logout?.returnTo ?? '/', base.origin, '', allowedOrigins);
+  if (logoutReturnTo === '') fail('`logout.returnTo` must be a same-origin path such as "/" (or a URL on an origin of `cors.origins`).');
 
   const max = options.maxConcurrentLogins ?? 10;
   if (!Number.isInteger(max) || max < 1 || max > 20) fail('`maxConcurrentLogins` must be an integer from 1 to 20.');
@@ -344,10 +356,12 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     federatedLogout: options.logout?.federated === true,
     logoutReturnTo,
     accessTokenSeconds: positive('accessToken.expiresInSeconds', options.accessToken?.expiresInSeconds, 300),
-    allowedOrigins: Object.freeze(allowedOrigins),
+    allowedOrigins,
+    corsMaxAgeSeconds,
+    warnings: Object.freeze(warnings),
     maxConcurrentLogins: max,
     loginTimeoutMs: positive('loginTimeoutSeconds', options.loginTimeoutSeconds, 600) * 1000,
-    cookies: cookieNames(base.protocol === 'https:', cookieBase),
+    cookies: cookieNames(cookieAttributes.secure, cookieBase, cookieAttributes.sameSite),
     clock: options.clock ?? Date.now,
     development: options.development ?? nodeEnvIs('development'),
   });

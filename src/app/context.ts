@@ -101,6 +101,8 @@ export interface AuthContext {
  */
 export function createAuthContext(options: AuthOptions): AuthContext {
   const config = resolveConfig(options);
+  // Start-up warnings (a cross-site app origin with SameSite=Lax cookies): once, at createAuth.
+  for (const warning of config.warnings) console.warn(`[latchkey] ${warning}`);
   const hooks = options.hooks ?? {};
   const clock = config.clock;
   let keyringPromise: Promise<Keyring> | undefined;
@@ -115,6 +117,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
   const sessions = new SessionManager(strategy, {
     cookieName: config.cookies.session,
     secure: config.cookies.secure,
+    sameSite: config.cookies.sameSite,
     maxEntries: config.cacheMaxEntries,
     revalidateMs: config.strategy === 'cookie' ? Number.POSITIVE_INFINITY : config.revalidateMs,
     absoluteTimeoutMs: config.absoluteTimeoutMs,
@@ -126,6 +129,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     keyring,
     prefix: config.cookies.transactionPrefix,
     secure: config.cookies.secure,
+    sameSite: config.cookies.sameSite,
     max: config.maxConcurrentLogins,
     maxAgeMs: config.loginTimeoutMs,
     clock,

@@ -2,11 +2,13 @@
  * Cookie names, parsing and `Set-Cookie` serialization for the app layer. Every Latchkey cookie is
  * `HttpOnly`, `SameSite=Lax`, `Path=/` and `Secure` unless the app runs on loopback http; with
  * `Secure` the name carries the `__Host-` prefix, so a sibling sub-domain cannot set or shadow it.
+ * `cookies: { sameSite: 'none' }` (for apps on another site, see docs/cross-origin.md) makes them
+ * `SameSite=None` and always `Secure` (browsers drop `SameSite=None` without `Secure`).
  *
  * @see [RFC 6265bis - Cookies: HTTP State Management Mechanism, section 4.1.3](https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-4.1.3)
  * @module
  */
-import { SessionError } from '../errors.js';
+import { ConfigurationError, SessionError } from '../errors.js';
 
 /** Browsers drop a cookie whose name plus value exceeds 4096 bytes (RFC 6265bis §5.7). */
 export const MAX_COOKIE_BYTES = 4096;
@@ -19,8 +21,57 @@ export interface CookieNames {
   readonly transactionPrefix: string;
   /** The RP-initiated logout state cookie. */
   readonly logout: string;
-  /** Whether cookies carry `Secure` (https base URL). */
+  /** Whether cookies carry `Secure` (https base URL, or `cookies.sameSite: 'none'`). */
   readonly secure: boolean;
+  /** The `SameSite` attribute of every cookie. Default `Lax`. */
+  readonly sameSite?: SameSite;
+}
+
+/** The `SameSite` values Latchkey sets. */
+export type SameSite = 'Lax' | 'None';
+
+/** `cookies` in the `createAuth` options. */
+export interface CookieOptions {
+  /**
+   * `lax` (default): cookies go with top-level navigations and with requests from the same site
+   * only. `none`: also with an allowed app origin on another site (`http://localhost:5173` calling
+   * `http://127.0.0.1:3000`); cookies are then always `Secure`. Browsers that block third-party
+   * cookies still drop them: prefer one site for app and API (docs/cross-origin.md).
+   */
+  readonly sameSite?: 'lax' | 'none';
+  /**
+   * Force `Secure` on (it is on by default for an https `baseUrl`). `false` is refused with
+   * `sameSite: 'none'` and on https.
+   */
+  readonly secure?: boolean;
+}
+
+/**
+ * Resolves the `cookies` option.
+ *
+ * @param options - the `cookies` option.
+ * @param https - whether the base URL is https.
+ * @returns whether cookies are `Secure`, and their `SameSite`.
+ * @throws ConfigurationError `COOKIE_SAMESITE_INSECURE` for SameSite=None without Secure, `CONFIG_INVALID` for other values.
+ */
+export function resolveCookieAttributes(options: CookieOptions | undefined, https: boolean): { secure: boolean; sameSite: SameSite } {
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new ConfigurationError("`cookies` must be an object: { sameSite: 'none' }.");
+  const sameSite = options?.sameSite ?? 'lax';
+  if (sameSite !== 'lax' && sameSite !== 'none')
+    throw new ConfigurationError(`\`cookies.sameSite\` must be "lax" or "none" (got "${String(sameSite).slice(0, 20)}").`);
+  const secure = options?.secure;
+  if (secure !== undefined && typeof secure !== 'boolean') throw new ConfigurationError('`cookies.secure` must be true or false.');
+  // RFC 6265bis §5.6.7: a user agent ignores a `SameSite=None` cookie that is not `Secure`.
+  if (sameSite === 'none' && secure === false) {
+    throw new ConfigurationError(
+      "`cookies.sameSite: 'none'` needs Secure cookies (browsers drop SameSite=None without Secure): remove `cookies.secure: false`.",
+      'COOKIE_SAMESITE_INSECURE',
+    );
+  }
+  if (https && secure === false) throw new ConfigurationError('`cookies.secure: false` on an https `baseUrl`: cookies of an https app are always Secure.');
+  // Browsers keep Secure cookies set by http://localhost and http://127.0.0.1 (potentially trustworthy origins).
+  return { secure: https || secure === true || sameSite === 'none', sameSite: sameSite === 'none' ? 'None' : 'Lax' };
 }
 
 /**
@@ -28,15 +79,17 @@ export interface CookieNames {
  *
  * @param secure - true when the base URL is https.
  * @param name - the base name, default `lk`.
+ * @param sameSite - the `SameSite` attribute, default `Lax`.
  * @returns the names, with the `__Host-` prefix when `secure`.
  */
-export function cookieNames(secure: boolean, name = 'lk'): CookieNames {
+export function cookieNames(secure: boolean, name = 'lk', sameSite: SameSite = 'Lax'): CookieNames {
   const p = secure ? '__Host-' : '';
   return {
     session: `${p}${name}-session`,
     transactionPrefix: `${p}${name}-tx-`,
     logout: `${p}${name}-logout`,
     secure,
+    sameSite,
   };
 }
 
@@ -100,6 +153,8 @@ export interface SetCookieOptions {
   readonly path?: string;
   /** Default true. */
   readonly httpOnly?: boolean;
+  /** Default `Lax`; `None` always adds `Secure`. */
+  readonly sameSite?: SameSite | undefined;
 }
 
 /**
@@ -116,7 +171,7 @@ export function cookieBytes(name: string, value: string): number {
 }
 
 /**
- * Serializes a `Set-Cookie` header value with Latchkey's fixed attributes (`SameSite=Lax`,
+ * Serializes a `Set-Cookie` header value with Latchkey's fixed attributes (`SameSite=Lax` or `None`,
  * `HttpOnly`, `Path=/`, `Secure` when https). Every cookie Latchkey sets passes here, so this is
  * where the 4 KB limit is enforced: a larger cookie would be dropped by the browser without a word.
  *
@@ -141,8 +196,10 @@ export function serializeCookie(name: string, value: string, options: SetCookieO
     if (options.maxAgeSeconds <= 0) s += '; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
   }
   if (options.httpOnly !== false) s += '; HttpOnly';
-  if (options.secure) s += '; Secure';
-  return `${s}; SameSite=Lax`;
+  const sameSite = options.sameSite ?? 'Lax';
+  // RFC 6265bis §5.6.7: `SameSite=None` without `Secure` is dropped by the browser.
+  if (options.secure || sameSite === 'None') s += '; Secure';
+  return `${s}; SameSite=${sameSite}`;
 }
 
 /**
@@ -150,8 +207,9 @@ export function serializeCookie(name: string, value: string, options: SetCookieO
  *
  * @param name - the cookie name.
  * @param secure - whether the cookie was set with `Secure` (needed to delete a `__Host-` cookie).
+ * @param sameSite - its `SameSite` (a cross-site answer may not set a `Lax` cookie, not even to delete one).
  * @returns the header value.
  */
-export function expireCookie(name: string, secure: boolean): string {
-  return serializeCookie(name, '', { secure, maxAgeSeconds: 0 });
+export function expireCookie(name: string, secure: boolean, sameSite: SameSite = 'Lax'): string {
+  return serializeCookie(name, '', { secure, maxAgeSeconds: 0, sameSite });
 }

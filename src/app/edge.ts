@@ -7,8 +7,8 @@
  * - A method a route does not serve is answered 405 with `Allow` (RFC 9110 §15.5.6). `HEAD` is not
  *   served: every GET auth route has an effect (a login transaction cookie, a sliding session, a
  *   consumed logout cookie) that a link checker's `HEAD` must not trigger (`GET /auth/logout` has
- *   none, but a `HEAD` of a confirmation page serves no one). `OPTIONS` is served only
- *   where the route answers CORS (`/auth/token`).
+ *   none, but a `HEAD` of a confirmation page serves no one). `OPTIONS` is served only where the
+ *   route answers CORS (`/auth/session`, `/auth/logout`, `/auth/token`; see `cors.ts`).
  * - A POST body is read up to {@link MAX_BODY_BYTES}, counted as bytes arrive; a declared
  *   `Content-Length` over it is refused before reading, a longer stream is cancelled at the first
  *   byte over it, and either is answered 413 (RFC 9110 §15.5.14) with `Connection: close`.
@@ -102,11 +102,11 @@ export interface AuthEdge {
 }
 
 const ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
-  session: { name: 'session', methods: ['GET'] },
+  session: { name: 'session', methods: ['GET', 'OPTIONS'] },
   token: { name: 'token', methods: ['POST', 'OPTIONS'] },
   login: { name: 'login-chooser', methods: ['GET'] },
-  // GET shows the sign-out confirmation (its form posts here); POST signs out.
-  logout: { name: 'logout', methods: ['GET', 'POST'] },
+  // GET shows the sign-out confirmation (its form posts here); POST signs out; OPTIONS is its CORS preflight.
+  logout: { name: 'logout', methods: ['GET', 'POST', 'OPTIONS'] },
   'logout/callback': { name: 'logout/callback', methods: ['GET'] },
 };
 const PROVIDER_ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {

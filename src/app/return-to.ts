@@ -1,6 +1,8 @@
 /**
- * `returnTo` validation: the only accepted form is a same-origin path such as `/dashboard?tab=2`.
- * Absolute URLs, scheme-relative `//host`, backslash tricks (`/\host`), control characters and
+ * `returnTo` validation: the accepted forms are a same-origin path such as `/dashboard?tab=2`, and,
+ * for apps on another origin, an absolute URL that starts with an origin of `cors.origins` exactly
+ * (`http://localhost:5173/settings`), whose path passes every check below on that origin.
+ * Other absolute URLs, scheme-relative `//host`, backslash tricks (`/\host`), control characters and
  * anything that resolves to another origin are refused, so the login and logout routes can never
  * be used as an open redirect.
  *
@@ -91,15 +93,44 @@ function normalise(value: string, origin: string): string | undefined {
 /**
  * Checks a `returnTo` value and returns the same-origin path to emit (in a `Location` header or a
  * JSON `redirectTo`). The returned path starts with exactly one `/`, is printable ASCII, is at most
- * {@link MAX_RETURN_TO_LENGTH} characters, and is returned unchanged when checked again.
+ * {@link MAX_RETURN_TO_LENGTH} characters, and is returned unchanged when checked again. With
+ * `appOrigins`, a value that starts with one of them exactly, followed by `/` (or nothing), is that
+ * origin followed by its path checked the same way on that origin.
  *
  * @param value - the untrusted value (query parameter, form field or stored transaction field).
  * @param origin - the app's origin, e.g. `https://app.example`.
- * @returns the normalised path, query and fragment.
- * @throws SessionError `RETURN_TO_INVALID` for anything but a same-origin path, including a value
- *   whose normalised form would leave the origin (`/..//evil.example`) or is too long.
+ * @param appOrigins - other app origins a `returnTo` may name (`cors.origins`, already validated).
+ * @returns the normalised path, query and fragment (prefixed by the app origin it names, if any).
+ * @throws SessionError `RETURN_TO_INVALID` for anything but a same-origin path or a URL on an app
+ *   origin, including a value whose normalised form would leave the origin (`/..//evil.example`) or is too long.
  */
-export function safeReturnTo(value: string, origin: string): string {
+export function safeReturnTo(value: string, origin: string, appOrigins: readonly string[] = []): string {
+  if (typeof value === 'string' && appOrigins.length > 0 && value.charCodeAt(0) !== 47) return appOriginReturnTo(value, appOrigins);
+  return samePathReturnTo(value, origin);
+}
+
+/**
+ * A `returnTo` on another app origin: the raw value must start with the origin exactly (as
+ * validated at start-up, so `https://spa.example.com.evil.example`, `https://spa.example.com@evil`
+ * or `https:\\spa.example.com` match none), followed by `/` or nothing; the rest is a path checked
+ * on that origin like any same-origin `returnTo`.
+ */
+function appOriginReturnTo(value: string, appOrigins: readonly string[]): string {
+  if (value.length > MAX_RETURN_TO_LENGTH) throw new SessionError('RETURN_TO_INVALID');
+  for (const appOrigin of appOrigins) {
+    if (value === appOrigin) return `${appOrigin}/`;
+    if (value.startsWith(appOrigin) && value.charCodeAt(appOrigin.length) === 47) {
+      // RFC 9700 §4.11: the path gets every check a same-origin returnTo gets, on its own origin.
+      const emitted = `${appOrigin}${samePathReturnTo(value.slice(appOrigin.length), appOrigin)}`;
+      if (emitted.length > MAX_RETURN_TO_LENGTH) break;
+      return emitted;
+    }
+  }
+  throw new SessionError('RETURN_TO_INVALID');
+}
+
+/** {@link safeReturnTo} for a same-origin path. */
+function samePathReturnTo(value: string, origin: string): string {
   const invalid = (): SessionError => new SessionError('RETURN_TO_INVALID');
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RETURN_TO_LENGTH || !isPlainPath(value)) throw invalid();
   const emitted = normalise(value, origin);
@@ -126,12 +157,13 @@ function isPrintableAscii(value: string): boolean {
  * @param value - the untrusted value, or null.
  * @param origin - the app's origin.
  * @param fallback - returned when `value` is absent or not a same-origin path.
- * @returns a same-origin path.
+ * @param appOrigins - other app origins a `returnTo` may name (`cors.origins`).
+ * @returns a same-origin path, or a URL on one of `appOrigins`.
  */
-export function returnToOr(value: string | null | undefined, origin: string, fallback = '/'): string {
+export function returnToOr(value: string | null | undefined, origin: string, fallback = '/', appOrigins: readonly string[] = []): string {
   if (value === null || value === undefined) return fallback;
   try {
-    return safeReturnTo(value, origin);
+    return safeReturnTo(value, origin, appOrigins);
   } catch {
     return fallback;
   }

@@ -9,6 +9,7 @@
  */
 import { SessionError } from '../errors.js';
 import type { AuthContext } from './context.js';
+import { isCorsRoute, preflightAnswer, withCorsHeaders } from './cors.js';
 import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, MAX_BODY_MS, readBoundedText, refusalAnswer, screenRequest } from './edge.js';
 import { failureAnswer, renderOptions } from './failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, requestFromWeb } from './http-shapes.js';
@@ -97,15 +98,16 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
 
 /**
  * Answers an auth request: screened by the edge (before anything else), the body read once within
- * the budget, dispatched; whatever goes wrong is an answer.
+ * the budget, dispatched; whatever goes wrong is an answer. The CORS routes (`cors.ts`) answer
+ * their `OPTIONS` preflight here, and every answer of theirs, errors included, gets its CORS headers.
  *
  * @param ctx - the auth context.
  * @param request - the request shape.
  * @returns the answer; never rejects.
  */
 export async function answerRequest(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
-  let route = 'unknown';
-  let provider: string | undefined;
+  let route: AuthRoute | undefined;
+  let answer: AuthAnswer;
   // Never rejects: whatever goes wrong is an answer.
   try {
     // Only a POST's declared length matters (and a Node request's header object is then built).
@@ -115,13 +117,14 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
       if (decision.error.code === 'PAYLOAD_TOO_LARGE') request.refuseBody?.();
       return refuse(ctx, decision, request.header('accept'));
     }
-    route = decision.route.name;
+    route = decision.route;
     markServed(ctx);
-    provider = decision.route.providerId || undefined;
+    // The edge serves OPTIONS only on the CORS routes: a preflight, answered without the route.
+    if (method === 'OPTIONS') return preflightAnswer(ctx.config, route.methods, request);
     // Every POST body is read here, once, within the budget; the routes get the text.
     const body = decision.readsBody ? await request.readBody(MAX_BODY_BYTES, MAX_BODY_MS) : '';
-    const answer = dispatchRoute(ctx, decision.route, request, body);
-    return answer instanceof Promise ? await answer : answer;
+    const pending = dispatchRoute(ctx, route, request, body);
+    answer = pending instanceof Promise ? await pending : pending;
   } catch (error) {
     let accept: string | null = null;
     try {
@@ -129,7 +132,14 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
     } catch {
       // A header getter that fails renders JSON.
     }
-    return failed(ctx, error, route, accept, provider);
+    answer = failed(ctx, error, route?.name ?? 'unknown', accept, route?.providerId || undefined);
+  }
+  if (route === undefined || !isCorsRoute(route.name)) return answer;
+  try {
+    return withCorsHeaders(ctx.config, request, answer);
+  } catch {
+    // A header getter that fails: the answer without CORS headers (the browser withholds it).
+    return answer;
   }
 }
 

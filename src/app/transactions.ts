@@ -15,7 +15,7 @@ import type { AuthorizationTransaction } from '../core/types.js';
 import { SessionError, ValidationError } from '../errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
 import { timingSafeEqual } from '../internal/encoding.js';
-import { cookieBytes, expireCookie, readCookie, readCookiesWithPrefix, serializeCookie } from './cookies.js';
+import { cookieBytes, expireCookie, readCookie, readCookiesWithPrefix, type SameSite, serializeCookie } from './cookies.js';
 import type { Keyring } from './seal.js';
 
 /** What a transaction cookie holds. */
@@ -53,6 +53,8 @@ export interface TransactionsOptions {
   readonly keyring: () => Promise<Keyring>;
   readonly prefix: string;
   readonly secure: boolean;
+  /** The cookies' `SameSite` (default `Lax`). */
+  readonly sameSite?: SameSite | undefined;
   readonly max: number;
   readonly maxAgeMs: number;
   readonly clock: () => number;
@@ -94,10 +96,14 @@ export class Transactions {
     const full: TransactionData = { ...data, expiresAt: now + this.options.maxAgeMs };
     const value = await keyring.seal('transaction', full);
     // Serialized first: a cookie over 4 KB fails here (COOKIE_TOO_LARGE) before anything is expired.
-    const setCookie = serializeCookie(name, value, { secure: this.options.secure, maxAgeSeconds: Math.floor(this.options.maxAgeMs / 1000) });
+    const setCookie = serializeCookie(name, value, {
+      secure: this.options.secure,
+      maxAgeSeconds: Math.floor(this.options.maxAgeMs / 1000),
+      sameSite: this.options.sameSite,
+    });
     const existing = readCookiesWithPrefix(cookieHeader, this.options.prefix).filter((c) => c.name !== name);
     const expired = await this.#evict(existing, headerCost(name, value), keyring);
-    return [...expired.map((n) => expireCookie(n, this.options.secure)), setCookie];
+    return [...expired.map((n) => expireCookie(n, this.options.secure, this.options.sameSite)), setCookie];
   }
 
   /**
@@ -165,6 +171,6 @@ export class Transactions {
    * @returns the header value.
    */
   clear(state: string): string {
-    return expireCookie(this.cookieName(state), this.options.secure);
+    return expireCookie(this.cookieName(state), this.options.secure, this.options.sameSite);
   }
 }

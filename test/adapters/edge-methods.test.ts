@@ -14,11 +14,11 @@ import { EDGE_ADAPTERS, edgeAuth, listenEdge, rawRequest, startEdgeServer } from
 
 /** Every auth route and the methods it serves, as `Allow` lists them. */
 const ROUTES: readonly (readonly [path: string, allow: string])[] = [
-  ['/auth/session', 'GET'],
+  ['/auth/session', 'GET, OPTIONS'],
   ['/auth/token', 'POST, OPTIONS'],
   ['/auth/login', 'GET'],
-  // GET shows the sign-out confirmation (issue 13, item 5); HEAD is still never served.
-  ['/auth/logout', 'GET, POST'],
+  // GET shows the sign-out confirmation (issue 13, item 5); OPTIONS is its CORS preflight (item 4); HEAD is still never served.
+  ['/auth/logout', 'GET, POST, OPTIONS'],
   ['/auth/logout/callback', 'GET'],
   ['/auth/op/login', 'GET'],
   ['/auth/op/callback', 'GET, POST'],
@@ -149,7 +149,7 @@ describe('the node:http pattern of docs/app.md, in its own process', () => {
     child = started.child;
     const r = await rawRequest(started.port, head('TRACE', '/auth/session'));
     expect(r.status).toBe(405);
-    expect(r.headers.allow).toBe('GET');
+    expect(r.headers.allow).toBe('GET, OPTIONS');
     // An unhandled rejection would have ended the process by now.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(child.exitCode).toBeNull();

@@ -102,7 +102,7 @@ describe('adapter: next (real Next.js dev server)', () => {
       `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: application/json\r\n${extra}\r\n`;
     for (const method of ['PUT', 'PATCH', 'DELETE', 'HEAD']) {
       const r = await rawRequest(port, req(method, '/api/auth/session', 'Content-Length: 0\r\n'), { timeoutMs: 30_000 });
-      expect({ method, status: r.status, allow: r.headers.allow }).toEqual({ method, status: 405, allow: 'GET' });
+      expect({ method, status: r.status, allow: r.headers.allow }).toEqual({ method, status: 405, allow: 'GET, OPTIONS' });
     }
     const form = 'Content-Type: application/x-www-form-urlencoded\r\n';
     const declared = await rawRequest(port, req('POST', '/api/auth/op/callback', `${form}Content-Length: ${50 * 1024 * 1024}\r\n`), {

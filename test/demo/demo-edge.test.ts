@@ -25,9 +25,9 @@ describe('demo: the auth routes and forms hold at the edge', () => {
 
   it('answers odd methods on auth routes with 405 and Allow, then keeps serving', async () => {
     for (const [method, path, allow] of [
-      ['TRACE', '/auth/session', 'GET'],
-      ['PROPFIND', '/auth/session', 'GET'],
-      ['DELETE', '/auth/logout', 'GET, POST'],
+      ['TRACE', '/auth/session', 'GET, OPTIONS'],
+      ['PROPFIND', '/auth/session', 'GET, OPTIONS'],
+      ['DELETE', '/auth/logout', 'GET, POST, OPTIONS'],
       ['PUT', '/auth/google/callback', 'GET, POST'],
     ] as const) {
       const answer = await rawRequest(port, `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`);

@@ -120,13 +120,18 @@ export interface ExampleProcess {
 
 /**
  * Starts `examples/app/<name>/server.ts` under tsx with ports 0 and a temporary SQLite file; resolves
- * once every label in `labels` was printed as `<label> on <url>`.
+ * once every label in `labels` was printed as `<label> on <url>`. `extraEnv` adds variables.
  */
-export async function startExample(name: string, labels: readonly string[], timeoutMs = 45_000): Promise<ExampleProcess> {
+export async function startExample(
+  name: string,
+  labels: readonly string[],
+  timeoutMs = 45_000,
+  extraEnv: Record<string, string> = {},
+): Promise<ExampleProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-example-'));
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-  Object.assign(env, { PORT: '0', API_PORT: '0', SPA_PORT: '0', DEV_IDP_PORT: '0', DATABASE_URL: `sqlite:${join(dataDir, 'example.db')}` });
+  Object.assign(env, { PORT: '0', API_PORT: '0', SPA_PORT: '0', DEV_IDP_PORT: '0', DATABASE_URL: `sqlite:${join(dataDir, 'example.db')}` }, extraEnv);
   const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'examples', 'app', name, 'server.ts')], {
     cwd: root,
     env,

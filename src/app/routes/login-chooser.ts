@@ -20,7 +20,7 @@ import { returnToOr } from '../return-to.js';
  * @returns the chooser page, the JSON list, or the redirect to the one provider's login.
  */
 export function serveLoginChooser(ctx: AuthContext, request: AuthRequest): AuthAnswer {
-  const checked = returnToOr(request.query.get('returnTo'), ctx.config.origin, '/');
+  const checked = returnToOr(request.query.get('returnTo'), ctx.config.origin, '/', ctx.config.allowedOrigins);
   // A `returnTo` naming a sign-in route would nest sign-ins: the home page instead.
   const returnTo = nestsSignIn(ctx.routePrefix, checked) ? '/' : checked;
   const query = `?returnTo=${encodeURIComponent(returnTo)}`;

@@ -30,7 +30,7 @@ export async function serveLogin(ctx: AuthContext, request: AuthRequest, id: str
     return redirectAnswer(`${config.baseUrl}${config.basePath}/${id}/login${request.search}`);
   }
   const rawReturnTo = request.query.get('returnTo');
-  const returnTo = rawReturnTo === null ? '/' : safeReturnTo(rawReturnTo, config.origin);
+  const returnTo = rawReturnTo === null ? '/' : safeReturnTo(rawReturnTo, config.origin, config.allowedOrigins);
   if (nestsSignIn(ctx.routePrefix, returnTo)) {
     throw new SessionError('RETURN_TO_INVALID', '`returnTo` names a sign-in route, so sign-ins would nest: give the page to return to after sign-in.');
   }

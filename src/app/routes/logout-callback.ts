@@ -22,7 +22,7 @@ import { safeReturnTo } from '../return-to.js';
  */
 export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   const { config } = ctx;
-  const clear = [expireCookie(config.cookies.logout, config.cookies.secure)];
+  const clear = [expireCookie(config.cookies.logout, config.cookies.secure, config.cookies.sameSite)];
   const raw = readCookie(request.cookie, config.cookies.logout);
   const data =
     raw === undefined
@@ -45,7 +45,7 @@ export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest
   } catch (error) {
     return failureAnswer(ctx, error, { route: 'logout/callback', provider: p.id, accept: request.header('accept'), setCookies: clear });
   }
-  return redirectAnswer(safeReturnTo(data.returnTo, config.origin), clear);
+  return redirectAnswer(safeReturnTo(data.returnTo, config.origin, config.allowedOrigins), clear);
 }
 
 /**

@@ -2,7 +2,7 @@
  * `GET /auth/logout` → a confirmation page whose form posts here with the CSRF token (no effect:
  * a link, a prefetch or a crawler never signs anyone out); signed out, a page saying so.
  *
- * `POST /auth/logout[?federated=1]` (same-origin + CSRF token) → the session ended (and, with
+ * `POST /auth/logout[?federated=1]` (same-origin or an origin of `cors.origins`, + CSRF token) → the session ended (and, with
  * `tokens.revokeOnLogout`, the provider grant revoked); RP-initiated logout at the provider when
  * federated, which returns to `GET /auth/logout/callback`.
  *
@@ -12,9 +12,9 @@ import { SessionError } from '../../errors.js';
 import { randomToken } from '../../internal/encoding.js';
 import type { AuthContext } from '../context.js';
 import { serializeCookie } from '../cookies.js';
+import { isTrustedOrigin } from '../cors.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { logoutPage, signedOutPage } from '../pages.js';
-import { isSameOrigin } from '../request-origin.js';
 import { authAnswer, jsonAnswer, wantsHtml } from '../responses.js';
 import { returnToOr, safeReturnTo } from '../return-to.js';
 import { readForm } from './form.js';
@@ -30,17 +30,18 @@ import { readForm } from './form.js';
  */
 export async function serveLogout(ctx: AuthContext, request: AuthRequest, body: string): Promise<AuthAnswer> {
   const { config, sessions } = ctx;
-  // CSRF: the browser must say the request is same-origin (Origin / Sec-Fetch-Site), and a
-  // session-bound token (HMAC of the session id) must come in `X-CSRF-Token` or the form field
-  // `csrfToken`. Without a session there is nothing to end and no token is needed.
-  if (!isSameOrigin(request, config.origin))
-    throw new SessionError('CSRF_FAILED', 'Logout must be posted from this site (Origin or Sec-Fetch-Site says otherwise).');
+  // CSRF: the browser must say the request is same-origin or from an origin of `cors.origins`
+  // (Origin / Sec-Fetch-Site), and a session-bound token (HMAC of the session id) must come in
+  // `X-CSRF-Token` or the form field `csrfToken`, from any origin: an allowed app reads it from
+  // GET /auth/session. Without a session there is nothing to end and no token is needed.
+  if (!isTrustedOrigin(config, request))
+    throw new SessionError('CSRF_FAILED', 'Logout must be posted from this site or an origin of `cors.origins` (Origin or Sec-Fetch-Site says otherwise).');
   const isForm = (request.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
   const form = isForm ? readForm(request, body) : new URLSearchParams();
   const session = await sessions.lookup(request.cookie);
   const setCookies = [sessions.clearCookie()];
   const rawReturnTo = form.get('returnTo') ?? request.query.get('returnTo');
-  const returnTo = rawReturnTo === null ? config.logoutReturnTo : safeReturnTo(rawReturnTo, config.origin);
+  const returnTo = rawReturnTo === null ? config.logoutReturnTo : safeReturnTo(rawReturnTo, config.origin, config.allowedOrigins);
   let location = returnTo;
   if (session) {
     if (!(await ctx.checkCsrf(session, request.header('x-csrf-token') ?? form.get('csrfToken')))) {
@@ -61,7 +62,13 @@ export async function serveLogout(ctx: AuthContext, request: AuthRequest, body: 
       if (c.metadata.end_session_endpoint) {
         const state = randomToken(32);
         const sealed = await (await ctx.keyring()).seal('logout', { state, returnTo, providerId: p.id, exp: ctx.clock() + config.loginTimeoutMs });
-        setCookies.push(serializeCookie(config.cookies.logout, sealed, { secure: config.cookies.secure, maxAgeSeconds: config.loginTimeoutMs / 1000 }));
+        setCookies.push(
+          serializeCookie(config.cookies.logout, sealed, {
+            secure: config.cookies.secure,
+            maxAgeSeconds: config.loginTimeoutMs / 1000,
+            sameSite: config.cookies.sameSite,
+          }),
+        );
         location = c.endSessionUrl({
           ...(session.idToken !== undefined ? { idTokenHint: session.idToken } : {}),
           state,

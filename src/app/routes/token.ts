@@ -1,52 +1,36 @@
 /**
- * `POST /auth/token` (and its CORS preflight) → a short-lived access token (JWT) for a single-page
- * app, from the session cookie. Cross-origin callers must be in `accessToken.allowedOrigins`.
+ * `POST /auth/token` → a short-lived access token (JWT) for a single-page app, from the session
+ * cookie. Cross-origin callers must be in `cors.origins`; the CORS headers and the `OPTIONS`
+ * preflight are answered around this route by the router (`cors.ts`).
  *
  * @module
  */
 import { SessionError } from '../../errors.js';
 import type { AuthContext } from '../context.js';
+import { isTrustedOrigin } from '../cors.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
-import { authAnswer, jsonAnswer } from '../responses.js';
-
-/** The CORS headers for the request's origin: `{}` when same-origin, undefined when the origin is not allowed. */
-function corsHeaders(ctx: AuthContext, request: AuthRequest): Record<string, string> | undefined {
-  const origin = request.header('origin');
-  if (origin === null || origin === ctx.config.origin) return {};
-  if (!ctx.config.allowedOrigins.includes(origin)) return undefined;
-  return { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' };
-}
+import { jsonAnswer } from '../responses.js';
 
 /**
  * The token route.
  *
  * @param ctx - the auth context.
- * @param request - the request (`POST`, or the `OPTIONS` preflight).
- * @returns the token JSON, the 204 preflight answer, or a 401 without a session.
+ * @param request - the request.
+ * @returns the token JSON, or a 401 without a session.
  * @throws SessionError `CSRF_FAILED` for an origin that may not request tokens, or a cross-site request.
  */
 export async function serveToken(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   const { config } = ctx;
-  const cors = corsHeaders(ctx, request);
-  if (!cors) throw new SessionError('CSRF_FAILED', 'This origin may not request tokens; add it to `accessToken.allowedOrigins`.');
-  if (request.method === 'OPTIONS') {
-    return authAnswer(null, 204, {
-      ...cors,
-      'access-control-allow-methods': 'POST',
-      'access-control-allow-headers': 'content-type, x-csrf-token',
-      'access-control-max-age': '600',
-    });
-  }
-  const site = request.header('sec-fetch-site');
-  if (Object.keys(cors).length === 0 && site !== null && site !== 'same-origin') throw new SessionError('CSRF_FAILED');
+  // A token is as good as the session: only the app itself and the origins of `cors.origins` may ask.
+  if (!isTrustedOrigin(config, request)) throw new SessionError('CSRF_FAILED', 'This origin may not request tokens; add it to `cors.origins`.');
   const session = await ctx.sessions.lookup(request.cookie);
-  if (!session) return jsonAnswer({ error: 'unauthenticated', code: 'UNAUTHENTICATED', message: 'Sign in first.' }, 401, [], cors);
+  if (!session) return jsonAnswer({ error: 'unauthenticated', code: 'UNAUTHENTICATED', message: 'Sign in first.' }, 401);
   const { data: _data, idToken: _idToken, id: _id, ...compact } = session;
   const token = await (await ctx.keyring()).signAccessToken(
     { sub: session.user.id, sid: session.id, ses: compact },
     { issuer: config.baseUrl, audience: ctx.audience, expiresInSeconds: config.accessTokenSeconds, now: ctx.clock() },
   );
-  return jsonAnswer({ access_token: token, token_type: 'Bearer', expires_in: config.accessTokenSeconds }, 200, [], cors);
+  return jsonAnswer({ access_token: token, token_type: 'Bearer', expires_in: config.accessTokenSeconds });
 }
 
 /**

@@ -10,7 +10,7 @@
  * @module
  */
 import { BoundedMap } from '../../internal/bounded-map.js';
-import { readCookie, serializeCookie } from '../cookies.js';
+import { readCookie, type SameSite, serializeCookie } from '../cookies.js';
 import type { NewSession, RevokeSelector, Session, SessionStrategy } from './types.js';
 
 /** Move the idle expiry at most this often per session. */
@@ -46,6 +46,8 @@ interface Entry {
 export interface SessionManagerOptions {
   readonly cookieName: string;
   readonly secure: boolean;
+  /** The cookie's `SameSite` (default `Lax`). */
+  readonly sameSite?: SameSite | undefined;
   readonly maxEntries: number;
   /** Infinity for the cookie strategy (nothing to revalidate against). */
   readonly revalidateMs: number;
@@ -258,12 +260,13 @@ export class SessionManager {
     return serializeCookie(this.options.cookieName, cookieValue, {
       secure: this.options.secure,
       maxAgeSeconds: Math.floor(this.options.absoluteTimeoutMs / 1000),
+      sameSite: this.options.sameSite,
     });
   }
 
   /** The `Set-Cookie` value deleting the session cookie. */
   clearCookie(): string {
-    return serializeCookie(this.options.cookieName, '', { secure: this.options.secure, maxAgeSeconds: 0 });
+    return serializeCookie(this.options.cookieName, '', { secure: this.options.secure, maxAgeSeconds: 0, sameSite: this.options.sameSite });
   }
 
   /** The number of cached sessions (tests, metrics). */
