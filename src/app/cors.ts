@@ -42,6 +42,8 @@ export interface CorsPolicy {
   readonly allowedOrigins: readonly string[];
   /** `Access-Control-Max-Age` of a preflight answer, in seconds. */
   readonly corsMaxAgeSeconds: number;
+  /** Development mode: a refusal carries the developer's message. */
+  readonly development?: boolean;
 }
 
 /** The routes that answer CORS. */
@@ -245,6 +247,8 @@ export function preflightAnswer(policy: CorsPolicy, methods: readonly string[], 
           : 'This origin may not call the auth routes with credentials; add its exact origin to `cors.origins` in createAuth.',
       ),
       request.header('accept'),
+      [],
+      { development: policy.development === true },
     );
     return { ...refusal, headers: { ...refusal.headers, ...vary } };
   }
@@ -254,7 +258,8 @@ export function preflightAnswer(policy: CorsPolicy, methods: readonly string[], 
     ...vary,
     'access-control-allow-origin': allowed,
     'access-control-allow-credentials': 'true',
-    'access-control-allow-methods': methods.filter((m) => m !== 'OPTIONS').join(', '),
+    // A GET of the sign-out confirmation is a page for the browser itself, not for the SPA's fetch.
+    'access-control-allow-methods': methods.filter((m) => m !== 'OPTIONS' && !(m === 'GET' && methods.includes('POST'))).join(', '),
     'access-control-allow-headers': ALLOWED_HEADERS,
     'access-control-max-age': String(policy.corsMaxAgeSeconds),
   });

@@ -104,7 +104,9 @@ export function errorEvent(
   const status = latchkey?.status ?? 500;
   const oauth = error instanceof ProviderError ? error : undefined;
   const provider = where.provider || (latchkey as { provider?: unknown } | undefined)?.provider;
-  const level = status >= 500 || (oauth !== undefined && CLIENT_FAULTS.has(oauth.error)) ? 'error' : 'warn';
+  // The app's own mistakes (its client credentials, its configuration) are errors, like server faults.
+  const appFault = (oauth !== undefined && CLIENT_FAULTS.has(oauth.error)) || (latchkey !== undefined && ERROR_CODES[latchkey.code].layer === 'configuration');
+  const level = status >= 500 || appFault ? 'error' : 'warn';
   return {
     level,
     code: latchkey?.code ?? 'INTERNAL_ERROR',

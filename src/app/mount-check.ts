@@ -117,7 +117,8 @@ function misplacedAnswer(ctx: AuthContext, code: ErrorCode, developerMessage: st
     referenceId = ctx.report(error, 'guard');
   }
   const shown = inProduction() ? new ConfigurationError('Sign-in is not available on this page. The server log says what to change.', code) : error;
-  const a = errorAnswer(shown, r.accept, [], renderOptions(ctx, 'guard', referenceId));
+  // The fix is the developer's business: on the page wherever the process is not in production.
+  const a = errorAnswer(shown, r.accept, [], { ...renderOptions(ctx, 'guard', referenceId), development: !inProduction() });
   return { status: a.status, headers: a.headers, body: typeof a.body === 'string' ? a.body : '' };
 }
 

@@ -222,7 +222,8 @@ describe.each(Object.keys(ADAPTERS))('adapter: %s', (name) => {
 });
 
 describe('the login route and the chooser refuse a returnTo that names a sign-in route', () => {
-  const auth = edgeAuth('http://127.0.0.1:3999');
+  // In development, JSON errors carry the developer's message (production gets the end-user sentence).
+  const auth = edgeAuth('http://127.0.0.1:3999', { development: true, logger: () => {} });
   const get = (path: string) => auth.handler(new Request(`http://127.0.0.1:3999${path}`, { headers: { accept: 'application/json' } }));
 
   it.each(['/auth/op/login?returnTo=%2Fme', '/auth/login', '/auth/op/callback?code=x'])(

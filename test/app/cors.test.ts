@@ -177,7 +177,8 @@ describe('the CORS routes, end to end', () => {
   let rp: RpServer;
   let op: OidcProviderHandle;
   let auth: Auth;
-  const corsAuth = (): Auth => makeAuth(rp.base, op, { cors: { origins: [SPA], maxAgeSeconds: 120 } });
+  // Development: refusals carry the developer's message (production gets the end-user sentence).
+  const corsAuth = (): Auth => makeAuth(rp.base, op, { cors: { origins: [SPA], maxAgeSeconds: 120 }, development: true });
 
   beforeAll(async () => {
     rp = await listen(() => nodeApp(() => auth));
