@@ -77,3 +77,53 @@ describe('the CLI with no optional peer installed', () => {
     expect(out).not.toMatch(/\n\s+at /);
   });
 });
+
+/** Runs an ES module script in the app folder (only latchkey and jose resolvable); resolves with its output. */
+async function script(source: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const file = join(work, `script-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(file, source);
+  try {
+    const { stdout, stderr } = await run(process.execPath, [file], { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work, ...env }, timeout: 30_000 });
+    return { code: 0, out: `${stdout}${stderr}` };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+describe('the package entry points with no optional peer installed', () => {
+  it('every entry point imports: storage/sql, storage/redis, the adapters and the vault load no peer', async () => {
+    const entries = ['latchkey', 'latchkey/core', 'latchkey/providers', 'latchkey/vault', 'latchkey/dev', 'latchkey/storage/sql', 'latchkey/storage/redis'];
+    for (const a of ['express', 'fastify', 'hono', 'next', 'node']) entries.push(`latchkey/adapters/${a}`);
+    const r = await script(`for (const e of ${JSON.stringify(entries)}) { const m = await import(e); console.log(e, Object.keys(m).length); }`);
+    expect(r.code, r.out).toBe(0);
+    for (const e of entries) expect(r.out).toMatch(new RegExp(`^${e} [1-9]`, 'm'));
+  });
+
+  it('createSqlStore names Kysely and the driver of its URL in one install command, as a typed error', async () => {
+    const r = await script(`
+      import { createSqlStore } from 'latchkey/storage/sql';
+      for (const url of ['postgres://127.0.0.1:1/db', 'sqlite:./x.db', 'mysql://127.0.0.1:1/db']) {
+        try { await createSqlStore({ url, secrets: ['s'.repeat(8) + 'q3Jx9v-T2mWcL8zR_fY1uN6bK0hE4'] }); console.log('opened?!'); }
+        catch (e) { console.log(e.name, e.code, e.message); }
+      }`);
+    expect(r.code, r.out).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(
+      'ConfigurationError CONFIG_INVALID Latchkey needs the package "kysely" for the SQL store, and it is not installed: npm install kysely pg',
+    );
+    expect(lines[1]).toMatch(/CONFIG_INVALID .*npm install kysely better-sqlite3$/);
+    expect(lines[2]).toMatch(/CONFIG_INVALID .*npm install kysely mysql2$/);
+  });
+
+  it('the Redis session store names redis on its first operation, as a typed error', async () => {
+    const r = await script(`
+      import { createRedisSessionStore } from 'latchkey/storage/redis';
+      const store = createRedisSessionStore({ url: 'redis://127.0.0.1:1' });
+      try { await store.get('x'); console.log('got?!'); } catch (e) { console.log(e.name, e.code, e.message); }
+      await store.close();`);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out.trim()).toBe('ConfigurationError CONFIG_INVALID Latchkey needs the package "redis" for Redis, and it is not installed: npm install redis');
+  });
+});
