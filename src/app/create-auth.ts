@@ -5,7 +5,7 @@
  * Routes (under `basePath`, default `/auth`), one module each in `routes/`, dispatched by
  * `router.ts` over the route table of `edge.ts`:
  * - `GET  /auth/:provider/login?returnTo=/path` → 302 to the provider (one transaction cookie per login).
- * - `GET|POST /auth/:provider/callback` → session cookie set, 302 to `returnTo`.
+ * - `GET|POST /auth/:provider/callback` (or the provider's `callbackPath`) → session cookie set, 302 to `returnTo`.
  * - `POST /auth/logout[?federated=1]` (same-origin + CSRF token) → session ended; RP-initiated
  *   logout at the provider when federated, which returns to `GET /auth/logout/callback`.
  * - `GET  /auth/session` → 200 `{ user, expiresAt, csrfToken, data }` or 401 `{ error: "unauthenticated" }`.
