@@ -6,6 +6,7 @@
 
 export type {
   Auth,
+  AuthDescription,
   AuthHooks,
   AuthOptions,
   ErrorBody,
@@ -13,6 +14,7 @@ export type {
   LoginContext,
   LoginDecision,
   PlainResponse,
+  ProviderDescription,
   ResolvedConfig,
   Session,
   SessionOptions,

@@ -22,6 +22,7 @@ import type { UserStore } from '../storage/types.js';
 import type { VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from '../vault/vault.js';
 import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
+import { type AuthDescription, describeAuth } from './describe.js';
 import type { AuthEdge } from './edge.js';
 import { type GuardRequest, type PlainResponse, toResponse, unauthenticatedResponse } from './guards.js';
 import { AUTH_HEADERS, describeError } from './responses.js';
@@ -105,6 +106,12 @@ export interface Auth {
   readonly config: ResolvedConfig;
   /** The path prefix of the auth routes as the app sees it, e.g. `/auth`. */
   readonly routePrefix: string;
+  /**
+   * What `latchkey doctor --config` checks: providers, issuers, the redirect URIs to register and
+   * the production-relevant settings; never a secret or a token. Non-enumerable (a spread
+   * `{ ...auth }` does not copy it).
+   */
+  describe(): AuthDescription;
 }
 
 /**
@@ -133,7 +140,7 @@ export function createAuth(options: AuthOptions): Auth {
   }
 
   const handler = (request: Request): Promise<Response> => handleRequest(ctx, request);
-  return Object.freeze({
+  const auth = {
     handler,
     edge: createAuthEdge(ctx, handler),
     getSession,
@@ -180,7 +187,10 @@ export function createAuth(options: AuthOptions): Auth {
     users,
     config,
     routePrefix: ctx.routePrefix,
-  });
+  };
+  const description = describeAuth(options, config, ctx.routePrefix);
+  Object.defineProperty(auth, 'describe', { value: (): AuthDescription => description, enumerable: false });
+  return Object.freeze(auth as typeof auth & Pick<Auth, 'describe'>);
 }
 
 /** What a guard needs of a Web `Request`. */

@@ -6,6 +6,7 @@
 
 export type { AuthHooks, AuthOptions, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
 export { type Auth, createAuth } from './create-auth.js';
+export type { AuthDescription, ProviderDescription } from './describe.js';
 export { type GuardRequest, isApiRequest, type PlainResponse, toResponse } from './guards.js';
 export type { ErrorBody } from './responses.js';
 export { safeReturnTo } from './return-to.js';
