@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningDevIdp, startDevIdp } from '../../src/dev/index.js';
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
@@ -125,5 +126,80 @@ describe('the package entry points with no optional peer installed', () => {
       await store.close();`);
     expect(r.code, r.out).toBe(0);
     expect(r.out.trim()).toBe('ConfigurationError CONFIG_INVALID Latchkey needs the package "redis" for Redis, and it is not installed: npm install redis');
+  });
+});
+
+describe("doctor --config on the app's createAuth result (installed package, no optional peer)", () => {
+  const GOOD = 'q3Jx9v-T2mWcL8zR_fY1uN6bK0hE4sDpA7gVtXoBiCe';
+  let dev: RunningDevIdp;
+  beforeAll(async () => {
+    dev = await startDevIdp({ port: 0, host: '127.0.0.1', acceptAnyClient: true });
+    writeFileSync(
+      join(work, 'auth.js'),
+      `import { createAuth } from 'latchkey';
+import { google } from 'latchkey/providers';
+export const auth = createAuth({
+  baseUrl: 'http://localhost:3000',
+  secret: process.env.APP_SECRET,
+  providers: [google({ clientId: 'demo', clientSecret: 'not-shown-client-secret', issuer: process.env.APP_ISSUER, callbackPath: '/auth/callback/google' })],
+});
+`,
+    );
+    writeFileSync(join(work, 'auth.ts'), 'export {};\n');
+  });
+  afterAll(async () => {
+    await dev?.close();
+  });
+
+  it('an app pointed at the dev IdP checks green and prints the redirect URIs to register', async () => {
+    const { code, out } = await latchkey(['doctor', '--config', './auth.js'], { APP_SECRET: GOOD, APP_ISSUER: dev.issuerFor('google') });
+    expect(code, out).toBe(0);
+    expect(out).toContain('Your app');
+    expect(out).not.toContain('the demo');
+    expect(out).toContain('Redirect URI to register:        http://localhost:3000/auth/callback/google');
+    expect(out).toContain('Post-logout redirect URI:        http://localhost:3000/auth/logout/callback');
+    expect(out).toContain(`✓ Discovery: issuer ${dev.issuerFor('google')} matches`);
+    expect(out).toMatch(/✓ Clock skew: under 2 s/);
+    expect(out).not.toContain(GOOD);
+    expect(out).not.toContain('not-shown-client-secret');
+  });
+
+  it('a dead issuer is red, readable, and exits non-zero', async () => {
+    const { code, out } = await latchkey(['doctor', '--config=./auth.js'], { APP_SECRET: GOOD, APP_ISSUER: 'http://127.0.0.1:1/google' });
+    expect(code).toBe(1);
+    expect(out).toMatch(/✗ Discovery of http:\/\/127\.0\.0\.1:1\/google failed: [A-Z_]+: /);
+    expect(out).toMatch(/1 problem\(s\) to fix/);
+    expect(out).not.toMatch(/\n\s+at /);
+  });
+
+  it('a weak secret under NODE_ENV=production is red (createAuth refuses it), the secret not shown', async () => {
+    const weak = 'a'.repeat(40);
+    const { code, out } = await latchkey(['doctor', '--config', './auth.js'], {
+      APP_SECRET: weak,
+      APP_ISSUER: dev.issuerFor('google'),
+      NODE_ENV: 'production',
+    });
+    expect(code).toBe(1);
+    expect(out).toMatch(/✗ Loading \.\/auth\.js failed: CONFIG_INVALID: Secret #1 looks guessable/);
+    expect(out).not.toContain(weak);
+    // Development: the same secret is a warning only.
+    const dev2 = await latchkey(['doctor', '--config', './auth.js', '--offline'], { APP_SECRET: weak, APP_ISSUER: dev.issuerFor('google') });
+    expect(dev2.code, dev2.out).toBe(0);
+    expect(dev2.out).toMatch(/! Secret #1 looks guessable/);
+  });
+
+  it('a .ts module without tsx installed says to install tsx or pass the compiled .js', async () => {
+    const { code, out } = await latchkey(['doctor', '--config', './auth.ts']);
+    expect(code).toBe(1);
+    expect(out).toContain(
+      './auth.ts is TypeScript and no TypeScript loader is installed in this app: install tsx (npm install -D tsx), or pass the compiled module',
+    );
+  });
+
+  it('a module without a createAuth result is named', async () => {
+    writeFileSync(join(work, 'empty.js'), 'export const x = 1;\n');
+    const { code, out } = await latchkey(['doctor', '--config', './empty.js']);
+    expect(code).toBe(1);
+    expect(out).toContain('./empty.js exports no createAuth result');
   });
 });
