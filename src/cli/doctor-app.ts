@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Auth } from '../app/create-auth.js';
 import { ConfigurationError, isLatchkeyError } from '../errors.js';
 import { redactUrlsIn } from '../internal/redact.js';
-import { checkClockSkew, type DoctorLevel, MARK } from './doctor-checks.js';
+import { checkClockSkew, createFindings } from './doctor-checks.js';
 
 /** Options of {@link runAppDoctor}. */
 export interface AppDoctorOptions {
@@ -85,13 +85,8 @@ export async function runAppDoctor(out: (line: string) => void, options: AppDoct
   const d = options.auth.describe();
   const production = options.production ?? process.env.NODE_ENV?.trim().toLowerCase() === 'production';
   const now = options.now ?? Date.now;
-  let errors = 0;
-  let warnings = 0;
-  const say = (level: DoctorLevel, text: string): void => {
-    if (level === 'error') errors++;
-    if (level === 'warn') warnings++;
-    out(`${MARK[level]} ${redactUrlsIn(text)}`);
-  };
+  const findings = createFindings(out);
+  const say = findings.say;
 
   out(`Your app${production ? ' (judged as production: NODE_ENV=production)' : ''}`);
   const https = d.baseUrl.startsWith('https:');
@@ -145,6 +140,5 @@ export async function runAppDoctor(out: (line: string) => void, options: AppDoct
     }
   }
   out('');
-  out(errors > 0 ? `${errors} problem(s) to fix, ${warnings} warning(s).` : warnings > 0 ? `No problems; ${warnings} warning(s).` : 'No problems found.');
-  return errors > 0 ? 1 : 0;
+  return findings.finish();
 }

@@ -4,11 +4,46 @@
  *
  * @module
  */
+import { redactUrlsIn } from '../internal/redact.js';
 
 /** A finding's severity. */
 export type DoctorLevel = 'ok' | 'warn' | 'error' | 'info';
 /** The mark printed before a finding of each level. */
 export const MARK: Readonly<Record<DoctorLevel, string>> = { ok: '  ✓', warn: '  !', error: '  ✗', info: '   ' };
+
+/** A doctor's findings: printed as they come, counted for the summary line and the exit code. */
+export interface Findings {
+  /** Prints a finding (credentials in any URL masked) and counts it. */
+  say(level: DoctorLevel, text: string): void;
+  /** How many errors so far. */
+  errors(): number;
+  /** Prints the summary line; returns the exit code (1 when there are errors). */
+  finish(): number;
+}
+
+/**
+ * Starts a report.
+ *
+ * @param out - where lines go.
+ * @returns the findings.
+ */
+export function createFindings(out: (line: string) => void): Findings {
+  let errors = 0;
+  let warnings = 0;
+  return {
+    say(level, text) {
+      if (level === 'error') errors++;
+      if (level === 'warn') warnings++;
+      // Every finding may quote a URL from the environment or an error message: mask its credentials.
+      out(`${MARK[level]} ${redactUrlsIn(text)}`);
+    },
+    errors: () => errors,
+    finish() {
+      out(errors > 0 ? `${errors} problem(s) to fix, ${warnings} warning(s).` : warnings > 0 ? `No problems; ${warnings} warning(s).` : 'No problems found.');
+      return errors > 0 ? 1 : 0;
+    },
+  };
+}
 
 /** Clock skew above this is a warning (seconds): ID token `iat`/`exp` checks tolerate 30 s by default. */
 export const SKEW_WARN_SECONDS = 10;

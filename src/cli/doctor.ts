@@ -15,7 +15,7 @@ import { redactUrlsIn } from '../internal/redact.js';
 import { oidc, PRESETS_FROM_ENV } from '../providers/index.js';
 import type { ProviderConfig } from '../providers/types.js';
 import { parseDatabaseUrl } from '../storage/sql/url.js';
-import { checkClockSkew, type DoctorLevel as Level, MARK } from './doctor-checks.js';
+import { checkClockSkew, createFindings, type DoctorLevel as Level, MARK } from './doctor-checks.js';
 
 export { SKEW_ERROR_SECONDS, SKEW_WARN_SECONDS } from './doctor-checks.js';
 
@@ -68,14 +68,8 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
   const now = options.now ?? Date.now;
   const basePath = options.basePath ?? '/auth';
   const production = env.NODE_ENV === 'production';
-  let errors = 0;
-  let warnings = 0;
-  const say = (level: Level, text: string): void => {
-    if (level === 'error') errors++;
-    if (level === 'warn') warnings++;
-    // Every finding may quote a URL from the environment or an error message: mask its credentials.
-    out(`${MARK[level]} ${redactUrlsIn(text)}`);
-  };
+  const findings = createFindings(out);
+  const say = findings.say;
 
   // ── the app's URL ─────────────────────────────────────────────────────────────────────────────
   out('Application');
@@ -176,7 +170,7 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
       say('error', isLatchkeyError(error) ? error.message : 'OIDC_*: invalid');
     }
   }
-  if (providers.length === 0 && errors === 0) {
+  if (providers.length === 0 && findings.errors() === 0) {
     say(
       production ? 'error' : 'info',
       `No provider credentials are set in the environment. Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (and others), or, if your app configures its providers in code, run \`npx latchkey doctor --config ./auth.js\`.`,
@@ -197,8 +191,7 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
   }
 
   out('');
-  out(errors > 0 ? `${errors} problem(s) to fix, ${warnings} warning(s).` : warnings > 0 ? `No problems; ${warnings} warning(s).` : 'No problems found.');
-  return errors > 0 ? 1 : 0;
+  return findings.finish();
 }
 
 async function checkProvider(p: ProviderConfig, say: (level: Level, text: string) => void, options: DoctorOptions & { now: () => number }): Promise<void> {
