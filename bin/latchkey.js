@@ -14,4 +14,8 @@ if (existsSync(built)) {
   const { tsImport } = await import('tsx/esm/api');
   ({ main } = await tsImport(pathToFileURL(join(root, 'src', 'cli', 'index.ts')).href, import.meta.url));
 }
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+process.exitCode = await main(args);
+// `doctor --config` imports the app's module, which may hold the process open (a database pool, a
+// timer): once the report is written, end. (`dev-idp` keeps running on purpose.)
+if (args[0] === 'doctor') process.exit();

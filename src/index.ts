@@ -6,6 +6,7 @@
 
 export type {
   Auth,
+  AuthDescription,
   AuthErrorEvent,
   AuthHooks,
   AuthLogger,
@@ -17,6 +18,7 @@ export type {
   LoginContext,
   LoginDecision,
   PlainResponse,
+  ProviderDescription,
   ResolvedConfig,
   Session,
   SessionOptions,

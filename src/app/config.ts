@@ -17,6 +17,7 @@ import type { DistributedLock } from '../vault/locks/types.js';
 import type { TokenEvent } from '../vault/vault.js';
 import { type CookieNames, type CookieOptions, cookieNames, resolveCookieAttributes } from './cookies.js';
 import { type CorsOptions, crossSiteOrigins, resolveCors } from './cors.js';
+import { findRoute } from './edge.js';
 import type { AuthLogger } from './error-log.js';
 import { returnToOr } from './return-to.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
@@ -177,6 +178,11 @@ export interface ResolvedConfig {
   readonly providers: ReadonlyMap<string, ProviderConfig>;
   /** The redirect URI to register at each provider, by provider id. */
   readonly redirectUris: Readonly<Record<string, string>>;
+  /**
+   * The providers' own callback paths (`callbackPath`), each as the part after `basePath/`
+   * (`callback/google`), mapped to the provider id; the route table serves them as callbacks.
+   */
+  readonly callbackRoutes: ReadonlyMap<string, string>;
   readonly postLogoutRedirectUri: string;
   readonly strategy: 'cookie' | 'server';
   readonly idleTimeoutMs: number;
@@ -269,12 +275,14 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
   }
   const providers = new Map<string, ProviderConfig>();
   const redirectUris: Record<string, string> = {};
+  const callbackRoutes = new Map<string, string>();
   for (const p of options.providers) {
     if (!p || typeof p.id !== 'string' || !PROVIDER_ID.test(p.id)) {
       fail(`Provider id "${String(p?.id)}" is invalid: use lower-case letters, digits and dashes (it appears in the route ${basePath}/<id>/login).`);
     }
     if (providers.has(p.id)) fail(`Two providers have the id "${p.id}"; give each a distinct \`id\`.`);
-    const redirectUri = `${baseUrl}${basePath}/${p.id}/callback`;
+    const callbackPath = p.callbackPath === undefined ? `${basePath}/${p.id}/callback` : checkCallbackPath(p.id, p.callbackPath, basePath, callbackRoutes);
+    const redirectUri = `${baseUrl}${callbackPath}`;
     const where = p.docs?.consoleUrl ? ` at ${p.docs.consoleUrl}` : '';
     if (typeof p.clientId !== 'string' || p.clientId.trim() === '') {
       fail(`Provider "${p.id}": \`clientId\` is empty. Create an OAuth client${where} with the redirect URI ${redirectUri} and pass its client id.`);
@@ -345,6 +353,7 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     secrets: Object.freeze([...secrets]),
     providers,
     redirectUris: Object.freeze(redirectUris),
+    callbackRoutes,
     postLogoutRedirectUri: `${baseUrl}${basePath}/logout/callback`,
     strategy,
     idleTimeoutMs: idle * 1000,
@@ -365,6 +374,43 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     clock: options.clock ?? Date.now,
     development: options.development ?? nodeEnvIs('development'),
   });
+}
+
+/** Path characters allowed in `basePath` and `callbackPath` (RFC 3986 §3.3 unreserved, and `/`). */
+const PATH_CHARS = /^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/;
+
+/**
+ * Checks a provider's `callbackPath` and records it in `callbackRoutes`: a path under `basePath`
+ * (the adapters hand Latchkey only those), with no query or fragment (RFC 6749 §3.1.2: the
+ * redirection URI must not include a fragment; the provider appends the response as the query),
+ * no `.`/`..` segment, not the path of another auth route, and not another provider's.
+ *
+ * @returns the path.
+ */
+function checkCallbackPath(id: string, path: unknown, basePath: string, callbackRoutes: Map<string, string>): string {
+  const what = `Provider "${id}": \`callbackPath\``;
+  const example = `"${basePath}/callback/${id}"`;
+  if (typeof path !== 'string' || !path.startsWith('/')) fail(`${what} must be a path starting with "/", such as ${example}.`);
+  if (path.includes('?') || path.includes('#'))
+    fail(`${what} "${path.slice(0, 100)}" must not contain a query or a fragment (providers append the response as the query).`);
+  if (!PATH_CHARS.test(path) || path.includes('//') || /\/\.\.?(\/|$)/.test(path)) {
+    fail(
+      `${what} "${path.slice(0, 100)}" must be a plain path (letters, digits, "-", ".", "_", "~" and "/"; no "//", "." or ".." segment, no trailing slash), such as ${example}.`,
+    );
+  }
+  if (!path.startsWith(`${basePath}/`))
+    fail(`${what} "${path}" must be under \`basePath\` "${basePath}" (the adapters hand Latchkey only those paths), such as ${example}.`);
+  const existing = findRoute(basePath, path);
+  if (existing && !(existing.name === 'callback' && existing.providerId === id)) {
+    fail(
+      `${what} "${path}" is the path of the auth route "${existing.name}"${existing.providerId ? ` of "${existing.providerId}"` : ''}; choose another, such as ${example}.`,
+    );
+  }
+  const rest = path.slice(basePath.length + 1);
+  const other = callbackRoutes.get(rest);
+  if (other !== undefined) fail(`${what} "${path}" is also the callback path of provider "${other}": give each provider its own.`);
+  callbackRoutes.set(rest, id);
+  return path;
 }
 
 /** Whether the process says production (`NODE_ENV=production`); false where there is no `process`. */

@@ -5,7 +5,7 @@
  * Routes (under `basePath`, default `/auth`), one module each in `routes/`, dispatched by
  * `router.ts` over the route table of `edge.ts`:
  * - `GET  /auth/:provider/login?returnTo=/path` → 302 to the provider (one transaction cookie per login).
- * - `GET|POST /auth/:provider/callback` → session cookie set, 302 to `returnTo`.
+ * - `GET|POST /auth/:provider/callback` (or the provider's `callbackPath`) → session cookie set, 302 to `returnTo`.
  * - `GET  /auth/logout` → a sign-out confirmation page whose form posts to `POST /auth/logout`.
  * - `POST /auth/logout[?federated=1]` (same-origin + CSRF token) → session ended; RP-initiated
  *   logout at the provider when federated, which returns to `GET /auth/logout/callback`.
@@ -23,6 +23,7 @@ import type { UserStore } from '../storage/types.js';
 import type { VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from '../vault/vault.js';
 import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
+import { type AuthDescription, describeAuth } from './describe.js';
 import type { AuthEdge } from './edge.js';
 import { renderOptions } from './failures.js';
 import { type GuardRequest, type LatchkeyState, type PlainResponse, SIGNED_OUT, toResponse, unauthenticatedResponse } from './guards.js';
@@ -120,6 +121,12 @@ export interface Auth {
   readonly config: ResolvedConfig;
   /** The path prefix of the auth routes as the app sees it, e.g. `/auth`. */
   readonly routePrefix: string;
+  /**
+   * What `latchkey doctor --config` checks: providers, issuers, the redirect URIs to register and
+   * the production-relevant settings; never a secret or a token. Non-enumerable (a spread
+   * `{ ...auth }` does not copy it).
+   */
+  describe(): AuthDescription;
 }
 
 /**
@@ -148,7 +155,7 @@ export function createAuth(options: AuthOptions): Auth {
   }
 
   const handler = (request: Request): Promise<Response> => handleRequest(ctx, request);
-  return Object.freeze({
+  const auth = {
     handler,
     edge: createAuthEdge(ctx, handler),
     getSession,
@@ -203,7 +210,10 @@ export function createAuth(options: AuthOptions): Auth {
     users,
     config,
     routePrefix: ctx.routePrefix,
-  });
+  };
+  const description = describeAuth(options, config, ctx.routePrefix);
+  Object.defineProperty(auth, 'describe', { value: (): AuthDescription => description, enumerable: false });
+  return Object.freeze(auth as typeof auth & Pick<Auth, 'describe'>);
 }
 
 /** What a guard needs of a Web `Request`. */

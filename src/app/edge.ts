@@ -120,11 +120,15 @@ const PROVIDER_ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> =
  *
  * @param routePrefix - the prefix of the auth routes, e.g. `/auth`.
  * @param pathname - the URL path.
+ * @param callbackRoutes - the providers' own callback paths (after the prefix) to provider ids.
  * @returns the route, or undefined when no auth route has this path.
  */
-export function findRoute(routePrefix: string, pathname: string): AuthRoute | undefined {
+export function findRoute(routePrefix: string, pathname: string, callbackRoutes?: ReadonlyMap<string, string>): AuthRoute | undefined {
   if (!pathname.startsWith(`${routePrefix}/`)) return undefined;
   const rest = pathname.slice(routePrefix.length + 1);
+  // A provider's `callbackPath` is its callback route, with the callback's methods.
+  const custom = callbackRoutes?.get(rest);
+  if (custom !== undefined) return { ...PROVIDER_ROUTES.callback!, providerId: custom };
   const fixed = Object.hasOwn(ROUTES, rest) ? ROUTES[rest] : undefined;
   if (fixed) return { ...fixed, providerId: '' };
   const parts = rest.split('/');
@@ -160,10 +164,17 @@ export function nestsSignIn(routePrefix: string, returnTo: string): boolean {
  * @param method - the request method (case-sensitive, RFC 9110 §9.1).
  * @param pathname - the URL path.
  * @param contentLength - the `Content-Length` header, if any.
+ * @param callbackRoutes - the providers' own callback paths, see {@link findRoute}.
  * @returns the route to serve, or the refusal.
  */
-export function screenRequest(routePrefix: string, method: string, pathname: string, contentLength: string | null | undefined): EdgeRoute | EdgeRefusal {
-  const route = findRoute(routePrefix, pathname);
+export function screenRequest(
+  routePrefix: string,
+  method: string,
+  pathname: string,
+  contentLength: string | null | undefined,
+  callbackRoutes?: ReadonlyMap<string, string>,
+): EdgeRoute | EdgeRefusal {
+  const route = findRoute(routePrefix, pathname, callbackRoutes);
   if (!route) return { route, error: new SessionError('NOT_FOUND') };
   if (!route.methods.includes(method)) {
     // RFC 9110 §15.5.6: a 405 lists the methods the target resource supports in `Allow`.

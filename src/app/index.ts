@@ -6,6 +6,7 @@
 
 export type { AuthHooks, AuthOptions, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
 export { type Auth, createAuth } from './create-auth.js';
+export type { AuthDescription, ProviderDescription } from './describe.js';
 export { type AuthErrorEvent, type AuthLogger, formatErrorEvent } from './error-log.js';
 export { type GuardAdapter, type GuardRequest, isApiRequest, type LatchkeyState, type PlainResponse, toResponse } from './guards.js';
 export type { ErrorBody } from './responses.js';

@@ -51,11 +51,11 @@ export function createAuthEdge(ctx: AuthContext, handler: (request: Request) => 
     bodyLimit: MAX_BODY_BYTES,
     bodyTimeoutMs: MAX_BODY_MS,
     screen(method: string, pathname: string, contentLength: string | null | undefined, accept: string | null | undefined) {
-      const d = screenRequest(ctx.routePrefix, method, pathname, contentLength);
+      const d = screenRequest(ctx.routePrefix, method, pathname, contentLength, ctx.config.callbackRoutes);
       return 'error' in d ? answerToWeb(refuse(ctx, d, accept)) : d;
     },
     screenAnswer(method: string, pathname: string, contentLength: string | null | undefined, accept: string | null | undefined) {
-      const d = screenRequest(ctx.routePrefix, method, pathname, contentLength);
+      const d = screenRequest(ctx.routePrefix, method, pathname, contentLength, ctx.config.callbackRoutes);
       return 'error' in d ? refuse(ctx, d, accept) : d;
     },
     tooLarge: (accept: string | null | undefined) => answerToWeb(refuse(ctx, { route: undefined, error: new SessionError('PAYLOAD_TOO_LARGE') }, accept)),
@@ -112,7 +112,13 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
   try {
     // Only a POST's declared length matters (and a Node request's header object is then built).
     const method = request.method;
-    const decision = screenRequest(ctx.routePrefix, method, request.path, method === 'POST' ? request.header('content-length') : null);
+    const decision = screenRequest(
+      ctx.routePrefix,
+      method,
+      request.path,
+      method === 'POST' ? request.header('content-length') : null,
+      ctx.config.callbackRoutes,
+    );
     if ('error' in decision) {
       if (decision.error.code === 'PAYLOAD_TOO_LARGE') request.refuseBody?.();
       return refuse(ctx, decision, request.header('accept'));

@@ -1,6 +1,7 @@
 /**
  * `npx latchkey doctor`: checks the configuration in the environment the way `createAuth` and the
- * demo read it, prints the exact redirect URIs to register at each provider, fetches each
+ * provider presets read it (`--config ./auth.js` checks the app's own `createAuth` result instead:
+ * `doctor-app.ts`), prints the exact redirect URIs to register at each provider, fetches each
  * provider's discovery document (issuer equality, endpoints), measures the clock skew against the
  * provider's `Date` header, and warns about insecure settings. Never prints a secret: every line
  * passes through one redaction step that masks credentials inside URLs (`postgres://user:***@host`).
@@ -14,6 +15,9 @@ import { redactUrlsIn } from '../internal/redact.js';
 import { oidc, PRESETS_FROM_ENV } from '../providers/index.js';
 import type { ProviderConfig } from '../providers/types.js';
 import { parseDatabaseUrl } from '../storage/sql/url.js';
+import { checkClockSkew, createFindings, type DoctorLevel as Level, MARK } from './doctor-checks.js';
+
+export { SKEW_ERROR_SECONDS, SKEW_WARN_SECONDS } from './doctor-checks.js';
 
 /** The environment doctor reads. */
 export type DoctorEnv = Readonly<Record<string, string | undefined>>;
@@ -33,14 +37,6 @@ export interface DoctorOptions {
   /** The local clock, epoch ms (tests). */
   readonly now?: () => number;
 }
-
-/** Clock skew above this is a warning (seconds): ID token `iat`/`exp` checks tolerate 30 s by default. */
-export const SKEW_WARN_SECONDS = 10;
-/** Clock skew above this is an error: sign-ins fail with ID_TOKEN_IAT_INVALID / ID_TOKEN_EXPIRED. */
-export const SKEW_ERROR_SECONDS = 30;
-
-type Level = 'ok' | 'warn' | 'error' | 'info';
-const MARK: Record<Level, string> = { ok: '  ✓', warn: '  !', error: '  ✗', info: '   ' };
 
 function value(env: DoctorEnv, name: string): string | undefined {
   const v = env[name]?.trim();
@@ -72,14 +68,8 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
   const now = options.now ?? Date.now;
   const basePath = options.basePath ?? '/auth';
   const production = env.NODE_ENV === 'production';
-  let errors = 0;
-  let warnings = 0;
-  const say = (level: Level, text: string): void => {
-    if (level === 'error') errors++;
-    if (level === 'warn') warnings++;
-    // Every finding may quote a URL from the environment or an error message: mask its credentials.
-    out(`${MARK[level]} ${redactUrlsIn(text)}`);
-  };
+  const findings = createFindings(out);
+  const say = findings.say;
 
   // ── the app's URL ─────────────────────────────────────────────────────────────────────────────
   out('Application');
@@ -110,7 +100,7 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
   if (secret === undefined) {
     say(
       production ? 'error' : 'warn',
-      `AUTH_SECRET is not set${production ? '' : ' (the demo generates a development one under .latchkey/)'}: run \`npx latchkey secret\` and set it.`,
+      `AUTH_SECRET is not set: run \`npx latchkey secret\` and set it (or check your app's own configuration with \`npx latchkey doctor --config ./auth.js\`).`,
     );
   } else if (secret.length < 32) {
     say('error', `AUTH_SECRET is ${secret.length} characters; it needs at least 32. Run \`npx latchkey secret\`.`);
@@ -122,7 +112,11 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
 
   // ── storage ───────────────────────────────────────────────────────────────────────────────────
   const db = value(env, 'DATABASE_URL');
-  if (db === undefined) say(production ? 'warn' : 'info', 'DATABASE_URL is not set: the demo uses SQLite at .latchkey/demo.db.');
+  if (db === undefined)
+    say(
+      production ? 'warn' : 'info',
+      'DATABASE_URL is not set: your app keeps users and sessions wherever its createAuth `store` says (in memory by default).',
+    );
   else {
     // The same rules createSqlStore applies: a value without a scheme is refused, not taken as a file.
     let kind: string | undefined;
@@ -176,10 +170,10 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
       say('error', isLatchkeyError(error) ? error.message : 'OIDC_*: invalid');
     }
   }
-  if (providers.length === 0 && errors === 0) {
+  if (providers.length === 0 && findings.errors() === 0) {
     say(
       production ? 'error' : 'info',
-      `No provider credentials are set${production ? '' : ': the demo uses the development identity provider for every provider'}. Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (and others) to use real providers.`,
+      `No provider credentials are set in the environment. Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (and others), or, if your app configures its providers in code, run \`npx latchkey doctor --config ./auth.js\`.`,
     );
   }
 
@@ -197,8 +191,7 @@ export async function runDoctor(out: (line: string) => void, options: DoctorOpti
   }
 
   out('');
-  out(errors > 0 ? `${errors} problem(s) to fix, ${warnings} warning(s).` : warnings > 0 ? `No problems; ${warnings} warning(s).` : 'No problems found.');
-  return errors > 0 ? 1 : 0;
+  return findings.finish();
 }
 
 async function checkProvider(p: ProviderConfig, say: (level: Level, text: string) => void, options: DoctorOptions & { now: () => number }): Promise<void> {
@@ -226,32 +219,13 @@ async function checkProvider(p: ProviderConfig, say: (level: Level, text: string
       return;
     }
   }
-  // Clock skew: the provider's Date header against our clock (1 s resolution).
-  const target = p.metadata?.token_endpoint ?? `${p.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  try {
-    const f = options.fetch ?? fetch;
-    const started = options.now();
-    const res = await f(target, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel();
-    const date = res.headers.get('date');
-    if (!date) {
-      say('info', 'Clock skew: the provider sent no Date header; cannot compare clocks.');
-      return;
-    }
-    const local = (started + options.now()) / 2;
-    const skew = Math.round((local - Date.parse(date)) / 1000);
-    const abs = Math.abs(skew);
-    const text = `Clock skew: ${abs <= 1 ? 'under 2 s' : `${abs} s (${skew > 0 ? 'this machine is ahead' : 'this machine is behind'})`}`;
-    if (abs > SKEW_ERROR_SECONDS) say('error', `${text}: ID token checks will fail. Synchronize the clock (NTP).`);
-    else if (abs > SKEW_WARN_SECONDS) say('warn', `${text}: close to the ${SKEW_ERROR_SECONDS} s tolerance. Synchronize the clock (NTP).`);
-    else say('ok', text);
-  } catch (error) {
-    say('warn', `Clock skew: could not reach ${new URL(target).origin} (${error instanceof Error ? error.name : 'error'}).`);
-  }
+  await checkClockSkew(p.metadata?.token_endpoint ?? `${p.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, say, options);
 }
 
+const USAGE = 'Usage: latchkey doctor [--config ./auth.js] [--offline] [--base-path /auth]';
+
 /**
- * Parses `doctor` arguments (`--offline`, `--base-path /auth`) and runs it.
+ * Parses `doctor` arguments (`--config ./auth.js`, `--offline`, `--base-path /auth`) and runs it.
  *
  * @param args - the arguments after `doctor`.
  * @param out - where lines go.
@@ -260,20 +234,42 @@ async function checkProvider(p: ProviderConfig, say: (level: Level, text: string
 export async function runDoctorCommand(args: readonly string[], out: (line: string) => void): Promise<number> {
   let offline = false;
   let basePath: string | undefined;
+  let config: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--offline') offline = true;
     else if (a === '--base-path' && args[i + 1] !== undefined) basePath = args[++i];
     else if (a.startsWith('--base-path=')) basePath = a.slice('--base-path='.length);
+    else if (a === '--config' && args[i + 1] !== undefined) config = args[++i];
+    else if (a.startsWith('--config=')) config = a.slice('--config='.length);
     else if (a === '--help' || a === '-h') {
-      out('Usage: latchkey doctor [--offline] [--base-path /auth]');
-      out('Checks APP_URL, AUTH_SECRET, DATABASE_URL, REDIS_URL and every provider configured in the environment;');
-      out('prints the redirect URIs to register; checks discovery and clock skew (skipped with --offline).');
+      out(USAGE);
+      out("With --config, checks your app's createAuth result (the default export or `auth` of that module; .ts through tsx):");
+      out("every provider's discovery (your issuer overrides included), redirect URIs, clock skew, secrets and production flags.");
+      out('Without it, checks APP_URL, AUTH_SECRET, DATABASE_URL, REDIS_URL and every provider configured in the environment.');
+      out('Network checks (discovery, clock skew) are skipped with --offline.');
       return 0;
     } else {
-      out(`Unknown option "${a}". Usage: latchkey doctor [--offline] [--base-path /auth]`);
+      out(`Unknown option "${a}". ${USAGE}`);
       return 2;
     }
+  }
+  if (config !== undefined) {
+    const { loadAuthModule, runAppDoctor } = await import('./doctor-app.js');
+    let auth: Awaited<ReturnType<typeof loadAuthModule>>;
+    try {
+      auth = await loadAuthModule(config);
+    } catch (error) {
+      // createAuth's own start-up checks (a weak secret in production, a bad baseUrl) land here.
+      const why = isLatchkeyError(error)
+        ? `${error.code}: ${error.message}`
+        : error instanceof Error
+          ? `${error.name}: ${error.message.split('\n')[0]}`
+          : String(error);
+      out(`${MARK.error} Loading ${config} failed: ${redactUrlsIn(why)}`);
+      return 1;
+    }
+    return runAppDoctor(out, { auth, offline });
   }
   return runDoctor(out, { offline, ...(basePath !== undefined ? { basePath } : {}) });
 }

@@ -4,7 +4,7 @@
  * - `dev-idp`: the development identity provider (Google, GitHub, Microsoft, Apple emulations).
  * - `migrate`: applies the SQL migrations (`DATABASE_URL` or `--database-url`).
  * - `secret`: prints a new random secret for `AUTH_SECRET`.
- * - `doctor`: checks the configuration, prints the redirect URIs to register, checks discovery and
+ * - `doctor`: checks the app's `createAuth` result (`--config ./auth.js`) or the environment, prints the redirect URIs to register, checks discovery and
  *   clock skew, and warns about insecure settings.
  *
  * @module
@@ -36,7 +36,7 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
   },
   secret: { summary: 'print a new random secret for AUTH_SECRET', run: async (_args, out) => (await import('./secret.js')).runSecret(out) },
   doctor: {
-    summary: 'check the configuration, print the redirect URIs, check discovery and clock skew',
+    summary: 'check your app (--config ./auth.js) or the environment: redirect URIs, discovery, clock skew, secrets',
     run: async (args, out) => (await import('./doctor.js')).runDoctorCommand(args, out),
   },
 };

@@ -35,11 +35,14 @@ export function missingPeer(error: unknown): string | undefined {
  * The one-line error for a missing optional peer.
  *
  * @param name - the package.
+ * @param alsoInstall - packages the same feature needs with it, added to the install command
+ *   (Kysely's driver: `npm install kysely pg`).
  * @returns a `CONFIG_INVALID` error naming the package and `npm install <name>`.
  */
-export function missingPeerError(name: string): ConfigurationError {
+export function missingPeerError(name: string, alsoInstall: readonly string[] = []): ConfigurationError {
+  const install = [name, ...alsoInstall.filter((p) => p !== name)].join(' ');
   return new ConfigurationError(
-    `Latchkey needs the package "${name}" for ${PEER_PURPOSE[name] ?? 'this feature'}, and it is not installed: npm install ${name}`,
+    `Latchkey needs the package "${name}" for ${PEER_PURPOSE[name] ?? 'this feature'}, and it is not installed: npm install ${install}`,
   );
 }
 

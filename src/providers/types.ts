@@ -118,6 +118,12 @@ export interface ProviderConfig {
    * `allowPrivateNetwork` too.
    */
   readonly issuerSource?: IssuerSource;
+  /**
+   * Where the provider sends users back, a path under `basePath` such as `/auth/callback/google`
+   * (the path a tutorial had you register). Default `<basePath>/<id>/callback`. The redirect URI
+   * sent to the provider is `baseUrl` + this path.
+   */
+  readonly callbackPath?: string;
   /** Documentation data: where to register the app, for `docs/providers.md` and `latchkey doctor`. */
   readonly docs?: { readonly consoleUrl?: string; readonly notes?: string };
 }

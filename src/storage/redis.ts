@@ -4,14 +4,18 @@
  * (back-channel logout); revocations are published on a channel so every process's in-process
  * session cache drops them at once.
  *
+ * `redis` is loaded when a store is created, not when this module is imported; a missing one
+ * fails the store's first operation with `CONFIG_INVALID` naming `npm install redis`.
+ *
  * Fail closed: while Redis is unreachable, every call rejects quickly with `STORAGE_UNAVAILABLE`
  * (the offline queue is disabled, commands have a deadline), and the client reconnects by itself.
  *
  * @module
  */
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import { StorageError } from '../errors.js';
 import { randomToken } from '../internal/encoding.js';
+import { importPeer } from '../internal/peer.js';
 import { toStorageError, withDeadline } from './errors.js';
 import { isExpired } from './internal.js';
 import type { SessionRecord, SessionStore } from './types.js';
@@ -31,6 +35,7 @@ export interface RedisSessionStoreOptions {
 }
 
 type Client = ReturnType<typeof createClient>;
+type RedisModule = { readonly createClient: typeof createClient };
 
 /** Bounded exponential backoff: 50 ms doubling to 2 s, forever (the store recovers by itself). */
 function reconnectStrategy(retries: number): number {
@@ -59,7 +64,9 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Redi
 
 /** The Redis {@link SessionStore}. Create it with {@link createRedisSessionStore}. */
 export class RedisSessionStore implements SessionStore {
-  readonly #client: Client;
+  readonly #redis: Promise<RedisModule>;
+  #client: Client | undefined;
+  #creating: Promise<Client> | undefined;
   readonly #prefix: string;
   readonly #connectMs: number;
   readonly #commandMs: number;
@@ -80,10 +87,13 @@ export class RedisSessionStore implements SessionStore {
     this.#connectMs = options.connectTimeoutMs ?? 2000;
     this.#commandMs = options.commandTimeoutMs ?? 2000;
     this.#now = options.now ?? Date.now;
-    this.#client = this.#newClient();
+    // Loaded now, used on first operation; a missing package surfaces there (never unhandled).
+    this.#redis = importPeer(() => import('redis'));
+    this.#redis.catch(() => {});
   }
 
-  #newClient(): Client {
+  async #newClient(): Promise<Client> {
+    const { createClient } = await this.#redis;
     const client = createClient({
       url: this.#url,
       disableOfflineQueue: true,
@@ -103,9 +113,16 @@ export class RedisSessionStore implements SessionStore {
 
   async #ready(): Promise<Client> {
     if (this.#closed) throw unavailable('The Redis session store is closed.');
-    if (this.#client.isReady) return this.#client;
+    if (!this.#client) {
+      this.#creating ??= this.#newClient().finally(() => {
+        this.#creating = undefined;
+      });
+      this.#client = await this.#creating;
+    }
+    const client = this.#client;
+    if (client.isReady) return client;
     if (!this.#connecting) {
-      this.#connecting = this.#client.connect().then(
+      this.#connecting = client.connect().then(
         () => {
           this.#everReady = true;
         },
@@ -119,8 +136,8 @@ export class RedisSessionStore implements SessionStore {
     // A connection attempt just failed (refused, reset): do not make every request wait.
     if (Date.now() - this.#lastConnectError < this.#connectMs) throw unavailable('Redis is unreachable; the request fails closed.');
     await withDeadline(this.#connecting, this.#connectMs, 'redis.connect');
-    if (!this.#client.isReady) throw unavailable('Redis is unreachable; the request fails closed.');
-    return this.#client;
+    if (!client.isReady) throw unavailable('Redis is unreachable; the request fails closed.');
+    return client;
   }
 
   async #run<T>(operation: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -261,7 +278,11 @@ export class RedisSessionStore implements SessionStore {
 
   async #subscribe(): Promise<void> {
     if (this.#subscriber) return;
-    const sub = this.#newClient();
+    const sub = await this.#newClient();
+    if (this.#subscriber || this.#closed) {
+      sub.destroy();
+      return;
+    }
     this.#subscriber = sub;
     const onMessage = (message: string) => {
       let msg: unknown;
@@ -336,7 +357,7 @@ export class RedisSessionStore implements SessionStore {
   async #revoked(ids: readonly string[]): Promise<void> {
     this.#emit(ids);
     try {
-      await withDeadline(this.#client.publish(this.channel, JSON.stringify({ o: this.#origin, ids })), this.#commandMs, 'redis.publish');
+      if (this.#client) await withDeadline(this.#client.publish(this.channel, JSON.stringify({ o: this.#origin, ids })), this.#commandMs, 'redis.publish');
     } catch {
       // The keys are gone; other processes' caches expire on their own short TTL.
     }

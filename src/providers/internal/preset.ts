@@ -36,6 +36,8 @@ export interface PresetOptions extends CredentialOptions {
   readonly apiOrigins?: readonly string[];
   /** Accept private-network and loopback endpoints for this provider (see `ProviderConfig.allowPrivateNetwork`). Default false. */
   readonly allowPrivateNetwork?: boolean;
+  /** The callback path, under `basePath` (e.g. `/auth/callback/google`). Default `<basePath>/<id>/callback`. */
+  readonly callbackPath?: string;
 }
 
 /** Options of presets whose endpoints are fixed URLs (plain OAuth 2.0 providers). */
@@ -66,7 +68,7 @@ export interface PresetDefaults {
 /** The ProviderConfig members every preset derives the same way from {@link PresetOptions}. */
 export type BasePreset = Pick<
   ProviderConfig,
-  'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'apiOrigins' | 'allowPrivateNetwork'
+  'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'apiOrigins' | 'allowPrivateNetwork' | 'callbackPath'
 >;
 
 /** Merges a preset's defaults with the caller's options. */
@@ -86,6 +88,7 @@ export function basePreset(options: PresetOptions, defaults: PresetDefaults): Ba
     ...(options.http !== undefined ? { http: options.http } : {}),
     ...(apiOrigins.length > 0 ? { apiOrigins } : {}),
     ...(options.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: options.allowPrivateNetwork } : {}),
+    ...(options.callbackPath !== undefined ? { callbackPath: options.callbackPath } : {}),
   };
 }
 

@@ -6,72 +6,24 @@
  * const store = await createSqlStore({ url: 'sqlite:.latchkey/auth.db', tokenCipher: createTokenCipher({ secrets }) });
  * ```
  *
+ * Importing this module loads neither Kysely nor a driver: `createSqlStore` loads Kysely and the
+ * driver its URL names when it runs, and names a missing one with its install command.
+ *
  * @module
  */
-import type { Dialect } from 'kysely';
 import { ConfigurationError } from '../../errors.js';
-import { toStorageError } from '../errors.js';
-import type { TokenCipher } from '../token-cipher.js';
+import { missingPeer, missingPeerError } from '../../internal/peer.js';
 import { createTokenCipher } from '../token-cipher.js';
-import type { SessionStore, UserStore } from '../types.js';
-import { fromDialect, openDatabase, parseDatabaseUrl, type SqlConnection, type SqlTimeouts } from './connect.js';
+import type { SqlTimeouts } from './connect.js';
 import type { SqlKind } from './migrations.js';
-import { createPgRevocationBus } from './pg-notify.js';
-import { type RevocationBus, SqlRunner, SqlSessionStore, SqlUserStore } from './store.js';
+import type { SqlStore, SqlStoreOptions } from './options.js';
+import { parseDatabaseUrl } from './url.js';
 
-export { parseDatabaseUrl } from './connect.js';
+// Types only, and the URL parser: nothing here loads Kysely or a driver until a store is created.
 export type { SqlKind } from './migrations.js';
-export { migrations } from './migrations.js';
-export { SqlRunner, SqlSessionStore, SqlUserStore } from './store.js';
-
-/** Options of {@link createSqlStore}. Give `url`, or `dialect` with `kind`. */
-export interface SqlStoreOptions {
-  /**
-   * `sqlite:path/to/file.db` (file and folder are created on first use; a value without a scheme is
-   * refused with `DATABASE_URL_INVALID`),
-   * `sqlite::memory:`, `postgres://user@host:5432/db`, `mysql://user@host:3306/db`.
-   */
-  readonly url?: string;
-  /** A Kysely dialect you configured yourself (then `kind` is required). */
-  readonly dialect?: Dialect;
-  /** The family of `dialect`. */
-  readonly kind?: SqlKind;
-  /** Prepended to every table, index and migration-table name. Default `latchkey_`. */
-  readonly tablePrefix?: string;
-  /** Encrypts provider tokens at rest. Give this or `secrets`. */
-  readonly tokenCipher?: TokenCipher;
-  /** App secrets, newest first, for a token cipher made here. */
-  readonly secrets?: readonly string[];
-  /** Migrate before the first operation. Default: true unless `NODE_ENV` is `production`. */
-  readonly autoMigrate?: boolean;
-  /** Connection timeout, ms. Default 3000. */
-  readonly connectTimeoutMs?: number;
-  /** Statement timeout, ms. Default 5000. */
-  readonly queryTimeoutMs?: number;
-  /** Deadline of one store operation including its retries, ms. Default 8000. */
-  readonly operationTimeoutMs?: number;
-  /**
-   * PostgreSQL: tell other processes about revoked sessions with LISTEN/NOTIFY, so their
-   * in-process session caches drop them at once. Default true for PostgreSQL.
-   */
-  readonly notify?: boolean;
-  /** The clock, epoch ms (tests). */
-  readonly now?: () => number;
-}
-
-/** What {@link createSqlStore} returns. */
-export interface SqlStore {
-  readonly users: UserStore;
-  readonly sessions: SessionStore;
-  /** The dialect family in use. */
-  readonly kind: SqlKind;
-  /** Applies pending migrations; returns the names applied now. */
-  migrate(): Promise<string[]>;
-  /** Drops every Latchkey table and the migration tables (tests, `latchkey migrate --reset`). */
-  dropAll(): Promise<void>;
-  /** Closes the pool and the LISTEN connection. */
-  close(): Promise<void>;
-}
+export type { SqlStore, SqlStoreOptions } from './options.js';
+export type { SqlRunner, SqlSessionStore, SqlUserStore } from './store.js';
+export { parseDatabaseUrl } from './url.js';
 
 const PREFIX_RE = /^[a-z][a-z0-9_]{0,30}$/;
 
@@ -92,58 +44,25 @@ export async function createSqlStore(options: SqlStoreOptions): Promise<SqlStore
   if (!cipher) throw new ConfigurationError('createSqlStore needs `tokenCipher` or `secrets`: provider tokens are encrypted at rest.');
   const timeouts: SqlTimeouts = { connectMs: options.connectTimeoutMs ?? 3000, queryMs: options.queryTimeoutMs ?? 5000 };
 
-  let conn: SqlConnection;
-  if (options.dialect) {
-    if (!options.kind) throw new ConfigurationError('With `dialect`, say which family it is with `kind`.');
-    conn = fromDialect(options.dialect, options.kind, prefix);
-  } else if (options.url) {
-    parseDatabaseUrl(options.url);
-    try {
-      conn = await openDatabase(options.url, prefix, timeouts);
-    } catch (err) {
-      throw toStorageError(err, 'open');
-    }
-  } else {
-    throw new ConfigurationError('createSqlStore needs `url` (or `dialect` and `kind`).');
-  }
+  if (options.dialect && !options.kind) throw new ConfigurationError('With `dialect`, say which family it is with `kind`.');
+  if (!options.dialect && !options.url) throw new ConfigurationError('createSqlStore needs `url` (or `dialect` and `kind`).');
+  const kind = options.dialect ? options.kind! : parseDatabaseUrl(options.url!).kind;
+  const { openSqlStore } = await loadSqlModule(kind);
+  return openSqlStore(options, { prefix, cipher, timeouts });
+}
 
-  const runner = new SqlRunner({
-    db: conn.db,
-    kind: conn.kind,
-    prefix,
-    autoMigrate: options.autoMigrate ?? process.env.NODE_ENV !== 'production',
-    operationTimeoutMs: options.operationTimeoutMs ?? 8000,
-  });
-  let bus: RevocationBus | undefined;
-  if (conn.kind === 'postgres' && conn.pgConfig && options.notify !== false) {
-    bus = createPgRevocationBus({
-      db: conn.db,
-      connectionString: conn.pgConfig.connectionString,
-      channel: `${prefix}revoked`,
-      connectTimeoutMs: timeouts.connectMs,
-    });
+/** The driver package of each SQL family, for the install command. */
+const DRIVER: Readonly<Record<SqlKind, string>> = { sqlite: 'better-sqlite3', postgres: 'pg', mysql: 'mysql2' };
+
+/**
+ * Loads the Kysely-backed half of the store only now, so that `latchkey/storage/sql` imports with
+ * no Kysely or driver installed; a missing Kysely is named with the one command that installs it
+ * and the driver of this URL (`npm install kysely pg`).
+ */
+async function loadSqlModule(kind: SqlKind): Promise<typeof import('./open.js')> {
+  try {
+    return await import('./open.js');
+  } catch (error) {
+    throw missingPeer(error) === 'kysely' ? missingPeerError('kysely', [DRIVER[kind]]) : error;
   }
-  const now = options.now;
-  const users = new SqlUserStore({ runner, tokenCipher: cipher, ...(now ? { now } : {}) });
-  const sessions = new SqlSessionStore({ runner, ...(now ? { now } : {}), ...(bus ? { bus } : {}) });
-  let closed = false;
-  return {
-    users,
-    sessions,
-    kind: conn.kind,
-    migrate: () => runner.migrate(),
-    async dropAll() {
-      await conn.db.schema.dropTable('sessions').ifExists().execute();
-      await conn.db.schema.dropTable('accounts').ifExists().execute();
-      await conn.db.schema.dropTable('users').ifExists().execute();
-      await conn.db.schema.dropTable(`${prefix}kysely_migration`).ifExists().execute();
-      await conn.db.schema.dropTable(`${prefix}kysely_migration_lock`).ifExists().execute();
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await sessions.close();
-      await conn.db.destroy();
-    },
-  };
 }
