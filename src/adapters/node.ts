@@ -17,7 +17,7 @@ import type { Socket } from 'node:net';
 import type { Auth } from '../app/create-auth.js';
 import { MAX_BODY_MS } from '../app/edge.js';
 import type { GuardRequest, PlainResponse } from '../app/guards.js';
-import { type AuthAnswer, type AuthRequest, answerToWeb, nodeHeaders } from '../app/http-shapes.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
 
@@ -136,6 +136,17 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
 const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_~/-]*$/;
 
 /**
+ * Whether a raw request path is one the URL parser would leave as it is (so it can be routed
+ * without parsing the URL).
+ *
+ * @param path - the path, without its query.
+ * @returns true when it has no dot segments, escapes, backslashes or leading `//`.
+ */
+export function isPlainPath(path: string): boolean {
+  return PLAIN_PATH.test(path);
+}
+
+/**
  * A header of a Node request as the Web `Headers` of {@link toWebRequest} would answer it.
  *
  * @param req - the Node request.
@@ -151,7 +162,83 @@ function nodeHeader(req: IncomingMessage, name: string): string | null {
  * The request shape of a Node request, built lazily: the `Cookie` and `Authorization` headers come
  * from `rawHeaders` when first asked (as the guards read them), any other header from Node's header
  * object only when a route asks for it, the query only when read; no Web `Request` unless a hook
- * asks for one.
+ * asks for one. One object per request (a class: no closures allocated).
+ */
+class NodeAuthRequest implements AuthRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly origin: string;
+  readonly #auth: Auth;
+  readonly #req: IncomingMessage;
+  readonly #url: string;
+  readonly #q: number;
+  readonly #parsed: ParsedBody | SessionError | undefined;
+  #parsedUrl: URL | undefined;
+  #credentials: ReturnType<typeof credentialHeaders> | undefined;
+  #bodyText: string | undefined;
+
+  constructor(auth: Auth, req: IncomingMessage, url: string, parsed: ParsedBody | SessionError | undefined) {
+    this.#auth = auth;
+    this.#req = req;
+    this.#url = url;
+    this.#parsed = parsed;
+    this.origin = auth.config.origin;
+    this.method = req.method ?? 'GET';
+    const q = url.indexOf('?');
+    this.#q = q;
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    // The URL parser normalizes paths (dot segments, escapes): only a plain path skips it.
+    this.path = PLAIN_PATH.test(rawPath) ? rawPath : this.#full().pathname;
+  }
+
+  #full(): URL {
+    this.#parsedUrl ??= new URL(this.#url, this.origin);
+    return this.#parsedUrl;
+  }
+
+  #credential(): ReturnType<typeof credentialHeaders> {
+    this.#credentials ??= credentialHeaders(this.#req);
+    return this.#credentials;
+  }
+
+  get search(): string {
+    return this.#q === -1 ? '' : this.#full().search;
+  }
+
+  get query(): URLSearchParams {
+    return this.#full().searchParams;
+  }
+
+  get cookie(): string | null {
+    return this.#credential().cookie ?? null;
+  }
+
+  header(name: string): string | null {
+    if (name === 'cookie') return this.#credential().cookie ?? null;
+    if (name === 'authorization') return this.#credential().authorization ?? null;
+    return nodeHeader(this.#req, name);
+  }
+
+  async readBody(limit: number, timeoutMs: number): Promise<string> {
+    const parsed = this.#parsed;
+    if (parsed instanceof SessionError) throw parsed;
+    const text = parsed ? (parsed.bytes > limit ? undefined : parsed.text) : await readNodeBody(this.#req, limit, timeoutMs);
+    if (text === undefined) throw new SessionError('PAYLOAD_TOO_LARGE');
+    this.#bodyText = text;
+    return text;
+  }
+
+  refuseBody(): void {
+    lingerThenClose(this.#req);
+  }
+
+  toWeb(): Request {
+    return toWebRequest(this.#auth, this.#req, this.#url, this.#bodyText);
+  }
+}
+
+/**
+ * The request shape of a Node request, built lazily (see {@link NodeAuthRequest}).
  *
  * @param auth - from `createAuth`.
  * @param req - the Node request.
@@ -160,65 +247,23 @@ function nodeHeader(req: IncomingMessage, name: string): string | null {
  * @returns the request shape.
  */
 export function nodeRequest(auth: Auth, req: IncomingMessage, url: string, parsed?: ParsedBody | SessionError): AuthRequest {
-  const origin = auth.config.origin;
-  const q = url.indexOf('?');
-  const rawPath = q === -1 ? url : url.slice(0, q);
-  let parsedUrl: URL | undefined;
-  const full = (): URL => {
-    parsedUrl ??= new URL(url, origin);
-    return parsedUrl;
-  };
-  // The URL parser normalizes paths (dot segments, escapes): only a plain path skips it.
-  const path = PLAIN_PATH.test(rawPath) ? rawPath : full().pathname;
-  let credentials: ReturnType<typeof credentialHeaders> | undefined;
-  const credential = (): ReturnType<typeof credentialHeaders> => {
-    credentials ??= credentialHeaders(req);
-    return credentials;
-  };
-  let bodyText: string | undefined;
-  return {
-    method: req.method ?? 'GET',
-    path,
-    get search() {
-      return q === -1 ? '' : full().search;
-    },
-    get query() {
-      return full().searchParams;
-    },
-    origin,
-    get cookie() {
-      return credential().cookie ?? null;
-    },
-    header(name: string): string | null {
-      if (name === 'cookie') return credential().cookie ?? null;
-      if (name === 'authorization') return credential().authorization ?? null;
-      return nodeHeader(req, name);
-    },
-    async readBody(limit: number, timeoutMs: number): Promise<string> {
-      if (parsed instanceof SessionError) throw parsed;
-      const text = parsed ? (parsed.bytes > limit ? undefined : parsed.text) : await readNodeBody(req, limit, timeoutMs);
-      if (text === undefined) throw new SessionError('PAYLOAD_TOO_LARGE');
-      bodyText = text;
-      return text;
-    },
-    refuseBody: () => lingerThenClose(req),
-    toWeb: () => toWebRequest(auth, req, url, bodyText),
-  };
+  return new NodeAuthRequest(auth, req, url, parsed);
 }
 
 /**
- * Writes an answer straight to a Node response: one `writeHead`, one `end`.
+ * Writes an answer straight to a Node response: one `writeHead`, one `end`, with a
+ * `Content-Length` on a body so that Node sends the head and the body in one write, without
+ * chunked framing.
  *
  * @param res - the Node response.
  * @param answer - the answer.
  */
 export function writeAnswer(res: ServerResponse, answer: AuthAnswer): void {
-  const headers = nodeHeaders(answer);
   const body = answer.body;
-  // A declared length lets Node send the head and the body in one write, without chunked framing.
-  if (body !== null)
-    res.writeHead(answer.status, { ...headers, 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) });
-  else res.writeHead(answer.status, headers);
+  const headers: Record<string, string | string[]> = { ...answer.headers };
+  if (answer.setCookies.length > 0) headers['set-cookie'] = answer.setCookies as string[];
+  if (body !== null) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+  res.writeHead(answer.status, headers);
   res.end(body ?? undefined);
 }
 
@@ -235,7 +280,10 @@ export function writeAnswer(res: ServerResponse, answer: AuthAnswer): void {
  */
 export async function authResponseFor(auth: Auth, req: IncomingMessage, url: string, parsed?: ParsedBody): Promise<Response> {
   try {
-    if (usesLeanPath(auth)) return answerToWeb(await auth.edge.answer(nodeRequest(auth, req, url, parsed)));
+    if (usesLeanPath(auth)) {
+      const answer = auth.edge.answer(nodeRequest(auth, req, url, parsed));
+      return answerToWeb(answer instanceof Promise ? await answer : answer);
+    }
     return await webResponseFor(auth, req, url, parsed);
   } catch (error) {
     return auth.edge.failure(error, req.headers.accept);
@@ -273,26 +321,38 @@ async function webResponseFor(auth: Auth, req: IncomingMessage, url: string, par
 
 /**
  * Answers an auth request on Node and writes the answer straight to the `ServerResponse`, with no
- * Web `Request` or `Response` on the way; never rejects. When even the 500 cannot be written (the
- * headers are gone), the connection is closed.
+ * Web `Request` or `Response` on the way; never rejects. An answer the route gives synchronously (a
+ * signed-in `GET /auth/session` from the caches) is written before this returns, with no promise
+ * on the way. When even the 500 cannot be written (the headers are gone), the connection is closed.
  *
  * @param auth - from `createAuth`.
  * @param req - the Node request.
  * @param res - the Node response.
  * @param url - the path and query as the app sees it.
  * @param parsed - a body a framework's parser already consumed, if any.
+ * @returns nothing, or a promise settled once the answer is written.
  */
-export async function answerAuthRequest(auth: Auth, req: IncomingMessage, res: ServerResponse, url: string, parsed?: ParsedBody): Promise<void> {
+export function answerAuthRequest(auth: Auth, req: IncomingMessage, res: ServerResponse, url: string, parsed?: ParsedBody): void | Promise<void> {
   try {
-    if (usesLeanPath(auth)) writeAnswer(res, await auth.edge.answer(nodeRequest(auth, req, url, parsed)));
-    else await sendWebResponse(res, await webResponseFor(auth, req, url, parsed));
+    if (!usesLeanPath(auth))
+      return webResponseFor(auth, req, url, parsed)
+        .then((response) => sendWebResponse(res, response))
+        .catch((error: unknown) => writeFailure(auth, req, res, error));
+    const answer = auth.edge.answer(nodeRequest(auth, req, url, parsed));
+    if (answer instanceof Promise) return answer.then((a) => writeAnswer(res, a)).catch((error: unknown) => writeFailure(auth, req, res, error));
+    writeAnswer(res, answer);
   } catch (error) {
-    try {
-      if (res.headersSent) throw error;
-      writeAnswer(res, auth.edge.failureAnswer(error, req.headers.accept));
-    } catch {
-      res.destroy();
-    }
+    writeFailure(auth, req, res, error);
+  }
+}
+
+/** The last-resort 500, or a closed connection when even that cannot be written. */
+function writeFailure(auth: Auth, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  try {
+    if (res.headersSent) throw error;
+    writeAnswer(res, auth.edge.failureAnswer(error, req.headers.accept));
+  } catch {
+    res.destroy();
   }
 }
 
@@ -353,6 +413,9 @@ export function guardFacts(req: IncomingMessage, pathAndQuery = req.url ?? '/'):
   };
 }
 
+const HANDLED = Promise.resolve(true);
+const NOT_HANDLED = Promise.resolve(false);
+
 /** The Node adapter. */
 export interface NodeLatchkey {
   /**
@@ -385,11 +448,11 @@ export function latchkey(auth: Auth): NodeLatchkey {
       : (s?.user ?? null);
   };
   return {
-    async handle(req, res) {
+    handle(req, res) {
       const url = req.url ?? '/';
-      if (!url.startsWith(prefix)) return false;
-      await answerAuthRequest(auth, req, res, url);
-      return true;
+      if (!url.startsWith(prefix)) return NOT_HANDLED;
+      const written = answerAuthRequest(auth, req, res, url);
+      return written instanceof Promise ? written.then(() => true) : HANDLED;
     },
     requireUser(req, res) {
       const { cookie, authorization } = credentialHeaders(req);

@@ -95,15 +95,16 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
 
 /**
  * Answers an auth request: screened by the edge (before anything else), the body read once within
- * the budget, dispatched; whatever goes wrong is an answer.
+ * the budget, dispatched; whatever goes wrong is an answer. Synchronous when the route answers
+ * synchronously (`GET /auth/session` from the caches), so an adapter can write it at once.
  *
  * @param ctx - the auth context.
  * @param request - the request shape.
- * @returns the answer; never rejects.
+ * @returns the answer, or a promise of it that never rejects.
  */
-export async function answerRequest(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
+export function answerRequest(ctx: AuthContext, request: AuthRequest): AuthAnswer | Promise<AuthAnswer> {
   let route = 'unknown';
-  // Never rejects: whatever goes wrong is an answer.
+  // Never throws, never rejects: whatever goes wrong is an answer.
   try {
     // Only a POST's declared length matters (and a Node request's header object is then built).
     const method = request.method;
@@ -113,19 +114,37 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
       return refuse(ctx, decision, request.header('accept'));
     }
     route = decision.route.name;
+    const target = decision.route;
     // Every POST body is read here, once, within the budget; the routes get the text.
-    const body = decision.readsBody ? await request.readBody(MAX_BODY_BYTES, MAX_BODY_MS) : '';
-    const answer = dispatchRoute(ctx, decision.route, request, body);
-    return answer instanceof Promise ? await answer : answer;
-  } catch (error) {
-    let accept: string | null = null;
-    try {
-      accept = request.header('accept');
-    } catch {
-      // A header getter that fails renders JSON.
+    if (decision.readsBody) {
+      return settled(
+        ctx,
+        request.readBody(MAX_BODY_BYTES, MAX_BODY_MS).then((body) => dispatchRoute(ctx, target, request, body)),
+        route,
+        request,
+      );
     }
-    return failed(ctx, error, route, accept);
+    const answer = dispatchRoute(ctx, target, request, '');
+    return answer instanceof Promise ? settled(ctx, answer, route, request) : answer;
+  } catch (error) {
+    return failedRequest(ctx, error, route, request);
   }
+}
+
+/** A route's pending answer, with a rejection turned into the failure answer. */
+function settled(ctx: AuthContext, answer: Promise<AuthAnswer>, route: string, request: AuthRequest): Promise<AuthAnswer> {
+  return answer.catch((error: unknown) => failedRequest(ctx, error, route, request));
+}
+
+/** {@link failed}, rendered for the request's `Accept` (JSON when even reading that header fails). */
+function failedRequest(ctx: AuthContext, error: unknown, route: string, request: AuthRequest): AuthAnswer {
+  let accept: string | null = null;
+  try {
+    accept = request.header('accept');
+  } catch {
+    // A header getter that fails renders JSON.
+  }
+  return failed(ctx, error, route, accept);
 }
 
 /**
