@@ -9,6 +9,7 @@ export type {
   AuthHooks,
   AuthOptions,
   ErrorBody,
+  ErrorContext,
   GuardRequest,
   LoginContext,
   LoginDecision,

@@ -46,6 +46,18 @@ export type LoginDecision =
       readonly sessionData?: Readonly<Record<string, unknown>>;
     };
 
+/** What `onError` receives besides the error. */
+export interface ErrorContext {
+  /** The route (`callback`, `session`, …), `guard`, `getSession` or `adapter`. */
+  readonly route: string;
+  /**
+   * The auth request the error ended, when there is one: the Web `Request` the handler was given,
+   * or on the Node-family adapters one built from the Node request on first read (its body, if
+   * already read, is not in it). Lets an app pair the error with its own per-request state.
+   */
+  readonly request?: Request;
+}
+
 /** Lifecycle hooks. */
 export interface AuthHooks {
   /** Runs after the provider response is validated and before the user is stored. */
@@ -54,7 +66,7 @@ export interface AuthHooks {
    * Called with every error that ends an auth request (for logging). The default logs only the
    * error code (or the error name for unexpected errors) of 5xx failures.
    */
-  readonly onError?: (error: unknown, ctx: { readonly route: string }) => void;
+  readonly onError?: (error: unknown, ctx: ErrorContext) => void;
 }
 
 /** Session settings. */

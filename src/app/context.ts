@@ -16,7 +16,8 @@ import { MemorySessionStore, MemoryUserStore } from '../storage/memory.js';
 import { createTokenCipher } from '../storage/token-cipher.js';
 import type { UserStore } from '../storage/types.js';
 import { createTokenVault, type TokenVault } from '../vault/vault.js';
-import { type AuthHooks, type AuthOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { type AuthHooks, type AuthOptions, type ErrorContext, type ResolvedConfig, resolveConfig } from './config.js';
+import type { AuthRequest } from './http-shapes.js';
 import { providerContext } from './provider-context.js';
 import { Keyring } from './seal.js';
 import { authenticateRequest, BearerSessions } from './sessions/bearer.js';
@@ -80,8 +81,8 @@ export interface AuthContext {
   checkCsrf(session: Session, presented: string | null): Promise<boolean>;
   /** The back-channel logout replay memory: true when this `jti` was seen before (then records it). */
   jtiSeen(jti: string, expSeconds: number): boolean;
-  /** Reports an error to `hooks.onError`, or its code or class name to the console; never throws. */
-  report(error: unknown, route: string): void;
+  /** Reports an error to `hooks.onError` (with the request, if given), or its code or class name to the console; never throws. */
+  report(error: unknown, route: string, request?: AuthRequest): void;
   /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
   revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void>;
 }
@@ -151,9 +152,9 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     return p;
   }
 
-  function report(error: unknown, route: string): void {
+  function report(error: unknown, route: string, request?: AuthRequest): void {
     try {
-      if (hooks.onError) hooks.onError(error, { route });
+      if (hooks.onError) hooks.onError(error, request ? errorContext(route, request) : { route });
       else if (!(error instanceof LatchkeyError) || error.status >= 500) {
         // Never the message or the stack: they could hold request data. The code or the class name only.
         console.error(`[latchkey] ${route}: ${error instanceof LatchkeyError ? error.code : error instanceof Error ? error.name : 'unknown error'}`);
@@ -229,6 +230,22 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     report,
     revokeProviderTokens,
   });
+}
+
+/** The `onError` context of a request: its Web `Request` built only if the hook reads it. */
+function errorContext(route: string, request: AuthRequest): ErrorContext {
+  let web: Request | undefined;
+  return {
+    route,
+    get request() {
+      try {
+        web ??= request.toWeb();
+      } catch {
+        // A method a Web `Request` cannot carry (TRACE): no request then.
+      }
+      return web;
+    },
+  };
 }
 
 /** The session strategy the configuration names: sealed cookies, or a server-side store. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-export type { AuthHooks, AuthOptions, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
+export type { AuthHooks, AuthOptions, ErrorContext, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
 export { type Auth, createAuth } from './create-auth.js';
 export { type GuardRequest, isApiRequest, type PlainResponse, toResponse } from './guards.js';
 export type { ErrorBody } from './responses.js';

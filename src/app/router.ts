@@ -22,14 +22,14 @@ import { serveSession } from './routes/session.js';
 import { serveToken } from './routes/token.js';
 
 /** A refusal of the edge (404, 405 with `Allow`, 413), reported and rendered. */
-function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | undefined): AuthAnswer {
-  ctx.report(refusal.error, refusal.route?.name ?? 'unknown');
+function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | undefined, request?: AuthRequest): AuthAnswer {
+  ctx.report(refusal.error, refusal.route?.name ?? 'unknown', request);
   return refusalAnswer(refusal, accept);
 }
 
 /** The answer to an error a route threw, reported, with the cookies it carries. */
-function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined): AuthAnswer {
-  ctx.report(error, route);
+function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined, request?: AuthRequest): AuthAnswer {
+  ctx.report(error, route, request);
   const setCookies = (error as { setCookies?: string[] } | null)?.setCookies ?? [];
   if (error instanceof SessionError) return refusalAnswer({ error }, accept, setCookies);
   return errorAnswer(error, accept ?? null, setCookies);
@@ -111,7 +111,7 @@ export function answerRequest(ctx: AuthContext, request: AuthRequest): AuthAnswe
     const decision = screenRequest(ctx.routePrefix, method, request.path, method === 'POST' ? request.header('content-length') : null);
     if ('error' in decision) {
       if (decision.error.code === 'PAYLOAD_TOO_LARGE') request.refuseBody?.();
-      return refuse(ctx, decision, request.header('accept'));
+      return refuse(ctx, decision, request.header('accept'), request);
     }
     route = decision.route.name;
     const target = decision.route;
@@ -144,7 +144,7 @@ function failedRequest(ctx: AuthContext, error: unknown, route: string, request:
   } catch {
     // A header getter that fails renders JSON.
   }
-  return failed(ctx, error, route, accept);
+  return failed(ctx, error, route, accept, request);
 }
 
 /**

@@ -35,7 +35,7 @@ export async function serveBackchannelLogout(ctx: AuthContext, request: AuthRequ
     else if (typeof claims.sub === 'string') await ctx.revoke({ issuer: claims.iss, subject: claims.sub });
     return authAnswer(null, 200);
   } catch (error) {
-    ctx.report(error, 'backchannel-logout');
+    ctx.report(error, 'backchannel-logout', request);
     const status = error instanceof LatchkeyError && error.status >= 500 && error.code !== 'SESSION_TOO_LARGE' ? error.status : 400;
     const code = error instanceof LatchkeyError ? error.code : 'INTERNAL_ERROR';
     const message = error instanceof LatchkeyError ? error.message : 'The logout could not be processed.';

@@ -130,7 +130,7 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
     // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
     return redirectAnswer(returnToOr(tx.returnTo, config.origin), setCookies);
   } catch (error) {
-    ctx.report(error, 'callback');
+    ctx.report(error, 'callback', request);
     return errorAnswer(error, request.header('accept'), setCookies);
   }
 }

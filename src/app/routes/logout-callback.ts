@@ -42,7 +42,7 @@ export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest
   try {
     (await ctx.client(p)).validateEndSessionCallback(request.query, data.state);
   } catch (error) {
-    ctx.report(error, 'logout/callback');
+    ctx.report(error, 'logout/callback', request);
     return errorAnswer(error, request.header('accept'), clear);
   }
   return redirectAnswer(safeReturnTo(data.returnTo, config.origin), clear);
