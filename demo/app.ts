@@ -11,9 +11,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type Auth, createAuth, isLatchkeyError, type Session, SessionError } from 'latchkey';
-import { latchkey, lingerThenClose, readNodeBody, sendWebResponse, toWebRequest } from 'latchkey/adapters/node';
+import { latchkey } from 'latchkey/adapters/node';
 import { isAllowedHost, type RunningDevIdp, startDevIdp } from 'latchkey/dev';
 import { createSqlStore, type SqlStore } from 'latchkey/storage/sql';
+// The Web fallback pieces of the Node adapters, for the requests the demo answers itself (its own
+// pages, recorded flows): internal to the library, not part of its public API.
+import { lingerThenClose, readNodeBody, sendWebResponse, toWebRequest } from '../src/adapters/internal/node-http.js';
 import { describeUrl, type Flow, FlowInspector, redacted, redactParam } from './inspector.js';
 import { type ErrorInput, errorPage } from './pages/error.js';
 import { homePage, type ProviderView } from './pages/home.js';

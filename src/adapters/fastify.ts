@@ -17,7 +17,7 @@ import type { AuthAnswer } from '../app/http-shapes.js';
 import { nodeHeaders } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
-import { credentialHeaders, guardFacts, isPlainPath, lingerThenClose, nodeRequest, readNodeBody, toWebRequest, usesLeanPath } from './node.js';
+import { credentialHeaders, guardFacts, isPlainPath, lingerThenClose, nodeRequest, readNodeBody, toWebRequest, usesLeanPath } from './internal/node-http.js';
 
 /** The parsed "body" of a request whose body ran over the budget. */
 const OVER_BUDGET = Symbol('latchkey.overBudget');

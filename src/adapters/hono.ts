@@ -14,7 +14,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth } from '../app/create-auth.js';
 import type { AuthAnswer } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { authResponseFor, credentialHeaders, nodeRequest, usesLeanPath } from './node.js';
+import { authResponseFor, credentialHeaders, nodeRequest, usesLeanPath } from './internal/node-http.js';
 
 /** The bindings @hono/node-server passes as `c.env`: the Node request. */
 type NodeBindings = { incoming?: IncomingMessage } | undefined;
