@@ -8,6 +8,7 @@ import type { AuthOptions, ErrorContext } from '../../src/app/config.js';
 import { createAuthContext } from '../../src/app/context.js';
 import { webShape } from '../../src/app/http-shapes.js';
 import { answerRequest } from '../../src/app/router.js';
+import { neverContactedProvider } from './edge-support.js';
 
 const BASE = 'http://127.0.0.1:3998';
 
@@ -16,29 +17,7 @@ function options(hooks: AuthOptions['hooks'] = {}): AuthOptions {
     baseUrl: BASE,
     secret: 'sync-session-secret-0123456789abcdefghijklmnopqrstuvwxyz',
     hooks,
-    providers: [
-      {
-        id: 'op',
-        name: 'Never contacted',
-        kind: 'oidc',
-        issuer: 'http://127.0.0.1:9/never',
-        clientId: 'rp',
-        clientSecret: 'rp-secret-0123456789abcdefghijklmnop',
-        scopes: ['openid'],
-        mapProfile: (raw) => ({
-          issuer: 'x',
-          subject: String(raw.sub),
-          email: null,
-          emailVerified: false,
-          name: null,
-          givenName: null,
-          familyName: null,
-          picture: null,
-          locale: null,
-          raw,
-        }),
-      },
-    ],
+    providers: [neverContactedProvider()],
   };
 }
 
