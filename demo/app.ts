@@ -5,16 +5,18 @@
  * the auth handler and serves the pages. `demo/server.ts` runs it on port 3000; tests run it on
  * port 0 with a temporary data folder.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type Auth, createAuth, isLatchkeyError, type Session, SessionError } from 'latchkey';
-import { lingerThenClose, readNodeBody, sendWebResponse, toWebRequest } from 'latchkey/adapters/node';
+import { latchkey } from 'latchkey/adapters/node';
 import { isAllowedHost, type RunningDevIdp, startDevIdp } from 'latchkey/dev';
 import { createSqlStore, type SqlStore } from 'latchkey/storage/sql';
+// The Web fallback pieces of the Node adapters, for the requests the demo answers itself (its own
+// pages, recorded flows): internal to the library, not part of its public API.
+import { lingerThenClose, readNodeBody, sendWebResponse, toWebRequest } from '../src/adapters/internal/node-http.js';
 import { describeUrl, type Flow, FlowInspector, redacted, redactParam } from './inspector.js';
 import { type ErrorInput, errorPage } from './pages/error.js';
 import { homePage, type ProviderView } from './pages/home.js';
@@ -157,14 +159,14 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
     throw new TypeError(`PORT must be a port number (got "${String(env.PORT)}").`);
 
   // ── listen first: with port 0 the URL (and so every redirect URI) is known only now ────────────
-  let ready: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  let ready: ((req: IncomingMessage, res: ServerResponse) => Promise<void> | undefined) | undefined;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (!ready) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' });
       res.end('Starting…');
       return;
     }
-    ready(req, res).catch((error: unknown) => {
+    ready(req, res)?.catch((error: unknown) => {
       // Bad input (a body too large, too slow or cut off) keeps its own 4xx; anything else is a 500.
       const status = isLatchkeyError(error) && error.status < 500 ? error.status : 500;
       if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 413 ? { connection: 'close' } : {}) });
@@ -244,7 +246,8 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
     }
     const byId = new Map(providers.map((p) => [p.config.id, p]));
     const names = new Map(providers.map((p) => [p.config.id, p.config.name]));
-    const errors = new AsyncLocalStorage<{ error?: unknown }>();
+    // The error that ended an auth request the demo renders itself, keyed by its Web request.
+    const errors = new WeakMap<Request, { error?: unknown }>();
 
     const auth = createAuth({
       baseUrl: appUrl,
@@ -284,8 +287,9 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
           return undefined;
         },
         // Logging is Latchkey's (one line per failed sign-in, with its reference id); the hook keeps the error for the demo's page.
-        onError: (error) => {
-          const slot = errors.getStore();
+        onError: (error, ctx) => {
+          const request = ctx.request;
+          const slot = request ? errors.get(request) : undefined;
           if (slot) slot.error = error;
         },
       },
@@ -384,8 +388,9 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         if (s) flow = inspector.start(s.providerId, 'logout');
       }
       const slot: { error?: unknown } = {};
+      errors.set(request, slot);
       const run = (): Promise<Response> => auth.handler(request);
-      const response = await errors.run(slot, () => (flow && inspector ? inspector.run(flow, run) : run()));
+      const response = await (flow && inspector ? inspector.run(flow, run) : run());
 
       if (flow && inspector) record(inspector, flow, action ?? 'logout', response, slot.error);
       const wantsHtml = (req.headers.accept ?? '').includes('text/html');
@@ -570,8 +575,34 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       }
     }
 
-    ready = async (req, res) => {
-      const url = new URL(req.url ?? '/', appUrl);
+    // The auth routes through the node:http adapter's lean path, as an app gets them; the demo
+    // handles an auth request itself only to show its own pages or record a flow (see below).
+    const lk = latchkey(auth);
+    const perProvider = new Set<string>();
+    for (const id of byId.keys()) for (const action of ['login', 'callback']) perProvider.add(`${auth.routePrefix}/${id}/${action}`);
+    /**
+     * Whether the demo answers an auth request itself (the Web handler, then its own error page or
+     * a recorded flow): a browser navigation (`Accept: text/html`), or with the inspector on, a
+     * provider's login or callback and a logout. Everything else (a page's `fetch` of
+     * `/auth/session`, API clients) takes the lean path.
+     */
+    const demoHandles = (req: IncomingMessage, rawUrl: string): boolean => {
+      if ((req.headers.accept ?? '').includes('text/html')) return true;
+      if (!inspector) return false;
+      const q = rawUrl.indexOf('?');
+      const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+      return perProvider.has(path) || path === `${auth.routePrefix}/logout`;
+    };
+
+    ready = (req, res) => {
+      const rawUrl = req.url ?? '/';
+      // Never rejects: every failure is an answer.
+      if (rawUrl.startsWith(`${auth.routePrefix}/`) && !demoHandles(req, rawUrl)) return void lk.handle(req, res);
+      return serve(req, res, rawUrl);
+    };
+
+    const serve = async (req: IncomingMessage, res: ServerResponse, rawUrl: string): Promise<void> => {
+      const url = new URL(rawUrl, appUrl);
       const path = url.pathname;
       const method = req.method ?? 'GET';
       if (path === auth.routePrefix || path.startsWith(`${auth.routePrefix}/`)) return authRoute(req, res, url);

@@ -4,11 +4,12 @@
  * provider APIs) and each check that passed or failed — with every secret, token, code, state,
  * nonce and PKCE value redacted before it is stored. Nothing sensitive ever reaches the page.
  *
- * Steps are attached to the flow of the current request through `AsyncLocalStorage`: the demo runs
- * each auth request inside `inspector.run(flow, …)`, and the provider `fetch` wrapper records into
- * whichever flow is current.
+ * Steps are attached to the flow being handled, with no `AsyncLocalStorage` (whose promise hooks
+ * would tax every request of the process): the demo runs each inspected auth request inside
+ * `inspector.run(flow, …)`, which marks the flow active while it runs, and the provider `fetch`
+ * wrapper records into the most recently started active flow. The demo is a one-developer tool:
+ * two sign-ins running at the same instant could see a back-channel request under the other one.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** One recorded step. */
 export interface FlowStep {
@@ -146,7 +147,8 @@ function labelFor(url: URL, method: string): string {
 /** The flow recorder. */
 export class FlowInspector {
   readonly #flows: Flow[] = [];
-  readonly #als = new AsyncLocalStorage<Flow>();
+  /** The flows whose request is being handled, oldest first. */
+  readonly #active: Flow[] = [];
   #next = 1;
 
   constructor(
@@ -174,14 +176,20 @@ export class FlowInspector {
     return found ?? this.start(providerId, 'login');
   }
 
-  /** Runs `fn` with `flow` as the current flow. */
-  run<T>(flow: Flow, fn: () => Promise<T>): Promise<T> {
-    return this.#als.run(flow, fn);
+  /** Runs `fn` with `flow` active (the current flow while no later one starts), until it settles. */
+  async run<T>(flow: Flow, fn: () => Promise<T>): Promise<T> {
+    this.#active.push(flow);
+    try {
+      return await fn();
+    } finally {
+      const at = this.#active.lastIndexOf(flow);
+      if (at !== -1) this.#active.splice(at, 1);
+    }
   }
 
-  /** The flow of the current request, if any. */
+  /** The flow being handled (the most recently started active one), if any. */
   current(): Flow | undefined {
-    return this.#als.getStore();
+    return this.#active.at(-1);
   }
 
   /** Adds a step to `flow` (default: the current one). */

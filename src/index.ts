@@ -12,6 +12,7 @@ export type {
   AuthLogger,
   AuthOptions,
   ErrorBody,
+  ErrorContext,
   GuardAdapter,
   GuardRequest,
   LatchkeyState,

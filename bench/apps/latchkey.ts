@@ -17,7 +17,7 @@ import { oidc } from '../../src/providers/oidc.js';
 import type { SqlStore } from '../../src/storage/sql/index.js';
 import { closeServer, env, listenLoopback, ready, settings, startChild } from './child.js';
 
-const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+const SECRET = 'Qm7vT2xK9pLw4ZrN8cYd3HfJ6sBg1UaE';
 const serverKind = env('SERVER');
 const storeKind = env('STORE');
 

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Auth } from '../app/create-auth.js';
 import type { LatchkeyState } from '../app/guards.js';
 import type { Session } from '../app/sessions/types.js';
-import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendGuardAnswer } from './node.js';
+import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendGuardAnswer } from './internal/node-http.js';
 
 /** The parts of an Express request the adapter reads (Express 4 and 5 alike). */
 export type ExpressRequestLike = IncomingMessage & { originalUrl?: string; body?: unknown };

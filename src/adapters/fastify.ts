@@ -18,7 +18,7 @@ import type { AuthAnswer } from '../app/http-shapes.js';
 import { nodeHeaders } from '../app/http-shapes.js';
 import type { Session, SessionUser } from '../app/sessions/types.js';
 import { SessionError } from '../errors.js';
-import { credentialHeaders, guardFacts, lingerThenClose, nodeRequest, readNodeBody, toWebRequest, usesLeanPath } from './node.js';
+import { credentialHeaders, guardFacts, isPlainPath, lingerThenClose, nodeRequest, readNodeBody, toWebRequest, usesLeanPath } from './internal/node-http.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,6 +51,18 @@ async function sendResponse(reply: FastifyReply, res: Response): Promise<Fastify
   const cookies = res.headers.getSetCookie();
   if (cookies.length > 0) void reply.header('set-cookie', cookies);
   return reply.send(res.body ? Buffer.from(await res.arrayBuffer()) : '');
+}
+
+/** The answer of an `Auth` whose handler was replaced: the Web path, through its own handler. */
+async function webAnswer(auth: Auth, request: FastifyRequest, reply: FastifyReply, b: unknown): Promise<FastifyReply> {
+  const accept = request.headers.accept;
+  try {
+    if (b === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
+    if (b instanceof UnreadBody) return await sendResponse(reply, auth.edge.failure(b.error, accept));
+    return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, typeof b === 'string' ? b : undefined)));
+  } catch (error) {
+    return sendAnswer(reply, auth.edge.failureAnswer(error, accept));
+  }
 }
 
 /** The Fastify adapter. */
@@ -125,18 +137,23 @@ export function latchkey(auth: Auth): FastifyLatchkey {
     async plugin(app) {
       // Every method Node's parser delivers reaches the route table (CONNECT never reaches a route).
       for (const m of METHODS) if (m !== 'CONNECT' && !app.supportedMethods.includes(m)) app.addHttpMethod(m);
-      // The route table screens method, path and declared length before any body is parsed.
-      app.addHook('onRequest', async (request, reply) => {
+      // The route table screens method, path and declared length before any body is parsed. On the
+      // lean path a GET (whose body Fastify never parses) is screened by the route handler itself.
+      app.addHook('onRequest', (request, reply, done) => {
+        const method = request.raw.method ?? 'GET';
+        if (method === 'GET' && usesLeanPath(auth)) return done();
+        const url = request.url;
+        const q = url.indexOf('?');
+        const rawPath = q === -1 ? url : url.slice(0, q);
         const screened = auth.edge.screenAnswer(
-          request.raw.method ?? 'GET',
-          new URL(request.url, auth.config.origin).pathname,
+          method,
+          isPlainPath(rawPath) ? rawPath : new URL(url, auth.config.origin).pathname,
           request.headers['content-length'],
           request.headers.accept,
         );
-        if ('status' in screened) {
-          if (screened.status === 413) lingerThenClose(request.raw);
-          return sendAnswer(reply, screened);
-        }
+        if (!('status' in screened)) return done();
+        if (screened.status === 413) lingerThenClose(request.raw);
+        sendAnswer(reply, screened);
       });
       // Whatever parsers the app registered, these routes read bodies within the budget themselves.
       app.removeAllContentTypeParsers();
@@ -150,16 +167,11 @@ export function latchkey(auth: Auth): FastifyLatchkey {
       app.route({
         method: app.supportedMethods,
         url: `${auth.routePrefix}/*`,
-        handler: async (request, reply) => {
+        handler: (request, reply) => {
           try {
             const b = request.body;
-            const accept = request.headers.accept;
             // An `Auth` whose handler was replaced is served through it, on the Web path.
-            if (!usesLeanPath(auth)) {
-              if (b === OVER_BUDGET) return await sendResponse(reply, auth.edge.tooLarge(accept));
-              if (b instanceof UnreadBody) return await sendResponse(reply, auth.edge.failure(b.error, accept));
-              return await sendResponse(reply, await auth.handler(toWebRequest(auth, request.raw, request.url, typeof b === 'string' ? b : undefined)));
-            }
+            if (!usesLeanPath(auth)) return webAnswer(auth, request, reply, b);
             // The body the parser read within the budget (or the refusal it ended in), handed to the lean path.
             const parsed =
               b === OVER_BUDGET
@@ -169,9 +181,19 @@ export function latchkey(auth: Auth): FastifyLatchkey {
                   : typeof b === 'string'
                     ? { text: b, bytes: Buffer.byteLength(b) }
                     : undefined;
-            return sendAnswer(reply, await auth.edge.answer(nodeRequest(auth, request.raw, request.url, parsed)));
+            const answer = auth.edge.answer(nodeRequest(auth, request.raw, request.url, parsed));
+            // Answered from the caches: sent now, in the same tick (a sync handler returns nothing).
+            if (!(answer instanceof Promise)) {
+              sendAnswer(reply, answer);
+              return undefined;
+            }
+            return answer.then(
+              (a) => sendAnswer(reply, a),
+              (error: unknown) => sendAnswer(reply, auth.edge.failureAnswer(error, request.headers.accept)),
+            );
           } catch (error) {
-            return sendAnswer(reply, auth.edge.failureAnswer(error, request.headers.accept));
+            sendAnswer(reply, auth.edge.failureAnswer(error, request.headers.accept));
+            return undefined;
           }
         },
       });

@@ -16,7 +16,7 @@ import type { Auth } from '../app/create-auth.js';
 import { type GuardRequest, type LatchkeyState, toResponse } from '../app/guards.js';
 import type { AuthAnswer } from '../app/http-shapes.js';
 import type { SessionUser } from '../app/sessions/types.js';
-import { authResponseFor, credentialHeaders, nodeRequest, usesLeanPath } from './node.js';
+import { authResponseFor, credentialHeaders, nodeRequest, usesLeanPath } from './internal/node-http.js';
 
 /** The bindings @hono/node-server passes as `c.env`: the Node request. */
 type NodeBindings = { incoming?: IncomingMessage } | undefined;
@@ -44,9 +44,10 @@ export interface HonoLatchkey {
   /**
    * Answers the auth routes: `app.all('/auth/*', lk.handler)`. Never throws: every method gets an
    * answer (405 with `Allow`), a body over 64 KB a 413, a failure a 500. On @hono/node-server the
-   * body is read from the Node request, counted as it arrives.
+   * body is read from the Node request, counted as it arrives, and an answer the caches give (a
+   * signed-in `GET /auth/session`) is returned synchronously, not as a promise.
    */
-  readonly handler: (c: Context) => Promise<Response>;
+  readonly handler: (c: Context) => Response | Promise<Response>;
   /** Sets `user` and `latchkey`, or answers 302 (browsers) / 401 (API calls). */
   readonly requireUser: MiddlewareHandler<LatchkeyEnv>;
   /** Sets `user` (the user or null) and `latchkey`; never fails. */
@@ -91,6 +92,7 @@ export function latchkey(auth: Auth): HonoLatchkey {
     const p = auth.guardAnswer(facts, error);
     return p instanceof Promise ? p.then(toResponse) : toResponse(p);
   };
+  const failure = (c: Context, error: unknown): Response => auth.edge.failure(error, c.req.header('accept'));
   const guard =
     (required: boolean): MiddlewareHandler<LatchkeyEnv> =>
     async (c, next) => {
@@ -111,19 +113,22 @@ export function latchkey(auth: Auth): HonoLatchkey {
       await next();
     };
   return {
-    async handler(c) {
+    handler(c) {
       try {
         // On @hono/node-server, the Node request is answered on the lean path: the request shape is
         // read lazily from it, and an unread body is read from the Node request itself (cancelling a
-        // Web stream made from it would tear down the socket before the 413 is written).
+        // Web stream made from it would tear down the socket before the 413 is written). An answer
+        // given synchronously is returned as a `Response` at once: node-server then writes it in the
+        // same tick, as it does a plain route's.
         const incoming = (c.env as NodeBindings)?.incoming;
         if (incoming?.rawHeaders && !incoming.readableDidRead && typeof incoming.url === 'string') {
-          if (usesLeanPath(auth)) return answerResponse(await auth.edge.answer(nodeRequest(auth, incoming, incoming.url)));
-          return await authResponseFor(auth, incoming, incoming.url);
+          if (!usesLeanPath(auth)) return authResponseFor(auth, incoming, incoming.url);
+          const answer = auth.edge.answer(nodeRequest(auth, incoming, incoming.url));
+          return answer instanceof Promise ? answer.then(answerResponse, (error: unknown) => failure(c, error)) : answerResponse(answer);
         }
-        return await auth.handler(c.req.raw);
+        return auth.handler(c.req.raw).catch((error: unknown) => failure(c, error));
       } catch (error) {
-        return auth.edge.failure(error, c.req.header('accept'));
+        return failure(c, error);
       }
     },
     requireUser: guard(true),

@@ -49,6 +49,22 @@ export type LoginDecision =
       readonly sessionData?: Readonly<Record<string, unknown>>;
     };
 
+/** What `onError` receives besides the error. */
+export interface ErrorContext {
+  /** The route (`callback`, `session`, …), `guard`, `getSession` or `adapter`. */
+  readonly route: string;
+  /**
+   * The auth request the error ended, when there is one: the Web `Request` the handler was given,
+   * or on the Node-family adapters one built from the Node request on first read (its body, if
+   * already read, is not in it). Lets an app pair the error with its own per-request state.
+   */
+  readonly request?: Request;
+  /** The reference id of the failure's log line (shown on its page), when it was logged. */
+  readonly referenceId?: string;
+  /** The provider the failure concerns, when there is one. */
+  readonly provider?: string;
+}
+
 /** Lifecycle hooks. */
 export interface AuthHooks {
   /** Runs after the provider response is validated and before the user is stored. */
@@ -58,7 +74,7 @@ export interface AuthHooks {
    * too), with the route and, for a logged failure, the reference id its answer shows. Logging
    * itself is the `logger` option's job.
    */
-  readonly onError?: (error: unknown, ctx: { readonly route: string; readonly referenceId?: string; readonly provider?: string }) => void;
+  readonly onError?: (error: unknown, ctx: ErrorContext) => void;
 }
 
 /** Session settings. */

@@ -16,8 +16,9 @@ import { MemorySessionStore, MemoryUserStore } from '../storage/memory.js';
 import { createTokenCipher } from '../storage/token-cipher.js';
 import type { UserStore } from '../storage/types.js';
 import { createTokenVault, type TokenVault } from '../vault/vault.js';
-import { type AuthHooks, type AuthOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { type AuthHooks, type AuthOptions, type ErrorContext, type ResolvedConfig, resolveConfig } from './config.js';
 import { errorEvent, isLoggedFailure, logErrorEvent, newReferenceId } from './error-log.js';
+import type { AuthRequest } from './http-shapes.js';
 import { providerContext } from './provider-context.js';
 import { Keyring } from './seal.js';
 import { authenticateRequest, BearerSessions } from './sessions/bearer.js';
@@ -82,12 +83,12 @@ export interface AuthContext {
   /** The back-channel logout replay memory: true when this `jti` was seen before (then records it). */
   jtiSeen(jti: string, expSeconds: number): boolean;
   /**
-   * Reports an error: to `hooks.onError` always, and to the logger when it is a logged failure
-   * (`isLoggedFailure`), once, with a fresh reference id. Never throws.
+   * Reports an error: to `hooks.onError` always (with the request, if given), and to the logger
+   * when it is a logged failure (`isLoggedFailure`), once, with a fresh reference id. Never throws.
    *
    * @returns the reference id of the log line, or undefined when the failure is not logged.
    */
-  report(error: unknown, route: string, provider?: string): string | undefined;
+  report(error: unknown, route: string, provider?: string, request?: AuthRequest): string | undefined;
   /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
   revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void>;
 }
@@ -161,7 +162,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     return p;
   }
 
-  function report(error: unknown, route: string, provider?: string): string | undefined {
+  function report(error: unknown, route: string, provider?: string, request?: AuthRequest): string | undefined {
     const referenceId = isLoggedFailure(error, route) ? newReferenceId() : undefined;
     if (referenceId !== undefined) {
       try {
@@ -171,7 +172,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
       }
     }
     try {
-      hooks.onError?.(error, { route, ...(referenceId !== undefined ? { referenceId } : {}), ...(provider ? { provider } : {}) });
+      hooks.onError?.(error, errorContext(route, referenceId, provider || undefined, request));
     } catch {
       // Nor a failing hook.
     }
@@ -244,6 +245,24 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     report,
     revokeProviderTokens,
   });
+}
+
+/** The `onError` context of a request: its Web `Request` built only if the hook reads it. */
+function errorContext(route: string, referenceId: string | undefined, provider: string | undefined, request: AuthRequest | undefined): ErrorContext {
+  const where = { route, ...(referenceId !== undefined ? { referenceId } : {}), ...(provider !== undefined ? { provider } : {}) };
+  if (request === undefined) return where;
+  let web: Request | undefined;
+  return {
+    ...where,
+    get request() {
+      try {
+        web ??= request.toWeb();
+      } catch {
+        // A method a Web `Request` cannot carry (TRACE): no request then.
+      }
+      return web;
+    },
+  };
 }
 
 /** The session strategy the configuration names: sealed cookies, or a server-side store. */

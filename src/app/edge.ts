@@ -83,12 +83,14 @@ export interface AuthEdge {
   /**
    * Answers an auth request given as the internal request shape, with no Web `Request` or
    * `Response` on the way: screened by the route table, the body read within the budget, the route
-   * dispatched. Never rejects: whatever goes wrong is an answer.
+   * dispatched. Never throws or rejects: whatever goes wrong is an answer. Synchronous when the
+   * route answers from the caches (a signed-in `GET /auth/session`), so the adapter writes it in
+   * the same tick, with no promise on the way.
    *
    * @param request - the request shape (built lazily by the adapter).
-   * @returns the answer to write.
+   * @returns the answer to write, or a promise of it.
    */
-  answer(request: AuthRequest): Promise<AuthAnswer>;
+  answer(request: AuthRequest): AuthAnswer | Promise<AuthAnswer>;
   /**
    * The Web handler of the `Auth` this edge belongs to. The Node-family adapters take the lean path
    * ({@link AuthEdge.answer}) only while `auth.handler` is this function; an `Auth` whose `handler`
@@ -101,13 +103,14 @@ export interface AuthEdge {
   failureAnswer(error: unknown, accept: string | null | undefined): AuthAnswer;
 }
 
-const ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
-  session: { name: 'session', methods: ['GET', 'OPTIONS'] },
-  token: { name: 'token', methods: ['POST', 'OPTIONS'] },
-  login: { name: 'login-chooser', methods: ['GET'] },
+/** The routes without a provider id, each one frozen object (the session poll allocates no route). */
+const ROUTES: Readonly<Record<string, AuthRoute>> = {
+  session: Object.freeze({ name: 'session', methods: Object.freeze(['GET', 'OPTIONS']), providerId: '' }),
+  token: Object.freeze({ name: 'token', methods: Object.freeze(['POST', 'OPTIONS']), providerId: '' }),
+  login: Object.freeze({ name: 'login-chooser', methods: Object.freeze(['GET']), providerId: '' }),
   // GET shows the sign-out confirmation (its form posts here); POST signs out; OPTIONS is its CORS preflight.
-  logout: { name: 'logout', methods: ['GET', 'POST', 'OPTIONS'] },
-  'logout/callback': { name: 'logout/callback', methods: ['GET'] },
+  logout: Object.freeze({ name: 'logout', methods: Object.freeze(['GET', 'POST', 'OPTIONS']), providerId: '' }),
+  'logout/callback': Object.freeze({ name: 'logout/callback', methods: Object.freeze(['GET']), providerId: '' }),
 };
 const PROVIDER_ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
   login: { name: 'login', methods: ['GET'] },
@@ -130,7 +133,7 @@ export function findRoute(routePrefix: string, pathname: string, callbackRoutes?
   const custom = callbackRoutes?.get(rest);
   if (custom !== undefined) return { ...PROVIDER_ROUTES.callback!, providerId: custom };
   const fixed = Object.hasOwn(ROUTES, rest) ? ROUTES[rest] : undefined;
-  if (fixed) return { ...fixed, providerId: '' };
+  if (fixed) return fixed;
   const parts = rest.split('/');
   if (parts.length !== 2) return undefined;
   const [providerId, action] = parts as [string, string];

@@ -7,7 +7,7 @@
  */
 import type { AuthContext } from './context.js';
 import { SIGN_IN_ROUTES } from './error-log.js';
-import type { AuthAnswer } from './http-shapes.js';
+import type { AuthAnswer, AuthRequest } from './http-shapes.js';
 import { type ErrorRenderOptions, errorAnswer } from './responses.js';
 
 /**
@@ -43,8 +43,9 @@ export function failureAnswer(
     readonly provider?: string | undefined;
     readonly accept: string | null | undefined;
     readonly setCookies?: readonly string[];
+    readonly request?: AuthRequest;
   },
 ): AuthAnswer {
-  const referenceId = ctx.report(error, where.route, where.provider);
+  const referenceId = ctx.report(error, where.route, where.provider, where.request);
   return errorAnswer(error, where.accept, where.setCookies ?? [], renderOptions(ctx, where.route, referenceId));
 }

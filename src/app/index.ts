@@ -4,7 +4,7 @@
  * @module
  */
 
-export type { AuthHooks, AuthOptions, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
+export type { AuthHooks, AuthOptions, ErrorContext, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
 export { type Auth, createAuth } from './create-auth.js';
 export type { AuthDescription, ProviderDescription } from './describe.js';
 export { type AuthErrorEvent, type AuthLogger, formatErrorEvent } from './error-log.js';

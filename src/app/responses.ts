@@ -75,10 +75,31 @@ export function wantsHtml(accept: string | null | undefined): boolean {
 export function authAnswer(
   body: string | null,
   status: number,
-  headers: Readonly<Record<string, string>> = {},
-  setCookies: readonly string[] = [],
+  headers: Readonly<Record<string, string>> = NO_HEADERS,
+  setCookies: readonly string[] = NO_COOKIES,
 ): AuthAnswer {
-  return { status, headers: { ...AUTH_HEADERS, ...headers }, setCookies, body };
+  return { status, headers: withAuthHeaders(undefined, headers), setCookies, body };
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_COOKIES: readonly string[] = Object.freeze([]);
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A fresh header object: the auth headers, the content type (if any), then `extra` (which may
+ * override either). Built as one object literal: spreading a frozen record into another costs
+ * more than the rest of a cached `GET /auth/session`.
+ */
+function withAuthHeaders(contentType: string | undefined, extra: Readonly<Record<string, string>>): Record<string, string> {
+  const h: Record<string, string> = {
+    'cache-control': AUTH_HEADERS['cache-control']!,
+    pragma: AUTH_HEADERS.pragma!,
+    'referrer-policy': AUTH_HEADERS['referrer-policy']!,
+    'x-content-type-options': AUTH_HEADERS['x-content-type-options']!,
+  };
+  if (contentType !== undefined) h['content-type'] = contentType;
+  for (const k in extra) h[k] = extra[k]!;
+  return h;
 }
 
 /**
@@ -90,8 +111,13 @@ export function authAnswer(
  * @param headers - extra headers.
  * @returns the answer.
  */
-export function jsonAnswer(value: unknown, status = 200, setCookies: readonly string[] = [], headers: Readonly<Record<string, string>> = {}): AuthAnswer {
-  return authAnswer(JSON.stringify(value), status, { 'content-type': 'application/json; charset=utf-8', ...headers }, setCookies);
+export function jsonAnswer(
+  value: unknown,
+  status = 200,
+  setCookies: readonly string[] = NO_COOKIES,
+  headers: Readonly<Record<string, string>> = NO_HEADERS,
+): AuthAnswer {
+  return { status, headers: withAuthHeaders(JSON_TYPE, headers), setCookies, body: JSON.stringify(value) };
 }
 
 /**

@@ -25,17 +25,19 @@ import { serveSession } from './routes/session.js';
 import { serveToken } from './routes/token.js';
 
 /** A refusal of the edge (404, 405 with `Allow`, 413), reported and rendered. */
-function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | undefined): AuthAnswer {
+function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | undefined, request?: AuthRequest): AuthAnswer {
   const route = refusal.route?.name ?? 'unknown';
   const provider = refusal.route?.providerId || undefined;
-  return refusalAnswer(refusal, accept, [], renderOptions(ctx, route, ctx.report(refusal.error, route, provider)));
+  return refusalAnswer(refusal, accept, [], renderOptions(ctx, route, ctx.report(refusal.error, route, provider, request)));
 }
 
 /** The answer to an error a route threw, reported, with the cookies it carries. */
-function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined, provider?: string): AuthAnswer {
+function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined, provider?: string, request?: AuthRequest): AuthAnswer {
   const setCookies = (error as { setCookies?: string[] } | null)?.setCookies ?? [];
-  if (error instanceof SessionError) return refusalAnswer({ error }, accept, setCookies, renderOptions(ctx, route, ctx.report(error, route, provider)));
-  return failureAnswer(ctx, error, { route, provider, accept, setCookies });
+  if (error instanceof SessionError) {
+    return refusalAnswer({ error }, accept, setCookies, renderOptions(ctx, route, ctx.report(error, route, provider, request)));
+  }
+  return failureAnswer(ctx, error, { route, provider, accept, setCookies, ...(request !== undefined ? { request } : {}) });
 }
 
 /**
@@ -98,17 +100,18 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
 
 /**
  * Answers an auth request: screened by the edge (before anything else), the body read once within
- * the budget, dispatched; whatever goes wrong is an answer. The CORS routes (`cors.ts`) answer
- * their `OPTIONS` preflight here, and every answer of theirs, errors included, gets its CORS headers.
+ * the budget, dispatched; whatever goes wrong is an answer. Synchronous when the route answers
+ * synchronously (`GET /auth/session` from the caches), so an adapter can write it at once. The
+ * CORS routes (`cors.ts`) answer their `OPTIONS` preflight here, and every answer of theirs,
+ * errors included, gets its CORS headers.
  *
  * @param ctx - the auth context.
  * @param request - the request shape.
- * @returns the answer; never rejects.
+ * @returns the answer, or a promise of it that never rejects.
  */
-export async function answerRequest(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
+export function answerRequest(ctx: AuthContext, request: AuthRequest): AuthAnswer | Promise<AuthAnswer> {
   let route: AuthRoute | undefined;
-  let answer: AuthAnswer;
-  // Never rejects: whatever goes wrong is an answer.
+  // Never throws, never rejects: whatever goes wrong is an answer.
   try {
     // Only a POST's declared length matters (and a Node request's header object is then built).
     const method = request.method;
@@ -121,25 +124,39 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
     );
     if ('error' in decision) {
       if (decision.error.code === 'PAYLOAD_TOO_LARGE') request.refuseBody?.();
-      return refuse(ctx, decision, request.header('accept'));
+      return refuse(ctx, decision, request.header('accept'), request);
     }
-    route = decision.route;
+    const target = decision.route;
+    route = target;
     markServed(ctx);
     // The edge serves OPTIONS only on the CORS routes: a preflight, answered without the route.
-    if (method === 'OPTIONS') return preflightAnswer(ctx.config, route.methods, request);
+    if (method === 'OPTIONS') return preflightAnswer(ctx.config, target.methods, request);
     // Every POST body is read here, once, within the budget; the routes get the text.
-    const body = decision.readsBody ? await request.readBody(MAX_BODY_BYTES, MAX_BODY_MS) : '';
-    const pending = dispatchRoute(ctx, route, request, body);
-    answer = pending instanceof Promise ? await pending : pending;
-  } catch (error) {
-    let accept: string | null = null;
-    try {
-      accept = request.header('accept');
-    } catch {
-      // A header getter that fails renders JSON.
+    if (decision.readsBody) {
+      return settled(
+        ctx,
+        request.readBody(MAX_BODY_BYTES, MAX_BODY_MS).then((body) => dispatchRoute(ctx, target, request, body)),
+        target,
+        request,
+      );
     }
-    answer = failed(ctx, error, route?.name ?? 'unknown', accept, route?.providerId || undefined);
+    const answer = dispatchRoute(ctx, target, request, '');
+    return answer instanceof Promise ? settled(ctx, answer, target, request) : withCors(ctx, target, request, answer);
+  } catch (error) {
+    return withCors(ctx, route, request, failedRequest(ctx, error, route, request));
   }
+}
+
+/** A route's pending answer, with a rejection turned into the failure answer, and its CORS headers. */
+function settled(ctx: AuthContext, answer: Promise<AuthAnswer>, route: AuthRoute, request: AuthRequest): Promise<AuthAnswer> {
+  return answer.then(
+    (a) => withCors(ctx, route, request, a),
+    (error: unknown) => withCors(ctx, route, request, failedRequest(ctx, error, route, request)),
+  );
+}
+
+/** The CORS headers of a CORS route's answer (`cors.ts`); other routes' answers as they are. */
+function withCors(ctx: AuthContext, route: AuthRoute | undefined, request: AuthRequest, answer: AuthAnswer): AuthAnswer {
   if (route === undefined || !isCorsRoute(route.name)) return answer;
   try {
     return withCorsHeaders(ctx.config, request, answer);
@@ -147,6 +164,17 @@ export async function answerRequest(ctx: AuthContext, request: AuthRequest): Pro
     // A header getter that fails: the answer without CORS headers (the browser withholds it).
     return answer;
   }
+}
+
+/** {@link failed}, rendered for the request's `Accept` (JSON when even reading that header fails). */
+function failedRequest(ctx: AuthContext, error: unknown, route: AuthRoute | undefined, request: AuthRequest): AuthAnswer {
+  let accept: string | null = null;
+  try {
+    accept = request.header('accept');
+  } catch {
+    // A header getter that fails renders JSON.
+  }
+  return failed(ctx, error, route?.name ?? 'unknown', accept, route?.providerId || undefined, request);
 }
 
 /**

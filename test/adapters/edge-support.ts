@@ -19,45 +19,49 @@ import { NextRequest } from 'next/server.js';
 import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
 import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
 import { latchkey as honoLatchkey, type LatchkeyEnv } from '../../src/adapters/hono.js';
+import { sendWebResponse } from '../../src/adapters/internal/node-http.js';
 import { latchkey as nextLatchkey } from '../../src/adapters/next.js';
-import { latchkey as nodeLatchkey, sendWebResponse } from '../../src/adapters/node.js';
+import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import type { AuthOptions } from '../../src/app/config.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
-import type { Profile } from '../../src/providers/types.js';
+import type { Profile, ProviderConfig } from '../../src/providers/types.js';
 
 export { type RawAnswer, rawRequest } from './raw-http.js';
 
 /** A body parser limit far over the 64 KB budget, as an app might configure it. */
 const BIG_PARSER_LIMIT = 100 * 1024 * 1024;
 
+/** The one provider of the edge tests: never contacted. */
+export function neverContactedProvider(): ProviderConfig {
+  return {
+    id: 'op',
+    name: 'Never contacted',
+    kind: 'oidc',
+    issuer: 'http://127.0.0.1:9/never',
+    clientId: 'rp',
+    clientSecret: 'rp-secret-0123456789abcdefghijklmnop',
+    scopes: ['openid'],
+    mapProfile: (raw): Profile => ({
+      issuer: 'x',
+      subject: String(raw.sub),
+      email: null,
+      emailVerified: false,
+      name: null,
+      givenName: null,
+      familyName: null,
+      picture: null,
+      locale: null,
+      raw,
+    }),
+  };
+}
+
 /** createAuth with one provider that is never contacted. */
 export function edgeAuth(baseUrl: string, options: Partial<AuthOptions> = {}): Auth {
   return createAuth({
     baseUrl,
     secret: 'edge-secret-0123456789abcdefghijklmnopqrstuvwxyz',
-    providers: [
-      {
-        id: 'op',
-        name: 'Never contacted',
-        kind: 'oidc',
-        issuer: 'http://127.0.0.1:9/never',
-        clientId: 'rp',
-        clientSecret: 'rp-secret-0123456789abcdefghijklmnop',
-        scopes: ['openid'],
-        mapProfile: (raw): Profile => ({
-          issuer: 'x',
-          subject: String(raw.sub),
-          email: null,
-          emailVerified: false,
-          name: null,
-          givenName: null,
-          familyName: null,
-          picture: null,
-          locale: null,
-          raw,
-        }),
-      },
-    ],
+    providers: [neverContactedProvider()],
     accessToken: { allowedOrigins: ['http://127.0.0.1:1'] },
     ...options,
   });

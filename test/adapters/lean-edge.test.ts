@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthContext } from '../../src/app/context.js';
 import type { Session } from '../../src/app/sessions/types.js';
-import { listenEdge, rawRequest } from './edge-support.js';
+import { listenEdge, neverContactedProvider, rawRequest } from './edge-support.js';
 
 /** Counts the Web `Request` and `Response` objects constructed while installed. */
 function countWebObjects(): { readonly counts: { request: number; response: number }; restore(): void } {
@@ -78,29 +78,7 @@ describe('the CSRF token of a session', () => {
     const ctx = createAuthContext({
       baseUrl: 'http://127.0.0.1:3999',
       secret: 'csrf-cache-secret-0123456789abcdefghijklmnopqrstuvwxyz',
-      providers: [
-        {
-          id: 'op',
-          name: 'Never contacted',
-          kind: 'oidc',
-          issuer: 'http://127.0.0.1:9/never',
-          clientId: 'rp',
-          clientSecret: 'rp-secret-0123456789abcdefghijklmnop',
-          scopes: ['openid'],
-          mapProfile: (raw) => ({
-            issuer: 'x',
-            subject: String(raw.sub),
-            email: null,
-            emailVerified: false,
-            name: null,
-            givenName: null,
-            familyName: null,
-            picture: null,
-            locale: null,
-            raw,
-          }),
-        },
-      ],
+      providers: [neverContactedProvider()],
     });
     const session = { id: 'session-id-1' } as Session;
     const first = ctx.csrfToken(session);

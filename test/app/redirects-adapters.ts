@@ -13,8 +13,9 @@ import { NextRequest } from 'next/server.js';
 import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
 import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
 import { latchkey as honoLatchkey } from '../../src/adapters/hono.js';
+import { sendWebResponse } from '../../src/adapters/internal/node-http.js';
 import { latchkey as nextLatchkey } from '../../src/adapters/next.js';
-import { latchkey as nodeLatchkey, sendWebResponse } from '../../src/adapters/node.js';
+import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import type { Auth } from '../../src/app/create-auth.js';
 
 /** Builds a request listener for an adapter around `getAuth()`. */

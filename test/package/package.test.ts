@@ -48,14 +48,14 @@ afterAll(() => {
 function entryPoints(): string[] {
   const adapters = ['express', 'fastify', 'hono', 'node', 'next'];
   return Object.keys(manifest.exports)
-    .filter((k) => k !== './package.json')
+    .filter((k) => k !== './package.json' && manifest.exports[k as keyof typeof manifest.exports] !== null)
     .flatMap((k) => (k === './adapters/*' ? adapters.map((a) => `./adapters/${a}`) : [k]));
 }
 
 describe('the built package', () => {
   it('every exports entry points at a built file and its declarations', () => {
     for (const [key, target] of Object.entries(manifest.exports)) {
-      if (key === './package.json') continue;
+      if (key === './package.json' || target === null) continue;
       const { types, default: main } = target as { types: string; default: string };
       const names = key === './adapters/*' ? ['express', 'fastify', 'hono', 'node', 'next'] : ['*'];
       for (const name of names) {
@@ -91,6 +91,16 @@ describe('the built package', () => {
     for (const [entry, names] of Object.entries(expected)) {
       for (const name of names) expect(found[entry], `${entry} exports ${name}`).toContain(name);
     }
+    // Each adapter entry exports its documented API only; the helpers they share stay internal.
+    expect(found['./adapters/node']).toEqual(['latchkey']);
+    for (const a of ['express', 'fastify', 'hono']) expect(found[`./adapters/${a}`], a).toEqual(['latchkey']);
+  }, 60_000);
+
+  it("the adapters' shared helpers are not an entry point (latchkey/adapters/internal/* is not exported)", async () => {
+    expect(existsSync(join(pkg, 'dist', 'adapters', 'internal', 'node-http.js'))).toBe(true);
+    const script = "import('latchkey/adapters/internal/node-http').then(() => console.log('imported'), (e) => console.log(e.code))";
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app });
+    expect(stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   }, 60_000);
 
   it('a TypeScript app (strict, nodenext) typechecks against the built declarations', async () => {

@@ -36,7 +36,7 @@ export async function serveBackchannelLogout(ctx: AuthContext, request: AuthRequ
     else if (typeof claims.sub === 'string') await ctx.revoke({ issuer: claims.iss, subject: claims.sub });
     return authAnswer(null, 200);
   } catch (error) {
-    const referenceId = ctx.report(error, 'backchannel-logout', id);
+    const referenceId = ctx.report(error, 'backchannel-logout', id, request);
     const status = error instanceof LatchkeyError && error.status >= 500 && error.code !== 'SESSION_TOO_LARGE' ? error.status : 400;
     const { body: described } = describeError(error, renderOptions(ctx, 'backchannel-logout', referenceId));
     // §2.8: 400 Bad Request, with an RFC 6749 error body.

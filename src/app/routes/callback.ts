@@ -131,7 +131,7 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
     // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
     return redirectAnswer(returnToOr(tx.returnTo, config.origin, '/', config.allowedOrigins), setCookies);
   } catch (error) {
-    return failureAnswer(ctx, error, { route: 'callback', provider: id, accept: request.header('accept'), setCookies });
+    return failureAnswer(ctx, error, { route: 'callback', provider: id, accept: request.header('accept'), setCookies, request });
   }
 }
 

@@ -43,7 +43,7 @@ export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest
   try {
     (await ctx.client(p)).validateEndSessionCallback(request.query, data.state);
   } catch (error) {
-    return failureAnswer(ctx, error, { route: 'logout/callback', provider: p.id, accept: request.header('accept'), setCookies: clear });
+    return failureAnswer(ctx, error, { route: 'logout/callback', provider: p.id, accept: request.header('accept'), setCookies: clear, request });
   }
   return redirectAnswer(safeReturnTo(data.returnTo, config.origin, config.allowedOrigins), clear);
 }

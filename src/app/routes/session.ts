@@ -8,41 +8,53 @@ import type { AuthContext } from '../context.js';
 import { readCookie } from '../cookies.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { jsonAnswer } from '../responses.js';
+import type { Session } from '../sessions/types.js';
 
 /**
- * The session route.
+ * The session route: synchronous end to end when the session, its CSRF token and its idle expiry
+ * are answered from the caches (the polled case), a promise otherwise.
  *
  * @param ctx - the auth context.
  * @param request - the request (its `Cookie` and `Authorization` headers).
  * @returns the session as JSON, or the 401.
  * @throws LatchkeyError `STORAGE_UNAVAILABLE` when the store fails (answered 503, not "signed out").
  */
-export async function serveSession(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
-  const { config, sessions } = ctx;
+export function serveSession(ctx: AuthContext, request: AuthRequest): AuthAnswer | Promise<AuthAnswer> {
   const cookieHeader = request.cookie;
   // Not getSession: a store outage must answer 503, not "signed out".
   const found = ctx.authenticate(cookieHeader, request.header('authorization'));
-  const session = found instanceof Promise ? await found : found;
-  if (!session) {
-    const clear = readCookie(cookieHeader, config.cookies.session) !== undefined ? [sessions.clearCookie()] : [];
-    return jsonAnswer({ error: 'unauthenticated', code: 'UNAUTHENTICATED', message: 'Sign in first.' }, 401, clear, {
-      'www-authenticate': `Bearer realm="${ctx.realm}"`,
-    });
-  }
+  if (found instanceof Promise) return found.then((session) => sessionAnswer(ctx, cookieHeader, session));
+  return sessionAnswer(ctx, cookieHeader, found);
+}
+
+/** The answer for the session found (or not), once the idle expiry moved and the CSRF token is known. */
+function sessionAnswer(ctx: AuthContext, cookieHeader: string | null, session: Session | null): AuthAnswer | Promise<AuthAnswer> {
+  const { config, sessions } = ctx;
   const value = readCookie(cookieHeader, config.cookies.session);
-  const refreshed = value !== undefined ? await sessions.touch(session, value) : undefined;
+  if (!session) {
+    return jsonAnswer(UNAUTHENTICATED, 401, value !== undefined ? [sessions.clearCookie()] : [], { 'www-authenticate': `Bearer realm="${ctx.realm}"` });
+  }
+  const refreshed = value !== undefined ? sessions.touch(session, value) : undefined;
   const csrf = ctx.csrfToken(session);
-  return jsonAnswer(
-    {
-      user: session.user,
-      expiresAt: new Date(Math.min(session.idleExpiresAt, session.absoluteExpiresAt)).toISOString(),
-      provider: session.providerId,
-      csrfToken: typeof csrf === 'string' ? csrf : await csrf,
-      data: session.data,
-    },
-    200,
-    refreshed ? [refreshed] : [],
-  );
+  if (refreshed instanceof Promise || csrf instanceof Promise) {
+    return Promise.all([refreshed, csrf]).then(([cookie, token]) => signedIn(session, token, cookie));
+  }
+  return signedIn(session, csrf, refreshed);
+}
+
+/** The 401 body. */
+const UNAUTHENTICATED = { error: 'unauthenticated', code: 'UNAUTHENTICATED', message: 'Sign in first.' } as const;
+
+/** The 200 answer: the session as the app's client reads it, and the re-issued cookie if any. */
+function signedIn(session: Session, csrfToken: string, refreshed: string | undefined): AuthAnswer {
+  const body = {
+    user: session.user,
+    expiresAt: new Date(Math.min(session.idleExpiresAt, session.absoluteExpiresAt)).toISOString(),
+    provider: session.providerId,
+    csrfToken,
+    data: session.data,
+  };
+  return jsonAnswer(body, 200, refreshed ? [refreshed] : []);
 }
 
 /**

@@ -204,11 +204,12 @@ export class SessionManager {
   }
 
   /**
-   * Records use of a session from an auth route: moves the idle expiry when due.
+   * Records use of a session from an auth route: moves the idle expiry when due. Synchronous unless
+   * a sealed cookie is due to be re-issued (cookie strategy, at most once a minute per session).
    *
    * @returns a `Set-Cookie` value when the cookie must be re-issued (cookie strategy).
    */
-  async touch(session: Session, cookieValue: string): Promise<string | undefined> {
+  touch(session: Session, cookieValue: string): string | undefined | Promise<string | undefined> {
     // Server strategy: the same once-a-minute background write as every other use.
     if (this.options.backgroundTouch) {
       this.keepAlive(session);
@@ -217,6 +218,10 @@ export class SessionManager {
     const now = this.options.clock();
     const issuedAt = session.idleExpiresAt - this.options.idleTimeoutMs;
     if (now - issuedAt < TOUCH_INTERVAL_MS) return undefined;
+    return this.#reissue(session, cookieValue, now);
+  }
+
+  async #reissue(session: Session, cookieValue: string, now: number): Promise<string | undefined> {
     const next = await this.strategy.touch(session, cookieValue, now);
     const e = this.#cache.get(cacheKey(cookieValue));
     if (e && e.value === cookieValue) {
