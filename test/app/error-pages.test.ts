@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { latchkey } from '../../src/adapters/node.js';
-import type { AuthOptions } from '../../src/app/config.js';
+import type { AuthOptions, ErrorContext } from '../../src/app/config.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import type { AuthErrorEvent } from '../../src/app/error-log.js';
 import { errorResponse } from '../../src/app/responses.js';
@@ -42,7 +42,7 @@ describe('error pages and logging, against oidc-provider', () => {
   let auth: Auth;
   let deadIssuer: string;
   const events: AuthErrorEvent[] = [];
-  const hookCalls: { route: string; referenceId?: string }[] = [];
+  const hookCalls: ErrorContext[] = [];
 
   /** The RP with a wrong client secret for `op`, a dead provider `dead`, and the capturing logger unless `options` says otherwise. */
   function configure(options: Partial<AuthOptions> = {}): void {
@@ -140,8 +140,10 @@ describe('error pages and logging, against oidc-provider', () => {
     });
     expect(JSON.stringify(events)).not.toContain(code);
     expect(JSON.stringify(events)).not.toContain(WRONG_SECRET);
-    // hooks.onError sees the same failure, with the same reference id.
-    expect(hookCalls).toEqual([{ route: 'callback', referenceId: body.referenceId, provider: 'op' }]);
+    // hooks.onError sees the same failure, with the same reference id (and the request it ended).
+    expect(hookCalls).toHaveLength(1);
+    expect(hookCalls[0]).toMatchObject({ route: 'callback', referenceId: body.referenceId, provider: 'op' });
+    expect(hookCalls[0]?.request).toBeInstanceOf(Request);
   });
 
   it('an object logger ({ warn, error }) gets the one-line text and the event', async () => {
