@@ -6,6 +6,8 @@
  * const lk = latchkey(auth);
  * app.use(lk.router);                                   // /auth/*
  * app.get('/me', lk.requireUser, (req, res) => res.json(res.locals.user));
+ * app.get('/calendars', lk.requireUser, async (req, res) => res.json(await auth.api(res.locals.user, 'google').get('/calendar/v3/users/me/calendarList')));
+ * app.use(lk.reauthRequired);                           // after the routes: REAUTH_REQUIRED → re-consent
  * ```
  *
  * @module
@@ -21,6 +23,8 @@ export type ExpressRequestLike = IncomingMessage & { originalUrl?: string; body?
 export type ExpressResponseLike = ServerResponse & { locals: Record<string, unknown> };
 /** An Express middleware. */
 export type Middleware = (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void) => void;
+/** An Express error-handling middleware (four parameters). */
+export type ErrorMiddleware = (error: unknown, req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void) => void;
 
 /** The Express adapter. */
 export interface ExpressLatchkey {
@@ -34,6 +38,14 @@ export interface ExpressLatchkey {
   readonly requireUser: Middleware;
   /** Sets `res.locals.user` to the user or null; never fails. */
   readonly optionalUser: Middleware;
+  /**
+   * Error middleware, mounted after the routes (`app.use(lk.reauthRequired)`): `REAUTH_REQUIRED`
+   * (the provider grant is gone, or more scopes are needed) becomes a 302 to re-consent for
+   * browsers, or a 401 JSON `{ code: 'REAUTH_REQUIRED', provider, scopes, loginUrl }` for API
+   * clients; any other error is passed on. Express 5 routes it async rejections; in Express 4,
+   * pass the error with `next(error)`.
+   */
+  readonly reauthRequired: ErrorMiddleware;
 }
 
 /**
@@ -106,5 +118,10 @@ export function latchkey(auth: Auth): ExpressLatchkey {
     },
     requireUser: guard(true),
     optionalUser: guard(false),
+    reauthRequired(error, req, res, next) {
+      const answer = res.headersSent ? undefined : auth.reauthResponse(error, guardFacts(req, req.originalUrl ?? req.url));
+      if (answer === undefined) next(error);
+      else sendPlain(res, answer);
+    },
   };
 }

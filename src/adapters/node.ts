@@ -7,6 +7,9 @@
  * http.createServer(async (req, res) => {
  *   if (await lk.handle(req, res)) return;                 // /auth/* answered
  *   if (req.url === '/me') { const user = await lk.requireUser(req, res); if (user) res.end(JSON.stringify(user)); }
+ *   // a provider API call: REAUTH_REQUIRED becomes a 302 to re-consent (or a 401 for API clients)
+ *   try { res.end(JSON.stringify(await auth.api(user, 'google').get('/oauth2/v3/userinfo'))); }
+ *   catch (error) { if (!lk.reauth(error, req, res)) throw error; }
  * });
  * ```
  *
@@ -364,6 +367,12 @@ export interface NodeLatchkey {
   requireUser(req: IncomingMessage, res: ServerResponse): SessionUser | null | Promise<SessionUser | null>;
   /** The user or null; never throws. */
   optionalUser(req: IncomingMessage): SessionUser | null | Promise<SessionUser | null>;
+  /**
+   * For a route's `catch`: when `error` is `REAUTH_REQUIRED` (the provider grant is gone, or more
+   * scopes are needed), answers a 302 to re-consent (browsers) or a 401 JSON with the code (API
+   * clients) and returns true; returns false for any other error, which is yours to answer.
+   */
+  reauth(error: unknown, req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 /**
@@ -410,5 +419,11 @@ export function latchkey(auth: Auth): NodeLatchkey {
       );
     },
     optionalUser,
+    reauth(error, req, res) {
+      const answer = res.headersSent ? undefined : auth.reauthResponse(error, guardFacts(req));
+      if (answer === undefined) return false;
+      sendPlain(res, answer);
+      return true;
+    },
   };
 }
