@@ -104,7 +104,11 @@ export function createProviderApi(deps: ProviderApiDeps, options: ProviderApiOpt
   const send = async (method: ApiMethod, path: string, init: ProviderApiInit, json: boolean): Promise<{ url: string; response: Response }> => {
     // The path is checked before the token is read: a refused path reads, refreshes and sends nothing.
     const url = resolveApiPath(await deps.base(), path, init.query, providerId);
-    if (options.scopes !== undefined && options.scopes.length > 0) assertScopes(await vault.get(userId, providerId, choice), options.scopes, providerId);
+    if (options.scopes !== undefined && options.scopes.length > 0) {
+      // A token cached here may predate a new consent (in this process or another): the store decides.
+      const missing = missingScopes(await vault.get(userId, providerId, choice), options.scopes);
+      if (missing.length > 0) assertScopes(await vault.get(userId, providerId, { ...choice, skipCache: true }), options.scopes, providerId);
+    }
     const request: VaultFetchInit = { ...choice, method, headers: requestHeaders(init, json), ...bodyOf(init.body) };
     return { url, response: await vault.fetch(userId, providerId, url, request) };
   };
@@ -125,9 +129,13 @@ export function createProviderApi(deps: ProviderApiDeps, options: ProviderApiOpt
   };
 }
 
+function missingScopes(token: VaultAccessToken, needed: readonly string[]): string[] {
+  return needed.filter((s) => !token.scopes.includes(s));
+}
+
 /** Throws `REAUTH_REQUIRED` naming the scopes the grant lacks. */
 function assertScopes(token: VaultAccessToken, needed: readonly string[], providerId: string): void {
-  const missing = needed.filter((s) => !token.scopes.includes(s));
+  const missing = missingScopes(token, needed);
   if (missing.length === 0) return;
   throw new TokenError('REAUTH_REQUIRED', `The ${providerId} grant lacks the scopes ${missing.join(' ').slice(0, 300)}; the user must consent to them.`, {
     provider: providerId,

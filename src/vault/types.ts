@@ -116,6 +116,11 @@ export interface VaultGetOptions extends VaultAccountChoice {
   readonly forceRefresh?: boolean;
   /** With `forceRefresh`: the token that was rejected; no refresh happens if the stored one differs (someone already replaced it). */
   readonly rejectedAccessToken?: string;
+  /**
+   * Read the store even when this process has the token cached (another process may have stored a
+   * newer grant, with more scopes, within `cacheSeconds`).
+   */
+  readonly skipCache?: boolean;
 }
 
 /** What {@link TokenVault.revoke} did. */

@@ -158,7 +158,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
 
   const get = async (userId: string, providerId: string, getOptions: VaultGetOptions = {}): Promise<VaultAccessToken> => {
     const key = cacheKey(userId, providerId, getOptions.accountId);
-    if (!getOptions.forceRefresh) {
+    if (!getOptions.forceRefresh && !getOptions.skipCache) {
       const hit = cached(key);
       if (hit !== undefined) return hit;
     }
