@@ -22,7 +22,7 @@ import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import type { SessionUser } from '../../src/app/sessions/types.js';
 import { isLatchkeyError } from '../../src/errors.js';
-import { listen, login, opProvider, type RpServer, rawGet, SECRET_A, sessionOf, startOp, UserAgent } from '../app/support.js';
+import { type AdapterRig, listen, login, opProvider, type RpServer, rawGet, SECRET_A, sessionOf, startAdapterRig, startOp, UserAgent } from '../app/support.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
 
 /** The app's two provider API pages: `/calendar` (any grant) and `/contacts` (needs the `phone` scope). */
@@ -94,24 +94,19 @@ const adapters: Record<string, Factory> = {
 };
 
 describe.each(Object.keys(adapters))('reauth handler: %s', (name) => {
+  let rig: AdapterRig;
   let rp: RpServer;
-  let op: OidcProviderHandle;
   let auth: Auth;
-  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    let listener: http.RequestListener | undefined;
-    rp = await listen(() => listener!);
-    op = await startOp(rp.base);
-    auth = createAuth({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer, { optionalScopes: ['phone'] })] });
-    const made = await adapters[name]!(auth);
-    listener = made.listener;
-    close = made.close;
+    rig = await startAdapterRig(
+      (base, op) => createAuth({ baseUrl: base, secret: SECRET_A, providers: [opProvider(op.issuer, { optionalScopes: ['phone'] })] }),
+      adapters[name]!,
+    );
+    ({ rp, auth } = rig);
   });
   afterAll(async () => {
-    await close?.();
-    await rp?.close();
-    await op?.close();
+    await rig?.close();
   });
 
   const browserGet = (ua: UserAgent, path: string) => rawGet(`${rp.base}${path}`, { cookie: ua.cookieHeader(`${rp.base}${path}`), accept: 'text/html' });
