@@ -23,12 +23,12 @@
 import type { OidcClient } from '../core/client.js';
 import { parseWwwAuthenticate } from '../core/http.js';
 import { ConfigurationError, isLatchkeyError, type LatchkeyError, TokenError } from '../errors.js';
-import { BoundedMap } from '../internal/bounded-map.js';
-import type { Account } from '../storage/types.js';
+import type { Account, UserStore } from '../storage/types.js';
 import { createApiUrlCheck } from './api-urls.js';
 import { createProviderApi, parseApiBase } from './provider-api.js';
 import { createRefresher, reauth, toAccess } from './refresh.js';
 import { SingleFlight } from './single-flight.js';
+import { createTokenCache } from './token-cache.js';
 import type { TokenVault, TokenVaultOptions, VaultAccessToken, VaultFetchInit, VaultGetOptions } from './types.js';
 
 export type {
@@ -59,13 +59,6 @@ interface ApiCall {
   readonly init: VaultFetchInit;
 }
 
-/** An access token this process read from the store, reusable until `until`. */
-interface CachedToken {
-  readonly access: VaultAccessToken;
-  /** Epoch ms: the cache time or the refresh leeway, whichever ends first. */
-  readonly until: number;
-}
-
 /**
  * Creates a token vault.
  *
@@ -81,22 +74,7 @@ interface CachedToken {
  */
 export function createTokenVault(options: TokenVaultOptions): TokenVault {
   const { users, clientFor, lock, onTokens } = options;
-  const clock = options.clock ?? Date.now;
-  const leewayMs = (options.leewaySeconds ?? DEFAULTS.leewaySeconds) * 1000;
-  const { lockTtlMs, lockWaitMs } = options;
-  const cacheMs = (options.cacheSeconds ?? DEFAULTS.cacheSeconds) * 1000;
-  const cacheMaxEntries = options.cacheMaxEntries ?? DEFAULTS.cacheMaxEntries;
-  if (
-    !(leewayMs >= 0) ||
-    !(lockTtlMs === undefined || lockTtlMs > 0) ||
-    !(lockWaitMs === undefined || lockWaitMs >= 0) ||
-    !(cacheMs >= 0) ||
-    !(cacheMaxEntries >= 1)
-  ) {
-    throw new ConfigurationError(
-      'The token vault needs non-negative `leewaySeconds`, `lockWaitMs` and `cacheSeconds`, a positive `lockTtlMs` and `cacheMaxEntries`.',
-    );
-  }
+  const { clock, leewayMs, lockTtlMs, lockWaitMs, cacheMs, cacheMaxEntries } = timingsOf(options);
   const flights = new SingleFlight<VaultAccessToken>();
 
   /** The clients `clientFor` gave, by provider. */
@@ -110,48 +88,15 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     return client;
   };
 
-  /** Keyed by user, provider and the account asked for ('' for "the most recent one"); bounded, the oldest go first. */
-  const cache = new BoundedMap<string, CachedToken>({ maxEntries: cacheMaxEntries, expiresAt: (hit) => hit.until, clock });
-  /**
-   * Bumped by every change the vault makes to stored tokens. A store read that started before a
-   * change is not cached: it may hold the tokens the change replaced.
-   */
-  let generation = 0;
-  const cacheKey = (userId: string, providerId: string, accountId: string | undefined): string => `${userId}\n${providerId}\n${accountId ?? ''}`;
-  /** The cached access token under `key`, if it is still within its time. */
-  const cached = (key: string): VaultAccessToken | undefined => cache.get(key)?.access;
-  const remember = (key: string, access: VaultAccessToken, readAt: number): void => {
-    if (cacheMs === 0 || readAt !== generation) return;
-    const expiresBy = access.expiresAt === undefined ? Number.POSITIVE_INFINITY : access.expiresAt - leewayMs;
-    cache.set(key, { access, until: Math.min(clock() + cacheMs, expiresBy) });
-  };
-  /** Drops every cached token of the account (under either key) and stops in-flight reads from caching. */
-  const forget = (account: Account): void => {
-    generation++;
-    cache.delete(cacheKey(account.userId, account.providerId, undefined));
-    cache.delete(cacheKey(account.userId, account.providerId, account.id));
-  };
+  const tokenCache = createTokenCache({ cacheMs, maxEntries: cacheMaxEntries, leewayMs, clock });
+  const { cached, remember, forget } = tokenCache;
+  const cacheKey = tokenCache.key;
 
   const isFresh = (account: Account): boolean => {
     const t = account.tokens;
     if (!t?.accessToken || account.needsReauth) return false;
     // No expiry given (RFC 6749 §5.1 makes expires_in optional): usable until a 401 says otherwise.
     return t.expiresAt === undefined || t.expiresAt - leewayMs > clock();
-  };
-
-  const findAccount = async (userId: string, providerId: string, accountId?: string): Promise<Account> => {
-    // Keyed by the authenticated user: another user's tokens are never reachable.
-    const accounts = (await users.listAccounts(userId)).filter((a) => a.providerId === providerId && (accountId === undefined || a.id === accountId));
-    if (accounts.length === 0) {
-      throw reauth(
-        providerId,
-        accountId === undefined
-          ? `No ${providerId} account is linked to this user; sign in with ${providerId}.`
-          : `This user has no ${providerId} account with that id; sign in with ${providerId}.`,
-      );
-    }
-    // Several identities of one provider (two Google accounts): the most recently updated wins.
-    return accounts.length === 1 ? accounts[0]! : accounts.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
   };
 
   const { emit, withLock, refreshLocked } = createRefresher({ users, lock, lockTtlMs, lockWaitMs, onTokens, clientOf, isFresh, forget });
@@ -162,8 +107,8 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
       const hit = cached(key);
       if (hit !== undefined) return hit;
     }
-    const readAt = generation;
-    const account = await findAccount(userId, providerId, getOptions.accountId);
+    const readAt = tokenCache.generation();
+    const account = await findAccount(users, userId, providerId, getOptions.accountId);
     if (!getOptions.forceRefresh && isFresh(account)) {
       const access = toAccess(account);
       remember(key, access, readAt);
@@ -230,7 +175,7 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     },
 
     async revoke(userId, providerId, revokeOptions = {}) {
-      const account = await findAccount(userId, providerId, revokeOptions.accountId);
+      const account = await findAccount(users, userId, providerId, revokeOptions.accountId);
       forget(account);
       return withLock(account.id, async () => {
         const current = (await users.getAccountById(account.id)) ?? account;
@@ -262,4 +207,41 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     },
   };
   return vault;
+}
+
+/** The vault's timings, checked. */
+function timingsOf(options: TokenVaultOptions) {
+  const clock = options.clock ?? Date.now;
+  const leewayMs = (options.leewaySeconds ?? DEFAULTS.leewaySeconds) * 1000;
+  const { lockTtlMs, lockWaitMs } = options;
+  const cacheMs = (options.cacheSeconds ?? DEFAULTS.cacheSeconds) * 1000;
+  const cacheMaxEntries = options.cacheMaxEntries ?? DEFAULTS.cacheMaxEntries;
+  if (
+    !(leewayMs >= 0) ||
+    !(lockTtlMs === undefined || lockTtlMs > 0) ||
+    !(lockWaitMs === undefined || lockWaitMs >= 0) ||
+    !(cacheMs >= 0) ||
+    !(cacheMaxEntries >= 1)
+  ) {
+    throw new ConfigurationError(
+      'The token vault needs non-negative `leewaySeconds`, `lockWaitMs` and `cacheSeconds`, a positive `lockTtlMs` and `cacheMaxEntries`.',
+    );
+  }
+  return { clock, leewayMs, lockTtlMs, lockWaitMs, cacheMs, cacheMaxEntries };
+}
+
+/** The user's account at the provider (the given one, else the most recently updated); `REAUTH_REQUIRED` when none. */
+async function findAccount(users: UserStore, userId: string, providerId: string, accountId?: string): Promise<Account> {
+  // Keyed by the authenticated user: another user's tokens are never reachable.
+  const accounts = (await users.listAccounts(userId)).filter((a) => a.providerId === providerId && (accountId === undefined || a.id === accountId));
+  if (accounts.length === 0) {
+    throw reauth(
+      providerId,
+      accountId === undefined
+        ? `No ${providerId} account is linked to this user; sign in with ${providerId}.`
+        : `This user has no ${providerId} account with that id; sign in with ${providerId}.`,
+    );
+  }
+  // Several identities of one provider (two Google accounts): the most recently updated wins.
+  return accounts.length === 1 ? accounts[0]! : accounts.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
 }
