@@ -31,7 +31,7 @@ describeWithServices(['redis'], 'docs/tokens.md examples', () => {
     // Inside the repository (git-ignored), so that `latchkey` imports resolve to the sources as in every example.
     mkdirSync(join(repo, 'test-artifacts'), { recursive: true });
     dir = mkdtempSync(join(repo, 'test-artifacts', 'docs-tokens-'));
-    blocks.forEach((code, i) => writeFileSync(join(dir, `example-${i}.ts`), code));
+    for (const [i, code] of blocks.entries()) writeFileSync(join(dir, `example-${i}.ts`), code);
     dev = await startDevIdp({ port: 0, host: '127.0.0.1', acceptAnyClient: true });
     const port = await freePort();
     app = `http://127.0.0.1:${port}`;
