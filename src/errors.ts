@@ -231,6 +231,18 @@ export const ERROR_CODES = {
     hint: "A provider's access token is sent only to that provider's API origins; add the origin to the provider's `apiOrigins` if it really is that provider's API.",
   },
 
+  // ── vault API: provider API calls by path (auth.api) ──
+  API_PATH_REFUSED: {
+    layer: 'token',
+    status: 400,
+    hint: 'A provider API path must be a plain path under the API base URL, such as "/oauth2/v3/userinfo": no scheme or host, no `//`, backslash, dot segment or encoded slash or dot; nothing was sent.',
+  },
+  API_RESPONSE_ERROR: {
+    layer: 'provider',
+    status: 502,
+    hint: "The provider API answered with an error status; the error's `httpStatus` and `body` say which and why.",
+  },
+
   // ── sessions: idle expiry, bearer tokens, secrets at rest ──
 
   // ── devsafety: development features, CLI, dev IdP ──
@@ -423,9 +435,39 @@ export class AccountError extends LatchkeyError {
 export class TokenError extends LatchkeyError {
   /** The provider id involved, if any. */
   readonly provider?: string;
-  constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions & { provider?: string } = {}) {
+  /** With `REAUTH_REQUIRED`: the scopes the new consent must grant (the provider or the app asked for more). */
+  readonly scopes?: readonly string[];
+  constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions & { provider?: string; scopes?: readonly string[] } = {}) {
     super(code, message, options);
     if (options.provider !== undefined) this.provider = options.provider;
+    if (options.scopes !== undefined) this.scopes = Object.freeze([...options.scopes]);
+  }
+}
+
+/**
+ * A provider API answered a call through `auth.api(...)` with a non-2xx status
+ * (`API_RESPONSE_ERROR`). The answer's body (parsed JSON, or text; at most the read budget) is
+ * kept non-enumerable, so that it is neither logged nor serialized by accident.
+ */
+export class ProviderApiError extends LatchkeyError {
+  /** The provider id. */
+  readonly provider: string;
+  /** The API's HTTP status. */
+  readonly httpStatus: number;
+  /** The method and path called (without the query). */
+  readonly method: string;
+  readonly path: string;
+  declare readonly body?: unknown;
+  constructor(fields: { provider: string; httpStatus: number; method: string; path: string; body?: unknown }, options: LatchkeyErrorOptions = {}) {
+    super('API_RESPONSE_ERROR', `The ${fields.provider} API answered ${fields.httpStatus} to ${fields.method} ${truncate(fields.path, 200)}.`, options);
+    this.provider = fields.provider;
+    this.httpStatus = fields.httpStatus;
+    this.method = fields.method;
+    this.path = fields.path;
+    if (fields.body !== undefined) Object.defineProperty(this, 'body', { value: fields.body, enumerable: false, writable: true, configurable: true });
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), provider: this.provider, httpStatus: this.httpStatus };
   }
 }
 

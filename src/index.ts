@@ -34,6 +34,7 @@ export {
   ERROR_CODES,
   isLatchkeyError,
   LatchkeyError,
+  ProviderApiError,
   ProviderError,
   SessionError,
   StorageError,
@@ -49,4 +50,5 @@ export { signInWithIdentity, unlinkIdentity } from './storage/linking.js';
 export { MemorySessionStore, MemoryUserStore } from './storage/memory.js';
 export type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, SessionStore, User, UserStore } from './storage/types.js';
 export { reauthRedirect, reauthUrl } from './vault/reauth.js';
+export type { ApiMethod, ProviderApi, ProviderApiInit, ProviderApiOptions } from './vault/types.js';
 export type { TokenEvent, VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from './vault/vault.js';

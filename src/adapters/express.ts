@@ -7,6 +7,8 @@
  * const lk = latchkey(auth);
  * app.use(lk.router);                                   // /auth/*
  * app.get('/me', lk.requireUser, (req, res) => res.json(res.locals.user));
+ * app.get('/calendars', lk.requireUser, async (req, res) => res.json(await auth.api(res.locals.user, 'google').get('/calendar/v3/users/me/calendarList')));
+ * app.use(lk.reauthRequired);                           // after the routes: REAUTH_REQUIRED → re-consent
  * ```
  *
  * @module
@@ -15,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Auth } from '../app/create-auth.js';
 import type { LatchkeyState } from '../app/guards.js';
 import type { Session } from '../app/sessions/types.js';
-import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendGuardAnswer } from './internal/node-http.js';
+import { answerAuthRequest, credentialHeaders, guardFacts, type ParsedBody, sendGuardAnswer, sendPlain } from './internal/node-http.js';
 
 /** The parts of an Express request the adapter reads (Express 4 and 5 alike). */
 export type ExpressRequestLike = IncomingMessage & { originalUrl?: string; body?: unknown };
@@ -23,6 +25,8 @@ export type ExpressRequestLike = IncomingMessage & { originalUrl?: string; body?
 export type ExpressResponseLike = ServerResponse & { locals: Record<string, unknown> };
 /** An Express middleware. */
 export type Middleware = (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void) => void;
+/** An Express error-handling middleware (four parameters). */
+export type ErrorMiddleware = (error: unknown, req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void) => void;
 
 /** The Express adapter. */
 export interface ExpressLatchkey {
@@ -39,6 +43,14 @@ export interface ExpressLatchkey {
   readonly requireUser: Middleware;
   /** Sets `res.locals.user` (the user or null) and `res.locals.latchkey`; never fails. */
   readonly optionalUser: Middleware;
+  /**
+   * Error middleware, mounted after the routes (`app.use(lk.reauthRequired)`): `REAUTH_REQUIRED`
+   * (the provider grant is gone, or more scopes are needed) becomes a 302 to re-consent for
+   * browsers, or a 401 JSON `{ code: 'REAUTH_REQUIRED', provider, scopes, loginUrl }` for API
+   * clients; any other error is passed on. Express 5 routes it async rejections; in Express 4,
+   * pass the error with `next(error)`.
+   */
+  readonly reauthRequired: ErrorMiddleware;
 }
 
 /**
@@ -120,5 +132,10 @@ export function latchkey(auth: Auth): ExpressLatchkey {
     },
     requireUser: guard(true),
     optionalUser: guard(false),
+    reauthRequired(error, req, res, next) {
+      const answer = res.headersSent ? undefined : auth.reauthResponse(error, guardFacts(req, req.originalUrl ?? req.url));
+      if (answer === undefined) next(error);
+      else sendPlain(res, answer);
+    },
   };
 }

@@ -6,6 +6,7 @@
  * const lk = latchkey(auth);
  * await app.register(lk.plugin);
  * app.get('/me', { preHandler: lk.requireUser }, (request) => lk.user(request));
+ * app.setErrorHandler(lk.errorHandler);                 // REAUTH_REQUIRED → re-consent (302) or 401 JSON
  * ```
  *
  * @module
@@ -84,6 +85,13 @@ export interface FastifyLatchkey {
   readonly optionalUser: (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
   /** The user a guard recorded for this request. */
   readonly user: (request: FastifyRequest) => SessionUser | null;
+  /**
+   * An error handler (`app.setErrorHandler(lk.errorHandler)`): `REAUTH_REQUIRED` (the provider
+   * grant is gone, or more scopes are needed) becomes a 302 to re-consent for browsers, or a 401
+   * JSON `{ code: 'REAUTH_REQUIRED', provider, scopes, loginUrl }` for API clients; any other error
+   * is rethrown to Fastify's default handler.
+   */
+  readonly errorHandler: (error: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 }
 
 /**
@@ -201,5 +209,11 @@ export function latchkey(auth: Auth): FastifyLatchkey {
     requireUser: guard(true),
     optionalUser: guard(false),
     user: (request) => users.get(request) ?? null,
+    async errorHandler(error, request, reply) {
+      const answer = reply.sent ? undefined : auth.reauthResponse(error, guardFacts(request.raw, request.url));
+      // Rethrown, an error reaches the parent (by default Fastify's own) error handler.
+      if (answer === undefined) throw error;
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    },
   };
 }

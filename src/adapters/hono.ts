@@ -6,6 +6,7 @@
  * const lk = latchkey(auth);
  * app.all('/auth/*', lk.handler);
  * app.get('/me', lk.requireUser, (c) => c.json(c.get('user')));
+ * app.onError(lk.onError);                              // REAUTH_REQUIRED → re-consent (302) or 401 JSON
  * ```
  *
  * @module
@@ -59,6 +60,13 @@ export interface HonoLatchkey {
   readonly protect: <E extends LatchkeyEnv>(
     handler: (c: Context<E>, user: SessionUser) => Response | Promise<Response>,
   ) => (c: Context<E>) => Response | Promise<Response>;
+  /**
+   * An error handler (`app.onError(lk.onError)`): `REAUTH_REQUIRED` (the provider grant is gone, or
+   * more scopes are needed) becomes a 302 to re-consent for browsers, or a 401 JSON
+   * `{ code: 'REAUTH_REQUIRED', provider, scopes, loginUrl }` for API clients; any other error is
+   * answered as Hono's default handler does (an `HTTPException`'s own response, else a logged 500).
+   */
+  readonly onError: (error: Error, c: Context) => Response;
 }
 
 /**
@@ -140,6 +148,14 @@ export function latchkey(auth: Auth): HonoLatchkey {
         (s) => (s ? handler(c, s.user) : deny(c)),
         (error: unknown) => deny(c, error),
       );
+    },
+    onError(error, c) {
+      const answer = auth.reauthResponse(error, c.req.raw);
+      if (answer !== undefined) return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers });
+      if (typeof (error as { getResponse?: unknown }).getResponse === 'function') return (error as unknown as { getResponse(): Response }).getResponse();
+      // Hono's default: the error to the log, a plain 500 to the client.
+      console.error(error);
+      return c.text('Internal Server Error', 500);
     },
   };
 }

@@ -15,6 +15,7 @@
  * @module
  */
 import type { Auth } from '../app/create-auth.js';
+import { toResponse } from '../app/guards.js';
 import type { Session } from '../app/sessions/types.js';
 
 /** The Next.js adapter. */
@@ -35,6 +36,12 @@ export interface NextLatchkey {
    * The session from a cookie store (`await cookies()` in a server component or server action).
    */
   readonly sessionFromCookies: (store: { getAll(): readonly { name: string; value: string }[] }) => Promise<Session | null>;
+  /**
+   * For a route handler's `catch`: the answer to `REAUTH_REQUIRED` (a 302 to re-consent for
+   * browsers, a 401 JSON with the code for API clients), or undefined for any other error:
+   * `catch (e) { return lk.reauth(e, request) ?? Promise.reject(e); }`.
+   */
+  readonly reauth: (error: unknown, request: Request) => Response | undefined;
 }
 
 /**
@@ -59,6 +66,10 @@ export function latchkey(auth: Auth): NextLatchkey {
     PATCH: handle,
     DELETE: handle,
     OPTIONS: handle,
+    reauth(error, request) {
+      const answer = auth.reauthResponse(error, request);
+      return answer === undefined ? undefined : toResponse(answer);
+    },
     async sessionFromCookies(store) {
       const header = store
         .getAll()

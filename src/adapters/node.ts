@@ -7,6 +7,9 @@
  * http.createServer(async (req, res) => {
  *   if (await lk.handle(req, res)) return;                 // /auth/* answered
  *   if (req.url === '/me') { const user = await lk.requireUser(req, res); if (user) res.end(JSON.stringify(user)); }
+ *   // a provider API call: REAUTH_REQUIRED becomes a 302 to re-consent (or a 401 for API clients)
+ *   try { res.end(JSON.stringify(await auth.api(user, 'google').get('/oauth2/v3/userinfo'))); }
+ *   catch (error) { if (!lk.reauth(error, req, res)) throw error; }
  * });
  * ```
  *
@@ -16,7 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Auth } from '../app/create-auth.js';
 import { type LatchkeyState, SIGNED_OUT } from '../app/guards.js';
 import type { Session, SessionUser } from '../app/sessions/types.js';
-import { answerAuthRequest, credentialHeaders, guardFacts, sendGuardAnswer } from './internal/node-http.js';
+import { answerAuthRequest, credentialHeaders, guardFacts, sendGuardAnswer, sendPlain } from './internal/node-http.js';
 
 const HANDLED = Promise.resolve(true);
 const NOT_HANDLED = Promise.resolve(false);
@@ -37,6 +40,12 @@ export interface NodeLatchkey {
    * sign-out form posts); signed out (all null) when no guard found a session.
    */
   state(req: IncomingMessage): LatchkeyState;
+  /**
+   * For a route's `catch`: when `error` is `REAUTH_REQUIRED` (the provider grant is gone, or more
+   * scopes are needed), answers a 302 to re-consent (browsers) or a 401 JSON with the code (API
+   * clients) and returns true; returns false for any other error, which is yours to answer.
+   */
+  reauth(error: unknown, req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 /**
@@ -94,5 +103,11 @@ export function latchkey(auth: Auth): NodeLatchkey {
     },
     optionalUser,
     state: (req) => states.get(req) ?? SIGNED_OUT,
+    reauth(error, req, res) {
+      const answer = res.headersSent ? undefined : auth.reauthResponse(error, guardFacts(req));
+      if (answer === undefined) return false;
+      sendPlain(res, answer);
+      return true;
+    },
   };
 }

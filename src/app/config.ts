@@ -14,6 +14,7 @@ import { normalizeApiOrigin } from '../internal/api-origins.js';
 import type { Profile, ProviderConfig } from '../providers/types.js';
 import type { SessionStore, UserStore } from '../storage/types.js';
 import type { DistributedLock } from '../vault/locks/types.js';
+import { parseApiBase } from '../vault/provider-api.js';
 import type { TokenEvent } from '../vault/vault.js';
 import { type CookieNames, type CookieOptions, cookieNames, resolveCookieAttributes } from './cookies.js';
 import { type CorsOptions, crossSiteOrigins, resolveCors } from './cors.js';
@@ -225,6 +226,8 @@ export interface ResolvedConfig {
   readonly development: boolean;
 }
 
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 function fail(message: string): never {
@@ -320,6 +323,14 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     }
     // Where auth.fetch may send this provider's tokens: a mistyped origin fails at start-up.
     for (const o of p.apiOrigins ?? []) normalizeApiOrigin(o, `provider "${p.id}"`);
+    // Where auth.api paths start: a malformed base fails at start-up too.
+    if (p.apiBaseUrl !== undefined) parseApiBase(p.apiBaseUrl, p.id);
+    if (
+      p.optionalScopes !== undefined &&
+      !(Array.isArray(p.optionalScopes) && p.optionalScopes.every((x: unknown) => typeof x === 'string' && SCOPE_TOKEN.test(x)))
+    ) {
+      fail(`Provider "${p.id}": \`optionalScopes\` must be an array of scope names (RFC 6749 §3.3: no spaces or quotes).`);
+    }
     providers.set(p.id, p);
     redirectUris[p.id] = redirectUri;
   }

@@ -184,6 +184,8 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     clientFor: (providerId: string) => client(provider(providerId)),
     // auth.fetch sends a provider's token only to its API origins (declared by the preset, extended by the app).
     apiOrigins: (providerId: string) => config.providers.get(providerId)?.apiOrigins,
+    // auth.api paths are relative to the provider's API base (its preset's, else its issuer).
+    apiBaseUrl: (providerId: string) => config.providers.get(providerId)?.apiBaseUrl,
     ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
     ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
     ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),

@@ -20,7 +20,7 @@
 import type { OidcClient } from '../core/client.js';
 import { AccountError, SessionError } from '../errors.js';
 import type { UserStore } from '../storage/types.js';
-import type { VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from '../vault/vault.js';
+import type { ProviderApi, ProviderApiOptions, VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from '../vault/vault.js';
 import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
 import { type AuthDescription, describeAuth } from './describe.js';
@@ -28,6 +28,7 @@ import type { AuthEdge } from './edge.js';
 import { renderOptions } from './failures.js';
 import { type GuardRequest, type LatchkeyState, type PlainResponse, SIGNED_OUT, toResponse, unauthenticatedResponse } from './guards.js';
 import { misplacedGuard, probeIfDue } from './mount-check.js';
+import { reauthAnswer } from './reauth-answer.js';
 import { AUTH_HEADERS, describeError } from './responses.js';
 import { createAuthEdge, handleRequest } from './router.js';
 import type { Session, SessionUser } from './sessions/types.js';
@@ -111,6 +112,24 @@ export interface Auth {
    */
   fetch(userId: string, providerId: string, url: string | URL, init?: VaultFetchInit): Promise<Response>;
   /**
+   * A provider's API for a user, by path relative to the provider's API base URL (its preset's
+   * `apiBaseUrl`, else its issuer): `await auth.api(user, 'google').get('/oauth2/v3/userinfo')`.
+   * Token, refresh and the one retry on `401 invalid_token` as {@link Auth.fetch}; a path that would
+   * leave the base is refused with `API_PATH_REFUSED` before anything is sent.
+   *
+   * @param user - the signed-in user (or its id).
+   * @throws SessionError `UNAUTHENTICATED` when `user` is not a user or a user id.
+   */
+  api(user: string | { readonly id: string }, providerId: string, options?: ProviderApiOptions): ProviderApi;
+  /**
+   * What to answer a request whose handler failed with `error`: for `REAUTH_REQUIRED` of a
+   * configured provider, a 302 to its login route (with the error's `scopes` and the page as
+   * `returnTo`) for browsers, or a 401 JSON body `{ code: 'REAUTH_REQUIRED', provider, scopes,
+   * loginUrl }` for API clients (the guards' rule); undefined for any other error. The adapters'
+   * reauth handlers call it.
+   */
+  reauthResponse(error: unknown, request: GuardRequest | Request): PlainResponse | undefined;
+  /**
    * Unlinks a provider account from a user: revokes its tokens at the provider (best effort), then
    * removes the link. Never removes the last way to sign in (`LAST_LOGIN_METHOD`).
    */
@@ -155,6 +174,7 @@ export function createAuth(options: AuthOptions): Auth {
   }
 
   const handler = (request: Request): Promise<Response> => handleRequest(ctx, request);
+  const reauthSite = { routePrefix: ctx.routePrefix, origin: config.origin, realm: ctx.realm, hasProvider: (id: string) => config.providers.has(id) };
   const auth = {
     handler,
     edge: createAuthEdge(ctx, handler),
@@ -164,6 +184,13 @@ export function createAuth(options: AuthOptions): Auth {
       revoke: vault.revoke,
     }),
     fetch: vault.fetch,
+    api(user: string | { readonly id: string }, providerId: string, apiOptions?: ProviderApiOptions): ProviderApi {
+      const userId = typeof user === 'string' ? user : (user as { id?: unknown } | null)?.id;
+      if (typeof userId !== 'string' || userId === '') throw new SessionError('UNAUTHENTICATED', '`auth.api` needs the signed-in user (or its id).');
+      return vault.api(userId, providerId, apiOptions);
+    },
+    reauthResponse: (error: unknown, request: GuardRequest | Request): PlainResponse | undefined =>
+      reauthAnswer(reauthSite, error, request instanceof Request ? guardFacts(request) : request),
     async unlink(userId: string, accountId: string): Promise<void> {
       const accounts = await users.listAccounts(userId);
       const account = accounts.find((a) => a.id === accountId);

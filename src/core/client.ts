@@ -16,7 +16,7 @@ import { checkMetadata, discover } from './discovery.js';
 import { DPoPHandle, type ResourceRequestOptions, resourceRequest, withAccessToken } from './dpop.js';
 import { buildEndSessionUrl, validateEndSessionResponse } from './end-session.js';
 import { type IssuerSource, labelEndpoints } from './endpoint-policy.js';
-import { fetchStream, HTTP_DEFAULTS, type HttpOptions, type HttpResult, unfollowedRedirect } from './http.js';
+import { fetchStream, HTTP_DEFAULTS, type HttpMethod, type HttpOptions, type HttpResult, unfollowedRedirect } from './http.js';
 import { checkVerificationOptions } from './id-token.js';
 import { type KeySetLimits, RemoteJwks } from './jwks.js';
 import { parRequired } from './par.js';
@@ -90,7 +90,7 @@ export interface OidcClientOptions extends CoreOptions {
 
 /** A request to a resource server through {@link OidcClient.fetchResource}. */
 export interface ResourceInit {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: HttpMethod;
   readonly headers?: HeadersInit;
   readonly body?: string | URLSearchParams;
 }

@@ -7,7 +7,16 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { ConfigurationError, type ErrorCode, ProviderError } from '../errors.js';
 import { base64url, randomToken, sha256 } from '../internal/encoding.js';
-import { type ExpectedBody, type HttpOptions, type HttpRequest, type HttpResult, httpRequest, parseWwwAuthenticate, toHeaderRecord } from './http.js';
+import {
+  type ExpectedBody,
+  type HttpMethod,
+  type HttpOptions,
+  type HttpRequest,
+  type HttpResult,
+  httpRequest,
+  parseWwwAuthenticate,
+  toHeaderRecord,
+} from './http.js';
 
 /** The asymmetric algorithms a {@link DPoPHandle} can be generated with. */
 export type DPoPAlgorithm = 'ES256' | 'EdDSA';
@@ -146,7 +155,7 @@ export class DPoPHandle {
 
 /** The request part of {@link resourceRequest}. */
 export interface ResourceRequestInit {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: HttpMethod;
   readonly headers?: HeadersInit;
   readonly body?: string | URLSearchParams;
   /** What the body must be on success. */
@@ -237,7 +246,7 @@ async function requestWithProof(call: TokenCall, dpop: DPoPHandle): Promise<Http
 /** One resource request of {@link resourceRequest}. */
 interface TokenCall {
   readonly href: string;
-  readonly method: 'GET' | 'POST';
+  readonly method: HttpMethod;
   readonly accessToken: string;
   readonly tokenType: 'Bearer' | 'DPoP';
   readonly init: ResourceRequestInit;

@@ -53,10 +53,13 @@ export const HTTP_DEFAULTS = { timeoutMs: 10_000, maxResponseBytes: 1024 * 1024 
  */
 export type ExpectedBody = 'json' | 'jwt' | 'json-or-jwt' | 'none' | 'any' | 'stream';
 
+/** The methods Latchkey sends: GET and POST to the provider's endpoints; PUT, PATCH and DELETE too to its APIs. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /** A request as Latchkey sends it. */
 export interface HttpRequest {
   readonly url: string | URL;
-  readonly method?: 'GET' | 'POST';
+  readonly method?: HttpMethod;
   readonly headers?: HeadersInit;
   readonly body?: URLSearchParams | string;
   /** What the body must be for a successful status. */
@@ -304,7 +307,7 @@ function startExchange(request: Omit<HttpRequest, 'expect'>, expect: ExpectedBod
   const signal = deadline.controller.signal;
   // Only the members in use: fetch does less for a request without method and body.
   const init: RequestInit =
-    request.body === undefined && request.method !== 'POST'
+    request.body === undefined && (request.method === undefined || request.method === 'GET')
       ? { headers, redirect: 'manual', signal }
       : { method: request.method ?? 'GET', headers, body: request.body, redirect: 'manual', signal };
   const send = (): Promise<Response> => {

@@ -29,6 +29,7 @@ export function amazon(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (Login with Amazon: the customer profile API is on api.amazon.com.)
     apiOrigins: ['https://api.amazon.com'],
+    apiBaseUrl: 'https://api.amazon.com',
     prefix: 'AMAZON',
     id: 'amazon',
     name: 'Amazon',

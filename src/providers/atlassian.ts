@@ -32,6 +32,7 @@ export function atlassian(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (Atlassian OAuth 2.0 (3LO): every product API is called through api.atlassian.com/ex/….)
     apiOrigins: ['https://api.atlassian.com'],
+    apiBaseUrl: 'https://api.atlassian.com',
     prefix: 'ATLASSIAN',
     id: 'atlassian',
     name: 'Atlassian',

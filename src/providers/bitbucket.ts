@@ -31,6 +31,7 @@ export function bitbucket(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (Bitbucket Cloud REST API 2.0.)
     apiOrigins: ['https://api.bitbucket.org'],
+    apiBaseUrl: 'https://api.bitbucket.org',
     prefix: 'BITBUCKET',
     id: 'bitbucket',
     name: 'Bitbucket',

@@ -32,6 +32,7 @@ export function discord(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (Discord API base URL https://discord.com/api.)
     apiOrigins: ['https://discord.com'],
+    apiBaseUrl: 'https://discord.com/api',
     prefix: 'DISCORD',
     id: 'discord',
     name: 'Discord',

@@ -30,6 +30,7 @@ export function dropbox(options: OidcPresetOptions = {}): ProviderConfig {
   return oidcPreset(options, {
     // Where its access tokens are meant to go (Dropbox HTTP API: RPC, content-upload/download and longpoll hosts.)
     apiOrigins: ['https://api.dropboxapi.com', 'https://content.dropboxapi.com', 'https://notify.dropboxapi.com'],
+    apiBaseUrl: 'https://api.dropboxapi.com',
     prefix: 'DROPBOX',
     id: 'dropbox',
     name: 'Dropbox',

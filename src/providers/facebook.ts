@@ -33,6 +33,7 @@ export function facebook(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (Meta Graph API.)
     apiOrigins: ['https://graph.facebook.com'],
+    apiBaseUrl: 'https://graph.facebook.com',
     prefix: 'FACEBOOK',
     id: 'facebook',
     name: 'Facebook',

@@ -50,7 +50,13 @@ export function github(options: GitHubOptions = {}): ProviderConfig {
   const api = trimSlash(options.apiBaseUrl ?? (options.baseUrl ? `${base}/api/v3` : GITHUB_API_BASE_URL));
   return {
     // Tokens go to the REST API only (api.github.com, or the Enterprise Server's `<baseUrl>/api/v3`).
-    ...basePreset(options, { id: 'github', name: 'GitHub', scopes: GITHUB_SCOPES, apiOrigins: [new URL(checkUrl(api, 'apiBaseUrl', 'GitHub')).origin] }),
+    ...basePreset(options, {
+      id: 'github',
+      name: 'GitHub',
+      scopes: GITHUB_SCOPES,
+      apiOrigins: [new URL(checkUrl(api, 'apiBaseUrl', 'GitHub')).origin],
+      apiBaseUrl: api,
+    }),
     kind: 'oauth2',
     issuer: base,
     metadata: explicitMetadata(base, { authorization: `${base}/login/oauth/authorize`, token: `${base}/login/oauth/access_token` }),

@@ -25,6 +25,8 @@ const GOOGLE_SCOPES = ['openid', 'email', 'profile'] as const;
  * @see [Google APIs Explorer - service endpoints](https://developers.google.com/discovery/v1/reference/apis)
  */
 const GOOGLE_API_ORIGINS = ['https://www.googleapis.com', 'https://*.googleapis.com'] as const;
+/** The base of `auth.api(user, 'google')` paths: `/oauth2/v3/userinfo`, `/calendar/v3/users/me/calendarList`, … */
+const GOOGLE_API_BASE_URL = 'https://www.googleapis.com';
 
 /** Options of {@link google}. */
 export interface GoogleOptions extends OidcPresetOptions {
@@ -66,7 +68,15 @@ export function google(options: GoogleOptions = {}): ProviderConfig {
   if (hd !== undefined) params.hd = hd;
   if (options.includeGrantedScopes) params.include_granted_scopes = 'true';
   return {
-    ...basePreset(options, { id: 'google', name: 'Google', scopes: GOOGLE_SCOPES, authorizationParams: params, apiOrigins: GOOGLE_API_ORIGINS }),
+    ...basePreset(options, {
+      id: 'google',
+      name: 'Google',
+      scopes: GOOGLE_SCOPES,
+      authorizationParams: params,
+      apiOrigins: GOOGLE_API_ORIGINS,
+      // Another issuer (an emulator, the development IdP) serves Google's API paths under itself.
+      apiBaseUrl: issuer === GOOGLE_ISSUER ? GOOGLE_API_BASE_URL : issuer,
+    }),
     kind: 'oidc',
     issuer,
     clientId,

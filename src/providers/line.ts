@@ -30,6 +30,7 @@ export function line(options: OidcPresetOptions = {}): ProviderConfig {
   return oidcPreset(options, {
     // Where its access tokens are meant to go (LINE Login v2.1 and Messaging APIs.)
     apiOrigins: ['https://api.line.me'],
+    apiBaseUrl: 'https://api.line.me',
     prefix: 'LINE',
     id: 'line',
     name: 'LINE',

@@ -30,6 +30,7 @@ export function linkedin(options: OidcPresetOptions = {}): ProviderConfig {
   return oidcPreset(options, {
     // Where its access tokens are meant to go (LinkedIn REST APIs (api.linkedin.com/v2, /rest).)
     apiOrigins: ['https://api.linkedin.com'],
+    apiBaseUrl: 'https://api.linkedin.com',
     prefix: 'LINKEDIN',
     id: 'linkedin',
     name: 'LinkedIn',

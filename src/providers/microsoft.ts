@@ -63,7 +63,14 @@ export function microsoft(options: MicrosoftOptions = {}): ProviderConfig {
   }
   const template = `${authority}/{tenantid}/v2.0`;
   return {
-    ...basePreset(options, { id: 'microsoft', name: 'Microsoft', scopes: MICROSOFT_SCOPES, apiOrigins: graphOriginsFor(authority) }),
+    // `auth.api(user, 'microsoft')` paths are Microsoft Graph's (`/v1.0/me`), in the authority's cloud.
+    ...basePreset(options, {
+      id: 'microsoft',
+      name: 'Microsoft',
+      scopes: MICROSOFT_SCOPES,
+      apiOrigins: graphOriginsFor(authority),
+      apiBaseUrl: graphOriginsFor(authority)[0],
+    }),
     kind: 'oidc',
     issuer,
     clientId,

@@ -33,6 +33,7 @@ export function notion(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (Notion API.)
     apiOrigins: ['https://api.notion.com'],
+    apiBaseUrl: 'https://api.notion.com',
     prefix: 'NOTION',
     id: 'notion',
     name: 'Notion',

@@ -42,6 +42,7 @@ export function reddit(options: RedditOptions = {}): ProviderConfig {
   const config = oauth2Preset(options, {
     // Where its access tokens are meant to go (Reddit OAuth API: calls with a token go to oauth.reddit.com.)
     apiOrigins: ['https://oauth.reddit.com'],
+    apiBaseUrl: 'https://oauth.reddit.com',
     prefix: 'REDDIT',
     id: 'reddit',
     name: 'Reddit',

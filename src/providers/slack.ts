@@ -31,6 +31,7 @@ export function slack(options: OidcPresetOptions = {}): ProviderConfig {
   return oidcPreset(options, {
     // Where its access tokens are meant to go (Slack Web API base https://slack.com/api/.)
     apiOrigins: ['https://slack.com'],
+    apiBaseUrl: 'https://slack.com/api',
     prefix: 'SLACK',
     id: 'slack',
     name: 'Slack',

@@ -29,6 +29,7 @@ export function spotify(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (Spotify Web API.)
     apiOrigins: ['https://api.spotify.com'],
+    apiBaseUrl: 'https://api.spotify.com',
     prefix: 'SPOTIFY',
     id: 'spotify',
     name: 'Spotify',

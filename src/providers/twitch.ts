@@ -36,6 +36,7 @@ export function twitch(options: OidcPresetOptions = {}): ProviderConfig {
   return oidcPreset(options, {
     // Where its access tokens are meant to go (Twitch Helix API.)
     apiOrigins: ['https://api.twitch.tv'],
+    apiBaseUrl: 'https://api.twitch.tv',
     prefix: 'TWITCH',
     id: 'twitch',
     name: 'Twitch',

@@ -32,6 +32,7 @@ export function twitter(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (X API v2 (api.x.com; api.twitter.com is the older name).)
     apiOrigins: ['https://api.x.com', 'https://api.twitter.com'],
+    apiBaseUrl: 'https://api.x.com',
     prefix: 'TWITTER',
     id: 'twitter',
     name: 'X',

@@ -105,6 +105,19 @@ export interface ProviderConfig {
    */
   readonly apiOrigins?: readonly string[];
   /**
+   * The base URL of this provider's API, which `auth.api(user, id)` paths are relative to
+   * (`https://www.googleapis.com`, `https://api.github.com`, `https://slack.com/api`). Presets
+   * declare their provider's; default: the issuer. Its origin must be one of the API origins.
+   */
+  readonly apiBaseUrl?: string;
+  /**
+   * Scopes the app may ask for after sign-in (incremental consent), besides `scopes`: the login
+   * route's `scope` parameter (what `reauthUrl({ scopes })` and the adapters' reauth handlers send
+   * after `REAUTH_REQUIRED` with `scopes`) may name only these and `scopes`, so that no link can
+   * make a user grant the app more than it planned.
+   */
+  readonly optionalScopes?: readonly string[];
+  /**
    * Accept endpoints on private-network, link-local and loopback addresses for this provider (a
    * provider on your own network, such as `https://sso.corp.internal` resolving to 10.x). Default
    * false: discovery metadata or a DNS answer pointing there is refused with `ENDPOINT_REFUSED`

@@ -30,6 +30,7 @@ export function zoom(options: OAuth2PresetOptions = {}): ProviderConfig {
   return oauth2Preset(options, {
     // Where its access tokens are meant to go (Zoom REST API.)
     apiOrigins: ['https://api.zoom.us'],
+    apiBaseUrl: 'https://api.zoom.us',
     prefix: 'ZOOM',
     id: 'zoom',
     name: 'Zoom',

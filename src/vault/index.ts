@@ -11,10 +11,15 @@ export { createMemoryLock, type MemoryLockOptions } from './locks/memory.js';
 export { createPostgresLock, type PostgresLockConnection, type PostgresLockOptions, type PostgresLockPool } from './locks/postgres.js';
 export { createRedisLock, type RedisLockClient, type RedisLockOptions } from './locks/redis.js';
 export { type DistributedLock, type LockAcquireOptions, type LockLease, refreshLockKey } from './locks/types.js';
+export { createProviderApi, parseApiBase, resolveApiPath } from './provider-api.js';
 export { type ReauthOptions, reauthRedirect, reauthUrl } from './reauth.js';
 export { SingleFlight } from './single-flight.js';
 export {
+  type ApiMethod,
   createTokenVault,
+  type ProviderApi,
+  type ProviderApiInit,
+  type ProviderApiOptions,
   type TokenEvent,
   type TokenVault,
   type TokenVaultOptions,

@@ -14,7 +14,16 @@ export interface ReauthOptions {
   readonly returnTo?: string;
   /** The auth routes' base path (`createAuth`'s `basePath`). Default `/auth`. */
   readonly basePath?: string;
+  /**
+   * Scopes the new consent must grant besides the provider's own (`REAUTH_REQUIRED`'s `scopes`),
+   * sent as the login route's `scope` parameter; each must be in the provider's `scopes` or
+   * `optionalScopes`, or the login route answers 400.
+   */
+  readonly scopes?: readonly string[];
 }
+
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -30,6 +39,7 @@ const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9-]*$/;
  * @example
  * ```ts
  * reauthUrl({ providerId: 'google', returnTo: '/calendar' }); // '/auth/google/login?returnTo=%2Fcalendar'
+ * reauthUrl({ providerId: 'google', returnTo: '/calendar', scopes: ['https://www.googleapis.com/auth/calendar.readonly'] }); // …&scope=https%3A%2F%2F…
  * ```
  * @see [OpenID Connect Core 1.0, section 11](https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess)
  */
@@ -44,13 +54,18 @@ export function reauthUrl(options: ReauthOptions): string {
   if (!returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.startsWith('/\\') || /[\u0000-\u001f\u007f]/.test(returnTo)) {
     throw new SessionError('RETURN_TO_INVALID');
   }
-  return `${basePath}/${options.providerId}/login?returnTo=${encodeURIComponent(returnTo)}`;
+  // Only well-formed scope tokens: the names came from a provider's `WWW-Authenticate` challenge.
+  const scopes = [...new Set(options.scopes ?? [])].filter((x) => typeof x === 'string' && SCOPE_TOKEN.test(x));
+  const scope = scopes.length > 0 ? `&scope=${encodeURIComponent(scopes.join(' '))}` : '';
+  return `${basePath}/${options.providerId}/login?returnTo=${encodeURIComponent(returnTo)}${scope}`;
 }
 
 /**
  * Turns a `REAUTH_REQUIRED` error into a 302 to the provider's sign-in (and back to `returnTo`,
- * by default the path of `request`). Returns `undefined` for any other error, so callers can
- * rethrow it.
+ * by default the path of `request`; asking for the error's `scopes` too). Returns `undefined` for
+ * any other error, so callers can rethrow it. The adapters' reauth handlers (`lk.reauthRequired`,
+ * `lk.errorHandler`, `lk.onError`, `lk.reauth`) do this for every framework, and answer API
+ * clients with a 401 instead.
  *
  * @param error What the vault threw.
  * @param request The current request (its path and query are the default `returnTo`).
@@ -68,10 +83,12 @@ export function reauthRedirect(error: unknown, request: Request, options: Partia
   const provider = options.providerId ?? (error as { provider?: unknown }).provider;
   if (typeof provider !== 'string') return undefined;
   const url = new URL(request.url);
+  const scopes = options.scopes ?? (error as { scopes?: readonly string[] }).scopes;
   const location = reauthUrl({
     providerId: provider,
     returnTo: options.returnTo ?? `${url.pathname}${url.search}`,
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+    ...(scopes !== undefined ? { scopes } : {}),
   });
   return new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } });
 }

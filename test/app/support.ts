@@ -176,3 +176,39 @@ export function throwingSessionStore(message: string): SessionStore {
     deleteBySubject: async () => [],
   };
 }
+
+/** An RP server whose listener an adapter factory builds around `auth`, with the test OP. */
+export interface AdapterRig {
+  readonly rp: RpServer;
+  readonly op: OidcProviderHandle;
+  readonly auth: Auth;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the RP server and the OP, creates `auth` for them and mounts the adapter `factory` builds.
+ *
+ * @param makeAuthFor - creates the Auth for the RP base and the OP.
+ * @param factory - builds the Node listener (and its own close) around the Auth.
+ */
+export async function startAdapterRig(
+  makeAuthFor: (rpBase: string, op: OidcProviderHandle) => Auth,
+  factory: (auth: Auth) => Promise<{ listener: http.RequestListener; close?: () => Promise<void> }>,
+): Promise<AdapterRig> {
+  let listener: http.RequestListener | undefined;
+  const rp = await listen(() => listener!);
+  const op = await startOp(rp.base);
+  const auth = makeAuthFor(rp.base, op);
+  const made = await factory(auth);
+  listener = made.listener;
+  return {
+    rp,
+    op,
+    auth,
+    close: async () => {
+      await made.close?.();
+      await rp.close();
+      await op.close();
+    },
+  };
+}

@@ -1,10 +1,13 @@
 /**
- * `GET /auth/:provider/login?returnTo=/path[&intent=link]` → 302 to the provider, with one
- * transaction cookie per login (state, nonce, PKCE verifier, `returnTo`).
+ * `GET /auth/:provider/login?returnTo=/path[&intent=link][&scope=a%20b]` → 302 to the provider,
+ * with one transaction cookie per login (state, nonce, PKCE verifier, `returnTo`). `scope` asks
+ * for more scopes (incremental consent, after `REAUTH_REQUIRED` with `scopes`), only among the
+ * provider's `scopes` and `optionalScopes`.
  *
  * @module
  */
 import { SessionError } from '../../errors.js';
+import type { ProviderConfig } from '../../providers/types.js';
 import type { AuthContext } from '../context.js';
 import { nestsSignIn } from '../edge.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
@@ -43,7 +46,7 @@ export async function serveLogin(ctx: AuthContext, request: AuthRequest, id: str
     linkUserId = current.user.id;
   }
   const c = await ctx.client(p);
-  const scopes = [...p.scopes, ...(p.offline ? (p.offlineAccess?.scopes ?? []) : [])];
+  const scopes = [...p.scopes, ...(p.offline ? (p.offlineAccess?.scopes ?? []) : []), ...askedScopes(p, request.query.get('scope'))];
   const extraParams = { ...(p.authorizationParams ?? {}), ...(p.offline ? (p.offlineAccess?.params ?? {}) : {}) };
   // Offline access may need its own prompt (Google issues a refresh token only with prompt=consent).
   const prompt = p.offline ? (p.offlineAccess?.prompt ?? p.prompt) : p.prompt;
@@ -60,6 +63,27 @@ export async function serveLogin(ctx: AuthContext, request: AuthRequest, id: str
     request.cookie,
   );
   return redirectAnswer(target.href, setCookies);
+}
+
+/**
+ * The scopes a login's `scope` parameter asks for (RFC 6749 §3.3: space-delimited). Only the
+ * provider's `scopes` and `optionalScopes` may be named: a link must not make a user grant the
+ * app more than it planned.
+ *
+ * @throws SessionError `BAD_REQUEST` naming the first scope that is not allowed.
+ */
+function askedScopes(p: ProviderConfig, raw: string | null): string[] {
+  if (raw === null) return [];
+  const asked = raw.split(' ').filter((s) => s !== '');
+  const allowed = new Set([...p.scopes, ...(p.optionalScopes ?? []), ...(p.offlineAccess?.scopes ?? [])]);
+  const refused = asked.find((s) => !allowed.has(s));
+  if (refused !== undefined) {
+    throw new SessionError(
+      'BAD_REQUEST',
+      `\`scope\` may name only the ${p.id} provider's \`scopes\` and \`optionalScopes\`; add "${refused.slice(0, 100)}" to its \`optionalScopes\` to ask for it.`,
+    );
+  }
+  return asked;
 }
 
 /**

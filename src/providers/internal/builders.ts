@@ -23,6 +23,8 @@ export interface PresetData {
   readonly authorizationParams?: Readonly<Record<string, string>>;
   /** The provider's API origins (its documentation's API hosts); the issuer and userinfo origins are always allowed. */
   readonly apiOrigins?: readonly string[];
+  /** The provider's API base URL (what `auth.api` paths are relative to); default: the issuer. */
+  readonly apiBaseUrl?: string;
   /** The `prompt` on every sign-in. */
   readonly prompt?: string;
   /** False when the userinfo endpoint must not be called (OIDC presets). */
@@ -81,7 +83,10 @@ export function oauth2Preset(
   // With an emulator every endpoint, the APIs included, is on the emulator's origin.
   const emulated =
     options.emulatorUrl !== undefined
-      ? { apiOrigins: [...(data.apiOrigins ?? []), new URL(checkUrl(options.emulatorUrl, 'emulatorUrl', data.name)).origin] }
+      ? {
+          apiOrigins: [...(data.apiOrigins ?? []), new URL(checkUrl(options.emulatorUrl, 'emulatorUrl', data.name)).origin],
+          ...(data.apiBaseUrl !== undefined ? { apiBaseUrl: at(data.apiBaseUrl) } : {}),
+        }
       : {};
   return {
     ...basePreset(options, { ...data, ...emulated }),

@@ -34,6 +34,13 @@ export interface PresetOptions extends CredentialOptions {
    * provider's tokens). `https://*.example.com` for every host under a domain.
    */
   readonly apiOrigins?: readonly string[];
+  /**
+   * The base URL `auth.api(user, id)` paths are relative to, replacing the preset's (a proxy, a
+   * regional host). Its origin is added to `apiOrigins`.
+   */
+  readonly apiBaseUrl?: string;
+  /** Scopes the app may ask for later with `reauthUrl({ scopes })` (see `ProviderConfig.optionalScopes`). */
+  readonly optionalScopes?: readonly string[];
   /** Accept private-network and loopback endpoints for this provider (see `ProviderConfig.allowPrivateNetwork`). Default false. */
   readonly allowPrivateNetwork?: boolean;
   /** The callback path, under `basePath` (e.g. `/auth/callback/google`). Default `<basePath>/<id>/callback`. */
@@ -63,12 +70,25 @@ export interface PresetDefaults {
   readonly authorizationParams?: Readonly<Record<string, string>>;
   /** The provider's API origins (where its access tokens are meant to go), from its documentation. */
   readonly apiOrigins?: readonly string[];
+  /** The provider's API base URL, from its documentation. */
+  readonly apiBaseUrl?: string;
 }
 
 /** The ProviderConfig members every preset derives the same way from {@link PresetOptions}. */
 export type BasePreset = Pick<
   ProviderConfig,
-  'id' | 'name' | 'scopes' | 'authorizationParams' | 'offline' | 'allowEmailLinking' | 'http' | 'apiOrigins' | 'allowPrivateNetwork' | 'callbackPath'
+  | 'id'
+  | 'name'
+  | 'scopes'
+  | 'authorizationParams'
+  | 'offline'
+  | 'allowEmailLinking'
+  | 'http'
+  | 'apiOrigins'
+  | 'apiBaseUrl'
+  | 'optionalScopes'
+  | 'allowPrivateNetwork'
+  | 'callbackPath'
 >;
 
 /** Merges a preset's defaults with the caller's options. */
@@ -77,7 +97,12 @@ export function basePreset(options: PresetOptions, defaults: PresetDefaults): Ba
   if (!/^[a-z0-9-]+$/.test(id)) throw new ConfigurationError(`Provider id "${id}" must be lower-case letters, digits and dashes.`);
   const params = { ...defaults.authorizationParams, ...options.authorizationParams };
   // Checked now, so a mistyped origin fails at start-up rather than at the first API call.
-  const apiOrigins = [...new Set([...(defaults.apiOrigins ?? []), ...(options.apiOrigins ?? [])].map((o) => normalizeApiOrigin(o, `the ${id} provider`)))];
+  // An API base set in code names that provider's API: its origin may receive the token.
+  const ownBase = options.apiBaseUrl !== undefined ? [new URL(checkUrl(options.apiBaseUrl, 'apiBaseUrl', id)).origin] : [];
+  const apiOrigins = [
+    ...new Set([...(defaults.apiOrigins ?? []), ...(options.apiOrigins ?? []), ...ownBase].map((o) => normalizeApiOrigin(o, `the ${id} provider`))),
+  ];
+  const apiBaseUrl = options.apiBaseUrl ?? defaults.apiBaseUrl;
   return {
     id,
     name: options.name ?? defaults.name,
@@ -87,6 +112,8 @@ export function basePreset(options: PresetOptions, defaults: PresetDefaults): Ba
     ...(options.allowEmailLinking !== undefined ? { allowEmailLinking: options.allowEmailLinking } : {}),
     ...(options.http !== undefined ? { http: options.http } : {}),
     ...(apiOrigins.length > 0 ? { apiOrigins } : {}),
+    ...(apiBaseUrl !== undefined ? { apiBaseUrl: trimSlash(apiBaseUrl) } : {}),
+    ...(options.optionalScopes !== undefined ? { optionalScopes: options.optionalScopes } : {}),
     ...(options.allowPrivateNetwork !== undefined ? { allowPrivateNetwork: options.allowPrivateNetwork } : {}),
     ...(options.callbackPath !== undefined ? { callbackPath: options.callbackPath } : {}),
   };
