@@ -86,7 +86,8 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
   }
   const setCookies = state ? [transactions.clear(state)] : [];
   try {
-    const tx = await transactions.consume(id, state, cookieHeader);
+    // The cookie finds and decrypts the transaction; the core checks the state against it, once.
+    const tx = await transactions.open(id, state, cookieHeader);
     const c = await ctx.client(p);
     const tokens = await c.callback(params, tx.transaction);
     let profile = await buildProfile(p, c, tokens, params);
