@@ -164,18 +164,17 @@ export function screenRequest(routePrefix: string, method: string, pathname: str
  *
  * @param refusal - the error and the `Allow` value.
  * @param accept - the `Accept` header.
- * @param setCookies - `Set-Cookie` values to send anyway.
  * @returns the answer.
  */
-export function refusalAnswer(
-  refusal: Pick<EdgeRefusal, 'error' | 'allow'>,
-  accept: string | null | undefined,
-  setCookies: readonly string[] = [],
-): AuthAnswer {
-  const res = errorAnswer(refusal.error, accept ?? null, setCookies);
-  if (refusal.allow !== undefined) res.headers.allow = refusal.allow;
-  if (refusal.error.code === 'PAYLOAD_TOO_LARGE' || refusal.error.code === 'BODY_TIMEOUT') res.headers.connection = 'close';
-  return res;
+export function refusalAnswer(refusal: Pick<EdgeRefusal, 'error' | 'allow'>, accept: string | null | undefined): AuthAnswer {
+  const res = errorAnswer(refusal.error, accept ?? null);
+  const code = refusal.error.code;
+  const closes = code === 'PAYLOAD_TOO_LARGE' || code === 'BODY_TIMEOUT';
+  if (refusal.allow === undefined && !closes) return res;
+  return {
+    ...res,
+    headers: { ...res.headers, ...(refusal.allow !== undefined ? { allow: refusal.allow } : {}), ...(closes ? { connection: 'close' } : {}) },
+  };
 }
 
 /**

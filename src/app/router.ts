@@ -27,12 +27,14 @@ function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | 
   return refusalAnswer(refusal, accept);
 }
 
-/** The answer to an error a route threw, reported, with the cookies it carries. */
+/**
+ * The answer to an error a route threw, reported. Errors are plain typed errors: a route that must
+ * send cookies or headers with a refusal returns that answer itself.
+ */
 function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined): AuthAnswer {
   ctx.report(error, route);
-  const setCookies = (error as { setCookies?: string[] } | null)?.setCookies ?? [];
-  if (error instanceof SessionError) return refusalAnswer({ error }, accept, setCookies);
-  return errorAnswer(error, accept ?? null, setCookies);
+  if (error instanceof SessionError) return refusalAnswer({ error }, accept);
+  return errorAnswer(error, accept ?? null);
 }
 
 /**
