@@ -31,9 +31,9 @@ describe('one state check, one replay memory (the core)', () => {
   });
 
   /** A login through the login route and the OP, stopped at the callback: its URL and the browser's cookies. */
-  async function startLogin(): Promise<{ callbackUrl: URL; cookie: string; state: string }> {
+  async function startLogin(on: AuthContext = ctx): Promise<{ callbackUrl: URL; cookie: string; state: string }> {
     const loginUrl = new URL(`${rp.base}/auth/op/login`);
-    const started = await loginRoute(ctx, new Request(loginUrl), loginUrl, 'op');
+    const started = await loginRoute(on, new Request(loginUrl), loginUrl, 'op');
     const ua = new UserAgent();
     for (const c of started.headers.getSetCookie()) ua.setCookie(c, rp.base);
     const atOp = await ua.navigate(started.headers.get('location')!, { stop: (u) => u.startsWith(rp.base) });
@@ -42,8 +42,8 @@ describe('one state check, one replay memory (the core)', () => {
     return { callbackUrl, cookie: ua.cookieHeader(callbackUrl), state: callbackUrl.searchParams.get('state')! };
   }
 
-  const callback = (url: URL, cookie: string): Promise<Response> =>
-    callbackRoute(ctx, new Request(url, { headers: { cookie, accept: 'application/json' } }), url, 'op', '');
+  const callback = (url: URL, cookie: string, on: AuthContext = ctx): Promise<Response> =>
+    callbackRoute(on, new Request(url, { headers: { cookie, accept: 'application/json' } }), url, 'op', '');
 
   it('the transaction cookie keeps no memory: the same cookie opens to the same transaction twice', async () => {
     const { cookie, state } = await startLogin();
@@ -78,5 +78,19 @@ describe('one state check, one replay memory (the core)', () => {
     expect(await refused.json()).toMatchObject({ code: 'STATE_MISMATCH' });
     // B's own login is untouched by that attempt: its state was never marked used.
     expect((await callback(b.callbackUrl, b.cookie)).status).toBe(302);
+  });
+
+  it('the core memory keeps a used state as long as the app accepts its transaction (loginTimeoutSeconds)', async () => {
+    let now = Date.now();
+    const long = createAuthContext({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer)], loginTimeoutSeconds: 7200, clock: () => now });
+    const { callbackUrl, cookie } = await startLogin(long);
+    expect((await callback(callbackUrl, cookie, long)).status).toBe(302);
+    // 90 minutes on: the copied transaction cookie is still within its 2 hours, so the state must still be remembered.
+    now += 90 * 60_000;
+    const again = await callback(callbackUrl, cookie, long);
+    expect(again.status).toBe(400);
+    const body = (await again.json()) as { code: string; message: string };
+    expect(body.code).toBe('STATE_MISMATCH');
+    expect(body.message).toMatch(/already used/);
   });
 });
