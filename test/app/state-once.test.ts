@@ -4,51 +4,34 @@
  * and decrypts the transaction: opening the same cookie twice gives the same transaction, and a
  * cookie carrying another login's state is handed over as is, for the core to refuse.
  */
-import type http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AuthContext, createAuthContext } from '../../src/app/context.js';
 import { callbackRoute } from '../../src/app/routes/callback.js';
 import { loginRoute } from '../../src/app/routes/login.js';
-import type { OidcProviderHandle } from '../support/oidc-provider.js';
-import { listen, opProvider, type RpServer, SECRET_A, startOp, UserAgent } from './support.js';
+import { opProvider, routeFixture, SECRET_A, UserAgent } from './support.js';
 
 describe('one state check, one replay memory (the core)', () => {
-  let rp: RpServer;
-  let op: OidcProviderHandle;
-  let ctx: AuthContext;
-
-  beforeAll(async () => {
-    rp = await listen(() => (_req: http.IncomingMessage, res: http.ServerResponse) => {
-      res.statusCode = 418;
-      res.end();
-    });
-    op = await startOp(rp.base);
-    ctx = createAuthContext({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer)] });
-  });
-  afterAll(async () => {
-    await rp?.close();
-    await op?.close();
-  });
+  const fx = routeFixture();
 
   /** A login through the login route and the OP, stopped at the callback: its URL and the browser's cookies. */
-  async function startLogin(on: AuthContext = ctx): Promise<{ callbackUrl: URL; cookie: string; state: string }> {
-    const loginUrl = new URL(`${rp.base}/auth/op/login`);
+  async function startLogin(on: AuthContext = fx.ctx): Promise<{ callbackUrl: URL; cookie: string; state: string }> {
+    const loginUrl = new URL(`${fx.rp.base}/auth/op/login`);
     const started = await loginRoute(on, new Request(loginUrl), loginUrl, 'op');
     const ua = new UserAgent();
-    for (const c of started.headers.getSetCookie()) ua.setCookie(c, rp.base);
-    const atOp = await ua.navigate(started.headers.get('location')!, { stop: (u) => u.startsWith(rp.base) });
-    expect(atOp.url.startsWith(`${rp.base}/auth/op/callback?`)).toBe(true);
+    for (const c of started.headers.getSetCookie()) ua.setCookie(c, fx.rp.base);
+    const atOp = await ua.navigate(started.headers.get('location')!, { stop: (u) => u.startsWith(fx.rp.base) });
+    expect(atOp.url.startsWith(`${fx.rp.base}/auth/op/callback?`)).toBe(true);
     const callbackUrl = new URL(atOp.url);
     return { callbackUrl, cookie: ua.cookieHeader(callbackUrl), state: callbackUrl.searchParams.get('state')! };
   }
 
-  const callback = (url: URL, cookie: string, on: AuthContext = ctx): Promise<Response> =>
+  const callback = (url: URL, cookie: string, on: AuthContext = fx.ctx): Promise<Response> =>
     callbackRoute(on, new Request(url, { headers: { cookie, accept: 'application/json' } }), url, 'op', '');
 
   it('the transaction cookie keeps no memory: the same cookie opens to the same transaction twice', async () => {
     const { cookie, state } = await startLogin();
-    const first = await ctx.transactions.open('op', state, cookie);
-    const second = await ctx.transactions.open('op', state, cookie);
+    const first = await fx.ctx.transactions.open('op', state, cookie);
+    const second = await fx.ctx.transactions.open('op', state, cookie);
     expect(second).toEqual(first);
     expect(first.transaction.state).toBe(state);
   });
@@ -63,16 +46,16 @@ describe('one state check, one replay memory (the core)', () => {
     expect(body.code).toBe('STATE_MISMATCH');
     expect(body.message).toMatch(/already used/);
     // The transaction cookie is still cleared with the refusal.
-    expect(again.headers.getSetCookie().some((c) => c.startsWith(`${ctx.transactions.cookieName(callbackUrl.searchParams.get('state')!)}=;`))).toBe(true);
+    expect(again.headers.getSetCookie().some((c) => c.startsWith(`${fx.ctx.transactions.cookieName(callbackUrl.searchParams.get('state')!)}=;`))).toBe(true);
   });
 
   it("a cookie carrying another login's transaction is opened as is; the core's state check refuses it", async () => {
     const a = await startLogin();
     const b = await startLogin();
     const bValue = b.cookie.slice(b.cookie.indexOf('=') + 1);
-    const forged = `${ctx.transactions.cookieName(a.state)}=${bValue}`;
+    const forged = `${fx.ctx.transactions.cookieName(a.state)}=${bValue}`;
     // The app only finds and decrypts: no state comparison there.
-    expect((await ctx.transactions.open('op', a.state, forged)).transaction.state).toBe(b.state);
+    expect((await fx.ctx.transactions.open('op', a.state, forged)).transaction.state).toBe(b.state);
     const refused = await callback(a.callbackUrl, forged);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ code: 'STATE_MISMATCH' });
@@ -82,7 +65,13 @@ describe('one state check, one replay memory (the core)', () => {
 
   it('the core memory keeps a used state as long as the app accepts its transaction (loginTimeoutSeconds)', async () => {
     let now = Date.now();
-    const long = createAuthContext({ baseUrl: rp.base, secret: SECRET_A, providers: [opProvider(op.issuer)], loginTimeoutSeconds: 7200, clock: () => now });
+    const long = createAuthContext({
+      baseUrl: fx.rp.base,
+      secret: SECRET_A,
+      providers: [opProvider(fx.op.issuer)],
+      loginTimeoutSeconds: 7200,
+      clock: () => now,
+    });
     const { callbackUrl, cookie } = await startLogin(long);
     expect((await callback(callbackUrl, cookie, long)).status).toBe(302);
     // 90 minutes on: the copied transaction cookie is still within its 2 hours, so the state must still be remembered.

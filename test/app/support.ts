@@ -6,7 +6,9 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
+import { afterAll, beforeAll } from 'vitest';
 import type { AuthOptions } from '../../src/app/config.js';
+import { type AuthContext, createAuthContext } from '../../src/app/context.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import type { Profile, ProviderConfig } from '../../src/providers/types.js';
 import { generateSigningKey, type OidcProviderHandle, startOidcProvider } from '../support/oidc-provider.js';
@@ -64,6 +66,39 @@ export async function listen(handler: () => http.RequestListener): Promise<RpSer
         server.close(() => resolve());
       }),
   };
+}
+
+/** A loopback RP address for tests that call route modules directly: whatever reaches its server gets a 418. */
+export function listenIdle(): Promise<RpServer> {
+  return listen(() => (_req, res) => {
+    res.statusCode = 418;
+    res.end();
+  });
+}
+
+/** What {@link routeFixture} starts: an idle RP address, the OP, and one `AuthContext` over them. */
+export interface RouteFixture {
+  readonly rp: RpServer;
+  readonly op: OidcProviderHandle;
+  readonly ctx: AuthContext;
+}
+
+/**
+ * For a `describe` that calls route modules directly: starts the RP address and the OP in
+ * `beforeAll`, builds one context with `providers`, and closes both in `afterAll`.
+ */
+export function routeFixture(providers: (issuer: string) => ProviderConfig[] = (issuer) => [opProvider(issuer)]): RouteFixture {
+  const fixture = {} as { rp: RpServer; op: OidcProviderHandle; ctx: AuthContext };
+  beforeAll(async () => {
+    fixture.rp = await listenIdle();
+    fixture.op = await startOp(fixture.rp.base);
+    fixture.ctx = createAuthContext({ baseUrl: fixture.rp.base, secret: SECRET_A, providers: providers(fixture.op.issuer) });
+  });
+  afterAll(async () => {
+    await fixture.rp?.close();
+    await fixture.op?.close();
+  });
+  return fixture;
 }
 
 /** Starts the OP with the RP client registered for `rpBase` (providers `op` and `op-post`). */

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OidcClient } from '../../src/core/client.js';
 import { buildProfile, type ProfileContext, type ProfileSource } from '../../src/core/profile.js';
-import type { Profile } from '../../src/internal/profile.js';
+import { opProvider } from '../app/support.js';
 import { authorizeAt, type MisbehavingOp, startMisbehavingOp } from '../support/misbehaving-op.js';
 import { type OidcProviderHandle, startOidcProvider } from '../support/oidc-provider.js';
 import { UserAgent } from '../support/user-agent.js';
@@ -15,25 +15,14 @@ import { UserAgent } from '../support/user-agent.js';
 const REDIRECT = 'http://127.0.0.1:1/cb';
 const SECRET = 'a-long-client-secret-for-the-profile-client-0123456789';
 
-/** A mapping that records what it was given. */
+/** The test OP's mapping (`opProvider`), recording what it was given. */
 function recordingSource(seen: { raw?: Readonly<Record<string, unknown>>; ctx?: ProfileContext }, extra: Partial<ProfileSource> = {}): ProfileSource {
   return {
     kind: 'oidc',
-    mapProfile: (raw, ctx): Profile => {
+    mapProfile: (raw, ctx) => {
       seen.raw = raw;
       seen.ctx = ctx;
-      return {
-        issuer: ctx.issuer,
-        subject: String(raw.sub),
-        email: typeof raw.email === 'string' ? raw.email : null,
-        emailVerified: raw.email_verified === true,
-        name: typeof raw.name === 'string' ? raw.name : null,
-        givenName: null,
-        familyName: null,
-        picture: null,
-        locale: null,
-        raw,
-      };
+      return opProvider(ctx.issuer).mapProfile(raw, ctx);
     },
     ...extra,
   };

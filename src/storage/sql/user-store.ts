@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AccountError, StorageError } from '../../errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../errors.js';
 import { newId, normalizeEmail } from '../internal.js';
@@ -26,6 +26,11 @@ function toUser(row: UserRow): User {
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
   };
+}
+
+/** The account row of an identity (`issuer`, `subject`), if any. */
+function accountRowOf(db: Kysely<Database>, issuer: string, subject: string): Promise<AccountRow | undefined> {
+  return db.selectFrom('accounts').selectAll().where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
 }
 
 function splitScopes(s: string): string[] {
@@ -110,7 +115,7 @@ export class SqlUserStore implements UserStore {
   /** @returns the account of this identity, or null. */
   getAccount(issuer: string, subject: string): Promise<Account | null> {
     return this.#r.run('users.getAccount', async (db) => {
-      const row = await db.selectFrom('accounts').selectAll().where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
+      const row = await accountRowOf(db, issuer, subject);
       return row ? this.#toAccount(row) : null;
     });
   }
@@ -162,12 +167,7 @@ export class SqlUserStore implements UserStore {
         if (!isUniqueViolation(err)) throw err;
         // Lost a race: either this identity exists now (return it), or the email belongs to
         // another user (the linking policy decides).
-        const existing = await db
-          .selectFrom('accounts')
-          .selectAll()
-          .where('issuer', '=', account.issuer)
-          .where('subject', '=', account.subject)
-          .executeTakeFirst();
+        const existing = await accountRowOf(db, account.issuer, account.subject);
         if (existing) {
           const owner = await db.selectFrom('users').selectAll().where('id', '=', existing.user_id).executeTakeFirst();
           if (owner) return { user: toUser(owner), account: await this.#toAccount(existing), created: false };
@@ -198,12 +198,7 @@ export class SqlUserStore implements UserStore {
       } catch (err) {
         if (isForeignKeyViolation(err)) throw new StorageError('STORAGE_CONFLICT', 'The user to link to does not exist.', { cause: err });
         if (!isUniqueViolation(err)) throw err;
-        const existing = await db
-          .selectFrom('accounts')
-          .selectAll()
-          .where('issuer', '=', account.issuer)
-          .where('subject', '=', account.subject)
-          .executeTakeFirst();
+        const existing = await accountRowOf(db, account.issuer, account.subject);
         if (existing && existing.user_id === userId) return this.#toAccount(existing);
         throw new AccountError('ACCOUNT_ALREADY_LINKED', undefined, { provider: account.providerId, cause: err });
       }
