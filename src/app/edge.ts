@@ -209,9 +209,13 @@ export function refusalAnswer(
   options: ErrorRenderOptions = {},
 ): AuthAnswer {
   const res = errorAnswer(refusal.error, accept ?? null, setCookies, options);
-  if (refusal.allow !== undefined) res.headers.allow = refusal.allow;
-  if (refusal.error.code === 'PAYLOAD_TOO_LARGE' || refusal.error.code === 'BODY_TIMEOUT') res.headers.connection = 'close';
-  return res;
+  const code = refusal.error.code;
+  const closes = code === 'PAYLOAD_TOO_LARGE' || code === 'BODY_TIMEOUT';
+  if (refusal.allow === undefined && !closes) return res;
+  return {
+    ...res,
+    headers: { ...res.headers, ...(refusal.allow !== undefined ? { allow: refusal.allow } : {}), ...(closes ? { connection: 'close' } : {}) },
+  };
 }
 
 /**

@@ -36,5 +36,7 @@ export function providerContext(provider: ProviderConfig, config: ResolvedConfig
     endpoints: { issuerSource: provider.issuerSource, allowPrivateNetwork: provider.allowPrivateNetwork },
     clock: config.clock,
     hooks: provider.hooks,
+    // The core's one replay memory keeps a used state as long as the app accepts a transaction.
+    transactionTtlMs: config.loginTimeoutMs,
   });
 }

@@ -31,13 +31,15 @@ function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | 
   return refusalAnswer(refusal, accept, [], renderOptions(ctx, route, ctx.report(refusal.error, route, provider, request)));
 }
 
-/** The answer to an error a route threw, reported, with the cookies it carries. */
+/**
+ * The answer to an error a route threw, reported. Errors are plain typed errors: a route that must
+ * send cookies or headers with a refusal returns that answer itself.
+ */
 function failed(ctx: AuthContext, error: unknown, route: string, accept: string | null | undefined, provider?: string, request?: AuthRequest): AuthAnswer {
-  const setCookies = (error as { setCookies?: string[] } | null)?.setCookies ?? [];
   if (error instanceof SessionError) {
-    return refusalAnswer({ error }, accept, setCookies, renderOptions(ctx, route, ctx.report(error, route, provider, request)));
+    return refusalAnswer({ error }, accept, [], renderOptions(ctx, route, ctx.report(error, route, provider, request)));
   }
-  return failureAnswer(ctx, error, { route, provider, accept, setCookies, ...(request !== undefined ? { request } : {}) });
+  return failureAnswer(ctx, error, { route, provider, accept, ...(request !== undefined ? { request } : {}) });
 }
 
 /**

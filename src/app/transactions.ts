@@ -4,17 +4,19 @@
  * cookie. Ten tabs can log in at once; at most `max` transactions live per browser, and together
  * they take at most {@link MAX_TRANSACTION_COOKIE_BYTES} of its `Cookie` header (the oldest are
  * expired by a new login), so unfinished logins can never push a browser's cookies past what
- * servers accept (a "cookie bomb": every request answered 431). A transaction is opened once and
- * deleted at the callback, whatever the outcome, and a used `state` is remembered so that a
- * replayed callback fails even with a copied cookie.
+ * servers accept (a "cookie bomb": every request answered 431). A transaction cookie is deleted at
+ * the callback, whatever the outcome.
+ *
+ * This module only finds and decrypts a transaction: the `state` itself (equal to this browser's,
+ * used once) is checked in one place, the protocol core (`validateAuthorizationResponse` with the
+ * client's one replay memory, RFC 6749 §10.12, RFC 9700 §4.7.1), when the callback route hands it
+ * the transaction.
  *
  * @see [RFC 9700 - Best Current Practice for OAuth 2.0 Security, section 4.7.1](https://www.rfc-editor.org/rfc/rfc9700.html#section-4.7.1)
  * @module
  */
 import type { AuthorizationTransaction } from '../core/types.js';
 import { SessionError, ValidationError } from '../errors.js';
-import { BoundedMap } from '../internal/bounded-map.js';
-import { timingSafeEqual } from '../internal/encoding.js';
 import { cookieBytes, expireCookie, readCookie, readCookiesWithPrefix, type SameSite, serializeCookie } from './cookies.js';
 import type { Keyring } from './seal.js';
 
@@ -62,15 +64,7 @@ export interface TransactionsOptions {
 
 /** Creates and consumes login transaction cookies. */
 export class Transactions {
-  /**
-   * Used states until their expiry (the transaction's): a replayed callback is refused even with a
-   * copied cookie. Bounded; expired ones go first, then the oldest.
-   */
-  readonly #used: BoundedMap<string, number>;
-
-  constructor(private readonly options: TransactionsOptions) {
-    this.#used = new BoundedMap({ maxEntries: 100_000, expiresAt: (expiresAt) => expiresAt, clock: options.clock });
-  }
+  constructor(private readonly options: TransactionsOptions) {}
 
   /**
    * The cookie name of the transaction for a `state`.
@@ -133,34 +127,30 @@ export class Transactions {
   }
 
   /**
-   * Finds, checks and consumes the transaction a callback belongs to.
+   * Finds and decrypts the transaction a callback belongs to: the cookie named after its `state`,
+   * readable, not expired, of this provider. The `state` itself is not compared here, nor
+   * remembered: the core does both, once (`OidcClient.callback`).
    *
    * @param providerId - the provider of the callback route.
-   * @param state - the callback `state` parameter (untrusted).
+   * @param state - the callback `state` parameter (untrusted), which names the cookie.
    * @param cookieHeader - the callback request's `Cookie` header.
-   * @returns the transaction (send {@link Transactions.clear} with the answer, whatever it is).
-   * @throws SessionError `TRANSACTION_MISSING` (no cookie: expired, other browser, replay) or
-   *   `TRANSACTION_INVALID` (tampered, expired, other provider, other state).
+   * @returns the transaction, for the core to check (send {@link Transactions.clear} with the answer, whatever it is).
+   * @throws ValidationError `STATE_MISSING` (no `state`, so no cookie to look for); SessionError
+   *   `TRANSACTION_MISSING` (no cookie: expired, other browser) or `TRANSACTION_INVALID` (tampered,
+   *   expired, other provider).
    */
-  async consume(providerId: string, state: string | null, cookieHeader: string | null): Promise<TransactionData> {
-    // RFC 6749 §4.1.2: the callback must return the state sent.
+  async open(providerId: string, state: string | null, cookieHeader: string | null): Promise<TransactionData> {
+    // RFC 6749 §4.1.2: the callback returns the state sent; without it there is no cookie to find.
     if (!state) throw new ValidationError('STATE_MISSING', 'The callback carries no `state`; start the login again.', { claim: 'state' });
-    const name = this.cookieName(state);
-    const raw = readCookie(cookieHeader, name);
+    const raw = readCookie(cookieHeader, this.cookieName(state));
     if (raw === undefined) throw new SessionError('TRANSACTION_MISSING');
-    const now = this.options.clock();
     const keyring = await this.options.keyring();
     const data = (await keyring.open('transaction', raw)) as TransactionData | undefined;
     const invalid = (why: string): SessionError => new SessionError('TRANSACTION_INVALID', `The login transaction cookie ${why}; start the login again.`);
     if (!data || typeof data !== 'object' || typeof data.transaction?.state !== 'string')
       throw invalid('cannot be read (tampered, or sealed with a retired secret)');
-    if (!(now < data.expiresAt)) throw invalid('expired');
+    if (!(this.options.clock() < data.expiresAt)) throw invalid('expired');
     if (data.providerId !== providerId) throw invalid('belongs to another provider');
-    // RFC 6749 §10.12: the state must match the one bound to this user agent (constant time).
-    if (!timingSafeEqual(data.transaction.state, state)) throw invalid('belongs to another login');
-    // RFC 9700 §4.2.4: a state is used once.
-    if (this.#used.has(state, now)) throw new SessionError('TRANSACTION_MISSING', 'This login callback was already used; start the login again.');
-    this.#used.set(state, data.expiresAt, now);
     return data;
   }
 

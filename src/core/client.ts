@@ -103,6 +103,12 @@ function responseOf(result: HttpResult): Response {
   return result.response;
 }
 
+/**
+ * Most used `state` values a client remembers (a few MB at capacity); expired ones are dropped
+ * first, then the oldest.
+ */
+const USED_STATES_MAX = 100_000;
+
 /** RFC 9700 §4.11: the token is never replayed to a redirect target; the redirect itself is returned, unfollowed. */
 function redirectAsResponse(error: unknown): Response {
   if (error instanceof TransportError && error.code === 'HTTP_REDIRECT_REFUSED' && error.response && error.response.status >= 300)
@@ -134,7 +140,8 @@ export class OidcClient {
   readonly #context: ProviderContext;
   /** The transport of every request, its endpoint policy labelled with the metadata members. */
   readonly #http: HttpOptions;
-  readonly #usedStates = new UsedStates();
+  /** The one memory of used `state` values (RFC 9700 §4.2.4): the app layer keeps none. */
+  readonly #usedStates: UsedStates;
   /** Client authentication and transport (revocation, PAR); built once. */
   readonly #authContext: TokenRequestOptions;
   /** {@link #authContext} plus DPoP, hooks and the key set (token requests); built once. */
@@ -145,6 +152,7 @@ export class OidcClient {
   private constructor(context: ProviderContext, metadata: ServerMetadata, dpop: DPoPHandle | undefined) {
     const { credentials, clock } = context;
     this.#context = context;
+    this.#usedStates = new UsedStates({ max: USED_STATES_MAX, ttlMs: context.transactionTtlMs });
     this.metadata = metadata;
     this.dpop = dpop;
     // A refusal after DNS resolution names the metadata member it concerns.

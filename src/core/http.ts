@@ -6,93 +6,38 @@
  * named in {@link HttpOptions.allowInsecureHttpHosts}; no credentials in URLs; no private-network,
  * link-local or foreign loopback address, as written or after DNS resolution).
  *
+ * The pieces live beside it, one concern each: `http-types.ts` (options, request, result),
+ * `http-deadline.ts` (shared request deadlines), `http-headers.ts`, `http-body.ts` (bounded
+ * reading and parsing), `http-secrets.ts` (credentials masked in error answers). This module
+ * re-exports what other modules import from it.
+ *
  * @module
  */
 import { type ErrorCode, LatchkeyError, ProviderError, TransportError } from '../errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
-import { readBoundedText } from '../internal/bounded-read.js';
 import { isLoopbackHost } from '../internal/loopback.js';
-import { type CheckedEndpoint, checkEndpoint, checkResolution, DEFAULT_ENDPOINT_POLICY, type EndpointPolicy, type HostResolver } from './endpoint-policy.js';
+import { type CheckedEndpoint, checkEndpoint, checkResolution, DEFAULT_ENDPOINT_POLICY, type EndpointPolicy } from './endpoint-policy.js';
+import {
+  badContentType,
+  cancel,
+  describeCause,
+  describeUrl,
+  isJsonType,
+  isOAuthErrorBody,
+  isPlainObject,
+  optionalString,
+  parseJsonBody,
+  readBounded,
+  tryParseJson,
+} from './http-body.js';
+import { type Cohort, endDeadline, startDeadline } from './http-deadline.js';
+import { headerRecord, parseWwwAuthenticate } from './http-headers.js';
+import { withoutSentSecrets } from './http-secrets.js';
+import { type ExpectedBody, HTTP_DEFAULTS, type HttpOptions, type HttpRequest, type HttpResult } from './http-types.js';
 
-/** Transport options, accepted by every operation that talks to the provider. */
-export interface HttpOptions {
-  /** A `fetch` to use instead of the global one (proxies, tests). */
-  readonly fetch?: typeof fetch;
-  /** Milliseconds before a request is aborted. Default 10 000. */
-  readonly timeoutMs?: number;
-  /** Largest response body accepted, in bytes. Default 1 MiB. */
-  readonly maxResponseBytes?: number;
-  /**
-   * Hostnames that may be reached over plain `http` although they are not loopback. Each must be
-   * named: there is no global switch. Their addresses are still checked by the endpoint policy.
-   */
-  readonly allowInsecureHttpHosts?: readonly string[];
-  /** Extra headers sent with every request (a User-Agent, for instance). */
-  readonly headers?: Readonly<Record<string, string>>;
-  /**
-   * The endpoint policy every request is checked against (see `createEndpointPolicy`).
-   * `OidcClient` and `discover` set it from the issuer, `issuerSource` and `allowPrivateNetwork`;
-   * without one, loopback literals are accepted and private-network addresses refused.
-   */
-  readonly endpointPolicy?: EndpointPolicy;
-  /**
-   * Resolves host names so that their addresses can be checked before a request (a name that
-   * resolves to 10.0.0.5 is refused like the literal). Default: `node:dns` `lookup` where it
-   * exists; nothing elsewhere. Pass `async () => []` to skip the check (an egress proxy that
-   * enforces its own policy, for instance).
-   */
-  readonly resolveHost?: HostResolver;
-}
-
-/** Defaults for {@link HttpOptions}. */
-export const HTTP_DEFAULTS = { timeoutMs: 10_000, maxResponseBytes: 1024 * 1024 } as const;
-
-/**
- * What a response body is expected to be. `stream`: a successful response is returned with its
- * body unread, for the caller to consume (resource-server calls); the timeout still covers the body.
- */
-export type ExpectedBody = 'json' | 'jwt' | 'json-or-jwt' | 'none' | 'any' | 'stream';
-
-/** The methods Latchkey sends: GET and POST to the provider's endpoints; PUT, PATCH and DELETE too to its APIs. */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** A request as Latchkey sends it. */
-export interface HttpRequest {
-  readonly url: string | URL;
-  readonly method?: HttpMethod;
-  readonly headers?: HeadersInit;
-  readonly body?: URLSearchParams | string;
-  /** What the body must be for a successful status. */
-  readonly expect: ExpectedBody;
-  /** Statuses that count as success. Default: 200. */
-  readonly okStatuses?: readonly number[];
-  /** The error code for an OAuth error body (RFC 6749 §5.2) at this endpoint, e.g. `TOKEN_ERROR`. */
-  readonly oauthErrorCode?: ErrorCode;
-  /** A provider's own JSON error shape mapped onto RFC 6749 §5.2 (with `oauthErrorCode`); see {@link OAuthErrorMapper}. */
-  readonly conformErrorBody?: OAuthErrorMapper;
-}
-
-/**
- * Maps a JSON error answer that is not an RFC 6749 §5.2 body (Twitch's `{ status, message }`,
- * Facebook's `{ error: { message, type, code } }`) onto `error` / `error_description`, so that it
- * surfaces as a `ProviderError` with an OAuth error code (`invalid_grant` → re-consent) instead of
- * a bare bad status. `undefined` leaves the answer unmapped.
- */
-export type OAuthErrorMapper = (httpStatus: number, body: Readonly<Record<string, unknown>>) => { error: string; error_description?: string } | undefined;
-
-/** A checked response: the status was expected and the body had the expected type and size. */
-export interface HttpResult {
-  readonly status: number;
-  readonly headers: Headers;
-  /** The content type, lower-cased, without parameters ('' when absent, and for a successful `expect: 'stream'`). */
-  readonly contentType: string;
-  /** The body as text ('' for `expect: 'none'` and `expect: 'stream'`). */
-  readonly text: string;
-  /** The parsed JSON body, when the body was JSON. */
-  readonly json?: unknown;
-  /** The raw response (its body already consumed, except with `expect: 'stream'`). */
-  readonly response: Response;
-}
+export { isPlainObject, readLimitedText } from './http-body.js';
+export { parseWwwAuthenticate, toHeaderRecord, type WwwAuthenticateChallenge } from './http-headers.js';
+export { type ExpectedBody, HTTP_DEFAULTS, type HttpMethod, type HttpOptions, type HttpRequest, type HttpResult, type OAuthErrorMapper } from './http-types.js';
 
 /** The loopback test for browser-facing URLs (defined in `src/internal/loopback.ts`, shared with the API-origin checks). */
 export { isLoopbackHost };
@@ -372,312 +317,4 @@ export async function fetchJsonObject(request: Omit<HttpRequest, 'expect'>, opti
     });
   }
   return result.json;
-}
-
-/**
- * Reads the body of a response obtained with `expect: 'stream'` (e.g. from
- * `OidcClient.fetchResource`), bounded like every other back-channel body.
- *
- * @param response - the response, body unread.
- * @param url - the URL it came from (for messages; the query is never shown).
- * @param maxBytes - the limit; default {@link HTTP_DEFAULTS}.maxResponseBytes.
- * @returns the body as text.
- * @throws {TransportError} `HTTP_BODY_TOO_LARGE`, `HTTP_TIMEOUT`, `HTTP_REQUEST_FAILED`.
- */
-export async function readLimitedText(response: Response, url: string | URL, maxBytes: number = HTTP_DEFAULTS.maxResponseBytes): Promise<string> {
-  const classify = new AbortController();
-  try {
-    return await readBounded(response, maxBytes, String(url), classify.signal, 0);
-  } catch (error) {
-    // The transport's deadline aborts a streamed body with a TimeoutError.
-    const cause = (error as { cause?: unknown }).cause;
-    if (error instanceof TransportError && error.code === 'HTTP_REQUEST_FAILED' && (cause as { name?: string } | undefined)?.name === 'TimeoutError') {
-      throw new TransportError('HTTP_TIMEOUT', `The body from ${describeUrl(String(url))} did not arrive in time.`, { cause, url: String(url) });
-    }
-    throw error;
-  }
-}
-
-/** A parsed `WWW-Authenticate` challenge (RFC 6750 §3, RFC 9449 §7.1). */
-export interface WwwAuthenticateChallenge {
-  readonly scheme: string;
-  readonly error?: string;
-  readonly error_description?: string;
-  readonly params: Readonly<Record<string, string>>;
-}
-
-/**
- * Parses the first challenge of a `WWW-Authenticate` header. The scheme is lower-cased (schemes
- * are case-insensitive, RFC 9110 §11.1).
- */
-export function parseWwwAuthenticate(header: string | null): WwwAuthenticateChallenge | undefined {
-  if (!header) return undefined;
-  const m = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*(.*)$/s.exec(header);
-  if (!m) return undefined;
-  const params: Record<string, string> = {};
-  const re = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?\s*/g;
-  let p: RegExpExecArray | null;
-  while ((p = re.exec(m[2]!)) !== null) {
-    params[p[1]!.toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3]!;
-  }
-  return { scheme: m[1]!.toLowerCase(), error: params.error, error_description: params.error_description, params };
-}
-
-/** True for a JSON object that is not an array or null. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** How long a cohort of requests keeps accepting members, in ms: the timeout's precision. */
-const COHORT_WINDOW_MS = 50;
-/**
- * Most requests sharing one signal. Each request adds an abort listener to the signal, and both
- * adding one and fetch's own listener bookkeeping walk the signal's listener list: a small cap keeps
- * that walk short and far below Node's EventTarget listener warning.
- */
-const COHORT_MAX_MEMBERS = 16;
-/** The abort reason of every deadline (one instance: a `DOMException` is costly to create). */
-const TIMED_OUT = new DOMException('The operation timed out.', 'TimeoutError');
-
-interface Cohort {
-  readonly controller: AbortController;
-  /** `performance.now()` after which no request joins. */
-  readonly closesAt: number;
-  readonly timer: ReturnType<typeof setTimeout>;
-  members: number;
-  /** Members whose exchange is not over yet (streamed bodies count until the deadline). */
-  pending: number;
-}
-
-/** The open cohort for each timeout value. */
-const openCohorts = new Map<number, Cohort>();
-
-/**
- * A per-request deadline, shared by the requests that start within {@link COHORT_WINDOW_MS} of
- * each other with the same timeout: they get one `AbortSignal`, aborted by one timer once the
- * last of them has had its full timeout. Each request therefore gets between `timeoutMs` and
- * `timeoutMs + COHORT_WINDOW_MS`. A signal and a timer per request (`AbortSignal.timeout`) cost
- * about a tenth of a loopback request (BENCHMARKS.md). When every member is done and no more can
- * join, the timer is cleared; otherwise aborting a signal whose requests are finished is harmless.
- */
-function startDeadline(timeoutMs: number): Cohort {
-  const now = performance.now();
-  let cohort = openCohorts.get(timeoutMs);
-  if (cohort === undefined || now >= cohort.closesAt || cohort.members >= COHORT_MAX_MEMBERS) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(TIMED_OUT), timeoutMs + COHORT_WINDOW_MS);
-    // A pending deadline must not keep a process (a CLI, a test run) alive.
-    (timer as { unref?: () => void }).unref?.();
-    cohort = { controller, closesAt: now + COHORT_WINDOW_MS, timer, members: 0, pending: 0 };
-    openCohorts.set(timeoutMs, cohort);
-  }
-  cohort.members++;
-  cohort.pending++;
-  return cohort;
-}
-
-/** One exchange of the cohort is over (body read or refused; call once): the timer goes once all are over. */
-function endDeadline(cohort: Cohort): void {
-  cohort.pending--;
-  if (cohort.pending === 0 && (cohort.members >= COHORT_MAX_MEMBERS || performance.now() >= cohort.closesAt)) clearTimeout(cohort.timer);
-}
-
-/**
- * The request's headers: the transport's defaults, then the request's own (which win), then an
- * `Accept` for the expected body unless the request set one (fetch itself sends a wildcard). Merged
- * into one plain record with lower-case names (fetch copies a record faster than a `Headers`).
- */
-function headerRecord(own: HeadersInit | undefined, defaults: Readonly<Record<string, string>> | undefined, expect: ExpectedBody): HeadersInit {
-  const accept = acceptFor(expect);
-  // Nothing to merge: fetch takes the request's own headers as they are (it copies them).
-  if (defaults === undefined && accept === undefined && own !== undefined) return own;
-  const out: Record<string, string> = {};
-  if (defaults) for (const name of Object.keys(defaults)) out[name.toLowerCase()] = defaults[name]!;
-  Object.assign(out, toHeaderRecord(own));
-  if (out.accept === undefined && accept !== undefined) out.accept = accept;
-  return out;
-}
-
-/**
- * Any `HeadersInit` as a plain record with lower-case names; repeated names are combined, as
- * `Headers` does (RFC 9110 §5.3).
- */
-export function toHeaderRecord(init: HeadersInit | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (init === undefined) return out;
-  if (init instanceof Headers) {
-    init.forEach((value, name) => {
-      out[name] = value;
-    });
-  } else if (Array.isArray(init)) {
-    for (const [rawName, value] of init) {
-      const name = rawName!.toLowerCase();
-      out[name] = out[name] === undefined ? value! : `${out[name]}, ${value}`;
-    }
-  } else {
-    for (const name of Object.keys(init)) {
-      const key = name.toLowerCase();
-      const value = (init as Record<string, string>)[name]!;
-      out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`;
-    }
-  }
-  return out;
-}
-
-function acceptFor(expect: ExpectedBody): string | undefined {
-  switch (expect) {
-    case 'json':
-      return 'application/json';
-    case 'jwt':
-      return 'application/jwt';
-    case 'json-or-jwt':
-      return 'application/json, application/jwt';
-    default:
-      return undefined;
-  }
-}
-
-function isJsonType(contentType: string): boolean {
-  return contentType === 'application/json' || (contentType.startsWith('application/') && contentType.endsWith('+json'));
-}
-
-function parseJsonBody(text: string, contentType: string, url: string, response: Response): unknown {
-  if (!isJsonType(contentType)) throw badContentType(contentType, 'application/json', url, response);
-  const parsed = tryParseJson(text);
-  if (parsed === undefined) {
-    throw new TransportError('HTTP_INVALID_JSON', `${describeUrl(url)} answered with a body that is not valid JSON.`, { url, response });
-  }
-  return parsed;
-}
-
-function badContentType(actual: string, expected: string, url: string, response: Response): TransportError {
-  return new TransportError(
-    'HTTP_BAD_CONTENT_TYPE',
-    `${describeUrl(url)} answered with content type "${actual || 'none'}" where "${expected}" was expected${actual === 'text/html' ? ' (an HTML page: is the endpoint URL right?)' : ''}.`,
-    { url, response },
-  );
-}
-
-function tryParseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isOAuthErrorBody(body: unknown): body is { error: string; error_description?: unknown; error_uri?: unknown } {
-  return isPlainObject(body) && typeof body.error === 'string' && body.error.length > 0;
-}
-
-/** Form parameters whose values are credentials (RFC 6749 §2.3.1, §4.1.3, §6; RFC 7636 §4.5; RFC 7523 §2.2; RFC 7009 §2.1; RFC 8693 §2.1). */
-const SECRET_PARAMETERS = [
-  'client_secret',
-  'code',
-  'code_verifier',
-  'refresh_token',
-  'client_assertion',
-  'assertion',
-  'token',
-  'password',
-  'device_code',
-  'subject_token',
-  'actor_token',
-];
-
-/** The credentials a request carried: secret form values, and the Authorization header's token or Basic credentials, each also as encoded on the wire. */
-function sentSecrets(request: Pick<HttpRequest, 'headers' | 'body'>): string[] {
-  const out: string[] = [];
-  const add = (value: string | null | undefined): void => {
-    if (!value) return;
-    out.push(value, encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2));
-  };
-  const form = typeof request.body === 'string' ? new URLSearchParams(request.body) : request.body;
-  for (const name of SECRET_PARAMETERS) for (const value of form?.getAll(name) ?? []) add(value);
-  const authorization = toHeaderRecord(request.headers).authorization;
-  const credentials = authorization === undefined ? undefined : /^\s*(\S+)\s+(\S+)/.exec(authorization);
-  if (credentials) {
-    add(credentials[2]);
-    if (credentials[1]!.toLowerCase() === 'basic') {
-      let decoded = '';
-      try {
-        decoded = atob(credentials[2]!);
-      } catch {
-        // Not base64: the raw value is masked already.
-      }
-      // RFC 6749 §2.3.1: client_id and client_secret are form-urlencoded, then joined by ":".
-      const colon = decoded.indexOf(':');
-      if (colon !== -1) {
-        const secret = decoded.slice(colon + 1);
-        add(secret);
-        add(safeDecode(secret));
-      }
-    }
-  }
-  // Longest first, so that a value containing another is masked whole.
-  return [...new Set(out)].sort((a, b) => b.length - a.length);
-}
-
-/** `text` with every credential the request carried replaced by `***` (a server that echoes its input would otherwise reflect them). */
-function withoutSentSecrets(text: string, request: Pick<HttpRequest, 'headers' | 'body'>): string {
-  let out = text;
-  for (const secret of sentSecrets(request)) out = out.split(secret).join('***');
-  return out;
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    return value;
-  }
-}
-
-function optionalString(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-async function readBounded(response: Response, limit: number, url: string, signal: AbortSignal, timeoutMs: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    await cancel(response);
-    throw new TransportError('HTTP_BODY_TOO_LARGE', `${describeUrl(url)} answered with ${declared} bytes; the limit is ${limit}.`, { url, response });
-  }
-  try {
-    return await readBoundedText(
-      response.body,
-      limit,
-      () => new TransportError('HTTP_BODY_TOO_LARGE', `${describeUrl(url)} answered with more than ${limit} bytes.`, { url, response }),
-    );
-  } catch (cause) {
-    if (cause instanceof TransportError) throw cause;
-    if (signal.aborted) throw new TransportError('HTTP_TIMEOUT', `The body from ${describeUrl(url)} did not arrive within ${timeoutMs} ms.`, { cause, url });
-    throw new TransportError('HTTP_REQUEST_FAILED', `Reading the body from ${describeUrl(url)} failed: ${describeCause(cause)}.`, { cause, url });
-  }
-}
-
-async function cancel(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    // The body may already be closed; nothing to release.
-  }
-}
-
-function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return 'the provider';
-  }
-}
-
-function describeCause(cause: unknown): string {
-  const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (inner && typeof inner.code === 'string') return inner.code;
-  // Fetch quotes a header value it refuses ("Headers.append: "Bearer <token>" is an invalid header
-  // value"): a quoted part of a message may be a credential, so it is never shown.
-  if (cause instanceof Error) return cause.message.replace(/"[\s\S]*"/, '"…"').slice(0, 200);
-  return 'network error';
 }

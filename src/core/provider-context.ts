@@ -63,6 +63,12 @@ export interface ProviderContext {
   readonly clockToleranceSeconds?: number;
   /** Provider quirks (presets set these). */
   readonly hooks?: ProtocolHooks;
+  /**
+   * How long a login transaction may be finished, in milliseconds: a used `state` is remembered at
+   * least this long, so a replayed callback is refused for as long as its transaction could be
+   * accepted (RFC 9700 §4.2.4). Default 1 hour.
+   */
+  readonly transactionTtlMs?: number;
 }
 
 /** The fields of a provider context before it is frozen; `http` without its endpoint policy. */
@@ -100,5 +106,6 @@ export function createProviderContext(init: ProviderContextInit): ProviderContex
     clock: init.clock,
     clockToleranceSeconds: init.clockToleranceSeconds,
     hooks: init.hooks,
+    transactionTtlMs: init.transactionTtlMs,
   });
 }

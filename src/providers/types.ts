@@ -6,24 +6,12 @@
  */
 import type { IssuerSource } from '../core/endpoint-policy.js';
 import type { HttpOptions } from '../core/http.js';
-import type { ClientAuthMethod, PrivateKey, ProtocolHooks, ServerMetadata, TokenSet } from '../core/types.js';
+import type { ProfileContext } from '../core/profile.js';
+import type { ClientAuthMethod, PrivateKey, ProtocolHooks, ServerMetadata } from '../core/types.js';
 import type { Profile } from '../internal/profile.js';
 
+export type { ProfileContext } from '../core/profile.js';
 export type { Profile } from '../internal/profile.js';
-
-/** What a profile hook receives. */
-export interface ProfileContext {
-  /** The validated tokens of this sign-in (ID token claims included for OIDC). */
-  readonly tokens: TokenSet;
-  /** The validated userinfo claims, when the provider has a userinfo endpoint and it was called. */
-  readonly userinfo?: Readonly<Record<string, unknown>>;
-  /** The issuer the login went to. */
-  readonly issuer: string;
-  /** Authenticated GET of a provider API URL with the access token, returning parsed JSON. */
-  readonly fetchJson: (url: string, init?: { headers?: Record<string, string> }) => Promise<unknown>;
-  /** Extra callback parameters (Apple posts `user` JSON on the first sign-in only). */
-  readonly callbackParams: Readonly<Record<string, string>>;
-}
 
 /**
  * A configured provider, as `google({...})`, `github({...})` or `oidc({...})` return it, and as

@@ -112,7 +112,8 @@ describe.each(['cookie', 'server'] as const)('login flow (%s sessions)', (strate
     expect(first.status).toBe(302);
     const again = await fetch(start.url, { redirect: 'manual', headers: { cookie: txCookie, accept: 'application/json' } });
     expect(again.status).toBe(400);
-    expect(await again.json()).toMatchObject({ code: 'TRANSACTION_MISSING' });
+    // The core's one replay memory refuses it (RFC 9700 §4.2.4); the app keeps none of its own.
+    expect(await again.json()).toMatchObject({ code: 'STATE_MISMATCH' });
     const noCookie = await fetch(start.url, { redirect: 'manual', headers: { accept: 'text/html' } });
     expect(noCookie.status).toBe(400);
     const html = await noCookie.text();
@@ -129,7 +130,7 @@ describe.each(['cookie', 'server'] as const)('login flow (%s sessions)', (strate
     const cross = await fetch(startA.url, { headers: { cookie: b.cookieHeader(startA.url), accept: 'application/json' } });
     expect(cross.status).toBe(400);
     expect(await cross.json()).toMatchObject({ code: 'TRANSACTION_MISSING' });
-    // A cookie renamed to match A's state but carrying B's transaction: state mismatch.
+    // A cookie renamed to match A's state but carrying B's transaction: the core's state check refuses it.
     const bCookie = b.cookies(rp.base).find((c) => c.startsWith('lk-tx-'))!;
     const aName = a
       .cookies(rp.base)
@@ -138,7 +139,7 @@ describe.each(['cookie', 'server'] as const)('login flow (%s sessions)', (strate
     const forged = `${aName}=${bCookie.slice(bCookie.indexOf('=') + 1)}`;
     const r = await fetch(startA.url, { headers: { cookie: forged, accept: 'application/json' } });
     expect(r.status).toBe(400);
-    expect(await r.json()).toMatchObject({ code: 'TRANSACTION_INVALID' });
+    expect(await r.json()).toMatchObject({ code: 'STATE_MISMATCH' });
     // The transaction of provider "op" presented on provider "op-post"'s callback.
     const wrongProvider = startB.url.replace('/auth/op/callback', '/auth/op-post/callback');
     const w = await fetch(wrongProvider, { headers: { cookie: b.cookieHeader(startB.url), accept: 'application/json' } });

@@ -4,7 +4,6 @@
  * edge and no adapter in between. A whole login runs through them: the login route's redirect is
  * followed at the OP by a headless user agent, and its answer is handed to the callback route.
  */
-import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthContext, createAuthContext } from '../../src/app/context.js';
 import { backchannelLogoutRoute } from '../../src/app/routes/backchannel-logout.js';
@@ -14,7 +13,7 @@ import { loginChooserRoute } from '../../src/app/routes/login-chooser.js';
 import { sessionRoute } from '../../src/app/routes/session.js';
 import { tokenRoute } from '../../src/app/routes/token.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
-import { listen, opProvider, type RpServer, SECRET_A, startOp, UserAgent } from './support.js';
+import { listenIdle, opProvider, type RpServer, SECRET_A, startOp, UserAgent } from './support.js';
 
 /** The `name=value` part of each `Set-Cookie`. */
 function cookiePairs(res: Response): string[] {
@@ -28,10 +27,7 @@ describe('route modules, called directly over one AuthContext', () => {
 
   beforeAll(async () => {
     // A real loopback address for the RP (the routes are called directly; nothing should reach it).
-    rp = await listen(() => (_req: http.IncomingMessage, res: http.ServerResponse) => {
-      res.statusCode = 418;
-      res.end();
-    });
+    rp = await listenIdle();
     op = await startOp(rp.base);
     ctx = createAuthContext({
       baseUrl: rp.base,

@@ -68,6 +68,15 @@ export async function listen(handler: () => http.RequestListener): Promise<RpSer
   };
 }
 
+/** A loopback RP address for tests that call route modules directly: whatever reaches its server gets a 418. */
+export function listenIdle(): Promise<RpServer> {
+  return listen(() => (_req, res) => {
+    res.statusCode = 418;
+    res.end();
+  });
+}
+
+/** What {@link routeFixture} starts: an idle RP address, the OP, and one `AuthContext` over them. */
 /** Starts the OP with the RP client registered for `rpBase` (providers `op` and `op-post`). */
 export async function startOp(rpBase: string, keys?: readonly JWK[], basePath = '/auth'): Promise<OidcProviderHandle> {
   return startOidcProvider({

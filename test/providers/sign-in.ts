@@ -6,9 +6,9 @@
  * preset opts out), `fetchProfile` or the merged claims, and `mapProfile`.
  */
 import { OidcClient } from '../../src/core/client.js';
+import { buildProfile as buildCoreProfile } from '../../src/core/profile.js';
 import type { AuthorizationTransaction, TokenSet } from '../../src/core/types.js';
-import { ProviderError, ValidationError } from '../../src/errors.js';
-import type { Profile, ProfileContext, ProviderConfig } from '../../src/providers/types.js';
+import type { Profile, ProviderConfig } from '../../src/providers/types.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/app/auth/callback';
 
@@ -79,34 +79,14 @@ export async function authorize(url: URL): Promise<URLSearchParams> {
   throw new Error(`authorize answered ${res.status}: ${html.slice(0, 200)}`);
 }
 
-/** Builds the profile as the app layer does. */
+/** Builds the profile as the app layer does: the core's profile operation. */
 export async function buildProfile(
   p: ProviderConfig,
   client: OidcClient,
   tokens: TokenSet,
   params: URLSearchParams,
 ): Promise<{ raw: Record<string, unknown>; profile: Profile }> {
-  const callbackParams: Record<string, string> = {};
-  for (const [k, v] of params) if (k !== 'code' && k !== 'state' && k !== 'iss') callbackParams[k] = v;
-  let userinfo: Record<string, unknown> | undefined;
-  if (p.kind === 'oidc' && p.userinfo !== false && client.metadata.userinfo_endpoint) userinfo = await client.userinfo(tokens);
-  const ctx: ProfileContext = {
-    tokens,
-    ...(userinfo !== undefined ? { userinfo } : {}),
-    issuer: client.metadata.issuer,
-    callbackParams,
-    fetchJson: async (target, init) => {
-      const res = await client.fetchResource(target, tokens, init?.headers ? { headers: init.headers } : {});
-      if (!res.ok) throw new ProviderError('RESOURCE_ERROR', { error: `http_${res.status}`, httpStatus: res.status });
-      try {
-        return (await res.json()) as unknown;
-      } catch (cause) {
-        throw new ValidationError('USERINFO_INVALID', 'A provider API answered with something that is not JSON.', { cause });
-      }
-    },
-  };
-  const raw = p.fetchProfile ? await p.fetchProfile(ctx) : { ...(tokens.idTokenClaims ?? {}), ...(userinfo ?? {}) };
-  return { raw, profile: p.mapProfile(raw, ctx) };
+  return buildCoreProfile(client, tokens, p, params);
 }
 
 /** One whole sign-in through the preset. */

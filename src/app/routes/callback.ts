@@ -1,16 +1,13 @@
 /**
  * `GET|POST /auth/:provider/callback` → the authorization response checked against the login's
- * transaction cookie, the code exchanged, the profile built (userinfo, `fetchProfile`,
- * `mapProfile`), the user signed in or linked, a fresh session cookie set, 302 to `returnTo`. A
+ * transaction cookie, the code exchanged, the profile built by the core (`core/profile.ts`:
+ * userinfo, `fetchProfile`, `mapProfile`), the user signed in or linked, a fresh session cookie set, 302 to `returnTo`. A
  * cross-site `form_post` without the transaction cookie is re-posted from our own origin first.
  *
  * @module
  */
-import type { OidcClient } from '../../core/client.js';
-import { readLimitedText } from '../../core/http.js';
-import type { TokenSet } from '../../core/types.js';
-import { ProviderError, SessionError, ValidationError } from '../../errors.js';
-import type { Profile, ProfileContext, ProviderConfig } from '../../providers/types.js';
+import { buildProfile } from '../../core/profile.js';
+import { SessionError } from '../../errors.js';
 import { signInWithIdentity } from '../../storage/linking.js';
 import type { AccountTokens } from '../../storage/types.js';
 import type { LoginDecision } from '../config.js';
@@ -22,46 +19,6 @@ import { REPOST_FIELD, repostPage } from '../pages.js';
 import { redirectAnswer } from '../responses.js';
 import { returnToOr } from '../return-to.js';
 import { readForm } from './form.js';
-
-/**
- * The profile of a completed login: userinfo (OIDC, unless `userinfo: false`), then the provider's
- * `fetchProfile` or the merged claims, then its `mapProfile`.
- *
- * @param p - the provider.
- * @param c - its client.
- * @param tokens - the token set of the code exchange.
- * @param params - the callback parameters (all but `code`, `state`, `iss` are passed on).
- * @returns the profile.
- * @throws ProviderError `RESOURCE_ERROR`; ValidationError `USERINFO_INVALID`; whatever the provider's hooks throw.
- */
-export async function buildProfile(p: ProviderConfig, c: OidcClient, tokens: TokenSet, params: URLSearchParams): Promise<Profile> {
-  const callbackParams: Record<string, string> = {};
-  for (const [k, v] of params) if (k !== 'code' && k !== 'state' && k !== 'iss') callbackParams[k] = v;
-  let userinfo: Record<string, unknown> | undefined;
-  if (p.kind === 'oidc' && p.userinfo !== false && c.metadata.userinfo_endpoint) userinfo = await c.userinfo(tokens);
-  const ctx: ProfileContext = {
-    tokens,
-    ...(userinfo !== undefined ? { userinfo } : {}),
-    issuer: c.metadata.issuer,
-    callbackParams,
-    fetchJson: async (target, init) => {
-      const res = await c.fetchResource(target, tokens, init?.headers ? { headers: init.headers } : {});
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => {});
-        throw new ProviderError('RESOURCE_ERROR', { error: `http_${res.status}`, httpStatus: res.status });
-      }
-      // The provider's body is bounded like every other back-channel response.
-      const text = await readLimitedText(res, target);
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (cause) {
-        throw new ValidationError('USERINFO_INVALID', 'A provider API answered with something that is not JSON.', { cause });
-      }
-    },
-  };
-  const raw = p.fetchProfile ? await p.fetchProfile(ctx) : { ...(tokens.idTokenClaims ?? {}), ...(userinfo ?? {}) };
-  return p.mapProfile(raw, ctx);
-}
 
 /**
  * The callback route. Every failure after the transaction is known is answered here (the error
@@ -87,10 +44,12 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
   }
   const setCookies = state ? [transactions.clear(state)] : [];
   try {
-    const tx = await transactions.consume(id, state, cookieHeader);
+    // The cookie finds and decrypts the transaction; the core checks the state against it, once.
+    const tx = await transactions.open(id, state, cookieHeader);
     const c = await ctx.client(p);
     const tokens = await c.callback(params, tx.transaction);
-    let profile = await buildProfile(p, c, tokens, params);
+    // The profile fetch is a core operation (userinfo, its sub bound to the ID token's, the provider's hooks).
+    let { profile } = await buildProfile(c, tokens, p, params);
     let decision: LoginDecision;
     if (hooks.onLogin) decision = await hooks.onLogin({ providerId: id, profile, tokens, request: request.toWeb() });
     if (decision === false) throw new SessionError('LOGIN_REJECTED');

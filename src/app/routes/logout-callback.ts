@@ -17,8 +17,9 @@ import { safeReturnTo } from '../return-to.js';
  *
  * @param ctx - the auth context.
  * @param request - the request (its `Cookie` and `Accept` headers; `state` and any error from the provider in the query).
- * @returns the redirect to `returnTo`, or the error answer, with the logout cookie cleared.
- * @throws ValidationError `LOGOUT_STATE_MISMATCH` when no (live) logout was started from this browser.
+ * @returns the redirect to `returnTo`, or the error answer (`LOGOUT_STATE_MISMATCH` when no live
+ *   logout was started from this browser, or the provider's answer fails its check), with the
+ *   logout cookie cleared either way.
  */
 export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   const { config } = ctx;
@@ -28,22 +29,20 @@ export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest
     raw === undefined
       ? undefined
       : ((await (await ctx.keyring()).open('logout', raw)) as { state?: unknown; returnTo?: unknown; providerId?: unknown; exp?: unknown } | undefined);
+  // Every refusal is this route's own answer, with the logout cookie cleared (no error carries it back).
+  const refuse = (error: unknown, provider?: string): AuthAnswer =>
+    failureAnswer(ctx, error, { route: 'logout/callback', provider, accept: request.header('accept'), setCookies: clear, request });
   if (!data || typeof data.state !== 'string' || typeof data.returnTo !== 'string' || typeof data.exp !== 'number' || !(ctx.clock() < data.exp)) {
-    throw Object.assign(
-      new ValidationError('LOGOUT_STATE_MISMATCH', 'No logout was started from this browser (or it expired); you are signed out here anyway.', {
-        claim: 'state',
-      }),
-      {
-        setCookies: clear,
-      },
-    );
+    const message = 'No logout was started from this browser (or it expired); you are signed out here anyway.';
+    return refuse(new ValidationError('LOGOUT_STATE_MISMATCH', message, { claim: 'state' }));
   }
   const p = typeof data.providerId === 'string' ? config.providers.get(data.providerId) : undefined;
-  if (!p) throw new ValidationError('LOGOUT_STATE_MISMATCH', 'The logout names an unknown provider; you are signed out here anyway.', { claim: 'state' });
+  if (!p)
+    return refuse(new ValidationError('LOGOUT_STATE_MISMATCH', 'The logout names an unknown provider; you are signed out here anyway.', { claim: 'state' }));
   try {
     (await ctx.client(p)).validateEndSessionCallback(request.query, data.state);
   } catch (error) {
-    return failureAnswer(ctx, error, { route: 'logout/callback', provider: p.id, accept: request.header('accept'), setCookies: clear, request });
+    return refuse(error, p.id);
   }
   return redirectAnswer(safeReturnTo(data.returnTo, config.origin, config.allowedOrigins), clear);
 }
@@ -55,7 +54,6 @@ export async function serveLogoutCallback(ctx: AuthContext, request: AuthRequest
  * @param request - the request.
  * @param url - its URL.
  * @returns the response.
- * @throws ValidationError `LOGOUT_STATE_MISMATCH`.
  */
 export async function logoutCallbackRoute(ctx: AuthContext, request: Request, url: URL): Promise<Response> {
   return answerToWeb(await serveLogoutCallback(ctx, webShape(request, url)));
