@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { redactUrl, redactUrlsIn } from './internal/redact.js';
+import { redactUrl, redactUrlsIn, truncateText, urlWithoutQuery } from './internal/redact.js';
 
 /** The failure layers. Each maps to one error class. */
 export type ErrorLayer = 'transport' | 'provider' | 'validation' | 'configuration' | 'session' | 'storage' | 'account' | 'token';
@@ -344,7 +344,7 @@ export class TransportError extends LatchkeyError {
   readonly url?: string;
   constructor(code: ErrorCode, message: string, options: LatchkeyErrorOptions & { url?: string } = {}) {
     super(code, message, options);
-    if (options.url !== undefined) this.url = redactUrl(stripQuery(options.url));
+    if (options.url !== undefined) this.url = redactUrl(urlWithoutQuery(options.url));
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), url: this.url };
@@ -459,7 +459,7 @@ export class ProviderApiError extends LatchkeyError {
   readonly path: string;
   declare readonly body?: unknown;
   constructor(fields: { provider: string; httpStatus: number; method: string; path: string; body?: unknown }, options: LatchkeyErrorOptions = {}) {
-    super('API_RESPONSE_ERROR', `The ${fields.provider} API answered ${fields.httpStatus} to ${fields.method} ${truncate(fields.path, 200)}.`, options);
+    super('API_RESPONSE_ERROR', `The ${fields.provider} API answered ${fields.httpStatus} to ${fields.method} ${truncateText(fields.path, 200)}.`, options);
     this.provider = fields.provider;
     this.httpStatus = fields.httpStatus;
     this.method = fields.method;
@@ -493,16 +493,7 @@ const PROVIDER_ERROR_SOURCE: Partial<Record<ErrorCode, string>> = {
 function providerErrorMessage(code: ErrorCode, fields: { error: string; error_description?: string }): string {
   const source = PROVIDER_ERROR_SOURCE[code] ?? 'The provider answered';
   // The description is the provider's text: one line, bounded.
-  const desc = fields.error_description ? `: ${truncate(fields.error_description.replace(/\s+/g, ' ').trim(), 300)}` : '';
-  const sentence = `${source} "${truncate(fields.error, 80)}"${desc}`;
+  const desc = fields.error_description ? `: ${truncateText(fields.error_description.replace(/\s+/g, ' ').trim(), 300)}` : '';
+  const sentence = `${source} "${truncateText(fields.error, 80)}"${desc}`;
   return /[.!?…]$/.test(sentence) ? sentence : `${sentence}.`;
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
-}
-
-function stripQuery(url: string): string {
-  const q = url.search(/[?#]/);
-  return q === -1 ? url : url.slice(0, q);
 }

@@ -17,7 +17,7 @@ import type { DistributedLock } from '../vault/locks/types.js';
 import { parseApiBase } from '../vault/provider-api.js';
 import type { TokenEvent } from '../vault/vault.js';
 import { type CookieNames, type CookieOptions, cookieNames, resolveCookieAttributes } from './cookies.js';
-import { type CorsOptions, crossSiteOrigins, resolveCors } from './cors.js';
+import { type CorsOptions, crossSiteWarnings, resolveCors } from './cors.js';
 import { findRoute } from './edge.js';
 import type { AuthLogger } from './error-log.js';
 import { returnToOr } from './return-to.js';
@@ -343,13 +343,7 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
 
   const { allowedOrigins, corsMaxAgeSeconds } = resolveCors(options.cors, options.accessToken?.allowedOrigins, base.origin);
   const cookieAttributes = resolveCookieAttributes(options.cookies, base.protocol === 'https:');
-  const warnings =
-    cookieAttributes.sameSite === 'Lax'
-      ? crossSiteOrigins(base.origin, allowedOrigins).map(
-          (o) =>
-            `cors.origins: ${o} is another site than ${base.origin}, so browsers send its requests no SameSite=Lax cookie (GET /auth/session answers 401 after sign-in). Serve app and API from one site (e.g. both on localhost), or set cookies: { sameSite: 'none' }; see docs/cross-origin.md.`,
-        )
-      : [];
+  const warnings = crossSiteWarnings(base.origin, allowedOrigins, cookieAttributes.sameSite);
 
   const signInPage = options.signInPage;
   if (signInPage !== undefined && (!signInPage.startsWith('/') || signInPage.startsWith('//') || signInPage.includes('\\') || signInPage.includes('?'))) {

@@ -264,3 +264,20 @@ export function preflightAnswer(policy: CorsPolicy, methods: readonly string[], 
     'access-control-max-age': String(policy.corsMaxAgeSeconds),
   });
 }
+
+/**
+ * The start-up warnings of allowed origins on another site while cookies are `SameSite=Lax`:
+ * browsers send such an origin's requests no cookie, so its `GET /auth/session` answers 401.
+ *
+ * @param origin - the app's own origin.
+ * @param allowedOrigins - the allowed origins.
+ * @param sameSite - the cookies' SameSite attribute.
+ * @returns one warning per cross-site origin (none unless `Lax`).
+ */
+export function crossSiteWarnings(origin: string, allowedOrigins: readonly string[], sameSite: string): string[] {
+  if (sameSite !== 'Lax') return [];
+  return crossSiteOrigins(origin, allowedOrigins).map(
+    (o) =>
+      `cors.origins: ${o} is another site than ${origin}, so browsers send its requests no SameSite=Lax cookie (GET /auth/session answers 401 after sign-in). Serve app and API from one site (e.g. both on localhost), or set cookies: { sameSite: 'none' }; see docs/cross-origin.md.`,
+  );
+}

@@ -98,3 +98,25 @@ const OPAQUE_TOKEN_IN_TEXT = /\beyJ[\w-]*\.[\w-]*\.[\w-]*|(?<![\w/.-])[\w~+/-]{3
 export function redactCredentialsIn(text: string): string {
   return redactUrlsIn(text).replace(OPAQUE_TOKEN_IN_TEXT, REDACTED);
 }
+
+/**
+ * Text cut to at most `n` characters, with an ellipsis when cut (for provider text in messages).
+ *
+ * @param s - the text.
+ * @param n - the most characters kept.
+ * @returns the text, or its first `n` characters and `…`.
+ */
+export function truncateText(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+/**
+ * A URL without its query and fragment (where codes, tokens and states travel).
+ *
+ * @param url - the URL as text.
+ * @returns the URL up to its first `?` or `#`.
+ */
+export function urlWithoutQuery(url: string): string {
+  const q = url.search(/[?#]/);
+  return q === -1 ? url : url.slice(0, q);
+}

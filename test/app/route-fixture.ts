@@ -23,7 +23,14 @@ export function routeFixture(providers: (issuer: string) => ProviderConfig[] = (
   beforeAll(async () => {
     fixture.rp = await listenIdle();
     fixture.op = await startOp(fixture.rp.base);
-    fixture.ctx = createAuthContext({ baseUrl: fixture.rp.base, secret: SECRET_A, providers: providers(fixture.op.issuer) });
+    // Development: answers carry the developer's message, which these tests read.
+    fixture.ctx = createAuthContext({
+      baseUrl: fixture.rp.base,
+      secret: SECRET_A,
+      providers: providers(fixture.op.issuer),
+      development: true,
+      logger: () => {},
+    });
   });
   afterAll(async () => {
     await fixture.rp?.close();

@@ -72,6 +72,8 @@ describe('one state check, one replay memory (the core)', () => {
       providers: [opProvider(fx.op.issuer)],
       loginTimeoutSeconds: 7200,
       clock: () => now,
+      development: true,
+      logger: () => {},
     });
     const { callbackUrl, cookie } = await startLogin(long);
     expect((await callback(callbackUrl, cookie, long)).status).toBe(302);
