@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureRuntimes } from '../runtimes/install.js';
 
 let dir: string | undefined;
 
@@ -13,6 +14,8 @@ export function setup(): void {
   process.env.LATCHKEY_SKIP_FILE = join(dir, 'skipped.txt');
   // Where test/package/packed.ts builds and packs the package once for every test file that asks.
   process.env.LATCHKEY_PACK_DIR = join(dir, 'pack');
+  // The runtime matrix's other runtimes (Node 22/24, Bun, Deno, workerd), from the npm registry, cached.
+  ensureRuntimes();
   const missing = (['TEST_POSTGRES_URL', 'TEST_MYSQL_URL', 'TEST_REDIS_URL'] as const).filter((n) => !process.env[n]);
   if (missing.length > 0) {
     process.stderr.write(`\n[latchkey] ${missing.join(', ')} not set: suites needing those servers will be SKIPPED (run .ci/run to set them).\n\n`);
