@@ -24,6 +24,10 @@ export interface ChildStats {
   /** The peak RSS of the process so far. */
   readonly maxRssBytes: number;
   readonly heapUsedBytes: number;
+  /** The V8 heap reserved (used + free pages, the young generation's semi-spaces included). */
+  readonly heapTotalBytes: number;
+  /** Memory outside the V8 heap held by JS objects (Buffers, ArrayBuffers). */
+  readonly externalBytes: number;
 }
 
 /** Values the parent set with `set` (the plain route's body, the OP's clients). */
@@ -63,6 +67,8 @@ export function startChild(close: () => Promise<void> = async () => undefined): 
         rssBytes: mem.rss,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
         heapUsedBytes: mem.heapUsed,
+        heapTotalBytes: mem.heapTotal,
+        externalBytes: mem.external,
       };
       process.send!({ type: 'reply', id: m.id, value: stats });
     } else if (m.type === 'set') {

@@ -11,7 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,15 @@ function buildApps(): Promise<void> {
   return built;
 }
 
+/**
+ * The V8 flags `npm start` gives the demo (`--max-semi-space-size=…` in package.json's `start`
+ * script), so the benchmark runs the demo as a newcomer's machine does.
+ */
+function demoNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((arg) => /^--max-[a-z-]+-size=\d+$/.test(arg));
+}
+
 /** Removes the bundles (call once every app is closed). */
 export function removeBuild(): void {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
@@ -95,7 +104,8 @@ export async function startApp(name: string, script: (typeof SCRIPTS)[number], v
   Object.assign(env, vars);
   const profDir = process.env.AUTH_BENCH_CPU_PROF;
   const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`] : [];
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...prof, join(outDir, `${script}.mjs`)], {
+  const flags = script === 'demo' ? demoNodeFlags() : [];
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...flags, ...prof, join(outDir, `${script}.mjs`)], {
     cwd: root,
     env,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -121,6 +121,18 @@ export function jsonAnswer(
 }
 
 /**
+ * {@link jsonAnswer} for a value already serialised.
+ *
+ * @param json - the JSON text.
+ * @param status - HTTP status.
+ * @param setCookies - `Set-Cookie` values.
+ * @returns the answer.
+ */
+export function jsonTextAnswer(json: string, status = 200, setCookies: readonly string[] = NO_COOKIES): AuthAnswer {
+  return { status, headers: withAuthHeaders(JSON_TYPE, NO_HEADERS), setCookies, body: json };
+}
+
+/**
  * A 302 redirect with the auth headers.
  *
  * @param location - absolute URL or same-origin path.

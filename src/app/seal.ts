@@ -1,5 +1,5 @@
 /**
- * Sealing: authenticated encryption of cookie payloads (AES-256-GCM through Web Crypto) and signing
+ * Sealing: authenticated encryption of cookie payloads (AES-256-GCM, `src/internal/crypto.ts`) and signing
  * of the short-lived access tokens `POST /auth/token` issues (HS256 through jose), with keys derived
  * once per secret by HKDF-SHA-256 and a different key per purpose. Several secrets enable rotation:
  * the newest seals, every configured one opens.
@@ -12,6 +12,7 @@
  * @module
  */
 import { jwtVerify, SignJWT } from 'jose';
+import { SymmetricKey, symmetric } from '../internal/crypto.js';
 import { base64url, fromBase64url, fromUtf8, sha256, utf8 } from '../internal/encoding.js';
 
 /** What a sealed value is for; each purpose has its own key. */
@@ -21,8 +22,8 @@ const PURPOSES: readonly SealPurpose[] = ['session', 'transaction', 'logout', 'c
 
 interface KeySet {
   readonly kid: string;
-  readonly aes: ReadonlyMap<SealPurpose, CryptoKey>;
-  readonly hmac: CryptoKey;
+  readonly aes: ReadonlyMap<SealPurpose, SymmetricKey>;
+  readonly hmac: SymmetricKey;
   readonly jwtKey: Uint8Array;
 }
 
@@ -58,11 +59,9 @@ export class Keyring {
             256,
           ),
         );
-      const aes = new Map<SealPurpose, CryptoKey>();
-      for (const p of PURPOSES) {
-        aes.set(p, await crypto.subtle.importKey('raw', await derive(`aes-gcm/${p}`), 'AES-GCM', false, ['encrypt', 'decrypt']));
-      }
-      const hmac = await crypto.subtle.importKey('raw', await derive('hmac/csrf'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      const aes = new Map<SealPurpose, SymmetricKey>();
+      for (const p of PURPOSES) aes.set(p, new SymmetricKey(await derive(`aes-gcm/${p}`)));
+      const hmac = new SymmetricKey(await derive('hmac/csrf'));
       sets.push({ kid, aes, hmac, jwtKey: await derive('jwt/hs256') });
     }
     return new Keyring(sets);
@@ -78,12 +77,8 @@ export class Keyring {
   async seal(purpose: SealPurpose, payload: unknown): Promise<string> {
     const set = this.sets[0]!;
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ct = await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv, additionalData: utf8(purpose) as Uint8Array<ArrayBuffer> },
-      set.aes.get(purpose)!,
-      utf8(JSON.stringify(payload)) as Uint8Array<ArrayBuffer>,
-    );
-    return `${set.kid}.${base64url(iv)}.${base64url(new Uint8Array(ct))}`;
+    const ct = await symmetric.aesGcmEncrypt(set.aes.get(purpose)!, iv, utf8(JSON.stringify(payload)), utf8(purpose));
+    return `${set.kid}.${base64url(iv)}.${base64url(ct)}`;
   }
 
   /**
@@ -103,12 +98,8 @@ export class Keyring {
     try {
       const iv = fromBase64url(parts[1]!);
       if (iv.length !== 12) return undefined;
-      const pt = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: iv as Uint8Array<ArrayBuffer>, additionalData: utf8(purpose) as Uint8Array<ArrayBuffer> },
-        set.aes.get(purpose)!,
-        fromBase64url(parts[2]!) as Uint8Array<ArrayBuffer>,
-      );
-      return JSON.parse(fromUtf8(new Uint8Array(pt)));
+      const pt = await symmetric.aesGcmDecrypt(set.aes.get(purpose)!, iv, fromBase64url(parts[2]!), utf8(purpose));
+      return JSON.parse(fromUtf8(pt));
     } catch {
       return undefined;
     }
@@ -121,7 +112,7 @@ export class Keyring {
    * @returns the MAC (every configured secret's MAC is accepted by {@link Keyring.macs}).
    */
   async mac(value: string): Promise<string> {
-    return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', this.sets[0]!.hmac, utf8(value) as Uint8Array<ArrayBuffer>)));
+    return base64url(await symmetric.hmacSha256(this.sets[0]!.hmac, utf8(value)));
   }
 
   /**
@@ -132,7 +123,7 @@ export class Keyring {
    */
   async macs(value: string): Promise<string[]> {
     const out: string[] = [];
-    for (const s of this.sets) out.push(base64url(new Uint8Array(await crypto.subtle.sign('HMAC', s.hmac, utf8(value) as Uint8Array<ArrayBuffer>))));
+    for (const s of this.sets) out.push(base64url(await symmetric.hmacSha256(s.hmac, utf8(value))));
     return out;
   }
 

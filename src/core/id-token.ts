@@ -5,6 +5,7 @@
  * @module
  */
 import { ConfigurationError, ValidationError } from '../errors.js';
+import { type ShaName, symmetric } from '../internal/crypto.js';
 import { base64url, timingSafeEqual, utf8 } from '../internal/encoding.js';
 import { getRemoteJwks, type RemoteJwks } from './jwks.js';
 import { assertHmacSecretLength, verifyJwt } from './jwt.js';
@@ -35,7 +36,7 @@ export interface IdTokenContext extends CoreOptions {
   readonly accessToken?: string;
 }
 
-const EVENT_HASH: Readonly<Record<string, string>> = { '256': 'SHA-256', '384': 'SHA-384', '512': 'SHA-512' };
+const EVENT_HASH: Readonly<Record<string, ShaName>> = { '256': 'SHA-256', '384': 'SHA-384', '512': 'SHA-512' };
 
 /**
  * Validates an ID token and returns its claims.
@@ -267,7 +268,7 @@ export function isNumericDate(v: unknown): v is number {
 async function leftHalfHash(value: string, alg: string): Promise<string> {
   // OIDC Core 3.2.2.9: hash with the JWS alg's hash, keep the left-most half, base64url-encode.
   const bits = alg === 'EdDSA' || alg === 'Ed25519' ? '512' : (/(\d{3})$/.exec(alg)?.[1] ?? '256');
-  const digest = new Uint8Array(await crypto.subtle.digest(EVENT_HASH[bits] ?? 'SHA-256', utf8(value) as Uint8Array<ArrayBuffer>));
+  const digest = await symmetric.digest(EVENT_HASH[bits] ?? 'SHA-256', utf8(value));
   return base64url(digest.subarray(0, digest.length / 2));
 }
 

@@ -3,6 +3,9 @@
  *
  * @module
  */
+import { symmetric } from './crypto.js';
+
+export { sha256 } from './crypto.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -19,9 +22,7 @@ export function fromUtf8(b: Uint8Array): string {
 
 /** base64url without padding (RFC 4648 §5). */
 export function base64url(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return symmetric.base64url(bytes);
 }
 
 /** Decodes base64url (with or without padding). Throws `TypeError` on bad input. */
@@ -42,12 +43,6 @@ export function randomBytes(n: number): Uint8Array {
 /** A random base64url token of `bytes` random bytes (default 32: 256 bits). */
 export function randomToken(bytes = 32): string {
   return base64url(randomBytes(bytes));
-}
-
-/** SHA-256 of a string or bytes (Web Crypto). */
-export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
-  const input = typeof data === 'string' ? utf8(data) : data;
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', input as Uint8Array<ArrayBuffer>));
 }
 
 /** Constant-time comparison of two strings (length leaks, content does not). */

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest for provider tokens: AES-256-GCM through Web Crypto, with keys derived by
+ * Encryption at rest for provider tokens: AES-256-GCM (`src/internal/crypto.ts`), with keys derived by
  * HKDF-SHA-256 from the app secrets. The first secret encrypts; every secret decrypts, so a
  * rotation (new secret first, old ones after) keeps old rows readable. Each ciphertext names the
  * key that made it and is bound to a context (the account id), so a ciphertext copied to another
@@ -10,6 +10,7 @@
  * @module
  */
 import { ConfigurationError, StorageError } from '../errors.js';
+import { SymmetricKey, symmetric } from '../internal/crypto.js';
 import { base64url, fromBase64url, fromUtf8, randomBytes, utf8 } from '../internal/encoding.js';
 import type { AccountTokens } from './types.js';
 
@@ -47,20 +48,15 @@ function bytes(s: string): Uint8Array<ArrayBuffer> {
 
 interface DerivedKey {
   readonly id: string;
-  readonly key: CryptoKey;
+  readonly key: SymmetricKey;
 }
 
 async function derive(secret: string): Promise<DerivedKey> {
-  const material = await crypto.subtle.importKey('raw', utf8(secret) as Uint8Array<ArrayBuffer>, 'HKDF', false, ['deriveKey', 'deriveBits']);
+  const material = await crypto.subtle.importKey('raw', utf8(secret) as Uint8Array<ArrayBuffer>, 'HKDF', false, ['deriveBits']);
   const idBits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: bytes('key-id') }, material, 64);
-  const key = await crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: SALT, info: bytes('aes-256-gcm') },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-  return { id: base64url(new Uint8Array(idBits)), key };
+  // The same 256 bits `deriveKey` to AES-256-GCM would give (RFC 5869 output, first 32 bytes).
+  const keyBits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: bytes('aes-256-gcm') }, material, 256);
+  return { id: base64url(new Uint8Array(idBits)), key: new SymmetricKey(new Uint8Array(keyBits)) };
 }
 
 function decryptFailed(reason: string, cause?: unknown): StorageError {
@@ -94,12 +90,8 @@ export function createTokenCipher(options: TokenCipherOptions): TokenCipher {
     async encrypt(plaintext, context) {
       const { id, key } = (await getKeys())[0]!;
       const iv = randomBytes(12);
-      const ct = await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv: iv as Uint8Array<ArrayBuffer>, additionalData: utf8(`${PREFIX}|${id}|${context}`) as Uint8Array<ArrayBuffer> },
-        key,
-        utf8(plaintext) as Uint8Array<ArrayBuffer>,
-      );
-      return { ciphertext: `${PREFIX}.${id}.${base64url(iv)}.${base64url(new Uint8Array(ct))}`, keyId: id };
+      const ct = await symmetric.aesGcmEncrypt(key, iv, utf8(plaintext), utf8(`${PREFIX}|${id}|${context}`));
+      return { ciphertext: `${PREFIX}.${id}.${base64url(iv)}.${base64url(ct)}`, keyId: id };
     },
     async decrypt(ciphertext, context) {
       const parts = ciphertext.split('.');
@@ -117,12 +109,8 @@ export function createTokenCipher(options: TokenCipherOptions): TokenCipher {
       }
       if (iv.length !== 12 || body.length < 16) throw decryptFailed('malformed value');
       try {
-        const pt = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: iv as Uint8Array<ArrayBuffer>, additionalData: utf8(`${PREFIX}|${id}|${context}`) as Uint8Array<ArrayBuffer> },
-          entry.key,
-          body as Uint8Array<ArrayBuffer>,
-        );
-        return fromUtf8(new Uint8Array(pt));
+        const pt = await symmetric.aesGcmDecrypt(entry.key, iv, body, utf8(`${PREFIX}|${id}|${context}`));
+        return fromUtf8(pt);
       } catch (err) {
         throw decryptFailed('authentication failed (altered, or moved from another row)', err);
       }

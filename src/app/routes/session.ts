@@ -7,7 +7,7 @@
 import type { AuthContext } from '../context.js';
 import { readCookie } from '../cookies.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
-import { jsonAnswer } from '../responses.js';
+import { jsonAnswer, jsonTextAnswer } from '../responses.js';
 import type { Session } from '../sessions/types.js';
 
 /**
@@ -45,16 +45,30 @@ function sessionAnswer(ctx: AuthContext, cookieHeader: string | null, session: S
 /** The 401 body. */
 const UNAUTHENTICATED = { error: 'unauthenticated', code: 'UNAUTHENTICATED', message: 'Sign in first.' } as const;
 
+/** The JSON body last answered for a session object, and what it was made from. */
+interface AnsweredBody {
+  readonly expiresAt: number;
+  readonly csrfToken: string;
+  readonly json: string;
+}
+
+/**
+ * The polled case answers the same cached session object again and again: its JSON is kept with it
+ * (weakly: it goes with the session) and made again only when the expiry or the CSRF token moved.
+ * Session objects are replaced, never changed in place, when the user or the data change.
+ */
+const answeredBodies = new WeakMap<Session, AnsweredBody>();
+
 /** The 200 answer: the session as the app's client reads it, and the re-issued cookie if any. */
 function signedIn(session: Session, csrfToken: string, refreshed: string | undefined): AuthAnswer {
-  const body = {
-    user: session.user,
-    expiresAt: new Date(Math.min(session.idleExpiresAt, session.absoluteExpiresAt)).toISOString(),
-    provider: session.providerId,
-    csrfToken,
-    data: session.data,
-  };
-  return jsonAnswer(body, 200, refreshed ? [refreshed] : []);
+  const expiresAt = Math.min(session.idleExpiresAt, session.absoluteExpiresAt);
+  let answered = answeredBodies.get(session);
+  if (answered === undefined || answered.expiresAt !== expiresAt || answered.csrfToken !== csrfToken) {
+    const body = { user: session.user, expiresAt: new Date(expiresAt).toISOString(), provider: session.providerId, csrfToken, data: session.data };
+    answered = { expiresAt, csrfToken, json: JSON.stringify(body) };
+    answeredBodies.set(session, answered);
+  }
+  return jsonTextAnswer(answered.json, 200, refreshed ? [refreshed] : []);
 }
 
 /**
