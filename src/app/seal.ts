@@ -102,11 +102,14 @@ export class Keyring {
     if (!set) return undefined;
     try {
       const iv = fromBase64url(parts[1]!);
-      if (iv.length !== 12) return undefined;
+      const ct = fromBase64url(parts[2]!);
+      // RFC 4648 §3.5 / RFC 7515 §2: only the canonical encoding (no padding, zero spare bits) opens,
+      // so one sealed value has one spelling (`…w`, `…x`, `…y`, `…z` and `…w=` would all decode alike).
+      if (iv.length !== 12 || base64url(iv) !== parts[1] || base64url(ct) !== parts[2]) return undefined;
       const pt = await crypto.subtle.decrypt(
         { name: 'AES-GCM', iv: iv as Uint8Array<ArrayBuffer>, additionalData: utf8(purpose) as Uint8Array<ArrayBuffer> },
         set.aes.get(purpose)!,
-        fromBase64url(parts[2]!) as Uint8Array<ArrayBuffer>,
+        ct as Uint8Array<ArrayBuffer>,
       );
       return JSON.parse(fromUtf8(new Uint8Array(pt)));
     } catch {
