@@ -101,7 +101,10 @@ const payloadArb = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ sub: 'alice' }) },
   { weight: 1, arbitrary: fc.oneof(fc.constantFrom('[]', 'null', '1', '"s"', '{', ''), anyString(10)) },
 );
-const signWithArb = fc.oneof({ weight: 4, arbitrary: fc.constant<SignWith>('match') }, { weight: 2, arbitrary: fc.constantFrom<SignWith>('rsa', 'ec', 'hmac', 'empty', 'garbage') });
+const signWithArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<SignWith>('match') },
+  { weight: 2, arbitrary: fc.constantFrom<SignWith>('rsa', 'ec', 'hmac', 'empty', 'garbage') },
+);
 const allowedArb = fc.constantFrom(['RS256'], ['ES256'], ['HS256'], ['RS256', 'ES256'], ['RS256', 'none']);
 
 /** Compact JWS and JOSE headers: `verifyJwt`. */
@@ -114,13 +117,19 @@ export const jwtTarget: FuzzTarget = {
   ],
   quickRuns: 800,
   async start() {
-      let accepted = 0;
+    let accepted = 0;
     const keys = await makeKeys();
     const maps = watchBoundedMaps();
     const jwks = new RemoteJwks(JWKS_URI, { http: { fetch: jwksFetch(() => JSON.stringify({ keys: keys.publicJwks })) }, clock });
     const tokenArb = fc.oneof(
       { weight: 6, arbitrary: fc.tuple(headerArb, payloadArb, signWithArb) },
-      { weight: 1, arbitrary: fc.oneof(anyString(60), fc.array(anyString(8), { minLength: 1, maxLength: 6 }).map((p) => p.join('.'))) },
+      {
+        weight: 1,
+        arbitrary: fc.oneof(
+          anyString(60),
+          fc.array(anyString(8), { minLength: 1, maxLength: 6 }).map((p) => p.join('.')),
+        ),
+      },
     );
     return {
       accepted: () => accepted,
@@ -131,7 +140,7 @@ export const jwtTarget: FuzzTarget = {
         if (!result.ok) return;
         accepted++;
         const { header } = result.value;
-        invariant(typeof header.alg === 'string' && allowedAlgs.includes(header.alg), `accepted alg ${JSON.stringify(header.alg)} outside ${allowedAlgs}`);
+        invariant(typeof header.alg === 'string' && (allowedAlgs as readonly string[]).includes(header.alg), `accepted alg ${JSON.stringify(header.alg)} outside ${allowedAlgs}`);
         invariant(header.crit === undefined, 'accepted a crit header');
         if (header.alg === 'none') invariant(token.endsWith('.'), 'accepted alg none with a signature');
         else invariant(await reallySigned(keys, token, header.alg), `accepted a ${header.alg} token that jose does not verify`);
@@ -189,7 +198,10 @@ const typedHeader = nearly(
 function checkCommonClaims(p: Record<string, unknown>, what: string): void {
   invariant(p.iss === ISSUER, `accepted ${what} iss ${JSON.stringify(p.iss)}`);
   const aud = typeof p.aud === 'string' ? [p.aud] : (p.aud as unknown[]);
-  invariant(Array.isArray(aud) && aud.includes(CLIENT_ID) && aud.every((a) => a === CLIENT_ID || a === 'trusted'), `accepted ${what} aud ${JSON.stringify(p.aud)}`);
+  invariant(
+    Array.isArray(aud) && aud.includes(CLIENT_ID) && aud.every((a) => a === CLIENT_ID || a === 'trusted'),
+    `accepted ${what} aud ${JSON.stringify(p.aud)}`,
+  );
   invariant(typeof p.exp === 'number' && Number.isFinite(p.exp) && p.exp > NOW_S - 30, `accepted ${what} exp ${JSON.stringify(p.exp)}`);
   invariant(typeof p.iat === 'number' && Number.isFinite(p.iat) && p.iat <= NOW_S + 30, `accepted ${what} iat ${JSON.stringify(p.iat)}`);
 }
@@ -203,7 +215,7 @@ export const idTokenTarget: FuzzTarget = {
   ],
   quickRuns: 800,
   async start() {
-      let accepted = 0;
+    let accepted = 0;
     const keys = await makeKeys();
     const jwks = new RemoteJwks(JWKS_URI, { http: { fetch: jwksFetch(() => JSON.stringify({ keys: keys.publicJwks })) }, clock });
     return {
@@ -217,14 +229,21 @@ export const idTokenTarget: FuzzTarget = {
         accepted++;
         const p = result.value as unknown as Record<string, unknown>;
         invariant(header.alg === 'RS256' && (await reallySigned(keys, token, 'RS256')), `accepted an ID token with alg ${header.alg}`);
-        invariant(header.typ === undefined || String(header.typ).toLowerCase().replace(/^application\//, '') === 'jwt', `accepted typ ${JSON.stringify(header.typ)}`);
+        invariant(
+          header.typ === undefined ||
+            String(header.typ)
+              .toLowerCase()
+              .replace(/^application\//, '') === 'jwt',
+          `accepted typ ${JSON.stringify(header.typ)}`,
+        );
         checkCommonClaims(p, 'ID token');
         invariant(p.azp === undefined || p.azp === CLIENT_ID, 'accepted another azp');
         invariant(p.nbf === undefined || (typeof p.nbf === 'number' && p.nbf <= NOW_S + 30), `accepted nbf ${JSON.stringify(p.nbf)}`);
         invariant(p.nonce === 'n-0123', 'accepted another nonce');
         invariant(typeof p.sub === 'string' && p.sub.length > 0, 'accepted an empty sub');
         invariant(p.auth_time === undefined || typeof p.auth_time === 'number', 'accepted a non-numeric auth_time');
-        if (maxAge) invariant(typeof p.auth_time === 'number' && p.auth_time + 60 >= NOW_S - 30, `accepted auth_time ${JSON.stringify(p.auth_time)} beyond max_age`);
+        if (maxAge)
+          invariant(typeof p.auth_time === 'number' && p.auth_time + 60 >= NOW_S - 30, `accepted auth_time ${JSON.stringify(p.auth_time)} beyond max_age`);
       }) as never,
     };
   },
@@ -239,7 +258,7 @@ export const logoutTokenTarget: FuzzTarget = {
   ],
   quickRuns: 800,
   async start() {
-      let accepted = 0;
+    let accepted = 0;
     const keys = await makeKeys();
     const jwks = new RemoteJwks(JWKS_URI, { http: { fetch: jwksFetch(() => JSON.stringify({ keys: keys.publicJwks })) }, clock });
     return {
@@ -257,7 +276,12 @@ export const logoutTokenTarget: FuzzTarget = {
         accepted++;
         const p = result.value as unknown as Record<string, unknown>;
         invariant(header.alg === 'RS256' && (await reallySigned(keys, token, 'RS256')), `accepted a logout token with alg ${header.alg}`);
-        const typ = header.typ === undefined ? 'jwt' : String(header.typ).toLowerCase().replace(/^application\//, '');
+        const typ =
+          header.typ === undefined
+            ? 'jwt'
+            : String(header.typ)
+                .toLowerCase()
+                .replace(/^application\//, '');
         invariant(typ === 'jwt' || typ === 'logout+jwt', `accepted typ ${JSON.stringify(header.typ)}`);
         checkCommonClaims(p, 'logout token');
         invariant(typeof p.jti === 'string' && p.jti !== '' && p.jti !== 'jti-2', `accepted jti ${JSON.stringify(p.jti)} (empty or replayed)`);
@@ -280,7 +304,26 @@ function jwkArb(real: readonly JWK[]): fc.Arbitrary<unknown> {
       fc.dictionary(
         fc.constantFrom('kty', 'kid', 'alg', 'use', 'key_ops', 'n', 'e', 'crv', 'x', 'y', 'd', 'k'),
         fc.oneof(
-          fc.constantFrom('RSA', 'EC', 'OKP', 'oct', 'AKP', 'sig', 'enc', 'RS256', 'ES256', 'P-256', 'P-384', 'Ed25519', 'rsa-1', 'AQAB', 'AAAA', '____', '', 'AQAAAAAB'),
+          fc.constantFrom(
+            'RSA',
+            'EC',
+            'OKP',
+            'oct',
+            'AKP',
+            'sig',
+            'enc',
+            'RS256',
+            'ES256',
+            'P-256',
+            'P-384',
+            'Ed25519',
+            'rsa-1',
+            'AQAB',
+            'AAAA',
+            '____',
+            '',
+            'AQAAAAAB',
+          ),
           fc.constantFrom(['verify'], ['sign'], ['verify', 'verify'], []),
           fc.string({ maxLength: 3000, unit: fc.constantFrom('A', 'B', '_', '-', '/', '=') }),
           jsonish,
@@ -302,7 +345,7 @@ export const jwksTarget: FuzzTarget = {
   ],
   quickRuns: 400,
   async start() {
-      let accepted = 0;
+    let accepted = 0;
     const keys = await makeKeys();
     const signed = await sign(keys, { alg: 'RS256', kid: 'rsa-1' }, { sub: 'a' }, 'rsa');
     const bodyArb = fc.oneof(
@@ -310,7 +353,10 @@ export const jwksTarget: FuzzTarget = {
       { weight: 1, arbitrary: fc.oneof(fc.constantFrom('{"keys":{}}', '{"keys":null}', '[]', '{}', '{"keys":[', '"x"'), anyString(30)) },
       { weight: 1, arbitrary: fc.nat({ max: 150 }).map((n) => JSON.stringify({ keys: Array.from({ length: n }, () => keys.publicJwks[0]) })) },
     );
-    const selector = fc.record({ alg: fc.constantFrom('RS256', 'ES256', 'PS256', 'EdDSA', 'HS256', 'none'), kid: fc.option(fc.constantFrom('rsa-1', 'ec-1', 'x'), { nil: undefined }) });
+    const selector = fc.record({
+      alg: fc.constantFrom('RS256', 'ES256', 'PS256', 'EdDSA', 'HS256', 'none'),
+      kid: fc.option(fc.constantFrom('rsa-1', 'ec-1', 'x'), { nil: undefined }),
+    });
     return {
       accepted: () => accepted,
       property: fc.asyncProperty(bodyArb, selector, async (body, header) => {

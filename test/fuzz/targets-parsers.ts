@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { readCookie, readCookiesWithPrefix } from '../../src/app/cookies.js';
 import { screenRequest } from '../../src/app/edge.js';
-import { readForm } from '../../src/app/routes/form.js';
 import { MAX_RETURN_TO_LENGTH, safeReturnTo } from '../../src/app/return-to.js';
+import { readForm } from '../../src/app/routes/form.js';
 import { Keyring } from '../../src/app/seal.js';
 import { UsedStates, validateAuthorizationResponse } from '../../src/core/authorization-response.js';
 import type { AuthorizationTransaction, ServerMetadata } from '../../src/core/types.js';
@@ -44,7 +44,7 @@ export const cookieTarget: FuzzTarget = {
   ],
   quickRuns: 3000,
   async start() {
-      let accepted = 0;
+    let accepted = 0;
     return {
       accepted: () => accepted,
       property: fc.property(cookieHeader, (header) => {
@@ -58,7 +58,8 @@ export const cookieTarget: FuzzTarget = {
           );
         }
         const first = pairs.find((p) => p.name === NAME);
-        if (first && first.value.replace(/ +$/, '') !== '') invariant(got === first.value.replace(/ +$/, ''), `readCookie skipped the first pair of ${JSON.stringify(header)}`);
+        if (first && first.value.replace(/ +$/, '') !== '')
+          invariant(got === first.value.replace(/ +$/, ''), `readCookie skipped the first pair of ${JSON.stringify(header)}`);
         for (const c of readCookiesWithPrefix(header, 'lk-tx-')) invariant(c.name.startsWith('lk-tx-'), 'prefix read returned another cookie');
       }) as never,
     };
@@ -74,7 +75,7 @@ export const sealTarget: FuzzTarget = {
   ],
   quickRuns: 1500,
   async start() {
-      let accepted = 0;
+    let accepted = 0;
     const keyring = await Keyring.create(['fuzz-secret-0123456789abcdefghijklmnopqrstuvwxyz']);
     const sealed = await keyring.seal('session', { sid: 'abc', v: 1 });
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ ';
@@ -138,7 +139,7 @@ export const returnToTarget: FuzzTarget = {
   ],
   quickRuns: 3000,
   async start() {
-      let accepted = 0;
+    let accepted = 0;
     return {
       accepted: () => accepted,
       property: fc.property(returnToValue, fc.boolean(), (value, withApps) => {
@@ -174,7 +175,11 @@ export const returnToTarget: FuzzTarget = {
   },
 };
 
-const METADATA = Object.freeze({ issuer: 'https://op.example', authorization_endpoint: 'https://op.example/a', token_endpoint: 'https://op.example/t' }) as ServerMetadata;
+const METADATA = Object.freeze({
+  issuer: 'https://op.example',
+  authorization_endpoint: 'https://op.example/a',
+  token_endpoint: 'https://op.example/t',
+}) as ServerMetadata;
 const TRANSACTION: AuthorizationTransaction = {
   state: 'state-0123456789',
   nonce: 'n',
@@ -213,7 +218,7 @@ export const callbackParamsTarget: FuzzTarget = {
   ],
   quickRuns: 2000,
   async start() {
-      let accepted = 0;
+    let accepted = 0;
     const maps = watchBoundedMaps();
     const used = new UsedStates({ max: 50 });
     let clock = 0;
@@ -221,9 +226,18 @@ export const callbackParamsTarget: FuzzTarget = {
       accepted: () => accepted,
       property: fc.asyncProperty(
         formBody,
-        fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'text/plain', '', 'APPLICATION/X-WWW-FORM-URLENCODED'),
+        fc.constantFrom(
+          'application/x-www-form-urlencoded',
+          'application/x-www-form-urlencoded; charset=utf-8',
+          'text/plain',
+          '',
+          'APPLICATION/X-WWW-FORM-URLENCODED',
+        ),
         fc.constantFrom('GET', 'POST', 'PUT', 'post', 'OPTIONS'),
-        fc.oneof(fc.constantFrom('/auth/op/callback', '/auth/session', '/auth/', '/auth/op/backchannel-logout', '/auth//callback'), hostileString(20).map((s) => `/auth/${s}`)),
+        fc.oneof(
+          fc.constantFrom('/auth/op/callback', '/auth/session', '/auth/', '/auth/op/backchannel-logout', '/auth//callback'),
+          hostileString(20).map((s) => `/auth/${s}`),
+        ),
         fc.oneof(fc.constant(null), fc.constantFrom('0', '65536', '65537', '99999999999999999999', '-1', ' 1 ', 'abc')),
         fc.boolean(),
         async (body, type, method, path, length, useMemory) => {

@@ -21,7 +21,15 @@ interface Answer {
   readonly body: string;
 }
 
-const jsonValue = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }));
+const jsonValue = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }),
+);
 
 /** An answer whose JSON body is an object of `members` (or, sometimes, anything). */
 function answerArb(members: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<Answer> {
@@ -32,10 +40,25 @@ function answerArb(members: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary
   );
   const contentType = fc.oneof(
     { weight: 6, arbitrary: fc.constant('application/json') },
-    { weight: 2, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/jwt', 'text/html', 'text/plain', 'application/problem+json', '', 'application/json, text/html') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        'application/json; charset=utf-8',
+        'APPLICATION/JSON',
+        'application/jwt',
+        'text/html',
+        'text/plain',
+        'application/problem+json',
+        '',
+        'application/json, text/html',
+      ),
+    },
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
-  const status = fc.oneof({ weight: 8, arbitrary: fc.constant(200) }, { weight: 2, arbitrary: fc.constantFrom(201, 204, 301, 302, 400, 401, 403, 404, 429, 500, 503, 599) });
+  const status = fc.oneof(
+    { weight: 8, arbitrary: fc.constant(200) },
+    { weight: 2, arbitrary: fc.constantFrom(201, 204, 301, 302, 400, 401, 403, 404, 429, 500, 503, 599) },
+  );
   return fc.record({ status, contentType, body });
 }
 
@@ -82,15 +105,41 @@ async function provider(transport: Transport): Promise<Provider> {
   };
 }
 
-const URL_MEMBERS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint', 'pushed_authorization_request_endpoint'];
+const URL_MEMBERS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'end_session_endpoint',
+  'revocation_endpoint',
+  'pushed_authorization_request_endpoint',
+];
 
 function discoveryMembers(issuer: string): fc.Arbitrary<Record<string, unknown>> {
   const url = fc.oneof(
-    fc.constantFrom(`${issuer}/token`, `${issuer}/a`, 'https://op.example/x', 'http://evil.example/x', 'http://10.0.0.1/x', 'https://user:pw@op.example/x', 'http://0x7f000001/x', 'javascript:alert(1)', '/relative', '', 'https://[::1]/x'),
+    fc.constantFrom(
+      `${issuer}/token`,
+      `${issuer}/a`,
+      'https://op.example/x',
+      'http://evil.example/x',
+      'http://10.0.0.1/x',
+      'https://user:pw@op.example/x',
+      'http://0x7f000001/x',
+      'javascript:alert(1)',
+      '/relative',
+      '',
+      'https://[::1]/x',
+    ),
     jsonValue,
   );
   return nearly(
-    { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, response_types_supported: ['code'] },
+    {
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
+      response_types_supported: ['code'],
+    },
     {
       issuer: fc.oneof(fc.constantFrom(issuer, `${issuer}/`, issuer.toUpperCase(), `${issuer}/other`, 'https://evil.example', ''), jsonValue),
       authorization_endpoint: url,
@@ -125,23 +174,29 @@ export function discoveryTarget(transport: Transport): FuzzTarget {
       const arb = fc.tuple(answerArb(discoveryMembers(p.issuer)), fc.option(answerArb(discoveryMembers(p.issuer)), { nil: undefined }));
       return {
         accepted: () => accepted,
-      property: fc.asyncProperty(arb, async ([oidc, rfc8414]) => {
+        property: fc.asyncProperty(arb, async ([oidc, rfc8414]) => {
           clearDiscoveryCache();
           p.serve('/.well-known/openid-configuration', () => toResponse(oidc));
           p.serve('/.well-known/oauth-authorization-server', () => toResponse(rfc8414 ?? { status: 404, contentType: 'application/json', body: '{}' }));
           const result = await outcome(() => discover(p.issuer, { http: { fetch: p.fetch, timeoutMs: 5000 } }));
           if (!result.ok) return;
-        accepted++;
+          accepted++;
           const m = result.value as unknown as Record<string, unknown>;
           invariant(m.issuer === p.issuer, `accepted issuer ${JSON.stringify(m.issuer)} for ${p.issuer}`);
           const served = oidc.status === 200 ? oidc : rfc8414;
-          invariant(served !== undefined && served.status === 200 && (served.contentType ?? '').toLowerCase().includes('json'), 'accepted a non-2xx or non-JSON answer');
+          invariant(
+            served !== undefined && served.status === 200 && (served.contentType ?? '').toLowerCase().includes('json'),
+            'accepted a non-2xx or non-JSON answer',
+          );
           for (const member of URL_MEMBERS) {
             const v = m[member];
             if (v === undefined) continue;
             invariant(typeof v === 'string', `${member} is not a string`);
             const u = new URL(v);
-            invariant(u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)), `accepted ${member} ${v}`);
+            invariant(
+              u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)),
+              `accepted ${member} ${v}`,
+            );
             invariant(u.username === '' && u.password === '', `accepted credentials in ${member}`);
           }
         }) as never,
@@ -205,10 +260,10 @@ export function tokenResponseTarget(transport: Transport): FuzzTarget {
         issuer: metadata.issuer,
         redirectUri: 'http://127.0.0.1:9/cb',
         scope: ['openid'],
-      } as AuthorizationTransaction;
+      } as unknown as AuthorizationTransaction;
       return {
         accepted: () => accepted,
-      property: fc.asyncProperty(answerArb(tokenMembers), async (answer) => {
+        property: fc.asyncProperty(answerArb(tokenMembers), async (answer) => {
           // An id_token given as claims is signed by the OP's key now.
           let body = answer.body;
           const parsed = (() => {
@@ -223,19 +278,28 @@ export function tokenResponseTarget(transport: Transport): FuzzTarget {
             body = JSON.stringify(parsed);
           }
           p.serve('/token', () => toResponse({ ...answer, body }));
-          const result = await outcome(() => authorizationCodeGrant(metadata, client, 'code-1', transaction, { http: { fetch: p.fetch, timeoutMs: 5000 }, jwks }));
+          const result = await outcome(() =>
+            authorizationCodeGrant(metadata, client, 'code-1', transaction, { http: { fetch: p.fetch, timeoutMs: 5000 }, jwks }),
+          );
           if (!result.ok) return;
-        accepted++;
+          accepted++;
           const raw = JSON.parse(body) as Record<string, unknown>;
           // RFC 6749 §5.1: application/json (a `+json` structured syntax suffix, RFC 6838 §4.2.8, is JSON too).
           const type = (answer.contentType ?? '').toLowerCase().split(';')[0]!.trim();
-          invariant(answer.status === 200 && (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))), 'accepted a non-200 or non-JSON answer');
-          invariant(typeof raw.access_token === 'string' && /^[\x20-\x7e]+$/.test(raw.access_token) && raw.access_token.trim() !== '', 'accepted a bad access_token');
+          invariant(
+            answer.status === 200 && (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))),
+            'accepted a non-200 or non-JSON answer',
+          );
+          invariant(
+            typeof raw.access_token === 'string' && /^[\x20-\x7e]+$/.test(raw.access_token) && raw.access_token.trim() !== '',
+            'accepted a bad access_token',
+          );
           invariant(typeof raw.token_type === 'string' && raw.token_type.toLowerCase() === 'bearer', `accepted token_type ${JSON.stringify(raw.token_type)}`);
           const ttl = raw.expires_in;
           invariant(ttl === undefined || (typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0), `accepted expires_in ${JSON.stringify(ttl)}`);
           const tokens = result.value as unknown as { expiresAt?: number; idTokenClaims?: Record<string, unknown> };
-          if (tokens.expiresAt !== undefined) invariant(Number.isFinite(tokens.expiresAt) && tokens.expiresAt <= Date.now() + 366 * 86400_000, 'expiresAt past a year');
+          if (tokens.expiresAt !== undefined)
+            invariant(Number.isFinite(tokens.expiresAt) && tokens.expiresAt <= Date.now() + 366 * 86400_000, 'expiresAt past a year');
           const c = tokens.idTokenClaims;
           invariant(c !== undefined, 'accepted a response without an ID token');
           invariant(c.iss === metadata.issuer && c.nonce === 'nonce-1' && typeof c.sub === 'string' && c.sub !== '', 'accepted a wrong ID token');
@@ -274,15 +338,17 @@ export function userinfoTarget(transport: Transport): FuzzTarget {
       );
       return {
         accepted: () => accepted,
-      property: fc.asyncProperty(answerArb(members), fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), async (answer, challenge) => {
+        property: fc.asyncProperty(answerArb(members), fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), async (answer, challenge) => {
           p.serve('/userinfo', () => {
             const r = toResponse(answer);
             if (challenge !== undefined) r.headers.set('www-authenticate', `Bearer ${challenge}`);
             return r;
           });
-          const result = await outcome(() => fetchUserinfo(metadata, client, 'access-token-1', { expectedSubject: 'alice', http: { fetch: p.fetch, timeoutMs: 5000 } }));
+          const result = await outcome(() =>
+            fetchUserinfo(metadata, client, 'access-token-1', { expectedSubject: 'alice', http: { fetch: p.fetch, timeoutMs: 5000 } }),
+          );
           if (!result.ok) return;
-        accepted++;
+          accepted++;
           invariant(answer.status === 200, `accepted status ${answer.status}`);
           invariant((answer.contentType ?? '').toLowerCase().includes('json'), `accepted content type ${answer.contentType}`);
           invariant(result.value.sub === 'alice', `accepted sub ${JSON.stringify(result.value.sub)}`);
