@@ -140,7 +140,10 @@ export const jwtTarget: FuzzTarget = {
         if (!result.ok) return;
         accepted++;
         const { header } = result.value;
-        invariant(typeof header.alg === 'string' && (allowedAlgs as readonly string[]).includes(header.alg), `accepted alg ${JSON.stringify(header.alg)} outside ${allowedAlgs}`);
+        invariant(
+          typeof header.alg === 'string' && (allowedAlgs as readonly string[]).includes(header.alg),
+          `accepted alg ${JSON.stringify(header.alg)} outside ${allowedAlgs}`,
+        );
         invariant(header.crit === undefined, 'accepted a crit header');
         if (header.alg === 'none') invariant(token.endsWith('.'), 'accepted alg none with a signature');
         else invariant(await reallySigned(keys, token, header.alg), `accepted a ${header.alg} token that jose does not verify`);
