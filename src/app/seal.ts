@@ -97,8 +97,11 @@ export class Keyring {
     if (!set) return undefined;
     try {
       const iv = fromBase64url(parts[1]!);
-      if (iv.length !== 12) return undefined;
-      const pt = await symmetric.aesGcmDecrypt(set.aes.get(purpose)!, iv, fromBase64url(parts[2]!), utf8(purpose));
+      const ct = fromBase64url(parts[2]!);
+      // RFC 4648 §3.5 / RFC 7515 §2: only the canonical encoding (no padding, zero spare bits) opens,
+      // so one sealed value has one spelling (`…w`, `…x`, `…y`, `…z` and `…w=` would all decode alike).
+      if (iv.length !== 12 || base64url(iv) !== parts[1] || base64url(ct) !== parts[2]) return undefined;
+      const pt = await symmetric.aesGcmDecrypt(set.aes.get(purpose)!, iv, ct, utf8(purpose));
       return JSON.parse(fromUtf8(pt));
     } catch {
       return undefined;
