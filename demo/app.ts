@@ -16,7 +16,8 @@ import { isAllowedHost, type RunningDevIdp, startDevIdp } from 'latchkey/dev';
 import { createSqlStore, type SqlStore } from 'latchkey/storage/sql';
 // The Web fallback pieces of the Node adapters, for the requests the demo answers itself (its own
 // pages, recorded flows): internal to the library, not part of its public API.
-import { lingerThenClose, readNodeBody, sendWebResponse, toWebRequest } from '../src/adapters/internal/node-http.js';
+import { lingerThenClose, nodeRequest, readNodeBody, sendWebResponse, writeAnswer } from '../src/adapters/internal/node-http.js';
+import type { AuthAnswer } from '../src/app/http-shapes.js';
 import { describeUrl, type Flow, FlowInspector, redacted, redactParam } from './inspector.js';
 import { type ErrorInput, errorPage } from './pages/error.js';
 import { homePage, type ProviderView } from './pages/home.js';
@@ -363,7 +364,8 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
           return;
         }
       }
-      const request = toWebRequest(auth, req, `${url.pathname}${url.search}`, body);
+      // The lean path's request shape (as the node:http adapter builds it), with the body read above.
+      const shape = nodeRequest(auth, req, `${url.pathname}${url.search}`, body === undefined ? undefined : { text: body, bytes: Buffer.byteLength(body) });
       const parts = url.pathname.slice(auth.routePrefix.length + 1).split('/');
       const [id, action] = parts;
       let flow: Flow | undefined;
@@ -387,18 +389,19 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         const s = await sessionOf(req);
         if (s) flow = inspector.start(s.providerId, 'logout');
       }
+      // `onError` hands the hooks the shape's Web request (built once, on first read): the key of this request's slot.
       const slot: { error?: unknown } = {};
-      errors.set(request, slot);
-      const run = (): Promise<Response> => auth.handler(request);
-      const response = await (flow && inspector ? inspector.run(flow, run) : run());
+      errors.set(shape.toWeb(), slot);
+      const run = async (): Promise<AuthAnswer> => auth.edge.answer(shape);
+      const answer = await (flow && inspector ? inspector.run(flow, run) : run());
 
-      if (flow && inspector) record(inspector, flow, action ?? 'logout', response, slot.error);
+      if (flow && inspector) record(inspector, flow, action ?? 'logout', answer, slot.error);
       const wantsHtml = (req.headers.accept ?? '').includes('text/html');
-      if (response.status >= 400 && wantsHtml && slot.error !== undefined) {
-        sendError(res, await sessionOf(req), url.pathname, errorInput(slot.error, response.status, id), response.headers.getSetCookie());
+      if (answer.status >= 400 && wantsHtml && slot.error !== undefined) {
+        sendError(res, await sessionOf(req), url.pathname, errorInput(slot.error, answer.status, id), [...answer.setCookies]);
         return;
       }
-      await sendWebResponse(res, response);
+      writeAnswer(res, answer);
     }
 
     /** A callback parameter for the inspector: every credential-like name (`*_token`, `code`, `state`, …) redacted. */
@@ -406,8 +409,8 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       return redactParam(k, v);
     }
 
-    function record(ins: FlowInspector, flow: Flow, action: string, response: Response, error: unknown): void {
-      const location = response.headers.get('location');
+    function record(ins: FlowInspector, flow: Flow, action: string, answer: AuthAnswer, error: unknown): void {
+      const location = answer.headers.location ?? null;
       if (error !== undefined) {
         const e = error as { code?: unknown; message?: unknown; claim?: unknown; expected?: unknown; actual?: unknown; error?: unknown };
         const details: [string, string][] = [];
@@ -431,7 +434,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
           flow,
         );
       } else if (action === 'callback') {
-        if (response.status === 200) {
+        if (answer.status === 200) {
           ins.step(
             'info',
             'Re-posted from this site',

@@ -168,6 +168,7 @@ class NodeAuthRequest implements AuthRequest {
   readonly #url: string;
   readonly #q: number;
   readonly #parsed: ParsedBody | SessionError | undefined;
+  #web: Request | undefined;
   #parsedUrl: URL | undefined;
   #credentials: ReturnType<typeof credentialHeaders> | undefined;
   #bodyText: string | undefined;
@@ -219,6 +220,8 @@ class NodeAuthRequest implements AuthRequest {
     if (parsed instanceof SessionError) throw parsed;
     const text = parsed ? (parsed.bytes > limit ? undefined : parsed.text) : await readNodeBody(this.#req, limit, timeoutMs);
     if (text === undefined) throw new SessionError('PAYLOAD_TOO_LARGE');
+    // A Web request built before the body was read had none: the next one carries it.
+    if (this.#bodyText === undefined && parsed === undefined) this.#web = undefined;
     this.#bodyText = text;
     return text;
   }
@@ -227,8 +230,15 @@ class NodeAuthRequest implements AuthRequest {
     lingerThenClose(this.#req);
   }
 
+  /**
+   * The Web `Request` of this request, built on first call and the same object after (with the
+   * body a parser handed over, or once read; one built before a streamed body was read is built
+   * again after).
+   */
   toWeb(): Request {
-    return toWebRequest(this.#auth, this.#req, this.#url, this.#bodyText);
+    const parsed = this.#parsed;
+    this.#web ??= toWebRequest(this.#auth, this.#req, this.#url, this.#bodyText ?? (parsed instanceof SessionError ? undefined : parsed?.text));
+    return this.#web;
   }
 }
 
