@@ -78,6 +78,8 @@ export interface StartWorkerOptions {
   readonly kvNamespaces?: readonly string[];
   readonly d1Databases?: readonly string[];
   readonly compatibilityFlags?: readonly string[];
+  /** Default {@link COMPATIBILITY_DATE}. */
+  readonly compatibilityDate?: string;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     // An explicit module list: miniflare's module locator (for `script`) refuses the core's lazy
     // `import('node:dns')`, which workerd itself only rejects when it runs.
     modules: [{ type: 'ESModule', path: join(repo, 'test-artifacts', 'worker.mjs'), contents: script }],
-    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityDate: options.compatibilityDate ?? COMPATIBILITY_DATE,
     compatibilityFlags: [...(options.compatibilityFlags ?? [])],
     kvNamespaces: [...(options.kvNamespaces ?? [])],
     d1Databases: [...(options.d1Databases ?? [])],

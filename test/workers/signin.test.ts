@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDevIdp, startDevIdp } from '../../src/dev/index.js';
 import { rawGet } from '../app/support.js';
+import { freePort } from '../demo/spawn.js';
 import { UserAgent } from '../support/user-agent.js';
 import { type RunningWorker, startWorker } from './miniflare.js';
 
@@ -46,7 +47,7 @@ describe.each(['cookie', 'server'] as const)('Workers (workerd): full sign-in, %
 
   it('runs on workerd, not Node', async () => {
     const r = await fetch(`${base}/runtime`);
-    expect(await r.json()).toEqual({ userAgent: 'Cloudflare-Workers', hasProcess: false });
+    expect(await r.json()).toEqual({ userAgent: 'Cloudflare-Workers', hasProcess: false, nodeVersion: null });
   });
 
   it('signs in, calls the provider API through the vault, refreshes, and signs out with CSRF', async () => {
@@ -164,4 +165,40 @@ describe.each(['cookie', 'server'] as const)('Workers (workerd): full sign-in, %
       const after = new Set((await kv.list({ prefix: 'latchkey:s:' })).keys.map((k) => k.name));
       expect([...before].filter((k) => !after.has(k))).toHaveLength(1);
     });
+});
+
+describe('Workers (workerd) with nodejs_compat and a 2026 compatibility date: a dev IdP at localhost', () => {
+  let dev: RunningDevIdp;
+  let worker: RunningWorker;
+
+  beforeAll(async () => {
+    // The issuer must say `localhost` (as `wrangler dev` setups do), so the IdP is told its URL.
+    const port = await freePort();
+    dev = await startDevIdp({ port, host: '127.0.0.1', baseUrl: `http://localhost:${port}`, acceptAnyClient: true });
+    worker = await startWorker({
+      entry: 'test/workers/fixtures/app-worker.ts',
+      bindings: { GOOGLE_ISSUER: dev.issuerFor('google'), AUTH_SECRET: SECRET },
+      compatibilityFlags: ['nodejs_compat'],
+      compatibilityDate: '2026-07-01',
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await worker?.close();
+    await dev?.close();
+  });
+
+  it('signs in: workerd names a Node version, yet the endpoint policy does not ask its DNS-over-HTTPS node:dns', async () => {
+    const runtime = (await (await fetch(`${worker.base}/runtime`)).json()) as { userAgent: string; nodeVersion: string | null };
+    expect(runtime.userAgent).toBe('Cloudflare-Workers');
+    expect(runtime.nodeVersion).toMatch(/^\d+\./);
+    const ua = new UserAgent();
+    const page = await ua.navigate(`${worker.base}/auth/google/login?returnTo=/me`);
+    expect(page.status).toBe(200);
+    expect(page.url.startsWith('http://localhost:')).toBe(true);
+    // Without the workerd exception the login is refused (502 ENDPOINT_REFUSED): `localhost` does not resolve through DNS over HTTPS.
+    const done = await ua.submitForm(page.html!, page.url, { fields: { user: 'bob' }, stop: (u) => u === `${worker.base}/me` });
+    expect(done.stopped, done.html).toBe(true);
+    const me = await fetch(`${worker.base}/me`, { headers: { cookie: ua.cookieHeader(worker.base), accept: 'application/json' } });
+    expect(await me.json()).toMatchObject({ user: { email: 'bob@example.com' } });
+  });
 });
