@@ -73,8 +73,10 @@ export interface RunningWorker {
 export interface StartWorkerOptions {
   /** The entry file, relative to the repository. */
   readonly entry: string;
-  /** Text bindings (`env.NAME`); `BASE_URL` is added. */
+  /** Text bindings (`env.NAME`); the Worker's own URL is added under {@link baseUrlBinding}. */
   readonly bindings?: Readonly<Record<string, string>>;
+  /** The name of the binding that carries the Worker's own URL. Default `BASE_URL`. */
+  readonly baseUrlBinding?: string;
   readonly kvNamespaces?: readonly string[];
   readonly d1Databases?: readonly string[];
   readonly compatibilityFlags?: readonly string[];
@@ -84,7 +86,7 @@ export interface StartWorkerOptions {
 
 /**
  * Bundles and starts a Worker on workerd. It listens on a port the system chose; the Worker is
- * then reconfigured on that same port with `BASE_URL` naming it.
+ * then reconfigured on that same port with `BASE_URL` (or `baseUrlBinding`) naming it.
  *
  * @param options - the entry, bindings and storage.
  * @returns the running Worker.
@@ -101,11 +103,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     d1Databases: [...(options.d1Databases ?? [])],
     host: '127.0.0.1',
   };
-  const mf = new Miniflare({ ...base, port: 0, bindings: { ...options.bindings, BASE_URL: 'http://127.0.0.1:1' } });
+  const urlBinding = options.baseUrlBinding ?? 'BASE_URL';
+  const mf = new Miniflare({ ...base, port: 0, bindings: { ...options.bindings, [urlBinding]: 'http://127.0.0.1:1' } });
   try {
     const first = await mf.ready;
     const origin = first.origin;
-    await mf.setOptions({ ...base, port: Number(first.port), bindings: { ...options.bindings, BASE_URL: origin } });
+    await mf.setOptions({ ...base, port: Number(first.port), bindings: { ...options.bindings, [urlBinding]: origin } });
     const url = await mf.ready;
     if (url.origin !== origin) throw new Error(`miniflare moved from ${origin} to ${url.origin}`);
     return {
