@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^latchkey\/vault$/, replacement: src('vault/index.ts') },
       { find: /^latchkey\/storage\/sql$/, replacement: src('storage/sql/index.ts') },
       { find: /^latchkey\/storage\/redis$/, replacement: src('storage/redis.ts') },
+      { find: /^latchkey\/storage\/cloudflare$/, replacement: src('storage/cloudflare/index.ts') },
       { find: /^latchkey\/adapters\/(.+)$/, replacement: src('adapters/$1.ts') },
     ],
   },

@@ -450,6 +450,10 @@ function loadNodeResolver(): Promise<HostResolver | null> {
   loadingNodeResolver ??= (async () => {
     const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
     if (typeof proc?.versions?.node !== 'string') return null;
+    // Cloudflare's workerd with `nodejs_compat` names a Node version too, but its `node:dns` asks a
+    // DNS-over-HTTPS server that its `fetch` does not use: `localhost` would fail to resolve there
+    // (and be refused), and every other name would cost a subrequest (`test/workers/signin.test.ts`).
+    if ((globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers') return null;
     try {
       const dns = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:dns');
       const resolver: HostResolver = async (hostname) => (await dns.promises.lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);

@@ -31,6 +31,14 @@ export interface Cohort {
 const openCohorts = new Map<number, Cohort>();
 
 /**
+ * Whether requests may share a signal. Not on Cloudflare's workerd: there an `AbortSignal` (and a
+ * timer) belongs to the incoming request that created it, and a fetch of another incoming request
+ * given it fails with "Cannot perform I/O on behalf of a different request"
+ * (`test/workers/signin.test.ts`). workerd names itself `Cloudflare-Workers` in `navigator.userAgent`.
+ */
+const SHARE_ACROSS_REQUESTS = (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent !== 'Cloudflare-Workers';
+
+/**
  * A per-request deadline, shared by the requests that start within {@link COHORT_WINDOW_MS} of
  * each other with the same timeout: they get one `AbortSignal`, aborted by one timer once the
  * last of them has had its full timeout. Each request therefore gets between `timeoutMs` and
@@ -40,14 +48,16 @@ const openCohorts = new Map<number, Cohort>();
  */
 export function startDeadline(timeoutMs: number): Cohort {
   const now = performance.now();
-  let cohort = openCohorts.get(timeoutMs);
+  let cohort = SHARE_ACROSS_REQUESTS ? openCohorts.get(timeoutMs) : undefined;
   if (cohort === undefined || now >= cohort.closesAt || cohort.members >= COHORT_MAX_MEMBERS) {
+    // On workerd a cohort closes at once: its one member is this request.
+    const windowMs = SHARE_ACROSS_REQUESTS ? COHORT_WINDOW_MS : 0;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(TIMED_OUT), timeoutMs + COHORT_WINDOW_MS);
+    const timer = setTimeout(() => controller.abort(TIMED_OUT), timeoutMs + windowMs);
     // A pending deadline must not keep a process (a CLI, a test run) alive.
     (timer as { unref?: () => void }).unref?.();
-    cohort = { controller, closesAt: now + COHORT_WINDOW_MS, timer, members: 0, pending: 0 };
-    openCohorts.set(timeoutMs, cohort);
+    cohort = { controller, closesAt: now + windowMs, timer, members: 0, pending: 0 };
+    if (SHARE_ACROSS_REQUESTS) openCohorts.set(timeoutMs, cohort);
   }
   cohort.members++;
   cohort.pending++;

@@ -68,7 +68,7 @@ describe('package linters on the packed tarball', () => {
       .filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs');
     expect(counted).toEqual([]);
     // Each entry point, each adapter included, resolves to its shipped declarations from ESM.
-    for (const entry of ['.', './core', './providers', './storage/sql', './storage/redis', './vault', './dev', ...ADAPTERS]) {
+    for (const entry of ['.', './core', './providers', './storage/sql', './storage/redis', './storage/cloudflare', './vault', './dev', ...ADAPTERS]) {
       const resolved = report.analysis.entrypoints[entry]?.resolutions['node16-esm']?.resolution?.fileName;
       expect(resolved, entry).toMatch(/^\/node_modules\/latchkey\/dist\/.+\.d\.ts$/);
     }

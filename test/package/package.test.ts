@@ -72,6 +72,7 @@ describe('the built package', () => {
       './providers': ['google', 'github', 'oidc', 'providersFromEnv'],
       './storage/sql': ['createSqlStore'],
       './storage/redis': ['createRedisSessionStore'],
+      './storage/cloudflare': ['createKvSessionStore', 'createD1UserStore', 'd1MigrationSql'],
       './vault': ['createTokenVault', 'createRedisLock', 'createPostgresLock'],
       './dev': ['startDevIdp'],
       './adapters/express': ['latchkey'],

@@ -119,7 +119,4 @@ export class TablePrefixPlugin implements KyselyPlugin {
   }
 }
 
-/** Reads a BIGINT/INTEGER column as a number. */
-export function num(v: number | string | bigint | boolean): number {
-  return typeof v === 'number' ? v : Number(v);
-}
+export { num } from '../rows.js';

@@ -8,33 +8,19 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AccountError, StorageError } from '../../errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../errors.js';
 import { newId, normalizeEmail } from '../internal.js';
-import { openTokens, sealTokens, type TokenCipher } from '../token-cipher.js';
+import { accountFromRow, userFromRow } from '../rows.js';
+import { sealTokens, type TokenCipher } from '../token-cipher.js';
 import type { Account, AccountTokens, NewAccount, NewUser, User, UserStore } from '../types.js';
 import type { SqlRunner } from './runner.js';
-import { type AccountsTable, type Database, num, type UsersTable } from './schema.js';
+import type { AccountsTable, Database } from './schema.js';
 
-type UserRow = Selectable<UsersTable>;
 type AccountRow = Selectable<AccountsTable>;
 
-function toUser(row: UserRow): User {
-  return {
-    id: row.id,
-    email: row.email,
-    emailVerified: num(row.email_verified) === 1,
-    name: row.name,
-    image: row.image,
-    createdAt: new Date(num(row.created_at)),
-    updatedAt: new Date(num(row.updated_at)),
-  };
-}
+const toUser = userFromRow;
 
 /** The account row of an identity (`issuer`, `subject`), if any. */
 function accountRowOf(db: Kysely<Database>, issuer: string, subject: string): Promise<AccountRow | undefined> {
   return db.selectFrom('accounts').selectAll().where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
-}
-
-function splitScopes(s: string): string[] {
-  return s.split(' ').filter((x) => x !== '');
 }
 
 /** Options of {@link SqlUserStore}. */
@@ -280,30 +266,7 @@ export class SqlUserStore implements UserStore {
     };
   }
 
-  async #toAccount(row: AccountRow): Promise<Account> {
-    let tokens: AccountTokens | null = null;
-    let needsReauth = num(row.needs_reauth) === 1;
-    try {
-      tokens = await openTokens(this.#cipher, row.id, row.tokens_enc);
-    } catch (err) {
-      if (!(err instanceof StorageError) || err.code !== 'TOKEN_DECRYPT_FAILED') throw err;
-      // Fail closed for token use, not for sign-in: the tokens are unusable (their secret was
-      // removed, or the row was altered), so the user must consent again.
-      tokens = null;
-      needsReauth = true;
-    }
-    return {
-      id: row.id,
-      userId: row.user_id,
-      providerId: row.provider_id,
-      issuer: row.issuer,
-      subject: row.subject,
-      scopes: splitScopes(row.scopes),
-      tokens,
-      needsReauth,
-      tokenVersion: num(row.token_version),
-      createdAt: new Date(num(row.created_at)),
-      updatedAt: new Date(num(row.updated_at)),
-    };
+  #toAccount(row: AccountRow): Promise<Account> {
+    return accountFromRow(this.#cipher, row);
   }
 }
