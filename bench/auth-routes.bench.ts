@@ -140,7 +140,8 @@ export default async function run(): Promise<string> {
     const loadAfterSessions = loadavg();
 
     // ── complete logins ─────────────────────────────────────────────────────────────────────────
-    const loginApps = [floor, lkSqlite, demo];
+    // With the memory store too: what the SQLite persistence costs (the floor persists nothing).
+    const loginApps = [floor, lkSqlite, lkMemory, demo];
     for (const a of loginApps) await loginRound(a, providerOf(a), LOGIN_WARMUP, LOGIN_CONCURRENCY);
     const perRound = Math.ceil(LOGINS / LOGIN_ROUNDS);
     const loginCpu = new Map<AppProcess, number[]>(loginApps.map((a) => [a, []]));
