@@ -70,6 +70,9 @@ const MOUNT: Readonly<Record<GuardAdapter, { guard: string; mount: string }>> = 
   hono: { guard: 'lk.requireUser', mount: "app.all('<prefix>/*', lk.handler)" },
   node: { guard: 'lk.requireUser(req, res)', mount: 'if (await lk.handle(req, res)) return;' },
   web: { guard: 'auth.requireUser(request)', mount: 'return auth.handler(request) for <prefix>/*' },
+  sveltekit: { guard: 'the `protect` option of lk.handle', mount: 'export const handle = lk.handle (first in sequence())' },
+  'react-router': { guard: 'lk.requireUser(request)', mount: "a resource route '<prefix>/*' exporting lk.loader and lk.action" },
+  astro: { guard: 'the `protect` option of lk.onRequest', mount: 'export const onRequest = lk.onRequest (first in sequence())' },
 };
 
 function mountHint(ctx: AuthContext, adapter: GuardAdapter | undefined): { guard: string; mount: string } {
