@@ -50,8 +50,13 @@ export async function ensureBetterSqlite3(node: string, major: string): Promise<
   mkdirSync(dirname(dir), { recursive: true });
   // The package as published (sources, SQLite amalgamation, binding.gyp), without the Node 20 build.
   cpSync(source, dir, { recursive: true, filter: (path) => path !== join(source, 'build') && path !== join(source, 'node_modules') });
-  await run(node, [await nodeGyp(), 'rebuild', '--release', `--nodedir=${dirname(dirname(node))}`, '--jobs=2'], {
+  const nodedir = dirname(dirname(node));
+  // Under `npx`/`npm test`, npm passes its configuration as npm_config_* variables, which node-gyp
+  // reads (`nodedir=/usr` here: the installed Node's headers). None of them may steer this build.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)));
+  await run(node, [await nodeGyp(), 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=2'], {
     cwd: dir,
+    env: { ...env, npm_config_nodedir: nodedir },
     timeout: 900_000,
     maxBuffer: 64 * 1024 * 1024,
   });
