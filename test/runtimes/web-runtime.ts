@@ -135,14 +135,21 @@ export async function fullSignIn(base: string, issuer: string, whileSignedIn?: (
   expect(forged.status).toBe(403);
   expect(await forged.json()).toMatchObject({ code: 'CSRF_FAILED' });
   expect((await getJson(ua, `${base}/auth/session`)).status).toBe(200);
-  const logout = await ua.navigate(`${base}/auth/logout`, {
-    method: 'POST',
-    body: new URLSearchParams({ csrfToken }),
+  // The sign-out confirmation page (GET never signs out) carries the session's CSRF token in its form.
+  const page = await ua.navigate(`${base}/auth/logout`, { headers: { accept: 'text/html' } });
+  expect(page.status, page.html).toBe(200);
+  const forms = UserAgent.parseForms(page.html!, page.url);
+  const formIndex = forms.findIndex((f) => f.method === 'POST' && new URL(f.action).pathname === '/auth/logout');
+  expect(formIndex, page.html).toBeGreaterThanOrEqual(0);
+  expect(forms[formIndex]!.fields.get('csrfToken')).toBe(csrfToken);
+  expect((await getJson(ua, `${base}/auth/session`)).status).toBe(200);
+  const signedOut = await ua.submitForm(page.html!, page.url, {
+    index: formIndex,
     headers: { origin: base, accept: 'text/html' },
-    stop: (url) => url !== `${base}/auth/logout`,
+    stop: (u) => !u.startsWith(`${base}/auth/logout`),
   });
-  expect(logout.stopped, `POST /auth/logout answered ${logout.status}: ${logout.html}`).toBe(true);
-  expect(logout.url).toBe(`${base}/`);
+  expect(signedOut.stopped, `the sign-out form answered ${signedOut.status}: ${signedOut.html}`).toBe(true);
+  expect(signedOut.url).toBe(`${base}/`);
   expect((await getJson(ua, `${base}/auth/session`)).status).toBe(401);
   expect((await getJson(ua, `${base}/me`)).status).toBe(401);
 }
