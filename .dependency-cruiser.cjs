@@ -166,6 +166,38 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'hono-adapter-node-types-only',
+      comment:
+        'adapters: the Hono adapter (and the Node helpers it shares) runs on Bun, Deno and Workers too: Node types only ' +
+        '(type-only imports), never a runtime node: module.',
+      severity: 'error',
+      from: { path: '^src/adapters/(hono\\.ts|internal/node-http\\.ts)$' },
+      to: { dependencyTypes: ['core'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'bun-builtins-only-in-bun-sqlite',
+      comment: 'storage/sql: Bun builtins (bun:sqlite) only in storage/sql/bun-sqlite.ts, the SQLite driver on Bun.',
+      severity: 'error',
+      from: { pathNot: '^src/storage/sql/bun-sqlite\\.ts$' },
+      to: { path: '^bun:' },
+    },
+    {
+      name: 'bun-sqlite-loaded-lazily',
+      comment: 'storage/sql/bun-sqlite.ts loads bun:sqlite with a dynamic import() only, when it runs on Bun: Node and Deno never resolve it.',
+      severity: 'error',
+      from: { path: '^src/storage/sql/bun-sqlite\\.ts$' },
+      to: { path: '^bun:', dependencyTypesNot: ['dynamic-import'] },
+    },
+    {
+      name: 'node-builtins-only-where-the-table-allows',
+      comment:
+        'Node builtins only in the Node adapters, the storage drivers (sql/, redis.ts), dev (server.ts, cli.ts) and cli/, ' +
+        'as the rules above say per layer; a folder of src/ without a row in the table is Web-only until it gets one.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(adapters|storage|dev|cli|vault|core|app|providers|internal)/|^src/(errors|index)\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'dev-depends-on-jose-only',
       comment: 'dev: no package but jose (it ships in the package; a test OP such as oidc-provider stays in test/).',
       severity: 'error',

@@ -2,7 +2,7 @@
  * The layer rule (`.dependency-cruiser.cjs`, run by `npm run deps` in `npm test`) can fail, and
  * fails for the right reason. A small fixture tree shaped like `src/` holds every import the
  * architecture allows (app -> vault, the lazy `node:dns` in the endpoint policy, type-only core in
- * storage, Node and drivers in `storage/sql/`, ...) and one violation per rule; the real config
+ * storage, Node and drivers in `storage/sql/`, the lazy `bun:sqlite`, Node types in the Hono adapter, ...) and one violation per rule; the real config
  * cruises it, and the violations must be exactly the expected ones: a loosened or deleted rule
  * misses one, an over-eager rule adds one.
  */
@@ -26,13 +26,15 @@ const ALLOWED: Readonly<Record<string, string>> = {
   'src/core/endpoint-policy.ts': "export const loadDns = () => import('node:dns');",
   'src/providers/preset.ts': "import '../core/http.js';\nexport type Preset = { readonly p: 1 };",
   'src/storage/memory.ts': "import type { CoreType } from '../core/types.js';\nexport type Stored = CoreType;",
-  'src/storage/sql/connect.ts': "import 'node:fs';\nimport 'kysely';",
+  'src/storage/sql/connect.ts': "import 'node:fs';\nimport 'kysely';\nimport './bun-sqlite.js';",
+  'src/storage/sql/bun-sqlite.ts': "export const load = () => import('bun:sqlite');",
   'src/storage/redis.ts': "import 'redis';",
   'src/vault/vault.ts': "import '../storage/memory.js';\nimport '../core/http.js';\nimport 'jose';",
   'src/vault/locks/redis.ts': "import 'redis';",
   'src/app/create-auth.ts': "import '../vault/vault.js';\nimport '../providers/preset.js';\nimport '../storage/memory.js';\nimport 'jose';",
   'src/index.ts': "export * from './app/create-auth.js';\nexport * from './storage/memory.js';",
   'src/adapters/node.ts': "import type { IncomingMessage } from 'node:http';\nimport '../app/create-auth.js';\nexport type Req = IncomingMessage;",
+  'src/adapters/hono.ts': "import type { IncomingMessage } from 'node:http';\nimport '../app/create-auth.js';\nexport type Req = IncomingMessage;",
   'src/dev/server.ts': "import 'node:http';\nimport '../core/http.js';\nimport 'jose';",
   'src/dev/cli.ts': "import 'node:util';",
   'src/cli/index.ts': "import '../dev/server.js';\nimport '../index.js';\nimport '../adapters/node.js';",
@@ -65,11 +67,16 @@ const VIOLATIONS: Readonly<Record<string, string>> = {
   'src/dev/bad-package.ts': "import 'kysely';",
   'src/index.ts': "export * from './app/create-auth.js';\nexport * from './adapters/node.js';",
   'src/storage/bad-cli.ts': "import '../cli/index.js';",
+  'src/adapters/hono.ts': "import { METHODS } from 'node:http';\nexport const m = METHODS;",
+  'src/storage/sql/bad-bun.ts': "export const load = () => import('bun:sqlite');",
+  'src/storage/sql/bun-sqlite.ts': "import 'bun:sqlite';\nexport const load = () => import('bun:sqlite');",
+  'src/workers/bad-node.ts': "import 'node:fs';",
 };
 
 /** `from rule` for each violation above (a cycle is reported once, from where it was found). */
 const EXPECTED = [
   'src/adapters/bad-storage.ts adapters-import-only-app',
+  'src/adapters/hono.ts hono-adapter-node-types-only',
   'src/app/bad-adapter.ts app-imports-only-lower-layers',
   'src/app/bad-buffer.ts no-node-in-web-layers',
   'src/app/bad-package.ts web-layers-depend-on-jose-only',
@@ -92,9 +99,12 @@ const EXPECTED = [
   'src/storage/bad-driver.ts storage-drivers-only-in-sql-redis',
   'src/storage/bad-node.ts storage-node-and-drivers-only-in-sql-redis',
   'src/storage/bad-providers.ts storage-imports-only-core',
+  'src/storage/sql/bad-bun.ts bun-builtins-only-in-bun-sqlite',
+  'src/storage/sql/bun-sqlite.ts bun-sqlite-loaded-lazily',
   'src/vault/bad-app.ts vault-imports-only-storage-core',
   'src/vault/bad-driver.ts vault-store-clients-only-in-locks',
   'src/vault/bad-node.ts vault-no-node',
+  'src/workers/bad-node.ts node-builtins-only-where-the-table-allows',
 ];
 
 interface CruiseResult {

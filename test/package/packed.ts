@@ -239,11 +239,19 @@ export interface AppProcess {
   close(): Promise<void>;
 }
 
-/** Runs `node <script>` in `app` and resolves once it printed `listening on <url>` (at most 30 s). */
-export async function startApp(app: string, script: string, env: Readonly<Record<string, string>>): Promise<AppProcess> {
+/**
+ * Runs `node <script>` in `app` (or `runtime.command ...runtime.args <script>`: Bun, Deno) and
+ * resolves once it printed `listening on <url>` (at most 30 s).
+ */
+export async function startApp(
+  app: string,
+  script: string,
+  env: Readonly<Record<string, string>>,
+  runtime: { readonly command: string; readonly args: readonly string[] } = { command: process.execPath, args: ['--enable-source-maps'] },
+): Promise<AppProcess> {
   const base: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k] !== undefined) base[k] = process.env[k]!;
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', script], {
+  const child: ChildProcess = spawn(runtime.command, [...runtime.args, script], {
     cwd: app,
     env: { ...base, NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 /**
- * Opens a Kysely instance from a database URL: SQLite through better-sqlite3 (a file, created with
- * its folder on first use, readable by its owner only), PostgreSQL through `pg`, MySQL/MariaDB through `mysql2`. Drivers are
+ * Opens a Kysely instance from a database URL: SQLite through better-sqlite3, or Bun's built-in
+ * `bun:sqlite` on Bun (a file, created with its folder on first use, readable by its owner only), PostgreSQL through `pg`, MySQL/MariaDB through `mysql2`. Drivers are
  * imported only when used, so an app installs only the one it needs. Pools get connection and
  * query timeouts so a dead database fails fast instead of hanging.
  *
@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { type Dialect, Kysely, MysqlDialect, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import { BoundedMap } from '../../internal/bounded-map.js';
 import { importPeer } from '../../internal/peer.js';
+import { isBun, openBunSqlite } from './bun-sqlite.js';
 import type { SqlKind } from './migrations.js';
 import { type Database, TablePrefixPlugin } from './schema.js';
 import { parseDatabaseUrl } from './url.js';
@@ -45,8 +46,15 @@ export async function openDatabase(url: string, prefix: string, timeouts: SqlTim
   const { kind, target } = parseDatabaseUrl(url);
   let dialect: Dialect;
   if (kind === 'sqlite') {
-    const { default: BetterSqlite3 } = await importPeer(() => import('better-sqlite3'));
     const memory = target === ':memory:';
+    if (isBun()) {
+      // Bun cannot load better-sqlite3 (a Node addon): its built-in bun:sqlite, same pragmas.
+      if (!memory) createPrivateFile(resolve(target));
+      const sqlite = await openBunSqlite(memory ? ':memory:' : resolve(target), timeouts.queryMs);
+      dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+      return { db: new Kysely<Database>({ dialect, plugins: [new TablePrefixPlugin(prefix)] }), kind };
+    }
+    const { default: BetterSqlite3 } = await importPeer(() => import('better-sqlite3'));
     if (!memory) createPrivateFile(resolve(target));
     const sqlite = new BetterSqlite3(memory ? ':memory:' : resolve(target), { timeout: timeouts.queryMs });
     if (!memory) sqlite.pragma('journal_mode = WAL');
