@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { and, asc, type BuildColumns, eq } from 'drizzle-orm';
+import { and, asc, type BuildColumns, eq, getTableName, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTableWithColumns } from 'drizzle-orm/pg-core';
 import { accountAtVersion, cappedIdleExpiry, nextVersion, sessionsExpired, sessionsMatching } from './conditions.js';
 import type { AccountRow, DrizzleOps, UnlinkOutcome, UserRow } from './ops.js';
@@ -41,8 +41,19 @@ export interface PgTables {
  */
 export function pgOps(db: PgDb, { users, accounts, sessions }: PgTables): DrizzleOps {
   const first = <T>(rows: T[]): T | undefined => rows[0];
+  // The lookups of every signed-in request and sign-in, as named prepared statements (parsed once
+  // per connection); the names carry the table names, so two schemas never share one.
+  const name = (what: string, table: Parameters<typeof getTableName>[0]) => `lk_${what}_${getTableName(table)}`.slice(0, 63);
+  const userById = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare(name('user', users));
+  const sessionById = db.select().from(sessions).where(eq(sessions.id, sql.placeholder('id'))).limit(1).prepare(name('session', sessions));
+  const accountByIdentity = db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.issuer, sql.placeholder('issuer')), eq(accounts.subject, sql.placeholder('subject'))))
+    .limit(1)
+    .prepare(name('identity', accounts));
   return {
-    userById: async (id) => first(await db.select().from(users).where(eq(users.id, id)).limit(1)),
+    userById: async (id) => first(await userById.execute({ id })),
     userByEmailLower: async (emailLower) => first(await db.select().from(users).where(eq(users.emailLower, emailLower)).limit(1)),
     updateUser: async (id, set) => first(await db.update(users).set(set).where(eq(users.id, id)).returning()),
     async insertUserWithAccount(user, account) {
@@ -51,14 +62,7 @@ export function pgOps(db: PgDb, { users, accounts, sessions }: PgTables): Drizzl
         await tx.insert(accounts).values(account);
       });
     },
-    accountByIdentity: async (issuer, subject) =>
-      first(
-        await db
-          .select()
-          .from(accounts)
-          .where(and(eq(accounts.issuer, issuer), eq(accounts.subject, subject)))
-          .limit(1),
-      ),
+    accountByIdentity: async (issuer, subject) => first(await accountByIdentity.execute({ issuer, subject })),
     accountById: async (id) => first(await db.select().from(accounts).where(eq(accounts.id, id)).limit(1)),
     accountsOfUser: (userId) => db.select().from(accounts).where(eq(accounts.userId, userId)).orderBy(asc(accounts.createdAt), asc(accounts.id)),
     async insertAccount(account) {
@@ -86,7 +90,7 @@ export function pgOps(db: PgDb, { users, accounts, sessions }: PgTables): Drizzl
     async insertSession(session) {
       await db.insert(sessions).values(session);
     },
-    sessionById: async (id) => first(await db.select().from(sessions).where(eq(sessions.id, id)).limit(1)),
+    sessionById: async (id) => first(await sessionById.execute({ id })),
     async touchSession(id, idle) {
       await db
         .update(sessions)

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { and, asc, type BuildColumns, eq } from 'drizzle-orm';
+import { and, asc, type BuildColumns, eq, sql } from 'drizzle-orm';
 import type { BaseSQLiteDatabase, SQLiteTableWithColumns } from 'drizzle-orm/sqlite-core';
 import { accountAtVersion, cappedIdleExpiry, nextVersion, sessionsExpired, sessionsMatching } from './conditions.js';
 import type { DrizzleOps, UnlinkOutcome, UserRow } from './ops.js';
@@ -47,8 +47,18 @@ function changes(result: unknown): number {
  * @returns the queries.
  */
 export function sqliteOps(db: SqliteDb, { users, accounts, sessions }: SqliteTables): DrizzleOps {
+  // The lookups of every signed-in request and sign-in, prepared once (building a query costs
+  // more than running it on SQLite).
+  const byId = { id: sql.placeholder('id') };
+  const userById = db.select().from(users).where(eq(users.id, byId.id)).prepare();
+  const sessionById = db.select().from(sessions).where(eq(sessions.id, byId.id)).prepare();
+  const accountByIdentity = db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.issuer, sql.placeholder('issuer')), eq(accounts.subject, sql.placeholder('subject'))))
+    .prepare();
   return {
-    userById: async (id) => db.select().from(users).where(eq(users.id, id)).get(),
+    userById: async (id) => userById.get({ id }),
     userByEmailLower: async (emailLower) => db.select().from(users).where(eq(users.emailLower, emailLower)).get(),
     updateUser: async (id, set) => db.update(users).set(set).where(eq(users.id, id)).returning().get(),
     async insertUserWithAccount(user, account) {
@@ -59,12 +69,7 @@ export function sqliteOps(db: SqliteDb, { users, accounts, sessions }: SqliteTab
         tx.insert(accounts).values(account).run();
       });
     },
-    accountByIdentity: async (issuer, subject) =>
-      db
-        .select()
-        .from(accounts)
-        .where(and(eq(accounts.issuer, issuer), eq(accounts.subject, subject)))
-        .get(),
+    accountByIdentity: async (issuer, subject) => accountByIdentity.get({ issuer, subject }),
     accountById: async (id) => db.select().from(accounts).where(eq(accounts.id, id)).get(),
     accountsOfUser: async (userId) => db.select().from(accounts).where(eq(accounts.userId, userId)).orderBy(asc(accounts.createdAt), asc(accounts.id)).all(),
     async insertAccount(account) {
@@ -92,7 +97,7 @@ export function sqliteOps(db: SqliteDb, { users, accounts, sessions }: SqliteTab
     async insertSession(session) {
       db.insert(sessions).values(session).run();
     },
-    sessionById: async (id) => db.select().from(sessions).where(eq(sessions.id, id)).get(),
+    sessionById: async (id) => sessionById.get({ id }),
     async touchSession(id, idle) {
       db.update(sessions)
         .set({ idleExpiresAt: cappedIdleExpiry(sessions, idle) })
