@@ -132,17 +132,24 @@ module.exports = {
     },
     {
       name: 'storage-node-and-drivers-only-in-sql-redis',
-      comment: 'storage: Node and the database clients only in sql/ and redis.ts; memory, linking and types stay Web.',
+      comment: 'storage: Node and the database clients only in sql/ and redis.ts; memory, linking, types and drizzle/ stay Web.',
       severity: 'error',
       from: { path: '^src/storage/', pathNot: '^src/storage/(sql/|redis\\.ts$)' },
       to: { dependencyTypes: ['core'] },
     },
     {
       name: 'storage-drivers-only-in-sql-redis',
-      comment: 'storage: the optional peer packages (kysely, drivers, redis) only in sql/ and redis.ts.',
+      comment: 'storage: the optional peer packages (kysely, drivers, redis) only in sql/ and redis.ts; drizzle-orm only in drizzle/.',
       severity: 'error',
-      from: { path: '^src/storage/', pathNot: '^src/storage/(sql/|redis\\.ts$)' },
+      from: { path: '^src/storage/', pathNot: '^src/storage/(sql/|drizzle/|redis\\.ts$)' },
       to: PACKAGE_BUT_JOSE,
+    },
+    {
+      name: 'storage-drizzle-on-drizzle-orm-only',
+      comment: "storage: drizzle/ runs on the app's Drizzle database: drizzle-orm is its only package, no driver, no Node API.",
+      severity: 'error',
+      from: { path: '^src/storage/drizzle/' },
+      to: { path: '(^|/)node_modules/', pathNot: '(^|/)node_modules/(jose|drizzle-orm)/' },
     },
     {
       name: 'vault-no-node',

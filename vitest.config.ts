@@ -13,6 +13,8 @@ export default defineConfig({
       { find: /^latchkey\/dev$/, replacement: src('dev/index.ts') },
       { find: /^latchkey\/vault$/, replacement: src('vault/index.ts') },
       { find: /^latchkey\/storage\/sql$/, replacement: src('storage/sql/index.ts') },
+      { find: /^latchkey\/storage\/drizzle$/, replacement: src('storage/drizzle/index.ts') },
+      { find: /^latchkey\/storage\/drizzle\/(pg|mysql|sqlite)$/, replacement: src('storage/drizzle/$1.ts') },
       { find: /^latchkey\/storage\/redis$/, replacement: src('storage/redis.ts') },
       { find: /^latchkey\/storage\/cloudflare$/, replacement: src('storage/cloudflare/index.ts') },
       { find: /^latchkey\/adapters\/(.+)$/, replacement: src('adapters/$1.ts') },

@@ -4,18 +4,17 @@
  * plain route of the same framework answering the JSON the parent set (`plainBody`, Latchkey's own
  * signed-in answer), so the framework's share of the cost can be subtracted.
  * Environment: ISSUER, CLIENT_ID, CLIENT_SECRET, SERVER (`node` | `express` | `fastify` | `hono`),
- * STORE (`memory` | `sqlite`; SQLite keeps users and sessions in a temporary file, as the demo does).
+ * STORE (`memory`, `sqlite`, `postgres`, `drizzle-sqlite`, `drizzle-postgres`: see `stores.ts`; SQLite
+ * keeps users and sessions in a temporary file, as the demo does), REVALIDATE_SECONDS (optional:
+ * `session.revalidateSeconds`, how long a cached session is trusted before the store is read again).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import type http from 'node:http';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
 import { oidc } from '../../src/providers/oidc.js';
-import type { SqlStore } from '../../src/storage/sql/index.js';
 import { closeServer, env, listenLoopback, ready, settings, startChild } from './child.js';
+import { openBenchStore } from './stores.js';
 
 const SECRET = 'Qm7vT2xK9pLw4ZrN8cYd3HfJ6sBg1UaE';
 const serverKind = env('SERVER');
@@ -84,16 +83,7 @@ async function fastifyApp(auth: Auth): Promise<http.RequestListener> {
   return handler!;
 }
 
-let dataDir: string | undefined;
-let store: SqlStore | undefined;
-if (storeKind === 'sqlite') {
-  dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
-  const { createSqlStore } = await import('../../src/storage/sql/index.js');
-  store = await createSqlStore({ url: `sqlite:${join(dataDir, 'bench.db')}`, secrets: [SECRET] });
-  await store.migrate();
-} else if (storeKind !== 'memory') {
-  throw new Error(`STORE must be memory or sqlite (got ${storeKind})`);
-}
+const store = await openBenchStore(storeKind, SECRET);
 
 // The base URL is needed by createAuth and known only once listening: the handler is set after.
 let listener: http.RequestListener | undefined;
@@ -114,7 +104,7 @@ function makeAuth(baseUrl: string): Auth {
     baseUrl,
     secret: SECRET,
     providers: [oidc({ id: 'op', name: 'Bench OP', issuer: env('ISSUER'), clientId: env('CLIENT_ID'), clientSecret: env('CLIENT_SECRET'), env: {} })],
-    session: { strategy: 'server' },
+    session: { strategy: 'server', ...(process.env.REVALIDATE_SECONDS ? { revalidateSeconds: Number(process.env.REVALIDATE_SECONDS) } : {}) },
     ...(store ? { store: { users: store.users, sessions: store.sessions } } : {}),
   });
 }
@@ -122,6 +112,5 @@ function makeAuth(baseUrl: string): Auth {
 startChild(async () => {
   await closeServer(served.server);
   await store?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 ready(base);

@@ -9,6 +9,7 @@ import { ConfigurationError } from '../errors.js';
 /** The optional peers Latchkey loads, and what each is for. */
 const PEER_PURPOSE: Readonly<Record<string, string>> = {
   kysely: 'the SQL store',
+  'drizzle-orm': 'the Drizzle store',
   'better-sqlite3': 'SQLite',
   pg: 'PostgreSQL',
   mysql2: 'MySQL and MariaDB',

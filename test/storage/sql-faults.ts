@@ -4,18 +4,38 @@
  */
 import { expect, it } from 'vitest';
 import { signInWithIdentity } from '../../src/storage/linking.js';
+import type { SessionStore, UserStore } from '../../src/storage/types.js';
 import { openTestSqlStore } from './sql-support.js';
 import { expectCode, profileOf, sessionOf, uniqueIssuer } from './store-suite.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
-/** Registers the database-going-away test for the server at `url` (default port `defaultPort`). */
-export function databaseGoingAwayTest(url: string, defaultPort: number): void {
+/** Stores opened through the proxy (1 s connect timeout, 3 s operation deadline), and their cleanup. */
+export type FaultStoreOpener = (url: string) => Promise<{ users: UserStore; sessions: SessionStore; cleanup: () => Promise<void> }>;
+
+/** The SQL store (Kysely) on a fresh table prefix. */
+const openSqlStoreForFaults: FaultStoreOpener = async (url) => {
+  const { store } = await openTestSqlStore(url, { connectTimeoutMs: 1000, operationTimeoutMs: 3000 });
+  return {
+    users: store.users,
+    sessions: store.sessions,
+    cleanup: async () => {
+      await store.dropAll().catch(() => {});
+      await store.close();
+    },
+  };
+};
+
+/**
+ * Registers the database-going-away test for the server at `url` (default port `defaultPort`), on
+ * the SQL store or on the stores `open` makes.
+ */
+export function databaseGoingAwayTest(url: string, defaultPort: number, open: FaultStoreOpener = openSqlStoreForFaults): void {
   it('the database going away mid-run gives STORAGE_UNAVAILABLE quickly, then service resumes with nothing lost', async () => {
     const target = new URL(url);
     const proxy = await startTcpProxy(target.hostname, Number(target.port || defaultPort));
     const viaProxy = new URL(url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const { store } = await openTestSqlStore(viaProxy.toString(), { connectTimeoutMs: 1000, operationTimeoutMs: 3000 });
+    const store = await open(viaProxy.toString());
     try {
       const iss = uniqueIssuer();
       const first = await signInWithIdentity(store.users, {
@@ -63,8 +83,7 @@ export function databaseGoingAwayTest(url: string, defaultPort: number): void {
         ).created,
       ).toBe(true);
     } finally {
-      await store.dropAll().catch(() => {});
-      await store.close();
+      await store.cleanup();
       await proxy.close();
     }
   });

@@ -6,12 +6,10 @@
  * @module
  */
 import { type Kysely, Migrator } from 'kysely';
-import { LatchkeyError } from '../../errors.js';
-import { isConnectionError, isTransientConflict, toStorageError, withDeadline } from '../errors.js';
+import { toStorageError } from '../errors.js';
+import { runStoreOperation } from '../retry.js';
 import { InCodeMigrationProvider, type SqlKind } from './migrations.js';
 import type { Database } from './schema.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Options of the shared runner. */
 export interface RunnerOptions {
@@ -83,32 +81,14 @@ export class SqlRunner {
    * @throws StorageError `STORAGE_UNAVAILABLE` (unreachable, timed out, failed).
    */
   run<T>(operation: string, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    return withDeadline(this.#attempt(operation, work), this.#options.operationTimeoutMs, operation);
-  }
-
-  async #attempt<T>(operation: string, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    let conflicts = 0;
-    let drops = 0;
-    for (;;) {
-      try {
+    return runStoreOperation(
+      operation,
+      async () => {
         await this.ready();
-        return await work(this.db);
-      } catch (err) {
-        if (err instanceof LatchkeyError) throw err;
-        if (conflicts < 5 && isTransientConflict(err)) {
-          conflicts++;
-          await sleep(5 + Math.random() * 20 * conflicts);
-          continue;
-        }
-        // A pooled connection whose backend was killed fails once; a fresh one may work.
-        if (drops < 1 && isConnectionError(err)) {
-          drops++;
-          await sleep(50);
-          continue;
-        }
-        throw toStorageError(err, operation);
-      }
-    }
+        return work(this.db);
+      },
+      this.#options.operationTimeoutMs,
+    );
   }
 
   /** Locks a row for the rest of the transaction (PostgreSQL, MySQL); SQLite transactions are serial. */
