@@ -141,7 +141,16 @@ async function script(source: string, env: Record<string, string> = {}): Promise
 
 describe('the package entry points with no optional peer installed', () => {
   it('every entry point imports: storage/sql, storage/redis, the adapters and the vault load no peer', async () => {
-    const entries = ['latchkey', 'latchkey/core', 'latchkey/providers', 'latchkey/vault', 'latchkey/dev', 'latchkey/storage/sql', 'latchkey/storage/redis', 'latchkey/storage/cloudflare'];
+    const entries = [
+      'latchkey',
+      'latchkey/core',
+      'latchkey/providers',
+      'latchkey/vault',
+      'latchkey/dev',
+      'latchkey/storage/sql',
+      'latchkey/storage/redis',
+      'latchkey/storage/cloudflare',
+    ];
     for (const a of ['express', 'fastify', 'hono', 'next', 'node']) entries.push(`latchkey/adapters/${a}`);
     const r = await script(`for (const e of ${JSON.stringify(entries)}) { const m = await import(e); console.log(e, Object.keys(m).length); }`);
     expect(r.code, r.out).toBe(0);

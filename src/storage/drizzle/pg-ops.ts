@@ -44,8 +44,18 @@ export function pgOps(db: PgDb, { users, accounts, sessions }: PgTables): Drizzl
   // The lookups of every signed-in request and sign-in, as named prepared statements (parsed once
   // per connection); the names carry the table names, so two schemas never share one.
   const name = (what: string, table: Parameters<typeof getTableName>[0]) => `lk_${what}_${getTableName(table)}`.slice(0, 63);
-  const userById = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare(name('user', users));
-  const sessionById = db.select().from(sessions).where(eq(sessions.id, sql.placeholder('id'))).limit(1).prepare(name('session', sessions));
+  const userById = db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare(name('user', users));
+  const sessionById = db
+    .select()
+    .from(sessions)
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare(name('session', sessions));
   const accountByIdentity = db
     .select()
     .from(accounts)
