@@ -105,7 +105,11 @@ describeWithServices(['redis'], 'docs/tokens.md examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(3);
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ extends: join(repo, 'tsconfig.json'), compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ['example-*.ts'] }),
+      JSON.stringify({
+        extends: join(repo, 'tsconfig.json'),
+        compilerOptions: { noEmit: true, noUnusedLocals: false },
+        include: ['example-*.ts', join(repo, 'types', '*.d.ts')],
+      }),
     );
     const result = await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: repo }).then(
       () => '',
