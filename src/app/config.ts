@@ -20,6 +20,7 @@ import { type CookieNames, type CookieOptions, cookieNames, resolveCookieAttribu
 import { type CorsOptions, crossSiteWarnings, resolveCors } from './cors.js';
 import { findRoute } from './edge.js';
 import type { AuthLogger } from './error-log.js';
+import { type PageOptions, type ResolvedPages, resolvePages } from './page-options.js';
 import { returnToOr } from './return-to.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
 
@@ -184,6 +185,8 @@ export interface AuthOptions {
    * hint). Default: true when `NODE_ENV` is `development`. Refused when `NODE_ENV` is `production`.
    */
   readonly development?: boolean;
+  /** The built-in pages: their languages, the app's own words, the app's own renderer for any page (docs/app.md, "Pages"). */
+  readonly pages?: PageOptions;
 }
 
 /** The validated configuration, with defaults applied. Frozen. */
@@ -224,6 +227,8 @@ export interface ResolvedConfig {
   readonly clock: () => number;
   /** Whether error answers show the developer detail (`development`, or `NODE_ENV=development`). */
   readonly development: boolean;
+  /** The languages and renderers of the pages. */
+  readonly pages: ResolvedPages;
 }
 
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
@@ -394,6 +399,7 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     cookies: cookieNames(cookieAttributes.secure, cookieBase, cookieAttributes.sameSite),
     clock: options.clock ?? Date.now,
     development: options.development ?? nodeEnvIs('development'),
+    pages: resolvePages(options.pages),
   });
 }
 

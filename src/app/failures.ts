@@ -8,6 +8,7 @@
 import type { AuthContext } from './context.js';
 import { SIGN_IN_ROUTES } from './error-log.js';
 import type { AuthAnswer, AuthRequest } from './http-shapes.js';
+import { pageView } from './page-options.js';
 import { type ErrorRenderOptions, errorAnswer } from './responses.js';
 
 /**
@@ -16,14 +17,16 @@ import { type ErrorRenderOptions, errorAnswer } from './responses.js';
  * @param ctx - the auth context.
  * @param route - the route or helper (a failed sign-in's page offers "Try again").
  * @param referenceId - the reference id of its log line, if it was logged.
+ * @param acceptLanguage - the request's `Accept-Language`, for the page's language.
  * @returns the render options.
  */
-export function renderOptions(ctx: AuthContext, route: string, referenceId: string | undefined): ErrorRenderOptions {
+export function renderOptions(ctx: AuthContext, route: string, referenceId: string | undefined, acceptLanguage?: string | null): ErrorRenderOptions {
   return {
     referenceId,
     development: ctx.config.development,
     homeHref: `${new URL(ctx.config.baseUrl).pathname.replace(/\/$/, '')}/`,
     retryHref: SIGN_IN_ROUTES.has(route) ? ctx.loginPath : undefined,
+    view: pageView(ctx.config.pages, acceptLanguage),
   };
 }
 
@@ -47,5 +50,5 @@ export function failureAnswer(
   },
 ): AuthAnswer {
   const referenceId = ctx.report(error, where.route, where.provider, where.request);
-  return errorAnswer(error, where.accept, where.setCookies ?? [], renderOptions(ctx, where.route, referenceId));
+  return errorAnswer(error, where.accept, where.setCookies ?? [], renderOptions(ctx, where.route, referenceId, where.request?.header('accept-language')));
 }

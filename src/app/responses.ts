@@ -14,6 +14,7 @@ import { ERROR_CODES, type ErrorCode, isLatchkeyError, ProviderError } from '../
 import { escapeHtml } from '../internal/html.js';
 import { endUserText } from './error-texts.js';
 import { type AuthAnswer, answerToWeb } from './http-shapes.js';
+import { appPageHeaders, contextOf, DEFAULT_VIEW, fillHtml, type PageView } from './page-options.js';
 
 export { escapeHtml };
 
@@ -51,6 +52,8 @@ export interface ErrorRenderOptions {
   readonly homeHref?: string;
   /** A "Try again" link (the login route of a failed sign-in). */
   readonly retryHref?: string | undefined;
+  /** The page's language, words and the app's renderers (`pages`). Default: English, built-in pages. */
+  readonly view?: PageView;
 }
 
 /**
@@ -159,15 +162,15 @@ interface Failure {
   readonly hint: string | undefined;
 }
 
-function describeFailure(error: unknown): Failure {
+function describeFailure(error: unknown, view: PageView): Failure {
   if (!isLatchkeyError(error)) {
-    const text = endUserText('INTERNAL_ERROR');
+    const text = endUserText('INTERNAL_ERROR', undefined, view.texts);
     const name = error instanceof Error ? error.name.slice(0, 80) : typeof error;
     // Its message may hold request data: never shown, not even in development (hooks.onError receives the error itself).
     const developerMessage = `An unexpected ${name} was thrown; its message is not shown (\`hooks.onError\` receives the error itself).`;
     return { status: 500, code: 'INTERNAL_ERROR', title: text.title, userMessage: text.message, developerMessage, hint: ERROR_CODES.INTERNAL_ERROR.hint };
   }
-  const text = endUserText(error.code, error instanceof ProviderError ? error.error : undefined);
+  const text = endUserText(error.code, error instanceof ProviderError ? error.error : undefined, view.texts);
   const hint = ERROR_CODES[error.code].hint;
   // An app's own words (a LOGIN_REJECTED thrown from onLogin) are meant for its users.
   const userMessage = APP_WORDED.has(error.code) && error.message !== hint ? error.message : text.message;
@@ -191,7 +194,7 @@ function describeFailure(error: unknown): Failure {
  * @returns what to render.
  */
 export function describeError(error: unknown, options: ErrorRenderOptions = {}): { status: number; body: ErrorBody } {
-  const f = describeFailure(error);
+  const f = describeFailure(error, options.view ?? DEFAULT_VIEW);
   const body: ErrorBody = {
     error: f.code.toLowerCase(),
     code: f.code,
@@ -221,7 +224,7 @@ export function errorAnswer(
     const { status, body } = describeError(error, options);
     return jsonAnswer(body, status, setCookies);
   }
-  return htmlErrorAnswer(describeFailure(error), options, setCookies);
+  return htmlErrorAnswer(describeFailure(error, options.view ?? DEFAULT_VIEW), options, setCookies);
 }
 
 /**
@@ -262,21 +265,48 @@ function developerSection(f: Failure): string {
  * @returns the answer.
  */
 function htmlErrorAnswer(f: Failure, options: ErrorRenderOptions, setCookies: readonly string[]): AuthAnswer {
-  const reference =
-    options.referenceId !== undefined
-      ? `<p>Reference: <code>${escapeHtml(options.referenceId)}</code>. If this keeps happening, contact the site's support and mention this reference.</p>`
-      : '';
-  const retry = options.retryHref !== undefined ? `<a href="${escapeHtml(options.retryHref)}">Try again</a> · ` : '';
+  const view = options.view ?? DEFAULT_VIEW;
+  const homeHref = options.homeHref ?? '/';
+  const own = view.render.error !== undefined ? appErrorAnswer(f, options, view, setCookies) : undefined;
+  if (own) return own;
+  const t = view.texts;
+  const reference = options.referenceId !== undefined ? `<p>${fillHtml(t.reference, 'reference', `<code>${escapeHtml(options.referenceId)}</code>`)}</p>` : '';
+  const retry = options.retryHref !== undefined ? `<a href="${escapeHtml(options.retryHref)}">${escapeHtml(t.tryAgain)}</a> · ` : '';
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${escapeHtml(view.lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>${escapeHtml(f.title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}section{margin-top:2rem;border-top:1px solid #ccc}.note{color:#555}dt{font-weight:600}dd{margin:0 0 .5rem}</style>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a;background:#fff}a{color:#1a4f8f}:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}section{margin-top:2rem;border-top:1px solid #ccc}.note{color:#555}dt{font-weight:600}dd{margin:0 0 .5rem}</style>
 </head><body><main data-error-code="${escapeHtml(f.code)}">
 <h1>${escapeHtml(f.title)}</h1>
 <p role="alert">${escapeHtml(f.userMessage)}</p>
 ${reference}
-<p>${retry}<a href="${escapeHtml(options.homeHref ?? '/')}">Back to the home page</a></p>
+<p>${retry}<a href="${escapeHtml(homeHref)}">${escapeHtml(t.backHome)}</a></p>
 ${options.development === true ? developerSection(f) : ''}
 </main></body></html>`;
-  return authAnswer(html, f.status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP }, setCookies);
+  return authAnswer(
+    html,
+    f.status,
+    { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'content-language': view.lang },
+    setCookies,
+  );
+}
+
+/** The app's own error page (`pages.render.error`), or `undefined` when it throws: an error page must not fail. */
+function appErrorAnswer(f: Failure, options: ErrorRenderOptions, view: PageView, setCookies: readonly string[]): AuthAnswer | undefined {
+  const page = contextOf(view);
+  const data = {
+    status: f.status,
+    code: f.code,
+    title: f.title,
+    message: f.userMessage,
+    referenceId: options.referenceId,
+    homeHref: options.homeHref ?? '/',
+    retryHref: options.retryHref,
+  };
+  try {
+    const html = view.render.error?.(data, page);
+    return typeof html === 'string' ? authAnswer(html, f.status, appPageHeaders("'self'", page), setCookies) : undefined;
+  } catch {
+    return undefined;
+  }
 }

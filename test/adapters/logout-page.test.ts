@@ -153,15 +153,19 @@ describe.each(Object.keys(ADAPTERS))('adapter: %s', (name) => {
 describe('the sign-out pages escape what they show', () => {
   it('a hostile name, returnTo and token are escaped, never markup', async () => {
     const { logoutPage, signedOutPage } = await import('../../src/app/pages.js');
-    const page = logoutPage({
-      action: '/auth/logout',
-      csrfToken: '"><script>t</script>',
-      who: '<img src=x onerror=alert(1)>',
-      returnTo: '/a?b=\'c\'&d="e"',
-      federated: true,
-      federatedField: true,
-      cancelHref: "/a?b='c'",
-    });
+    const { DEFAULT_VIEW } = await import('../../src/app/page-options.js');
+    const page = logoutPage(
+      {
+        action: '/auth/logout',
+        csrfToken: '"><script>t</script>',
+        who: '<img src=x onerror=alert(1)>',
+        returnTo: '/a?b=\'c\'&d="e"',
+        federated: true,
+        federatedField: true,
+        cancelHref: "/a?b='c'",
+      },
+      DEFAULT_VIEW,
+    );
     const html = String(page.body);
     expect(html).not.toContain('<script>t');
     expect(html).not.toContain('<img');
@@ -170,6 +174,6 @@ describe('the sign-out pages escape what they show', () => {
     expect(html).toContain('<input type="hidden" name="federated" value="1">');
     const [form] = UserAgent.parseForms(html, 'http://127.0.0.1/auth/logout');
     expect(Object.fromEntries(form!.fields)).toEqual({ csrfToken: '"><script>t</script>', returnTo: '/a?b=\'c\'&d="e"', federated: '1' });
-    expect(String(signedOutPage('/"x', '/auth/login').body)).toContain('href="/&quot;x"');
+    expect(String(signedOutPage('/"x', '/auth/login', DEFAULT_VIEW).body)).toContain('href="/&quot;x"');
   });
 });

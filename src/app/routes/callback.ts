@@ -15,6 +15,7 @@ import type { AuthContext } from '../context.js';
 import { readCookie } from '../cookies.js';
 import { failureAnswer } from '../failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
+import { pageView } from '../page-options.js';
 import { REPOST_FIELD, repostPage } from '../pages.js';
 import { redirectAnswer } from '../responses.js';
 import { returnToOr } from '../return-to.js';
@@ -40,7 +41,7 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
   const reposted = params.get(REPOST_FIELD) === '1';
   params.delete(REPOST_FIELD);
   if (request.method === 'POST' && !reposted && state && readCookie(cookieHeader, transactions.cookieName(state)) === undefined) {
-    return repostPage(`${ctx.routePrefix}/${id}/callback`, params);
+    return repostPage(`${ctx.routePrefix}/${id}/callback`, params, pageView(ctx.config.pages, request.header('accept-language')));
   }
   const setCookies = state ? [transactions.clear(state)] : [];
   try {

@@ -8,6 +8,7 @@
 import type { AuthContext } from '../context.js';
 import { nestsSignIn } from '../edge.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
+import { pageView } from '../page-options.js';
 import { chooserPage } from '../pages.js';
 import { jsonAnswer, redirectAnswer, wantsHtml } from '../responses.js';
 import { returnToOr } from '../return-to.js';
@@ -31,7 +32,7 @@ export function serveLoginChooser(ctx: AuthContext, request: AuthRequest): AuthA
   }));
   if (providers.length === 1) return redirectAnswer(providers[0]!.loginUrl, []);
   if (!wantsHtml(request.header('accept'))) return jsonAnswer({ providers });
-  return chooserPage(providers);
+  return chooserPage(providers, pageView(ctx.config.pages, request.header('accept-language')));
 }
 
 /**

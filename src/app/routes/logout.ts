@@ -14,6 +14,7 @@ import type { AuthContext } from '../context.js';
 import { serializeCookie } from '../cookies.js';
 import { isTrustedOrigin } from '../cors.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
+import { pageView } from '../page-options.js';
 import { logoutPage, signedOutPage } from '../pages.js';
 import { authAnswer, jsonAnswer, wantsHtml } from '../responses.js';
 import { returnToOr, safeReturnTo } from '../return-to.js';
@@ -96,17 +97,21 @@ export async function serveLogoutPage(ctx: AuthContext, request: AuthRequest): P
   const { config } = ctx;
   const returnTo = returnToOr(request.query.get('returnTo'), config.origin, '') || undefined;
   const session = await ctx.sessions.lookup(request.cookie);
-  if (!session) return signedOutPage(returnTo ?? config.logoutReturnTo, ctx.loginPath);
+  const view = pageView(config.pages, request.header('accept-language'));
+  if (!session) return signedOutPage(returnTo ?? config.logoutReturnTo, ctx.loginPath, view);
   const csrf = ctx.csrfToken(session);
-  return logoutPage({
-    action: `${ctx.routePrefix}/logout`,
-    csrfToken: typeof csrf === 'string' ? csrf : await csrf,
-    who: session.user.name ?? session.user.email ?? null,
-    returnTo,
-    federated: config.federatedLogout || request.query.get('federated') === '1',
-    federatedField: request.query.get('federated') === '1',
-    cancelHref: returnTo ?? '/',
-  });
+  return logoutPage(
+    {
+      action: `${ctx.routePrefix}/logout`,
+      csrfToken: typeof csrf === 'string' ? csrf : await csrf,
+      who: session.user.name ?? session.user.email ?? null,
+      returnTo,
+      federated: config.federatedLogout || request.query.get('federated') === '1',
+      federatedField: request.query.get('federated') === '1',
+      cancelHref: returnTo ?? '/',
+    },
+    view,
+  );
 }
 
 /**
