@@ -48,7 +48,8 @@ export type { SignInInput } from './storage/linking.js';
 export { signInWithIdentity, unlinkIdentity } from './storage/linking.js';
 // ── storage: the interfaces an app implements for its own ORM, the in-memory stores, linking ──────
 export { MemorySessionStore, MemoryUserStore } from './storage/memory.js';
-export type { Account, AccountTokens, NewAccount, NewUser, SessionRecord, SessionStore, User, UserStore } from './storage/types.js';
+export { MemoryReplayStore, type MemoryReplayStoreOptions } from './storage/memory-replay.js';
+export type { Account, AccountTokens, NewAccount, NewUser, ReplayScope, ReplayStore, SessionRecord, SessionStore, User, UserStore } from './storage/types.js';
 export { reauthRedirect, reauthUrl } from './vault/reauth.js';
 export type { ApiMethod, ProviderApi, ProviderApiInit, ProviderApiOptions } from './vault/types.js';
 export type { TokenEvent, VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from './vault/vault.js';

@@ -12,7 +12,7 @@ import type { TokenSet } from '../core/types.js';
 import { ConfigurationError } from '../errors.js';
 import { normalizeApiOrigin } from '../internal/api-origins.js';
 import type { Profile, ProviderConfig } from '../providers/types.js';
-import type { SessionStore, UserStore } from '../storage/types.js';
+import type { ReplayStore, SessionStore, UserStore } from '../storage/types.js';
 import type { DistributedLock } from '../vault/locks/types.js';
 import { parseApiBase } from '../vault/provider-api.js';
 import type { TokenEvent } from '../vault/vault.js';
@@ -114,7 +114,16 @@ export interface AuthOptions {
   readonly providers: readonly ProviderConfig[];
   readonly session?: SessionOptions;
   /** Where users and server-side sessions are kept. Default: in-memory stores. */
-  readonly store?: { readonly users?: UserStore; readonly sessions?: SessionStore };
+  readonly store?: {
+    readonly users?: UserStore;
+    readonly sessions?: SessionStore;
+    /**
+     * Where every instance of the app remembers used `state` values, seen back-channel logout
+     * `jti`s and (cookie strategy) revoked sessions. Default: `sessions.replay` when the session
+     * store has one (Redis, SQL), else this process only.
+     */
+    readonly replay?: ReplayStore;
+  };
   /** Honour `Forwarded` / `X-Forwarded-*` from a reverse proxy. Default false. */
   readonly trustProxy?: boolean;
   /**

@@ -10,11 +10,11 @@
 import { OidcClient } from '../core/client.js';
 import { LatchkeyError } from '../errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
-import { timingSafeEqual } from '../internal/encoding.js';
+import { base64url, sha256, timingSafeEqual } from '../internal/encoding.js';
 import type { ProviderConfig } from '../providers/types.js';
 import { MemorySessionStore, MemoryUserStore } from '../storage/memory.js';
 import { createTokenCipher } from '../storage/token-cipher.js';
-import type { UserStore } from '../storage/types.js';
+import type { ReplayStore, UserStore } from '../storage/types.js';
 import { createTokenVault, type TokenVault } from '../vault/vault.js';
 import { type AuthHooks, type AuthOptions, type ErrorContext, type ResolvedConfig, resolveConfig } from './config.js';
 import { errorEvent, isLoggedFailure, logErrorEvent, newReferenceId } from './error-log.js';
@@ -81,7 +81,7 @@ export interface AuthContext {
   /** Whether a presented CSRF token is the session's (any key of the ring, constant time). */
   checkCsrf(session: Session, presented: string | null): Promise<boolean>;
   /** The back-channel logout replay memory: true when this `jti` was seen before (then records it). */
-  jtiSeen(jti: string, expSeconds: number): boolean;
+  jtiSeen(jti: string, expSeconds: number): boolean | Promise<boolean>;
   /**
    * Reports an error: to `hooks.onError` always (with the request, if given), and to the logger
    * when it is a logged failure (`isLoggedFailure`), once, with a fresh reference id. Never throws.
@@ -114,13 +114,16 @@ export function createAuthContext(options: AuthOptions): AuthContext {
   });
 
   const users: UserStore = options.store?.users ?? new MemoryUserStore();
-  const strategy = createStrategy(options, config, keyring);
+  // What every instance must remember (used states, logout jtis, cookie revocations): the store's.
+  const replay = options.store?.replay ?? options.store?.sessions?.replay;
+  const strategy = createStrategy(options, config, keyring, replay);
   const sessions = new SessionManager(strategy, {
     cookieName: config.cookies.session,
     secure: config.cookies.secure,
     sameSite: config.cookies.sameSite,
     maxEntries: config.cacheMaxEntries,
-    revalidateMs: config.strategy === 'cookie' ? Number.POSITIVE_INFINITY : config.revalidateMs,
+    // Cookie strategy: a verified cookie needs no second look unless another instance may revoke it.
+    revalidateMs: config.strategy === 'cookie' && replay === undefined ? Number.POSITIVE_INFINITY : config.revalidateMs,
     absoluteTimeoutMs: config.absoluteTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     backgroundTouch: config.strategy === 'server',
@@ -149,7 +152,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
   function client(provider: ProviderConfig): Promise<OidcClient> {
     let c = clients.get(provider.id);
     if (!c) {
-      c = createClient(provider, config);
+      c = createClient(provider, config, replay);
       c.catch(() => clients.delete(provider.id));
       clients.set(provider.id, c);
     }
@@ -243,7 +246,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
       for (const m of await (await keyring()).macs(`csrf/${session.id}`)) if (timingSafeEqual(m, presented)) return true;
       return false;
     },
-    jtiSeen: createJtiMemory(clock),
+    jtiSeen: createJtiMemory(clock, replay),
     report,
     revokeProviderTokens,
   });
@@ -268,13 +271,14 @@ function errorContext(route: string, referenceId: string | undefined, provider: 
 }
 
 /** The session strategy the configuration names: sealed cookies, or a server-side store. */
-function createStrategy(options: AuthOptions, config: ResolvedConfig, keyring: () => Promise<Keyring>): SessionStrategy {
+function createStrategy(options: AuthOptions, config: ResolvedConfig, keyring: () => Promise<Keyring>, replay: ReplayStore | undefined): SessionStrategy {
   if (config.strategy === 'cookie') {
     return new CookieSessionStrategy({
       keyring,
       cookieName: config.cookies.session,
       idleTimeoutMs: config.idleTimeoutMs,
       absoluteTimeoutMs: config.absoluteTimeoutMs,
+      shared: replay,
     });
   }
   return new ServerSessionStrategy({
@@ -287,17 +291,21 @@ function createStrategy(options: AuthOptions, config: ResolvedConfig, keyring: (
 }
 
 /** The protocol client of a provider, as configured (discovery runs now). */
-function createClient(provider: ProviderConfig, config: ResolvedConfig): Promise<OidcClient> {
-  return OidcClient.fromContext(providerContext(provider, config));
+function createClient(provider: ProviderConfig, config: ResolvedConfig, replay: ReplayStore | undefined): Promise<OidcClient> {
+  const sharedStates = replay && { remember: (key: string, expiresAt: number) => replay.remember('state', key, expiresAt) };
+  return OidcClient.fromContext(providerContext(provider, config, sharedStates));
 }
 
 /** The `jti` replay memory of back-channel logout tokens (Back-Channel Logout 1.0 §2.6 step 9). */
-function createJtiMemory(clock: () => number): (jti: string, expSeconds: number) => boolean {
+function createJtiMemory(clock: () => number, replay: ReplayStore | undefined): (jti: string, expSeconds: number) => boolean | Promise<boolean> {
   // Kept a minute past the token's expiry (which the validation checks anyway), 50,000 at most.
   const seenJti = new BoundedMap<string, number>({ maxEntries: 50_000, expiresAt: (exp) => exp, clock });
-  return function jtiSeen(jti: string, expSeconds: number): boolean {
+  return function jtiSeen(jti: string, expSeconds: number): boolean | Promise<boolean> {
     if (seenJti.has(jti)) return true;
-    seenJti.set(jti, expSeconds * 1000 + 60_000);
-    return false;
+    const until = expSeconds * 1000 + 60_000;
+    seenJti.set(jti, until);
+    if (replay === undefined) return false;
+    // Every instance: a token replayed to another one is refused there too.
+    return sha256(`latchkey-jti ${jti}`).then(async (hash) => !(await replay.remember('logout-jti', base64url(hash), until)));
   };
 }

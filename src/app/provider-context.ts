@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createProviderContext, type ProviderContext } from '../core/provider-context.js';
+import { createProviderContext, type ProviderContext, type SharedOneTimeMemory } from '../core/provider-context.js';
 import type { ProviderConfig } from '../providers/types.js';
 import type { ResolvedConfig } from './config.js';
 
@@ -15,9 +15,10 @@ import type { ResolvedConfig } from './config.js';
  *
  * @param provider - the provider, as configured (preset or custom).
  * @param config - the validated configuration (redirect URIs, clock).
+ * @param sharedStates - the used-`state` memory of every instance (the app's store), if any.
  * @returns the frozen context.
  */
-export function providerContext(provider: ProviderConfig, config: ResolvedConfig): ProviderContext {
+export function providerContext(provider: ProviderConfig, config: ResolvedConfig, sharedStates?: SharedOneTimeMemory): ProviderContext {
   return createProviderContext({
     kind: provider.kind,
     metadata: { issuer: provider.issuer, explicit: provider.metadata },
@@ -38,5 +39,6 @@ export function providerContext(provider: ProviderConfig, config: ResolvedConfig
     hooks: provider.hooks,
     // The core's one replay memory keeps a used state as long as the app accepts a transaction.
     transactionTtlMs: config.loginTimeoutMs,
+    ...(sharedStates !== undefined ? { sharedStates } : {}),
   });
 }

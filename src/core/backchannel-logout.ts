@@ -27,7 +27,7 @@ export interface LogoutTokenContext extends CoreOptions {
    * Replay detection (§2.6 step 8): records `jti` until `expiresAtSeconds` and returns true when it
    * was already seen, which rejects the token.
    */
-  readonly seenJti?: (jti: string, expiresAtSeconds: number) => boolean;
+  readonly seenJti?: (jti: string, expiresAtSeconds: number) => boolean | Promise<boolean>;
 }
 
 /**
@@ -84,7 +84,7 @@ export async function validateLogoutToken(logoutToken: string, ctx: LogoutTokenC
   // Back-Channel Logout 2.6 step 7: a nonce is forbidden (it would let an ID token pass as a logout token).
   if (payload.nonce !== undefined) throw invalid('nonce', 'is present; logout tokens must not carry one');
   // Back-Channel Logout 2.6 step 8: refuse a jti already received.
-  if (ctx.seenJti?.(payload.jti, payload.exp)) throw invalid('jti', 'was already received (replay)');
+  if (await ctx.seenJti?.(payload.jti, payload.exp)) throw invalid('jti', 'was already received (replay)');
   return payload as LogoutTokenClaims;
 }
 

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { ConfigurationError, TransportError } from '../errors.js';
+import { ConfigurationError, TransportError, ValidationError } from '../errors.js';
+import { base64url, sha256 } from '../internal/encoding.js';
 import { createAuthorizationRequest } from './authorization-request.js';
 import { UsedStates, validateAuthorizationResponse } from './authorization-response.js';
 import { validateLogoutToken as validateLogoutTokenJwt } from './backchannel-logout.js';
@@ -142,6 +143,7 @@ export class OidcClient {
   readonly #http: HttpOptions;
   /** The one memory of used `state` values (RFC 9700 §4.2.4): the app layer keeps none. */
   readonly #usedStates: UsedStates;
+  readonly #stateMemoryMs: number;
   /** Client authentication and transport (revocation, PAR); built once. */
   readonly #authContext: TokenRequestOptions;
   /** {@link #authContext} plus DPoP, hooks and the key set (token requests); built once. */
@@ -153,6 +155,7 @@ export class OidcClient {
     const { credentials, clock } = context;
     this.#context = context;
     this.#usedStates = new UsedStates({ max: USED_STATES_MAX, ttlMs: context.transactionTtlMs });
+    this.#stateMemoryMs = context.transactionTtlMs ?? 3_600_000;
     this.metadata = metadata;
     this.dpop = dpop;
     // A refusal after DNS resolution names the metadata member it concerns.
@@ -268,7 +271,13 @@ export class OidcClient {
    * @see [RFC 6749, section 4.1.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2)
    */
   async callback(params: URLSearchParams, transaction: AuthorizationTransaction): Promise<TokenSet> {
-    const { code } = validateAuthorizationResponse(this.metadata, params, transaction, { usedStates: this.#usedStates, clock: this.#context.clock });
+    const clock = this.#context.clock ?? Date.now;
+    const { code } = validateAuthorizationResponse(this.metadata, params, transaction, { usedStates: this.#usedStates, clock });
+    // RFC 9700 §4.2.4: the state is one-time across every instance, before any token request.
+    const shared = this.#context.sharedStates;
+    if (shared !== undefined && !(await shared.remember(base64url(await sha256(transaction.state)), clock() + this.#stateMemoryMs))) {
+      throw new ValidationError('STATE_MISMATCH', 'This login transaction was already used; start the login again.', { claim: 'state' });
+    }
     const client = await this.#resolvedClient();
     return authorizationCodeGrant(this.metadata, client, code, transaction, this.#tokenOptions);
   }
@@ -379,7 +388,10 @@ export class OidcClient {
    * @throws {ValidationError} `LOGOUT_TOKEN_INVALID` and the JWT codes.
    * @see [OpenID Connect Back-Channel Logout 1.0, section 2.6](https://openid.net/specs/openid-connect-backchannel-1_0.html#Validation)
    */
-  async validateLogoutToken(logoutToken: string, options: { readonly seenJti?: (jti: string, exp: number) => boolean } = {}): Promise<LogoutTokenClaims> {
+  async validateLogoutToken(
+    logoutToken: string,
+    options: { readonly seenJti?: (jti: string, exp: number) => boolean | Promise<boolean> } = {},
+  ): Promise<LogoutTokenClaims> {
     const client = await this.#resolvedClient();
     const { jwks, hooks, http, clock, clockToleranceSeconds } = this.#tokenOptions;
     return validateLogoutTokenJwt(logoutToken, { metadata: this.metadata, client, jwks, hooks, seenJti: options.seenJti, http, clock, clockToleranceSeconds });

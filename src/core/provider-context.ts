@@ -69,6 +69,21 @@ export interface ProviderContext {
    * accepted (RFC 9700 §4.2.4). Default 1 hour.
    */
   readonly transactionTtlMs?: number;
+  /**
+   * The used-`state` memory shared by every instance of the app (a store), consulted after this
+   * process's own: a callback replayed on another instance is refused too (RFC 9700 §4.2.4).
+   */
+  readonly sharedStates?: SharedOneTimeMemory;
+}
+
+/** A one-time memory kept outside the process (the app's store): the first to record a key wins. */
+export interface SharedOneTimeMemory {
+  /**
+   * Records `key` (a hash) until `expiresAt` (epoch ms).
+   *
+   * @returns true when this call recorded it first, false when it was recorded already.
+   */
+  remember(key: string, expiresAt: number): Promise<boolean>;
 }
 
 /** The fields of a provider context before it is frozen; `http` without its endpoint policy. */
@@ -107,5 +122,6 @@ export function createProviderContext(init: ProviderContextInit): ProviderContex
     clockToleranceSeconds: init.clockToleranceSeconds,
     hooks: init.hooks,
     transactionTtlMs: init.transactionTtlMs,
+    sharedStates: init.sharedStates,
   });
 }

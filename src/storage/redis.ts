@@ -18,7 +18,8 @@ import { randomToken } from '../internal/encoding.js';
 import { importPeer } from '../internal/peer.js';
 import { toStorageError, withDeadline } from './errors.js';
 import { isExpired } from './internal.js';
-import type { SessionRecord, SessionStore } from './types.js';
+import { RedisReplayStore, type ReplayRedisCommands } from './redis-replay.js';
+import type { ReplayStore, SessionRecord, SessionStore } from './types.js';
 
 /** Options of {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -79,6 +80,8 @@ export class RedisSessionStore implements SessionStore {
   #lastConnectError = 0;
   #subscriber: Client | undefined;
   #closed = false;
+  /** The replay memories and cookie-session revocations, on this store's connection. */
+  readonly replay: ReplayStore;
 
   /** @param options - see {@link RedisSessionStoreOptions}. */
   constructor(options: RedisSessionStoreOptions) {
@@ -90,6 +93,11 @@ export class RedisSessionStore implements SessionStore {
     // Loaded now, used on first operation; a missing package surfaces there (never unhandled).
     this.#redis = importPeer(() => import('redis'));
     this.#redis.catch(() => {});
+    this.replay = new RedisReplayStore(
+      (operation, work) => this.#run(operation, (client) => work(client as unknown as ReplayRedisCommands)),
+      this.#prefix,
+      this.#now,
+    );
   }
 
   async #newClient(): Promise<Client> {

@@ -122,6 +122,41 @@ export interface SessionRecord {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * What must be remembered across every instance of an app, with a lifetime: the one-time values a
+ * replay would reuse (a callback's `state`, a back-channel logout token's `jti`) and the
+ * revocations of sessions no store holds (the cookie strategy). Kept by a shared store (Redis,
+ * PostgreSQL, MySQL/MariaDB, SQLite); without one, each process keeps its own.
+ *
+ * Keys arrive hashed (base64url SHA-256, 43 characters): a store never sees a `state`, a `jti`, an
+ * issuer or a user id.
+ */
+export interface ReplayStore {
+  /**
+   * Records `key` in `scope` until `expiresAt` (epoch ms), atomically across processes.
+   *
+   * @returns true when this call recorded it, false when it was recorded already and has not expired.
+   * @throws StorageError `STORAGE_UNAVAILABLE`.
+   */
+  remember(scope: ReplayScope, key: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Records that the sessions a selector names (a session, a user, an identity, a provider session)
+   * created at or before `at` are revoked, until `until` (epoch ms; when they would have expired).
+   *
+   * @throws StorageError `STORAGE_UNAVAILABLE`.
+   */
+  revoke(selector: string, at: number, until: number): Promise<void>;
+  /**
+   * The latest revocation instant recorded for any of `selectors` and not yet expired, or null.
+   *
+   * @throws StorageError `STORAGE_UNAVAILABLE`.
+   */
+  revokedAt(selectors: readonly string[]): Promise<number | null>;
+}
+
+/** What a {@link ReplayStore} remembers once: a callback's `state`, a logout token's `jti`. */
+export type ReplayScope = 'state' | 'logout-jti';
+
 /** Server-side sessions, with the indexes logout needs. */
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
@@ -141,5 +176,10 @@ export interface SessionStore {
    * LISTEN/NOTIFY), so in-process caches drop revoked sessions at once. Returns an unsubscribe.
    */
   onRevoked?(listener: (ids: readonly string[]) => void): Promise<() => Promise<void>>;
+  /**
+   * Optional: the replay memories and cookie-session revocations kept in the same server, used by
+   * `createAuth` when `store.replay` is not given (Redis and SQL stores have one).
+   */
+  readonly replay?: ReplayStore;
   close?(): Promise<void>;
 }

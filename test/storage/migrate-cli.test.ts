@@ -14,7 +14,7 @@ describe('latchkey migrate', () => {
     const lines: string[] = [];
     expect(await runMigrate({ databaseUrl: `sqlite:${file}`, out: (l) => lines.push(l) })).toBe(0);
     expect(existsSync(file)).toBe(true);
-    expect(lines[0]).toMatch(/Applied 1 migration\(s\) on sqlite: 0001_initial/);
+    expect(lines[0]).toMatch(/Applied 2 migration\(s\) on sqlite: 0001_initial, 0002_replay/);
     const raw = new Database(file, { readonly: true });
     const tables = (raw.prepare("select name from sqlite_master where type = 'table' order by name").all() as { name: string }[]).map((t) => t.name);
     raw.close();

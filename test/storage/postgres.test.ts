@@ -49,7 +49,7 @@ describeWithServices(['postgres'], 'postgres store', () => {
       const b = await createSqlStore({ url, tablePrefix: prefix, secrets: [TEST_SECRET], autoMigrate: false });
       try {
         const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
-        expect([...ra, ...rb]).toEqual(['0001_initial']);
+        expect([...ra, ...rb]).toEqual(['0001_initial', '0002_replay']);
         expect(await a.migrate()).toEqual([]);
         const r = await b.users.createUserWithAccount(
           { email: null, emailVerified: false, name: null, image: null },

@@ -53,7 +53,7 @@ describe('sqlite: specifics', () => {
     const raw = new Database(file, { readonly: true });
     try {
       const rows = raw.prepare(`select name from ${shared.prefix}kysely_migration`).all() as { name: string }[];
-      expect(rows.map((r) => r.name)).toEqual(['0001_initial']);
+      expect(rows.map((r) => r.name)).toEqual(['0001_initial', '0002_replay']);
     } finally {
       raw.close();
     }

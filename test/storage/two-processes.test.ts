@@ -2,62 +2,19 @@
  * Two app processes sharing PostgreSQL (users, accounts) and Redis (sessions): a session made on
  * one is valid on the other; a logout or a back-channel logout received by one ends it on both.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomToken } from '../../src/internal/encoding.js';
 import { createRedisSessionStore } from '../../src/storage/redis.js';
 import { CLIENT_SECRET, login, logout, UserAgent } from '../app/support.js';
 import { describeWithServices, services } from '../support/env.js';
 import { type OidcProviderHandle, startOidcProvider } from '../support/oidc-provider.js';
+import { freePort, startApp, stopApps, until } from './app-processes.js';
 import { openTestSqlStore } from './sql-support.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function startApp(args: string[]): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('./fixtures/app-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('app process did not start in 30 s')), 30_000);
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      if (out.includes('ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`app process exited with ${code}`));
-    });
-  });
-  return child;
-}
 
 async function me(base: string, cookie: string): Promise<{ status: number; json: { user?: { id: string }; pid?: number } }> {
   const r = await fetch(`${base}/me`, { headers: { cookie, accept: 'application/json' } });
   return { status: r.status, json: (await r.json()) as { user?: { id: string }; pid?: number } };
-}
-
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
 }
 
 describeWithServices(['postgres', 'redis'], 'two app processes sharing PostgreSQL and Redis', () => {
@@ -91,17 +48,11 @@ describeWithServices(['postgres', 'redis'], 'two app processes sharing PostgreSQ
     const sql = await openTestSqlStore(services.postgres!);
     cleanupSql = sql.cleanup;
     const common = [op.issuer, services.postgres!, sql.prefix, services.redis!, redisPrefix];
-    children.push(...(await Promise.all([startApp([String(portA), ...common]), startApp([String(portB), ...common])])));
+    children.push(...(await Promise.all([startApp('app-process.ts', [String(portA), ...common]), startApp('app-process.ts', [String(portB), ...common])])));
   }, 60_000);
 
   afterAll(async () => {
-    for (const c of children) {
-      if (c.exitCode === null) {
-        c.kill('SIGTERM');
-        await Promise.race([once(c, 'exit'), new Promise((r) => setTimeout(r, 3000))]);
-        if (c.exitCode === null) c.kill('SIGKILL');
-      }
-    }
+    await stopApps(children);
     await op?.close();
     await cleanupSql?.();
     const redis = createRedisSessionStore({ url: services.redis!, prefix: redisPrefix });

@@ -62,7 +62,7 @@ describe('D1: specifics', () => {
       expect(expected.length).toBeGreaterThanOrEqual(10);
 
       const users = createD1UserStore({ db: d1, secrets: [TEST_SECRET], tablePrefix: prefix });
-      expect(await users.migrate()).toEqual(['0001_initial']);
+      expect(await users.migrate()).toEqual(['0001_initial', '0002_replay']);
       expect(await users.migrate()).toEqual([]);
       const { results } = await d1.prepare('select type, name, sql from sqlite_master').all<{ type: string; name: string; sql: string | null }>();
       expect(schemaOf(results, prefix)).toEqual(expected);
@@ -74,7 +74,7 @@ describe('D1: specifics', () => {
       expect(schemaOf(fromFile.prepare('select type, name, sql from sqlite_master').all() as never[], other)).toEqual(
         expected.map((line) => line.replaceAll(prefix, other)),
       );
-      expect(fromFile.prepare(`select name from ${other}kysely_migration`).all()).toEqual([{ name: '0001_initial' }]);
+      expect(fromFile.prepare(`select name from ${other}kysely_migration`).all()).toEqual([{ name: '0001_initial' }, { name: '0002_replay' }]);
       fromFile.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -3,13 +3,15 @@
  * comes from the keyring (newest secret seals, any configured secret opens). A session that would
  * not fit in a cookie fails loudly with `SESSION_TOO_LARGE` instead of being silently dropped by the
  * browser. Revocation (logout, "log out everywhere", back-channel logout) is recorded in this
- * process until the revoked sessions would have expired anyway; several processes need the server
- * strategy for revocation to reach all of them.
+ * process until the revoked sessions would have expired anyway and, when a shared store is
+ * configured (`store.replay`), in that store too, where every other process reads it when it
+ * re-checks a session (at most `session.revalidateSeconds` after its last check).
  *
  * @module
  */
 import { SessionError } from '../../errors.js';
-import { randomToken } from '../../internal/encoding.js';
+import { base64url, randomToken, sha256 } from '../../internal/encoding.js';
+import type { ReplayStore } from '../../storage/types.js';
 import { MAX_COOKIE_BYTES } from '../cookies.js';
 import type { Keyring } from '../seal.js';
 import type { NewSession, RevokeSelector, Session, SessionStrategy, SessionUser } from './types.js';
@@ -35,6 +37,8 @@ export interface CookieSessionOptions {
   readonly cookieName: string;
   readonly idleTimeoutMs: number;
   readonly absoluteTimeoutMs: number;
+  /** Revocations shared with every other instance (the app's store), when configured. */
+  readonly shared?: ReplayStore | undefined;
 }
 
 /** Sessions sealed into the cookie. */
@@ -75,7 +79,8 @@ export class CookieSessionStrategy implements SessionStrategy {
       data: p.d ?? {},
       ...(p.t !== undefined ? { idToken: p.t } : {}),
     };
-    return this.#isRevoked(session) ? null : session;
+    if (this.#isRevoked(session)) return null;
+    return (await this.#sharedRevoked(session)) ? null : session;
   }
 
   async touch(session: Session, _cookieValue: string, now: number): Promise<string | undefined> {
@@ -100,21 +105,37 @@ export class CookieSessionStrategy implements SessionStrategy {
   async destroy(session: Session, now: number): Promise<void> {
     this.#prune(now);
     this.#revokedIds.set(session.id, session.absoluteExpiresAt);
+    await this.options.shared?.revoke(await sharedKey(`i ${session.id}`), now, session.absoluteExpiresAt);
   }
 
   async revoke(selector: RevokeSelector, now: number): Promise<readonly string[]> {
     this.#prune(now);
-    this.#notBefore.set(selectorKey(selector), { at: now, until: now + this.options.absoluteTimeoutMs });
+    const key = selectorKey(selector);
+    const until = now + this.options.absoluteTimeoutMs;
+    this.#notBefore.set(key, { at: now, until });
+    await this.options.shared?.revoke(await sharedKey(key), now, until);
     return [];
+  }
+
+  /**
+   * Whether another instance revoked the session (the shared store), recorded here when it did so
+   * that its access tokens are refused in this process too.
+   */
+  async #sharedRevoked(s: Session): Promise<boolean> {
+    const shared = this.options.shared;
+    if (shared === undefined) return false;
+    const keys = [`i ${s.id}`, ...sessionSelectorKeys(s)];
+    const latest = await shared.revokedAt(await Promise.all(keys.map(sharedKey)));
+    if (latest === null || latest < s.createdAt) return false;
+    this.#revokedIds.set(s.id, s.absoluteExpiresAt);
+    return true;
   }
 
   /** Whether a resolved session was revoked in this process. */
   #isRevoked(s: Session): boolean {
     if (this.#revokedIds.has(s.id)) return true;
     if (this.#notBefore.size === 0) return false;
-    const keys = [selectorKey({ userId: s.user.id }), selectorKey({ issuer: s.issuer, subject: s.subject })];
-    if (s.sid !== undefined) keys.push(selectorKey({ issuer: s.issuer, sid: s.sid }));
-    return keys.some((k) => {
+    return sessionSelectorKeys(s).some((k) => {
       const nb = this.#notBefore.get(k);
       return nb !== undefined && s.createdAt <= nb.at;
     });
@@ -158,4 +179,16 @@ function selectorKey(s: RevokeSelector): string {
   if ('userId' in s) return `u ${s.userId}`;
   if ('sid' in s) return `s ${s.issuer} ${s.sid}`;
   return `b ${s.issuer} ${s.subject}`;
+}
+
+/** The selector keys that name a session: its user, its identity and its provider session. */
+function sessionSelectorKeys(s: Session): string[] {
+  const keys = [selectorKey({ userId: s.user.id }), selectorKey({ issuer: s.issuer, subject: s.subject })];
+  if (s.sid !== undefined) keys.push(selectorKey({ issuer: s.issuer, sid: s.sid }));
+  return keys;
+}
+
+/** A selector as the shared store keeps it: hashed (no user id, issuer or sid in the store). */
+async function sharedKey(selector: string): Promise<string> {
+  return base64url(await sha256(`latchkey-revocation ${selector}`));
 }

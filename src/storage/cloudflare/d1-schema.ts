@@ -1,7 +1,7 @@
 /**
  * The SQL store's schema on D1, without Kysely: the statements Kysely's SQLite dialect runs for
- * migration `0001_initial` of `sql/migrations.ts` (tables `users`, `accounts`, `sessions` with their
- * constraints and indexes), made idempotent with `IF NOT EXISTS`, and the same bookkeeping tables
+ * migrations `0001_initial` and `0002_replay` of `sql/migrations.ts` (tables `users`, `accounts`,
+ * `sessions`, `replay`, `revocations` with their constraints and indexes), made idempotent with `IF NOT EXISTS`, and the same bookkeeping tables
  * (`<prefix>kysely_migration`, `<prefix>kysely_migration_lock`). SQLite stores a table's text
  * without `IF NOT EXISTS`, so a D1 database migrated here has exactly the schema of a SQLite file
  * migrated by `createSqlStore` (`test/workers/stores.test.ts` compares them).
@@ -26,8 +26,21 @@ function initial(p: string): string[] {
   ];
 }
 
+/** The statements of migration `0002_replay` (replay memories and cookie-session revocations), in order. */
+function replay(p: string): string[] {
+  return [
+    `create table if not exists ${q(p, 'replay')} ("scope" varchar(32) not null, "value_hash" varchar(64) not null, "writer" varchar(32) not null, "expires_at" bigint not null, constraint ${q(p, 'replay_pk')} primary key ("scope", "value_hash"))`,
+    `create index if not exists ${q(p, 'replay_expiry')} on ${q(p, 'replay')} ("expires_at")`,
+    `create table if not exists ${q(p, 'revocations')} ("selector_hash" varchar(64) primary key, "revoked_at" bigint not null, "expires_at" bigint not null)`,
+    `create index if not exists ${q(p, 'revocations_expiry')} on ${q(p, 'revocations')} ("expires_at")`,
+  ];
+}
+
 /** The migrations, oldest first (the names match `sql/migrations.ts`). */
-const MIGRATIONS: readonly { readonly name: string; readonly statements: (prefix: string) => string[] }[] = [{ name: '0001_initial', statements: initial }];
+const MIGRATIONS: readonly { readonly name: string; readonly statements: (prefix: string) => string[] }[] = [
+  { name: '0001_initial', statements: initial },
+  { name: '0002_replay', statements: replay },
+];
 
 /** Kysely's migration bookkeeping tables, as its Migrator creates them on SQLite. */
 function bookkeeping(p: string): string[] {

@@ -81,6 +81,33 @@ export function migrations(prefix: string, kind: SqlKind): Record<string, Migrat
         await db.schema.dropTable('users').execute();
       },
     },
+    // Replay memories and cookie-session revocations shared by every instance (issue 14).
+    '0002_replay': {
+      async up(db: Kysely<Database>): Promise<void> {
+        await db.schema
+          .createTable('replay')
+          .addColumn('scope', 'varchar(32)', (c) => c.notNull())
+          .addColumn('value_hash', 'varchar(64)', (c) => c.notNull())
+          .addColumn('writer', 'varchar(32)', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${prefix}replay_pk`, ['scope', 'value_hash'])
+          .modifyEnd(tableOptions)
+          .execute();
+        await db.schema.createIndex(`${prefix}replay_expiry`).on('replay').column('expires_at').execute();
+        await db.schema
+          .createTable('revocations')
+          .addColumn('selector_hash', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('revoked_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .modifyEnd(tableOptions)
+          .execute();
+        await db.schema.createIndex(`${prefix}revocations_expiry`).on('revocations').column('expires_at').execute();
+      },
+      async down(db: Kysely<Database>): Promise<void> {
+        await db.schema.dropTable('revocations').execute();
+        await db.schema.dropTable('replay').execute();
+      },
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import type { TokenCipher } from '../token-cipher.js';
 import { fromDialect, openDatabase, type SqlConnection, type SqlTimeouts } from './connect.js';
 import type { SqlStore, SqlStoreOptions } from './options.js';
 import { createPgRevocationBus } from './pg-notify.js';
+import { SqlReplayStore } from './replay-store.js';
 import { type RevocationBus, SqlRunner, SqlSessionStore, SqlUserStore } from './store.js';
 
 /** What `createSqlStore` validated before loading this module. */
@@ -59,14 +60,18 @@ export async function openSqlStore(options: SqlStoreOptions, checked: CheckedSql
   }
   const now = options.now;
   const users = new SqlUserStore({ runner, tokenCipher: cipher, ...(now ? { now } : {}) });
-  const sessions = new SqlSessionStore({ runner, ...(now ? { now } : {}), ...(bus ? { bus } : {}) });
+  const replay = new SqlReplayStore(runner, now);
+  const sessions = new SqlSessionStore({ runner, replay, ...(now ? { now } : {}), ...(bus ? { bus } : {}) });
   let closed = false;
   return {
     users,
     sessions,
+    replay,
     kind: conn.kind,
     migrate: () => runner.migrate(),
     async dropAll() {
+      await conn.db.schema.dropTable('revocations').ifExists().execute();
+      await conn.db.schema.dropTable('replay').ifExists().execute();
       await conn.db.schema.dropTable('sessions').ifExists().execute();
       await conn.db.schema.dropTable('accounts').ifExists().execute();
       await conn.db.schema.dropTable('users').ifExists().execute();

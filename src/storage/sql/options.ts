@@ -6,7 +6,7 @@
  */
 import type { Dialect } from 'kysely';
 import type { TokenCipher } from '../token-cipher.js';
-import type { SessionStore, UserStore } from '../types.js';
+import type { ReplayStore, SessionStore, UserStore } from '../types.js';
 import type { SqlKind } from './migrations.js';
 
 /** Options of `createSqlStore`. Give `url`, or `dialect` with `kind`. */
@@ -48,6 +48,8 @@ export interface SqlStoreOptions {
 export interface SqlStore {
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  /** Replay memories and cookie-session revocations shared by every instance on this database. */
+  readonly replay: ReplayStore;
   /** The dialect family in use. */
   readonly kind: SqlKind;
   /** Applies pending migrations; returns the names applied now. */

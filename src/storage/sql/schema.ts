@@ -77,14 +77,33 @@ export interface SessionsTable {
   data: string;
 }
 
+/** `replay`: one-time values (a used `state`, a seen logout-token `jti`), hashed, until they expire. */
+export interface ReplayTable {
+  scope: string;
+  /** base64url SHA-256 of the value. */
+  value_hash: string;
+  /** A random token of the write that recorded it (a retried insert recognises its own row). */
+  writer: string;
+  expires_at: Millis;
+}
+
+/** `revocations`: cookie-strategy sessions revoked by selector (hashed), until they would have expired. */
+export interface RevocationsTable {
+  selector_hash: string;
+  revoked_at: Millis;
+  expires_at: Millis;
+}
+
 /** The logical database. Table names get the configured prefix at query time. */
 export interface Database {
   users: UsersTable;
   accounts: AccountsTable;
   sessions: SessionsTable;
+  replay: ReplayTable;
+  revocations: RevocationsTable;
 }
 
-const LOGICAL_TABLES: ReadonlySet<string> = new Set(['users', 'accounts', 'sessions']);
+const LOGICAL_TABLES: ReadonlySet<string> = new Set(['users', 'accounts', 'sessions', 'replay', 'revocations']);
 
 class PrefixTransformer extends OperationNodeTransformer {
   readonly #prefix: string;
@@ -100,7 +119,7 @@ class PrefixTransformer extends OperationNodeTransformer {
 }
 
 /**
- * Renames the logical tables (`users`, `accounts`, `sessions`) to `<prefix><name>`, so several
+ * Renames the logical tables (`users`, `accounts`, `sessions`, `replay`, `revocations`) to `<prefix><name>`, so several
  * apps or test runs can share one database.
  */
 export class TablePrefixPlugin implements KyselyPlugin {

@@ -8,7 +8,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { isUniqueViolation } from '../errors.js';
 import { isExpired } from '../internal.js';
-import type { SessionRecord, SessionStore } from '../types.js';
+import type { ReplayStore, SessionRecord, SessionStore } from '../types.js';
 import type { SqlRunner } from './runner.js';
 import { type Database, num, type SessionsTable } from './schema.js';
 
@@ -47,6 +47,8 @@ export interface SqlSessionStoreOptions {
   readonly bus?: RevocationBus;
   /** How often expired rows are swept, at most (on writes). Default 5 minutes. */
   readonly sweepIntervalMs?: number;
+  /** The replay memories on the same database (`createSqlStore` gives it). */
+  readonly replay?: ReplayStore;
 }
 
 /** Server-side sessions in SQL. */
@@ -57,6 +59,8 @@ export class SqlSessionStore implements SessionStore {
   readonly #listeners = new Set<(ids: readonly string[]) => void>();
   readonly #sweepMs: number;
   #lastSweep = 0;
+  /** The replay memories and cookie-session revocations on the same database, when given. */
+  readonly replay: ReplayStore | undefined;
 
   /** @param options - the runner, clock and revocation bus. */
   constructor(options: SqlSessionStoreOptions) {
@@ -64,6 +68,7 @@ export class SqlSessionStore implements SessionStore {
     this.#now = options.now ?? Date.now;
     this.#bus = options.bus;
     this.#sweepMs = options.sweepIntervalMs ?? 300_000;
+    this.replay = options.replay;
   }
 
   /** Stores a session. */
