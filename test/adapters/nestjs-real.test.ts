@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import type http from 'node:http';
 import { Controller, Get, Module, Req, type Type, UseGuards } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LatchkeyGuard, LatchkeyModule, MaybeUser, User } from '../../src/adapters/nestjs.js';
@@ -65,9 +65,10 @@ const logger = {
 };
 
 /** A Nest application for `auth`, as a node:http listener. */
-async function nestApp(auth: Auth): Promise<{ listener: http.RequestListener; close(): Promise<void> }> {
+async function nestApp(auth: Auth, options: { appGuard?: boolean } = {}): Promise<{ listener: http.RequestListener; close(): Promise<void> }> {
   class AppModule {}
-  Module({ imports: [LatchkeyModule.forRoot(auth)], controllers: [AppController] })(AppModule);
+  const providers = options.appGuard ? [{ provide: APP_GUARD, useClass: LatchkeyGuard }] : [];
+  Module({ imports: [LatchkeyModule.forRoot(auth)], controllers: [AppController], providers })(AppModule);
   const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger });
   await app.init();
   return { listener: app.getHttpAdapter().getInstance() as http.RequestListener, close: () => app.close() };
@@ -109,8 +110,18 @@ describe('adapter: nestjs (real Nest application, Express platform)', () => {
   it('answers the edge refusals of the auth routes through Nest (405 with Allow)', async () => {
     const r = await fetch(`${rp.base}/auth/session`, { method: 'PUT', headers: { accept: 'application/json' } });
     expect(r.status).toBe(405);
-    expect(r.headers.get('allow')).toMatch(/GET/);
-    expect(((await r.json()) as { code: string }).code).toBeTypeOf('string');
+    expect(r.headers.get('allow')).toBe('GET, OPTIONS');
+    await r.body?.cancel();
+  });
+
+  it("answers 413 to a form Nest's body parser read (its limit is 100 KB) that is over the 64 KB budget", async () => {
+    const r = await fetch(`${rp.base}/auth/logout`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', origin: rp.base },
+      body: `csrfToken=${'a'.repeat(70 * 1024)}`,
+    });
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('refuses @User() on a route without the guard (a configuration error, not a null user)', async () => {
@@ -152,4 +163,34 @@ describe('adapter: nestjs, session store down', () => {
     expect(await maybe.json()).toEqual({ email: null });
     expect(nestLog).toEqual([]);
   });
+});
+
+describe('adapter: nestjs, LatchkeyGuard as the app-wide guard (APP_GUARD)', () => {
+  let rp: RpServer;
+  let op: OidcProviderHandle;
+  let nest: Awaited<ReturnType<typeof nestApp>>;
+
+  beforeAll(async () => {
+    rp = await listen(() => nest.listener);
+    op = await startOp(rp.base);
+    nest = await nestApp(makeAuth(rp.base, op), { appGuard: true });
+  });
+
+  afterAll(async () => {
+    await nest?.close();
+    await rp?.close();
+    await op?.close();
+  });
+
+  it('guards every route of the app, while the auth routes (the middleware, before any guard) still answer', async () => {
+    for (const path of ['/maybe', '/api/me']) {
+      const r = await fetch(`${rp.base}${path}`, { headers: { accept: 'application/json' } });
+      expect({ path, status: r.status, code: ((await r.json()) as { code: string }).code }).toEqual({ path, status: 401, code: 'UNAUTHENTICATED' });
+    }
+    const session = await fetch(`${rp.base}/auth/session`, { headers: { accept: 'application/json' } });
+    expect(session.status).toBe(401);
+    // Signed in, the guarded `/maybe` gives the user too (the scenario's sign-out lands on `/`, guarded here).
+    await signIn(rp.base, browser(), 'op');
+    expect(nestLog).toEqual([]);
+  }, 60_000);
 });
