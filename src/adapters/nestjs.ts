@@ -23,7 +23,16 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
-import { type CanActivate, createParamDecorator, type DynamicModule, type ExecutionContext, Inject, Injectable, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  type CanActivate,
+  createParamDecorator,
+  type DynamicModule,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import type { Auth } from '../app/create-auth.js';
 import type { LatchkeyState } from '../app/guards.js';
 import type { Session, SessionUser } from '../app/sessions/types.js';
@@ -82,8 +91,14 @@ export class LatchkeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<LatchkeyRequest>();
     const { session, error } = await sessionOf(this.#auth, req);
-    if (session) return (await record(this.#auth, req, session), true);
-    await sendGuardAnswer(context.switchToHttp().getResponse<ServerResponse>(), this.#auth.guardAnswer(guardFacts(req, req.originalUrl ?? req.url, 'nestjs'), error));
+    if (session) {
+      await record(this.#auth, req, session);
+      return true;
+    }
+    await sendGuardAnswer(
+      context.switchToHttp().getResponse<ServerResponse>(),
+      this.#auth.guardAnswer(guardFacts(req, req.originalUrl ?? req.url, 'nestjs'), error),
+    );
     return false;
   }
 }
@@ -106,10 +121,12 @@ export class LatchkeyModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     const auth = this.#auth;
     const { router } = latchkey(auth);
-    consumer.apply((req: LatchkeyRequest, res: Parameters<typeof router>[1], next: (error?: unknown) => void) => {
-      req[AUTH] = auth;
-      router(req, res, next);
-    }).forRoutes('{*path}');
+    consumer
+      .apply((req: LatchkeyRequest, res: Parameters<typeof router>[1], next: (error?: unknown) => void) => {
+        req[AUTH] = auth;
+        router(req, res, next);
+      })
+      .forRoutes('{*path}');
   }
   /**
    * @param auth - from `createAuth`.

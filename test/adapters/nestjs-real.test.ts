@@ -6,7 +6,6 @@
  * answering `/auth/*` behind Nest's body parser (`form_post`), the guard's 302 / 401 / 503, and the
  * parameter decorators.
  */
-import 'reflect-metadata';
 import type http from 'node:http';
 import { Controller, Get, Module, Req, type Type, UseGuards } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
@@ -15,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LatchkeyGuard, LatchkeyModule, MaybeUser, User } from '../../src/adapters/nestjs.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import type { SessionUser } from '../../src/app/sessions/types.js';
-import { MemorySessionStore } from '../../src/storage/memory.js';
 import { StorageError } from '../../src/errors.js';
-import { listen, makeAuth, rawGet, type RpServer, startOp } from '../app/support.js';
+import { MemorySessionStore } from '../../src/storage/memory.js';
+import { listen, makeAuth, type RpServer, rawGet, startOp } from '../app/support.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { browser, expectSignedOut, signIn, signOut } from './web-frameworks.js';
 
@@ -27,7 +26,7 @@ type Handler = (...args: never[]) => unknown;
 function route(cls: Type, name: string, path: string, options: { guarded?: boolean; params?: ParameterDecorator[] } = {}): void {
   const proto = cls.prototype as Record<string, Handler>;
   const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
-  options.params?.forEach((param, index) => param(proto, name, index));
+  for (const [index, param] of (options.params ?? []).entries()) param(proto, name, index);
   if (options.guarded) UseGuards(LatchkeyGuard)(proto, name, descriptor);
   Get(path)(proto, name, descriptor);
 }
