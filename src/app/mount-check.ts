@@ -73,6 +73,7 @@ const MOUNT: Readonly<Record<GuardAdapter, { guard: string; mount: string }>> = 
   sveltekit: { guard: 'the `protect` option of lk.handle', mount: 'export const handle = lk.handle (first in sequence())' },
   'react-router': { guard: 'lk.requireUser(request)', mount: "a resource route '<prefix>/*' exporting lk.loader and lk.action" },
   astro: { guard: 'the `protect` option of lk.onRequest', mount: 'export const onRequest = lk.onRequest (first in sequence())' },
+  nestjs: { guard: '@UseGuards(LatchkeyGuard)', mount: 'imports: [LatchkeyModule.forRoot(auth)] in the app module' },
 };
 
 function mountHint(ctx: AuthContext, adapter: GuardAdapter | undefined): { guard: string; mount: string } {
