@@ -1,5 +1,5 @@
 /**
- * Koa adapter (Koa 2 and 3): a middleware answering the auth routes and guard middlewares that put
+ * Koa adapter (tested with Koa 3.2): a middleware answering the auth routes and guard middlewares that put
  * the user in `ctx.state.user` and the request state (`{ user, session, csrfToken }`) in
  * `ctx.state.latchkey`, where views see it. The auth routes are answered on Koa's Node request and
  * response (`ctx.req`, `ctx.res`) with no Web `Request` built, as the node:http adapter does.

@@ -6,8 +6,8 @@
  */
 import { expect } from 'vitest';
 import type { Auth } from '../../src/app/create-auth.js';
-import type { SessionStore } from '../../src/app/sessions/types.js';
 import { StorageError } from '../../src/errors.js';
+import type { SessionStore } from '../../src/storage/types.js';
 import { rawRequest } from './raw-http.js';
 
 const FORM = 'application/x-www-form-urlencoded';

@@ -15,8 +15,10 @@ import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { downSessionStore, expectEdgeRefusals, expectStoreDown } from './framework-refusals.js';
 import { browser, expectSignedOut, signIn, signOut } from './web-frameworks.js';
 
-// What an app declares once (the docs show it), here as a cast: `event.context` is h3's own type.
-const context = (event: { context: unknown }) => event.context as LatchkeyContext;
+// What an app declares once, as the docs show it: `event.context.user` / `latchkey` are then typed.
+declare module 'h3' {
+  interface H3EventContext extends LatchkeyContext {}
+}
 
 /** The app of the scenario, as the docs show it: `/dashboard` by `protect`, `/api/me` by `requireUser`. */
 function h3App(auth: Auth): H3 {
@@ -25,7 +27,7 @@ function h3App(auth: Auth): H3 {
     .use(lk.middleware)
     .get('/', () => 'home')
     .get('/dashboard', (event) => {
-      const { user, latchkey: state } = context(event);
+      const { user, latchkey: state } = event.context;
       const page = `<main><p>${user?.email}</p><form method="post" action="/auth/logout"><input type="hidden" name="csrfToken" value="${state.csrfToken}"><button>Sign out</button></form></main>`;
       return new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } });
     })
@@ -33,7 +35,7 @@ function h3App(auth: Auth): H3 {
       const user = await lk.requireUser(event);
       return user instanceof Response ? user : { user };
     })
-    .get('/maybe', (event) => ({ email: context(event).user?.email ?? null }));
+    .get('/maybe', (event) => ({ email: event.context.user?.email ?? null }));
 }
 
 describe('adapter: h3 (real h3 v2 app on node:http via toNodeHandler)', () => {
