@@ -74,6 +74,8 @@ const MOUNT: Readonly<Record<GuardAdapter, { guard: string; mount: string }>> = 
   'react-router': { guard: 'lk.requireUser(request)', mount: "a resource route '<prefix>/*' exporting lk.loader and lk.action" },
   astro: { guard: 'the `protect` option of lk.onRequest', mount: 'export const onRequest = lk.onRequest (first in sequence())' },
   nestjs: { guard: '@UseGuards(LatchkeyGuard)', mount: 'imports: [LatchkeyModule.forRoot(auth)] in the app module' },
+  koa: { guard: 'lk.requireUser', mount: 'app.use(lk.middleware) (before body parsers)' },
+  h3: { guard: 'the `protect` option of lk.middleware, or lk.requireUser(event)', mount: 'app.use(lk.middleware) (a server middleware in Nitro)' },
 };
 
 function mountHint(ctx: AuthContext, adapter: GuardAdapter | undefined): { guard: string; mount: string } {

@@ -17,11 +17,15 @@ import { getRequestListener } from '@hono/node-server';
 import express from 'express';
 import express4 from 'express4';
 import Fastify from 'fastify';
+import { H3, type H3Event, toNodeHandler } from 'h3';
 import { Hono } from 'hono';
+import Koa from 'koa';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { latchkey as expressLatchkey } from '../../src/adapters/express.js';
 import { latchkey as fastifyLatchkey } from '../../src/adapters/fastify.js';
+import { latchkey as h3Latchkey } from '../../src/adapters/h3.js';
 import { latchkey as honoLatchkey, type LatchkeyEnv } from '../../src/adapters/hono.js';
+import { latchkey as koaLatchkey } from '../../src/adapters/koa.js';
 import { latchkey as nodeLatchkey } from '../../src/adapters/node.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import { listen, type RpServer, rawGet } from '../app/support.js';
@@ -102,6 +106,44 @@ const ADAPTERS: Record<string, { factory: Factory; fix: string }> = {
       app.get('/me', lk.requireUser, (c) => c.json({ user: c.get('user') }));
       if (setup === 'routes after the guarded route') app.all('/auth/*', lk.handler);
       return { listener: getRequestListener(app.fetch) };
+    },
+  },
+  koa: {
+    fix: 'app.use(lk.middleware) (before body parsers)',
+    async factory(auth, setup) {
+      const app = new Koa();
+      const lk = koaLatchkey(auth);
+      if (setup === 'guard first') app.use(lk.requireUser);
+      if (setup === 'guard first' || setup === 'documented') app.use(lk.middleware);
+      const me = lk.requireUser;
+      app.use((ctx, next) =>
+        ctx.path === '/me'
+          ? me(ctx, async () => {
+              ctx.body = { user: ctx.state.user };
+            })
+          : next(),
+      );
+      if (setup === 'routes after the guarded route') app.use(lk.middleware);
+      return { listener: app.callback() };
+    },
+  },
+  h3: {
+    fix: 'app.use(lk.middleware) (a server middleware in Nitro)',
+    async factory(auth, setup) {
+      const app = new H3();
+      const lk = h3Latchkey(auth);
+      const guard = async (event: H3Event) => {
+        const user = await lk.requireUser(event);
+        return user instanceof Response ? user : undefined;
+      };
+      if (setup === 'guard first') app.use(guard);
+      if (setup === 'guard first' || setup === 'documented') app.use(lk.middleware);
+      app.get('/me', async (event) => {
+        const user = await lk.requireUser(event);
+        return user instanceof Response ? user : { user };
+      });
+      if (setup === 'routes after the guarded route') app.use(lk.middleware);
+      return { listener: toNodeHandler(app) };
     },
   },
 };
