@@ -206,6 +206,11 @@ export const ERROR_CODES = {
   },
   ACCOUNT_ALREADY_LINKED: { layer: 'account', status: 409, hint: 'This provider identity is already linked to another user.' },
   LAST_LOGIN_METHOD: { layer: 'account', status: 409, hint: 'This is the last way to sign in to this account; link another provider before unlinking it.' },
+  ACCOUNT_NOT_FOUND: {
+    layer: 'account',
+    status: 404,
+    hint: 'The signed-in user has no linked account for this provider (or with this `accountId`); GET /auth/accounts lists the linked ones.',
+  },
 
   // ── token vault ────────────────────────────────────────────────────────────────────────────────
   REAUTH_REQUIRED: { layer: 'token', status: 401, hint: 'No usable refresh token: the user must sign in again (and grant offline access).' },
@@ -244,6 +249,16 @@ export const ERROR_CODES = {
   },
 
   // ── sessions: idle expiry, bearer tokens, secrets at rest ──
+  SESSIONS_UNSUPPORTED: {
+    layer: 'session',
+    status: 404,
+    hint: "This session strategy cannot list a user's sessions: sealed cookie sessions keep no server-side record, and a custom `SessionStore` needs `listByUser`. Use server-side sessions (`session: { strategy: 'server' }`) with a store that lists them.",
+  },
+  SESSION_HANDLE_UNKNOWN: {
+    layer: 'session',
+    status: 404,
+    hint: 'No live session of the signed-in user has this handle (it ended already, or is not theirs); GET /auth/sessions lists the current handles.',
+  },
 
   // ── devsafety: development features, CLI, dev IdP ──
   DATABASE_URL_INVALID: {
