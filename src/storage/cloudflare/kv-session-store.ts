@@ -182,9 +182,7 @@ export class KvSessionStore implements SessionStore {
       const ids = await this.#listIds(prefix);
       const now = this.#now();
       const records = await eachBounded(ids, (id) => this.#read(id));
-      return records
-        .filter((r): r is SessionRecord => r !== null && r.userId === userId && !isExpired(r, now))
-        .sort((a, b) => a.createdAt - b.createdAt);
+      return records.filter((r): r is SessionRecord => r !== null && r.userId === userId && !isExpired(r, now)).sort((a, b) => a.createdAt - b.createdAt);
     });
   }
 

@@ -1,0 +1,26 @@
+/**
+ * `GET /auth/accounts` → 200 `{ accounts: [{ id, provider, providerName, issuer, subject, scopes,
+ * linkedAt, needsReauth, current }], canUnlink }`: the signed-in user's linked accounts, never a
+ * token; 401 JSON when signed out.
+ *
+ * @module
+ */
+import { accountsOf } from '../accounts.js';
+import type { AuthContext } from '../context.js';
+import type { AuthAnswer, AuthRequest } from '../http-shapes.js';
+import { jsonAnswer } from '../responses.js';
+import { signedInGet } from './signed-in.js';
+
+/**
+ * The accounts route.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request (`Cookie`, `Authorization`).
+ * @returns the accounts as JSON, or the 401.
+ * @throws StorageError `STORAGE_UNAVAILABLE`.
+ */
+export async function serveAccounts(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
+  const session = await signedInGet(ctx, request);
+  if (!('user' in session)) return session;
+  return jsonAnswer(await accountsOf(ctx, session));
+}
