@@ -22,8 +22,7 @@ import type { OidcProviderHandle } from '../support/oidc-provider.js';
 import { listen, nodeApp, opProvider, type RpServer, SECRET_A, sessionOf, startOp, UserAgent } from './support.js';
 
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
-const SAFARI_IOS =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const SAFARI_IOS = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const CURL = 'curl/8.5.0';
 
 /** The stores of one run, and how to drop them. */
@@ -240,7 +239,10 @@ function userViewSuite(name: string, open: () => Promise<StoreRig>): void {
       }
       const userId = ((await sessionOf(ua, rig.rp.base)).body.user as { id: string }).id;
       const secrets = await secretsOf(rig, userId, [ua], store.sessions);
-      expect(secrets.some((s) => s.length > 100), 'the accounts hold provider tokens to leak').toBe(true);
+      expect(
+        secrets.some((s) => s.length > 100),
+        'the accounts hold provider tokens to leak',
+      ).toBe(true);
       expectNoSecrets(two, secrets);
 
       // Without the CSRF token, or from another origin with it: 403, nothing unlinked.

@@ -7,7 +7,7 @@
  */
 import { accountsOf } from '../accounts.js';
 import type { AuthContext } from '../context.js';
-import type { AuthAnswer, AuthRequest } from '../http-shapes.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { jsonAnswer } from '../responses.js';
 import { signedInGet } from './signed-in.js';
 
@@ -23,4 +23,15 @@ export async function serveAccounts(ctx: AuthContext, request: AuthRequest): Pro
   const session = await signedInGet(ctx, request);
   if (!('user' in session)) return session;
   return jsonAnswer(await accountsOf(ctx, session));
+}
+
+/**
+ * {@link serveAccounts} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @returns the response.
+ */
+export async function accountsRoute(ctx: AuthContext, request: Request): Promise<Response> {
+  return answerToWeb(await serveAccounts(ctx, webShape(request)));
 }

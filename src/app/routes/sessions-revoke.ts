@@ -11,7 +11,7 @@
 import { SessionError } from '../../errors.js';
 import type { AuthContext } from '../context.js';
 import { sessionHandle, sessionsOfUser } from '../devices.js';
-import type { AuthAnswer, AuthRequest } from '../http-shapes.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import type { Session } from '../sessions/types.js';
 import { doneAnswer, signedInPost } from './signed-in.js';
 
@@ -51,4 +51,17 @@ export async function serveSessionsRevoke(ctx: AuthContext, request: AuthRequest
   }
   const signedOut = targets.some((s) => s.id === current.id);
   return doneAnswer(ctx, request, post, { revoked: targets.length, signedOut }, signedOut ? [ctx.sessions.clearCookie()] : []);
+}
+
+/**
+ * {@link serveSessionsRevoke} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @param url - its URL.
+ * @param body - the body text.
+ * @returns the response.
+ */
+export async function sessionsRevokeRoute(ctx: AuthContext, request: Request, url: URL, body: string): Promise<Response> {
+  return answerToWeb(await serveSessionsRevoke(ctx, webShape(request, url), body));
 }

@@ -8,7 +8,7 @@
  */
 import type { AuthContext } from '../context.js';
 import { sessionsOfUser, sessionView } from '../devices.js';
-import type { AuthAnswer, AuthRequest } from '../http-shapes.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { jsonAnswer } from '../responses.js';
 import { signedInGet } from './signed-in.js';
 
@@ -28,4 +28,15 @@ export async function serveSessions(ctx: AuthContext, request: AuthRequest): Pro
   if (!views.some((v) => v.current)) views.push(await sessionView(ctx, session, session.id));
   views.sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
   return jsonAnswer({ sessions: views });
+}
+
+/**
+ * {@link serveSessions} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @returns the response.
+ */
+export async function sessionsRoute(ctx: AuthContext, request: Request): Promise<Response> {
+  return answerToWeb(await serveSessions(ctx, webShape(request)));
 }

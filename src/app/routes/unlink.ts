@@ -8,7 +8,7 @@
  */
 import { accountsOf, unlinkProvider } from '../accounts.js';
 import type { AuthContext } from '../context.js';
-import type { AuthAnswer, AuthRequest } from '../http-shapes.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { doneAnswer, signedInPost } from './signed-in.js';
 
 /**
@@ -26,4 +26,18 @@ export async function serveUnlink(ctx: AuthContext, request: AuthRequest, provid
   const post = await signedInPost(ctx, request, body, 'Unlinking an account');
   const account = await unlinkProvider(ctx, post.session.user.id, providerId, post.params.get('accountId'));
   return doneAnswer(ctx, request, post, { unlinked: { id: account.id, provider: account.providerId }, ...(await accountsOf(ctx, post.session)) });
+}
+
+/**
+ * {@link serveUnlink} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @param url - its URL.
+ * @param providerId - the provider id from the path.
+ * @param body - the body text.
+ * @returns the response.
+ */
+export async function unlinkRoute(ctx: AuthContext, request: Request, url: URL, providerId: string, body: string): Promise<Response> {
+  return answerToWeb(await serveUnlink(ctx, webShape(request, url), providerId, body));
 }
