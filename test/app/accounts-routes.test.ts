@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthOptions } from '../../src/app/config.js';
 import { type Auth, createAuth } from '../../src/app/create-auth.js';
+import { deviceLabel, MAX_DEVICE_LABEL, sessionHandle } from '../../src/app/devices.js';
 import { randomToken } from '../../src/internal/encoding.js';
 import { MemorySessionStore } from '../../src/storage/memory.js';
 import { createRedisSessionStore } from '../../src/storage/redis.js';
@@ -152,6 +153,24 @@ async function post(
   return answerOf(r);
 }
 
+/** A same-origin JSON POST of `ua`, as a single-page app sends it: the CSRF token in `X-CSRF-Token`. */
+async function postJson(rig: Rig, ua: UserAgent, path: string, json: Record<string, unknown>): Promise<JsonAnswer> {
+  const url = `${rig.rp.base}${path}`;
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: {
+      cookie: ua.cookieHeader(url),
+      origin: rig.rp.base,
+      'sec-fetch-site': 'same-origin',
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'x-csrf-token': await csrfOf(rig, ua),
+    },
+    body: JSON.stringify(json),
+  });
+  return answerOf(r);
+}
+
 /** The secrets that must never appear in an answer: the user's provider tokens, session ids and cookie values. */
 async function secretsOf(rig: Rig, userId: string, agents: readonly UserAgent[], sessions: SessionStore): Promise<string[]> {
   const out: string[] = [];
@@ -251,10 +270,15 @@ function userViewSuite(name: string, open: () => Promise<StoreRig>): void {
       expect(noToken.body.code).toBe('CSRF_FAILED');
       const crossSite = await post(rig, ua, '/auth/op-post/unlink', {}, { origin: 'https://evil.example' });
       expect(crossSite.status).toBe(403);
+      const wrongAccount = await postJson(rig, ua, '/auth/op-post/unlink', { accountId: accounts[0]!.id });
+      expect(wrongAccount.status, "another provider's account id does not unlink it").toBe(404);
+      expect(wrongAccount.body.code).toBe('ACCOUNT_NOT_FOUND');
+      expect(crossSite.status).toBe(403);
       expect(crossSite.body.code).toBe('CSRF_FAILED');
       expect(((await getJson(rig, ua, '/auth/accounts')).body.accounts as unknown[]).length).toBe(2);
 
-      const done = await post(rig, ua, '/auth/op-post/unlink', {});
+      // The JSON body with the token in `X-CSRF-Token`, as a single-page app posts it; `accountId` from the list.
+      const done = await postJson(rig, ua, '/auth/op-post/unlink', { accountId: accounts[1]!.id });
       expect(done.status).toBe(200);
       expect(done.body.unlinked).toEqual({ id: accounts[1]!.id, provider: 'op-post' });
       expect(done.body.canUnlink).toBe(false);
@@ -430,5 +454,33 @@ describe("the user's sessions where they cannot be listed", () => {
     expect(list.status).toBe(404);
     expect(list.body.code).toBe('SESSIONS_UNSUPPORTED');
     expect((await sessionOf(ua, rig.rp.base)).status).toBe(200);
+  });
+});
+
+describe('device labels and session handles', () => {
+  it('names the browser and the system of common user agents, and bounds anything else', () => {
+    const cases: [string | null, string | undefined][] = [
+      [FIREFOX_LINUX, 'Firefox on Linux'],
+      [SAFARI_IOS, 'Safari on iOS'],
+      ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0', 'Edge on Windows'],
+      ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36', 'Chrome on Android'],
+      ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', 'Safari on macOS'],
+      ['Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', 'Chrome on ChromeOS'],
+      [CURL, 'curl/8.5.0'],
+      ['', undefined],
+      [null, undefined],
+    ];
+    for (const [ua, label] of cases) expect(deviceLabel(ua), String(ua)).toBe(label);
+    const long = deviceLabel(`${'x'.repeat(5000)} rest`);
+    expect(long).toHaveLength(MAX_DEVICE_LABEL);
+    expect(deviceLabel('\u0000\u0007bad\u001b[31m/1')).toBe('bad[31m/1');
+  });
+
+  it('gives each session id a stable 22-character handle that is not the id', async () => {
+    const a = await sessionHandle('session-id-a');
+    expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(await sessionHandle('session-id-a')).toBe(a);
+    expect(await sessionHandle('session-id-b')).not.toBe(a);
+    expect(a).not.toContain('session-id');
   });
 });
