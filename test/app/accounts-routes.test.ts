@@ -436,6 +436,35 @@ describe("the user's sessions where they cannot be listed", () => {
     expect((await sessionOf(ua, rig.rp.base)).status).toBe(200);
   });
 
+  it('stay same-origin under cors.origins: no CORS headers, no preflight, and a listed origin cannot post', async () => {
+    const spa = 'http://localhost:5173';
+    rig.mount({ cors: { origins: [spa] } });
+    const ua = agent(FIREFOX_LINUX);
+    await signIn(rig, ua, 'op', `cors-${randomToken(6).toLowerCase()}`);
+    const url = `${rig.rp.base}/auth/sessions`;
+    const read = await fetch(url, { headers: { cookie: ua.cookieHeader(url), origin: spa, accept: 'application/json' } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBeNull();
+    await read.body?.cancel();
+    const preflight = await fetch(`${rig.rp.base}/auth/sessions/revoke`, {
+      method: 'OPTIONS',
+      headers: { origin: spa, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(405);
+    await preflight.body?.cancel();
+    for (const path of ['/auth/sessions/revoke', '/auth/op/unlink']) {
+      const r = await post(rig, ua, path, { others: '1' }, { origin: spa });
+      expect(r.status, path).toBe(403);
+      expect(r.body.code).toBe('CSRF_FAILED');
+      expect(r.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    // The session route itself still answers the listed origin with CORS.
+    const session = await fetch(`${rig.rp.base}/auth/session`, { headers: { cookie: ua.cookieHeader(url), origin: spa } });
+    expect(session.headers.get('access-control-allow-origin')).toBe(spa);
+    await session.body?.cancel();
+    expect((await sessionOf(ua, rig.rp.base)).status).toBe(200);
+  });
+
   it('a custom session store without listByUser answers SESSIONS_UNSUPPORTED', async () => {
     const inner = new MemorySessionStore();
     const rest: SessionStore = {
