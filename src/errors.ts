@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { redactUrl, redactUrlsIn, truncateText, urlWithoutQuery } from './internal/redact.js';
+import { providerErrorMessage, redactUrl, redactUrlsIn, truncateText, urlWithoutQuery } from './internal/redact.js';
 
 /** The failure layers. Each maps to one error class. */
 export type ErrorLayer = 'transport' | 'provider' | 'validation' | 'configuration' | 'session' | 'storage' | 'account' | 'token';
@@ -206,6 +206,7 @@ export const ERROR_CODES = {
   },
   ACCOUNT_ALREADY_LINKED: { layer: 'account', status: 409, hint: 'This provider identity is already linked to another user.' },
   LAST_LOGIN_METHOD: { layer: 'account', status: 409, hint: 'This is the last way to sign in to this account; link another provider before unlinking it.' },
+  ACCOUNT_NOT_FOUND: { layer: 'account', status: 404, hint: 'This user has no such linked account (provider or `accountId`); GET /auth/accounts lists them.' },
 
   // ── token vault ────────────────────────────────────────────────────────────────────────────────
   REAUTH_REQUIRED: { layer: 'token', status: 401, hint: 'No usable refresh token: the user must sign in again (and grant offline access).' },
@@ -244,6 +245,16 @@ export const ERROR_CODES = {
   },
 
   // ── sessions: idle expiry, bearer tokens, secrets at rest ──
+  SESSIONS_UNSUPPORTED: {
+    layer: 'session',
+    status: 404,
+    hint: "A user's sessions cannot be listed here: sealed cookie sessions keep no server-side record, and a custom `SessionStore` needs `listByUser`. Use server sessions with a store that lists them.",
+  },
+  SESSION_HANDLE_UNKNOWN: {
+    layer: 'session',
+    status: 404,
+    hint: 'No live session of the signed-in user has this handle (it ended already, or is not theirs); GET /auth/sessions lists the current handles.',
+  },
 
   // ── devsafety: development features, CLI, dev IdP ──
   DATABASE_URL_INVALID: {
@@ -474,26 +485,4 @@ export class ProviderApiError extends LatchkeyError {
 /** True when `value` is a Latchkey error, optionally with the given code. */
 export function isLatchkeyError(value: unknown, code?: ErrorCode): value is LatchkeyError {
   return value instanceof LatchkeyError && (code === undefined || value.code === code);
-}
-
-/** Who gave an OAuth error, by code: the message says who answered what (the hint says what to do). */
-const PROVIDER_ERROR_SOURCE: Partial<Record<ErrorCode, string>> = {
-  AUTHORIZATION_ERROR: 'The provider answered the sign-in with',
-  TOKEN_ERROR: 'The token endpoint answered',
-  PAR_ERROR: 'The pushed authorization request endpoint answered',
-  USERINFO_ERROR: 'The userinfo endpoint answered',
-  REVOCATION_ERROR: 'The revocation endpoint answered',
-  RESOURCE_ERROR: 'The resource server answered',
-};
-
-/**
- * One sentence: who answered which OAuth error, and the provider's description, e.g. `The token
- * endpoint answered "invalid_client": client authentication failed.` It does not repeat the hint.
- */
-function providerErrorMessage(code: ErrorCode, fields: { error: string; error_description?: string }): string {
-  const source = PROVIDER_ERROR_SOURCE[code] ?? 'The provider answered';
-  // The description is the provider's text: one line, bounded.
-  const desc = fields.error_description ? `: ${truncateText(fields.error_description.replace(/\s+/g, ' ').trim(), 300)}` : '';
-  const sentence = `${source} "${truncateText(fields.error, 80)}"${desc}`;
-  return /[.!?…]$/.test(sentence) ? sentence : `${sentence}.`;
 }

@@ -18,9 +18,10 @@
  * @module
  */
 import type { OidcClient } from '../core/client.js';
-import { AccountError, SessionError } from '../errors.js';
+import { SessionError } from '../errors.js';
 import type { UserStore } from '../storage/types.js';
 import type { ProviderApi, ProviderApiOptions, VaultAccessToken, VaultAccountChoice, VaultFetchInit, VaultRevokeResult } from '../vault/vault.js';
+import { unlinkAccount } from './accounts.js';
 import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
 import { type AuthDescription, describeAuth } from './describe.js';
@@ -131,7 +132,9 @@ export interface Auth {
   reauthResponse(error: unknown, request: GuardRequest | Request): PlainResponse | undefined;
   /**
    * Unlinks a provider account from a user: revokes its tokens at the provider (best effort), then
-   * removes the link. Never removes the last way to sign in (`LAST_LOGIN_METHOD`).
+   * removes the link. Never removes the last way to sign in (`LAST_LOGIN_METHOD`); an account
+   * that is not the user's is `ACCOUNT_NOT_FOUND` (404). `POST /auth/:provider/unlink` takes the
+   * same path.
    */
   unlink(userId: string, accountId: string): Promise<void>;
   /** The user store in use. */
@@ -192,14 +195,7 @@ export function createAuth(options: AuthOptions): Auth {
     reauthResponse: (error: unknown, request: GuardRequest | Request): PlainResponse | undefined =>
       reauthAnswer(reauthSite, error, request instanceof Request ? guardFacts(request) : request),
     async unlink(userId: string, accountId: string): Promise<void> {
-      const accounts = await users.listAccounts(userId);
-      const account = accounts.find((a) => a.id === accountId);
-      if (!account) throw new SessionError('NOT_FOUND', 'No such linked account for this user.');
-      // Checked before revoking: the last way to sign in keeps its tokens (the store enforces it too).
-      if (accounts.length === 1) throw new AccountError('LAST_LOGIN_METHOD', undefined, { provider: account.providerId });
-      // RFC 7009: the grant ends at the provider too; a provider failure never blocks the unlink.
-      if (account.tokens?.refreshToken || account.tokens?.accessToken) await ctx.revokeProviderTokens(userId, account.providerId, 'unlink', account.id);
-      await users.unlinkAccount(userId, accountId);
+      await unlinkAccount(ctx, userId, accountId);
     },
     async requireUser(request: Request): Promise<SessionUser | Response> {
       let s: Session | null;

@@ -33,7 +33,19 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_BODY_MS = 10_000;
 
 /** The auth routes. */
-export type AuthRouteName = 'session' | 'token' | 'login-chooser' | 'logout' | 'logout/callback' | 'login' | 'callback' | 'backchannel-logout';
+export type AuthRouteName =
+  | 'session'
+  | 'token'
+  | 'login-chooser'
+  | 'logout'
+  | 'logout/callback'
+  | 'login'
+  | 'callback'
+  | 'backchannel-logout'
+  | 'accounts'
+  | 'unlink'
+  | 'sessions'
+  | 'sessions/revoke';
 
 /** A route the path names, with the methods it serves. */
 export interface AuthRoute {
@@ -111,11 +123,16 @@ const ROUTES: Readonly<Record<string, AuthRoute>> = {
   // GET shows the sign-out confirmation (its form posts here); POST signs out; OPTIONS is its CORS preflight.
   logout: Object.freeze({ name: 'logout', methods: Object.freeze(['GET', 'POST', 'OPTIONS']), providerId: '' }),
   'logout/callback': Object.freeze({ name: 'logout/callback', methods: Object.freeze(['GET']), providerId: '' }),
+  // The user's own view: linked accounts and sessions (same-origin only: no OPTIONS, no CORS).
+  accounts: Object.freeze({ name: 'accounts', methods: Object.freeze(['GET']), providerId: '' }),
+  sessions: Object.freeze({ name: 'sessions', methods: Object.freeze(['GET']), providerId: '' }),
+  'sessions/revoke': Object.freeze({ name: 'sessions/revoke', methods: Object.freeze(['POST']), providerId: '' }),
 };
 const PROVIDER_ROUTES: Readonly<Record<string, Omit<AuthRoute, 'providerId'>>> = {
   login: { name: 'login', methods: ['GET'] },
   callback: { name: 'callback', methods: ['GET', 'POST'] },
   'backchannel-logout': { name: 'backchannel-logout', methods: ['POST'] },
+  unlink: { name: 'unlink', methods: ['POST'] },
 };
 
 /**

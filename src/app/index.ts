@@ -4,9 +4,11 @@
  * @module
  */
 
+export type { AccountView } from './accounts.js';
 export type { AuthHooks, AuthOptions, ErrorContext, LoginContext, LoginDecision, ResolvedConfig, SessionOptions } from './config.js';
 export { type Auth, createAuth } from './create-auth.js';
 export type { AuthDescription, ProviderDescription } from './describe.js';
+export type { SessionView } from './devices.js';
 export { type AuthErrorEvent, type AuthLogger, formatErrorEvent } from './error-log.js';
 export { type GuardAdapter, type GuardRequest, isApiRequest, type LatchkeyState, type PlainResponse, toResponse } from './guards.js';
 export type { ErrorBody } from './responses.js';

@@ -15,6 +15,7 @@ import { failureAnswer, renderOptions } from './failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, requestFromWeb } from './http-shapes.js';
 import { markServed } from './mount-check.js';
 import { errorAnswer } from './responses.js';
+import { serveAccounts } from './routes/accounts.js';
 import { serveBackchannelLogout } from './routes/backchannel-logout.js';
 import { serveCallback } from './routes/callback.js';
 import { serveLogin } from './routes/login.js';
@@ -22,7 +23,10 @@ import { serveLoginChooser } from './routes/login-chooser.js';
 import { serveLogout, serveLogoutPage } from './routes/logout.js';
 import { serveLogoutCallback } from './routes/logout-callback.js';
 import { serveSession } from './routes/session.js';
+import { serveSessions } from './routes/sessions.js';
+import { serveSessionsRevoke } from './routes/sessions-revoke.js';
 import { serveToken } from './routes/token.js';
+import { serveUnlink } from './routes/unlink.js';
 
 /** A refusal of the edge (404, 405 with `Allow`, 413), reported and rendered. */
 function refuse(ctx: AuthContext, refusal: EdgeRefusal, accept: string | null | undefined, request?: AuthRequest): AuthAnswer {
@@ -97,6 +101,14 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
       return serveCallback(ctx, request, route.providerId, body);
     case 'backchannel-logout':
       return serveBackchannelLogout(ctx, request, route.providerId, body);
+    case 'accounts':
+      return serveAccounts(ctx, request);
+    case 'unlink':
+      return serveUnlink(ctx, request, route.providerId, body);
+    case 'sessions':
+      return serveSessions(ctx, request);
+    case 'sessions/revoke':
+      return serveSessionsRevoke(ctx, request, body);
   }
 }
 

@@ -120,3 +120,29 @@ export function urlWithoutQuery(url: string): string {
   const q = url.search(/[?#]/);
   return q === -1 ? url : url.slice(0, q);
 }
+
+/** Who gave an OAuth error, by code: the message says who answered what (the hint says what to do). */
+const PROVIDER_ERROR_SOURCE: Readonly<Record<string, string>> = {
+  AUTHORIZATION_ERROR: 'The provider answered the sign-in with',
+  TOKEN_ERROR: 'The token endpoint answered',
+  PAR_ERROR: 'The pushed authorization request endpoint answered',
+  USERINFO_ERROR: 'The userinfo endpoint answered',
+  REVOCATION_ERROR: 'The revocation endpoint answered',
+  RESOURCE_ERROR: 'The resource server answered',
+};
+
+/**
+ * One sentence: who answered which OAuth error, and the provider's description, e.g. `The token
+ * endpoint answered "invalid_client": client authentication failed.` It does not repeat the hint.
+ *
+ * @param code - the Latchkey error code (`TOKEN_ERROR`, …), which says who answered.
+ * @param fields - the provider's `error` and `error_description` (RFC 6749 §5.2).
+ * @returns the message: one line, bounded.
+ */
+export function providerErrorMessage(code: string, fields: { error: string; error_description?: string }): string {
+  const source = (Object.hasOwn(PROVIDER_ERROR_SOURCE, code) ? PROVIDER_ERROR_SOURCE[code] : undefined) ?? 'The provider answered';
+  // The description is the provider's text: one line, bounded.
+  const desc = fields.error_description ? `: ${truncateText(fields.error_description.replace(/\s+/g, ' ').trim(), 300)}` : '';
+  const sentence = `${source} "${truncateText(fields.error, 80)}"${desc}`;
+  return /[.!?…]$/.test(sentence) ? sentence : `${sentence}.`;
+}

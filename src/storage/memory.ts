@@ -291,6 +291,17 @@ export class MemorySessionStore implements SessionStore {
     return this.#removeAll(this.#byUser.get(userId));
   }
 
+  /** @returns the user's live sessions, oldest first. */
+  async listByUser(userId: string): Promise<SessionRecord[]> {
+    const now = this.#now();
+    const out: SessionRecord[] = [];
+    for (const id of this.#byUser.get(userId) ?? []) {
+      const record = this.#sessions.get(id);
+      if (record && !isExpired(record, now)) out.push(record);
+    }
+    return out;
+  }
+
   /** @returns the ids of the deleted sessions carrying this provider `sid`. */
   async deleteBySid(issuer: string, sid: string): Promise<string[]> {
     return this.#removeAll(this.#bySid.get(pairKey(issuer, sid)));

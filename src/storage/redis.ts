@@ -224,6 +224,23 @@ export class RedisSessionStore implements SessionStore {
     return this.#deleteIndex('sessions.deleteByUser', this.#userKey(userId));
   }
 
+  /** @returns the user's live sessions, oldest first (index entries whose session expired are skipped). */
+  listByUser(userId: string): Promise<SessionRecord[]> {
+    return this.#run('sessions.listByUser', async (c) => {
+      const ids = await c.sMembers(this.#userKey(userId));
+      if (ids.length === 0) return [];
+      const raws = await c.mGet(ids.map((id) => this.#key(id)));
+      const now = this.#now();
+      const out: SessionRecord[] = [];
+      for (const raw of raws) {
+        if (typeof raw !== 'string') continue;
+        const record = JSON.parse(raw) as SessionRecord;
+        if (record.userId === userId && !isExpired(record, now)) out.push(record);
+      }
+      return out.sort((a, b) => a.createdAt - b.createdAt);
+    });
+  }
+
   /** @returns the ids of the deleted sessions carrying this provider `sid`. */
   deleteBySid(issuer: string, sid: string): Promise<string[]> {
     return this.#deleteIndex('sessions.deleteBySid', this.#sidKey(issuer, sid));

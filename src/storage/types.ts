@@ -172,6 +172,12 @@ export interface SessionStore {
   /** Back-channel logout by `sub`: every session of that identity. */
   deleteBySubject(issuer: string, subject: string): Promise<string[]>;
   /**
+   * Optional: the live (unexpired) sessions of a user, through the same per-user index as
+   * {@link SessionStore.deleteByUser}, for the user's list of devices (`GET /auth/sessions`).
+   * Without it that list answers `SESSIONS_UNSUPPORTED`.
+   */
+  listByUser?(userId: string): Promise<SessionRecord[]>;
+  /**
    * Optional: subscribe to revocations made by other processes (Redis pub/sub, PostgreSQL
    * LISTEN/NOTIFY), so in-process caches drop revoked sessions at once. Returns an unsubscribe.
    */

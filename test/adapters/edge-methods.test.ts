@@ -23,6 +23,11 @@ const ROUTES: readonly (readonly [path: string, allow: string])[] = [
   ['/auth/op/login', 'GET'],
   ['/auth/op/callback', 'GET, POST'],
   ['/auth/op/backchannel-logout', 'POST'],
+  // The user's own view (issue 16 part 4): same-origin only, so no OPTIONS.
+  ['/auth/accounts', 'GET'],
+  ['/auth/sessions', 'GET'],
+  ['/auth/sessions/revoke', 'POST'],
+  ['/auth/op/unlink', 'POST'],
 ];
 /** Methods Node's parser delivers to a request listener. */
 const NODE_METHODS = ['TRACE', 'PROPFIND', 'DELETE', 'PUT', 'PATCH', 'HEAD', 'OPTIONS', 'M-SEARCH'];

@@ -463,6 +463,26 @@ export function sessionStoreSuite(name: string, open: () => Promise<{ sessions: 
       expect(await sessions.deleteByUser(userId)).toEqual([]);
     });
 
+    it("lists a user's live sessions, oldest first, and only that user's", async () => {
+      expect(sessions.listByUser).toBeTypeOf('function');
+      const userId = `usr_${randomToken(8)}`;
+      const now = Date.now();
+      const a = sessionOf({ userId, createdAt: now - 2000, data: { user: { id: userId }, device: 'Firefox on Linux' } });
+      const b = sessionOf({ userId, createdAt: now - 1000, sid: 'list-sid' });
+      const expired = sessionOf({ userId, idleExpiresAt: now - 10, absoluteExpiresAt: now + 10_000 });
+      const other = sessionOf();
+      await Promise.all([a, b, expired, other].map((s) => sessions.create(s)));
+      const listed = await sessions.listByUser!(userId);
+      expect(listed.map((r) => r.id)).toEqual([a.id, b.id]);
+      expect(listed[0]).toEqual(a);
+      expect(listed[1]!.sid).toBe('list-sid');
+      await sessions.delete(a.id);
+      expect((await sessions.listByUser!(userId)).map((r) => r.id)).toEqual([b.id]);
+      await sessions.deleteByUser(userId);
+      expect(await sessions.listByUser!(userId)).toEqual([]);
+      expect(await sessions.listByUser!(`usr_${randomToken(8)}`)).toEqual([]);
+    });
+
     it('back-channel logout by (issuer, sid) and by (issuer, sub)', async () => {
       const iss = uniqueIssuer();
       const sub = `sub-${randomToken(6)}`;

@@ -13,6 +13,7 @@ import type { AccountTokens } from '../../storage/types.js';
 import type { LoginDecision } from '../config.js';
 import type { AuthContext } from '../context.js';
 import { readCookie } from '../cookies.js';
+import { deviceLabel } from '../devices.js';
 import { failureAnswer } from '../failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { pageView } from '../page-options.js';
@@ -86,6 +87,7 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
       ...(typeof sid === 'string' ? { sid } : {}),
       data: sessionData,
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
+      ...deviceOf(request.header('user-agent')),
     });
     setCookies.push(created.setCookie);
     // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
@@ -108,4 +110,10 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
  */
 export async function callbackRoute(ctx: AuthContext, request: Request, url: URL, id: string, body: string): Promise<Response> {
   return answerToWeb(await serveCallback(ctx, webShape(request, url), id, body));
+}
+
+/** The device label of the sign-in's `User-Agent`, kept in the new session (server strategy). */
+function deviceOf(userAgent: string | null): { device?: string } {
+  const device = deviceLabel(userAgent);
+  return device !== undefined ? { device } : {};
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { SessionError } from '../../errors.js';
 import { base64url, randomToken, sha256 } from '../../internal/encoding.js';
 import type { TokenCipher } from '../../storage/token-cipher.js';
 import type { SessionRecord, SessionStore } from '../../storage/types.js';
@@ -60,7 +61,12 @@ export class ServerSessionStrategy implements SessionStrategy {
       createdAt: session.createdAt,
       idleExpiresAt: session.idleExpiresAt,
       absoluteExpiresAt: session.absoluteExpiresAt,
-      data: { user: session.user, app: session.data, ...(await this.#sealIdToken(session)) },
+      data: {
+        user: session.user,
+        app: session.data,
+        ...(session.device !== undefined ? { device: session.device } : {}),
+        ...(await this.#sealIdToken(session)),
+      },
     };
     await this.options.store.create(record);
     return { session, cookieValue };
@@ -92,23 +98,32 @@ export class ServerSessionStrategy implements SessionStrategy {
   }
 
   async #toSession(r: SessionRecord | null, now: number): Promise<Session | null> {
-    if (!r || !(now < r.idleExpiresAt && now < r.absoluteExpiresAt)) return null;
-    const user = r.data.user as SessionUser | undefined;
-    if (!user || typeof user.id !== 'string') return null;
-    const idToken = await this.#openIdToken(r);
-    return {
-      id: r.id,
-      user,
-      providerId: r.providerId,
-      issuer: r.issuer,
-      subject: r.subject,
-      ...(r.sid !== undefined ? { sid: r.sid } : {}),
-      createdAt: r.createdAt,
-      idleExpiresAt: r.idleExpiresAt,
-      absoluteExpiresAt: r.absoluteExpiresAt,
-      data: (r.data.app as Record<string, unknown> | undefined) ?? {},
-      ...(idToken !== undefined ? { idToken } : {}),
-    };
+    const session = withoutIdToken(r, now);
+    if (session === null) return null;
+    const idToken = await this.#openIdToken(r!);
+    return idToken !== undefined ? { ...session, idToken } : session;
+  }
+
+  /**
+   * The live sessions of a user, without their ID tokens (nothing here needs them).
+   *
+   * @param userId - the user.
+   * @param now - epoch ms.
+   * @returns the sessions, as the store lists them.
+   * @throws SessionError `SESSIONS_UNSUPPORTED` when the store has no `listByUser`; StorageError.
+   */
+  async listByUser(userId: string, now: number): Promise<readonly Session[]> {
+    const store = this.options.store;
+    if (typeof store.listByUser !== 'function') {
+      throw new SessionError('SESSIONS_UNSUPPORTED', 'The session store has no `listByUser`, so the sessions of a user cannot be listed.');
+    }
+    const out: Session[] = [];
+    for (const r of await store.listByUser(userId)) {
+      const s = withoutIdToken(r, now);
+      // The index is the store's: a record of another user is never shown.
+      if (s !== null && r.userId === userId) out.push(s);
+    }
+    return out;
   }
 
   async touch(session: Session, _cookieValue: string, now: number): Promise<undefined> {
@@ -149,4 +164,25 @@ export class ServerSessionStrategy implements SessionStrategy {
 /** The encryption context of a session's ID token: a sealed value copied to another row does not open. */
 function idTokenContext(sessionId: string): string {
   return `session-id-token:${sessionId}`;
+}
+
+/** A stored session as the app sees it, without its ID token; null when expired or malformed. */
+function withoutIdToken(r: SessionRecord | null, now: number): Session | null {
+  if (!r || !(now < r.idleExpiresAt && now < r.absoluteExpiresAt)) return null;
+  const user = r.data.user as SessionUser | undefined;
+  if (!user || typeof user.id !== 'string') return null;
+  const device = r.data.device;
+  return {
+    id: r.id,
+    user,
+    providerId: r.providerId,
+    issuer: r.issuer,
+    subject: r.subject,
+    ...(r.sid !== undefined ? { sid: r.sid } : {}),
+    createdAt: r.createdAt,
+    idleExpiresAt: r.idleExpiresAt,
+    absoluteExpiresAt: r.absoluteExpiresAt,
+    data: (r.data.app as Record<string, unknown> | undefined) ?? {},
+    ...(typeof device === 'string' ? { device } : {}),
+  };
 }

@@ -37,6 +37,11 @@ export interface Session {
   readonly data: Readonly<Record<string, unknown>>;
   /** The ID token, kept as `id_token_hint` for RP-initiated logout. Never sent to the browser. */
   readonly idToken?: string;
+  /**
+   * A short label of the device, from the `User-Agent` of the sign-in (`Firefox on Linux`), for the
+   * user's list of sessions (`GET /auth/sessions`); kept by server sessions only.
+   */
+  readonly device?: string;
 }
 
 /** What a new session is made of. */
@@ -65,6 +70,13 @@ export interface SessionStrategy {
   revoke(selector: RevokeSelector, now: number): Promise<readonly string[]>;
   /** Subscribes to revocations made elsewhere (other processes). */
   subscribe?(listener: (ids: readonly string[]) => void): Promise<() => Promise<void>>;
+  /**
+   * The live sessions of a user (server strategy, with a store that lists them); absent when the
+   * strategy cannot list them (sealed cookies keep no server-side record).
+   *
+   * @throws SessionError `SESSIONS_UNSUPPORTED` when the store has no `listByUser`; StorageError.
+   */
+  listByUser?(userId: string, now: number): Promise<readonly Session[]>;
 }
 
 /** Which sessions to end. */

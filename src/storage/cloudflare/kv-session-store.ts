@@ -172,6 +172,20 @@ export class KvSessionStore implements SessionStore {
     return this.#deleteIndex('sessions.deleteByUser', await this.#userIndex(userId));
   }
 
+  /**
+   * The user's live sessions, oldest first, through the per-user index (KV listing is eventually
+   * consistent: a session made a moment ago in another location may be missing for up to a minute).
+   */
+  async listByUser(userId: string): Promise<SessionRecord[]> {
+    const prefix = await this.#userIndex(userId);
+    return this.#run('sessions.listByUser', async () => {
+      const ids = await this.#listIds(prefix);
+      const now = this.#now();
+      const records = await eachBounded(ids, (id) => this.#read(id));
+      return records.filter((r): r is SessionRecord => r !== null && r.userId === userId && !isExpired(r, now)).sort((a, b) => a.createdAt - b.createdAt);
+    });
+  }
+
   /** @returns the ids of the deleted (live) sessions carrying this provider `sid`. */
   async deleteBySid(issuer: string, sid: string): Promise<string[]> {
     return this.#deleteIndex('sessions.deleteBySid', await this.#sidIndex(issuer, sid));

@@ -105,6 +105,7 @@ export function mysqlOps(db: MySqlDb, { users, accounts, sessions }: MySqlTables
         .set({ idleExpiresAt: cappedIdleExpiry(sessions, idle) })
         .where(eq(sessions.id, id));
     },
+    sessionsOfUser: (userId) => db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(asc(sessions.createdAt)),
     deleteSession: async (id) => affected(await db.delete(sessions).where(eq(sessions.id, id))),
     async deleteSessions(filter) {
       const rows = await db

@@ -102,6 +102,8 @@ export interface DrizzleOps {
   sessionById(id: string): Promise<SessionRow | undefined>;
   /** Sets the idle expiry, never past the absolute one. */
   touchSession(id: string, idleExpiresAt: Date): Promise<void>;
+  /** The user's sessions (expired ones included; the store filters them), oldest first. */
+  sessionsOfUser(userId: string): Promise<SessionRow[]>;
   /** @returns how many rows were deleted. */
   deleteSession(id: string): Promise<number>;
   /** Deletes the matching sessions; @returns the deleted rows. */

@@ -107,6 +107,7 @@ export function pgOps(db: PgDb, { users, accounts, sessions }: PgTables): Drizzl
         .set({ idleExpiresAt: cappedIdleExpiry(sessions, idle) })
         .where(eq(sessions.id, id));
     },
+    sessionsOfUser: (userId) => db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(asc(sessions.createdAt)),
     deleteSession: async (id) => (await db.delete(sessions).where(eq(sessions.id, id)).returning({ id: sessions.id })).length,
     deleteSessions: (filter) =>
       db

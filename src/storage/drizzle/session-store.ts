@@ -110,6 +110,14 @@ export class DrizzleSessionStore implements SessionStore {
     return this.#deleteWhere('sessions.deleteByUser', { userId });
   }
 
+  /** @returns the user's live sessions, oldest first. */
+  listByUser(userId: string): Promise<SessionRecord[]> {
+    return this.#run('sessions.listByUser', async () => {
+      const now = this.#now();
+      return (await this.#ops.sessionsOfUser(userId)).map(toSession).filter((r) => !isExpired(r, now));
+    });
+  }
+
   /** @returns the ids of the deleted sessions with this provider `sid`. */
   deleteBySid(issuer: string, sid: string): Promise<string[]> {
     return this.#deleteWhere('sessions.deleteBySid', { issuer, sid });

@@ -104,6 +104,7 @@ export function sqliteOps(db: SqliteDb, { users, accounts, sessions }: SqliteTab
         .where(eq(sessions.id, id))
         .run();
     },
+    sessionsOfUser: async (userId) => db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(asc(sessions.createdAt)).all(),
     deleteSession: async (id) => changes(db.delete(sessions).where(eq(sessions.id, id)).run()),
     deleteSessions: async (filter) =>
       db

@@ -150,6 +150,22 @@ export class SqlSessionStore implements SessionStore {
     );
   }
 
+  /** @returns the user's live sessions, oldest first. */
+  listByUser(userId: string): Promise<SessionRecord[]> {
+    return this.#r.run('sessions.listByUser', async (db) => {
+      const now = this.#now();
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('idle_expires_at', '>', now)
+        .where('absolute_expires_at', '>', now)
+        .orderBy('created_at')
+        .execute();
+      return rows.map(toSession).filter((r) => !isExpired(r, now));
+    });
+  }
+
   /** @returns the ids of the deleted sessions with this provider `sid`. */
   deleteBySid(issuer: string, sid: string): Promise<string[]> {
     return this.#deleteWhere('sessions.deleteBySid', (db) =>

@@ -1,0 +1,42 @@
+/**
+ * `GET /auth/sessions` → 200 `{ sessions: [{ handle, label, provider, createdAt, lastSeenAt,
+ * expiresAt, current }] }`: the signed-in user's sessions (devices), the requesting one first, then
+ * the most recently seen; never a session id or a token. 401 JSON when signed out; 404
+ * `SESSIONS_UNSUPPORTED` under sealed cookie sessions (they keep no server-side list).
+ *
+ * @module
+ */
+import type { AuthContext } from '../context.js';
+import { sessionsOfUser, sessionView } from '../devices.js';
+import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
+import { jsonAnswer } from '../responses.js';
+import { signedInGet } from './signed-in.js';
+
+/**
+ * The sessions route.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request (`Cookie`, `Authorization`).
+ * @returns the sessions as JSON, or the 401.
+ * @throws SessionError `SESSIONS_UNSUPPORTED`; StorageError `STORAGE_UNAVAILABLE`.
+ */
+export async function serveSessions(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
+  const session = await signedInGet(ctx, request);
+  if (!('user' in session)) return session;
+  const views = await Promise.all((await sessionsOfUser(ctx, session.user.id)).map((s) => sessionView(ctx, s, session.id)));
+  // A session just made may not be listed yet by an eventually consistent store (Workers KV).
+  if (!views.some((v) => v.current)) views.push(await sessionView(ctx, session, session.id));
+  views.sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
+  return jsonAnswer({ sessions: views });
+}
+
+/**
+ * {@link serveSessions} over a Web `Request` and `Response`.
+ *
+ * @param ctx - the auth context.
+ * @param request - the request.
+ * @returns the response.
+ */
+export async function sessionsRoute(ctx: AuthContext, request: Request): Promise<Response> {
+  return answerToWeb(await serveSessions(ctx, webShape(request)));
+}
