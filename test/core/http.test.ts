@@ -141,7 +141,7 @@ describe('transport', () => {
     const elapsed = results.map((r) => r.elapsed);
     expect(Math.min(...elapsed)).toBeGreaterThanOrEqual(timeoutMs - 5);
     // The cohort window (50 ms) plus scheduling slack on a loaded machine; far below the server's 2 s.
-    expect(Math.max(...elapsed)).toBeLessThan(timeoutMs + 50 + 700);
+    expect(Math.max(...elapsed)).toBeLessThan(timeoutMs + 50 + 1200);
   });
   it("sends one header set: the request's own names win over the transport defaults, repeats combine", async () => {
     const sent: Record<string, string>[] = [];
