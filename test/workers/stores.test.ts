@@ -1,7 +1,7 @@
 /**
  * The Cloudflare stores (`latchkey/storage/cloudflare`) against miniflare's local Workers KV and
  * D1 (workerd's own implementations), reached from Node through miniflare's bindings: the shared
- * store suite on both, then what is particular to them: the D1 schema is the SQL store's (compared
+ * store suite on both (and the replay contract on D1), then what is particular to them: the D1 schema is the SQL store's (compared
  * with a SQLite file that `createSqlStore` migrated), tokens encrypted at rest, KV's 60-second
  * minimum TTL, keys that stay under KV's limit, and failures of the bindings mapped to
  * `STORAGE_UNAVAILABLE` without their messages.
@@ -15,6 +15,7 @@ import { randomToken } from '../../src/internal/encoding.js';
 import { createD1UserStore, createKvSessionStore, type D1DatabaseLike, d1MigrationSql, type KvNamespaceLike } from '../../src/storage/cloudflare/index.js';
 import { createSqlStore } from '../../src/storage/sql/index.js';
 import { createTokenCipher } from '../../src/storage/token-cipher.js';
+import { replayContract } from '../storage/replay-contract.js';
 import { randomPrefix, TEST_SECRET } from '../storage/sql-support.js';
 import { expectCode, sessionOf, sessionStoreSuite, uniqueIssuer, userStoreSuite } from '../storage/store-suite.js';
 import { type RunningWorker, startWorker } from './miniflare.js';
@@ -38,6 +39,14 @@ sessionStoreSuite('Workers KV', async () => ({ sessions: createKvSessionStore({ 
 userStoreSuite('D1', async () => {
   const users = createD1UserStore({ db: d1, secrets: [TEST_SECRET], tablePrefix: randomPrefix() });
   return { users, close: async () => {} };
+});
+
+replayContract('D1 (two stores on one database)', async () => {
+  const tablePrefix = randomPrefix();
+  const a = createD1UserStore({ db: d1, secrets: [TEST_SECRET], tablePrefix });
+  const b = createD1UserStore({ db: d1, secrets: [TEST_SECRET], tablePrefix });
+  await a.migrate();
+  return { a: a.replay, b: b.replay, close: async () => {} };
 });
 
 /** `type`, `name` and `sql` of every schema object, without SQLite's and D1's own. */

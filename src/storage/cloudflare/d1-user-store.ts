@@ -15,7 +15,8 @@ import { toStorageError, withDeadline } from '../errors.js';
 import { newId, normalizeEmail } from '../internal.js';
 import { type AccountRowValues, accountFromRow, type UserRowValues, userFromRow } from '../rows.js';
 import { sealTokens, type TokenCipher } from '../token-cipher.js';
-import type { Account, AccountTokens, NewAccount, NewUser, User, UserStore } from '../types.js';
+import type { Account, AccountTokens, NewAccount, NewUser, ReplayStore, User, UserStore } from '../types.js';
+import { D1ReplayStore } from './d1-replay-store.js';
 import { migrateD1 } from './d1-schema.js';
 import type { D1DatabaseLike, D1StatementLike } from './types.js';
 
@@ -46,6 +47,11 @@ export class D1UserStore implements UserStore {
   readonly #accounts: string;
   readonly #now: () => number;
   #ready: Promise<unknown> | undefined;
+  /**
+   * The replay memories and cookie-session revocations in the same database, for
+   * `createAuth({ store: { replay } })`: every isolate and location sees them.
+   */
+  readonly replay: ReplayStore;
 
   /** @param options - the database, the token cipher and policies. */
   constructor(options: D1UserStoreOptions) {
@@ -55,6 +61,11 @@ export class D1UserStore implements UserStore {
     this.#users = `"${options.prefix}users"`;
     this.#accounts = `"${options.prefix}accounts"`;
     this.#now = options.now ?? Date.now;
+    this.replay = new D1ReplayStore(
+      (operation, work) => this.#run(operation, () => work((text, ...values) => this.#sql(text, ...values))),
+      options.prefix,
+      this.#now,
+    );
   }
 
   /**
