@@ -500,6 +500,9 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
       const unlinked = url.searchParams.get('unlinked');
       if (!notice && linkedNow && byId.has(linkedNow)) notice = { kind: 'ok', text: `${names.get(linkedNow)} is linked: you can now sign in with it too.` };
       if (!notice && unlinked && byId.has(unlinked)) notice = { kind: 'ok', text: `${names.get(unlinked)} is unlinked.` };
+      if (!notice && url.searchParams.get('revoked') === '1') notice = { kind: 'ok', text: 'That device is signed out.' };
+      // The cookie strategy keeps no list of sessions: the page says so instead.
+      const devices = auth.config.strategy === 'server' ? await auth.sessions.list(session) : null;
       const html = profilePage(pageCtx('/profile', session), {
         user,
         session: {
@@ -514,6 +517,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         linkable: views.filter((v) => !linked.has(v.id)),
         csrfToken: await auth.csrfToken(session),
         providerLogout: sp?.providerLogout ?? false,
+        devices,
         now: Date.now(),
         ...(notice ? { notice } : {}),
         ...(extra.apiResult ? { apiResult: extra.apiResult } : {}),
@@ -631,7 +635,9 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
         }
         return renderProfile(res, session, url);
       }
-      if ((path === '/account/unlink' || path === '/account/api') && method === 'POST') {
+      // Unlinking and devices go through Latchkey's own routes (`/auth/:provider/unlink`,
+      // `/auth/sessions/revoke`); the provider API call is the demo's.
+      if (path === '/account/api' && method === 'POST') {
         const session = await sessionOf(req);
         const form = new URLSearchParams(await readBody(req));
         if (!session) return sendError(res, null, path, { status: 401, code: 'UNAUTHENTICATED', message: 'Sign in first.' });
@@ -641,21 +647,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<DemoApp>
             code: 'CSRF_FAILED',
             message: 'The form lacks a valid CSRF token or comes from another origin.',
           });
-        const accountId = form.get('accountId') ?? '';
-        if (path === '/account/api') return renderProfile(res, session, url, 200, { apiResult: await callApi(accountId, session.user.id) });
-        const account = await auth.users.getAccountById(accountId);
-        if (!account || account.userId !== session.user.id)
-          return sendError(res, session, path, { status: 404, code: 'NOT_FOUND', message: 'No such linked account.' });
-        try {
-          // Revokes the account's tokens at the provider (best effort), then removes the link.
-          await auth.unlink(session.user.id, account.id);
-        } catch (error) {
-          if (isLatchkeyError(error)) return renderProfile(res, session, url, error.status, { notice: { kind: 'bad', text: error.message } });
-          throw error;
-        }
-        res.writeHead(303, { location: `/profile?unlinked=${encodeURIComponent(account.providerId)}`, 'cache-control': 'no-store' });
-        res.end();
-        return;
+        return renderProfile(res, session, url, 200, { apiResult: await callApi(form.get('accountId') ?? '', session.user.id) });
       }
       // DNS rebinding: another site's page reaching 127.0.0.1 through its own name gets nothing here.
       if (inspector && path.startsWith('/dev/') && !isAllowedHost(req.headers.host, appUrl)) {

@@ -5,6 +5,7 @@
  */
 
 export type {
+  AccountView,
   Auth,
   AuthDescription,
   AuthErrorEvent,
@@ -24,6 +25,7 @@ export type {
   Session,
   SessionOptions,
   SessionUser,
+  SessionView,
 } from './app/index.js';
 // ── app layer (createAuth, handler, guards) ───────────────────────────────────────────────────────
 export { createAuth, formatErrorEvent, isApiRequest, safeReturnTo, toResponse } from './app/index.js';

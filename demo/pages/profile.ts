@@ -2,6 +2,7 @@
  * The profile page: the user, linked accounts (link another, unlink), the session, token status
  * with expiry (never a token value), a call to the provider's API, and sign-out.
  */
+import type { SessionView } from 'latchkey';
 import { type ProviderView, providerButton } from './home.js';
 import { esc, layout, type PageContext, relative, when } from './layout.js';
 
@@ -61,6 +62,35 @@ export interface ProfileInput {
   readonly now: number;
   readonly notice?: { readonly kind: 'ok' | 'bad'; readonly text: string };
   readonly apiResult?: ApiResultView;
+  /** The user's sessions (`auth.sessions.list`), or null when the strategy keeps no list (sealed cookies). */
+  readonly devices: readonly SessionView[] | null;
+}
+
+/** The "Your devices" card: every session of the user, each revocable by `POST /auth/sessions/revoke`. */
+function devicesCard(devices: readonly SessionView[] | null, csrf: string, providerName: (id: string) => string, now: number): string {
+  if (devices === null) {
+    return `<section class="card" aria-labelledby="dev-h"><h2 id="dev-h">Your devices</h2><p class="muted">Sessions sealed in a cookie keep no list on the server, so devices cannot be listed here.</p></section>`;
+  }
+  const back = '<input type="hidden" name="returnTo" value="/profile?revoked=1">';
+  const rows = devices
+    .map(
+      (
+        d,
+      ) => `<tr data-device="${esc(d.handle)}"${d.current ? ' data-current' : ''}><th scope="row">${esc(d.label ?? 'Unknown device')}${d.current ? ' <span class="badge ok">this device</span>' : ''}</th>
+<td>${esc(providerName(d.provider))}</td>
+<td><time datetime="${esc(d.lastSeenAt)}">${esc(relative(Date.parse(d.lastSeenAt), now))}</time></td>
+<td>${d.current ? '' : `<form method="post" action="/auth/sessions/revoke" class="inline">${csrf}${back}<input type="hidden" name="handle" value="${esc(d.handle)}"><button class="btn danger" type="submit" data-revoke="${esc(d.handle)}">Sign out <span class="sr">${esc(d.label ?? 'this device')}</span></button></form>`}</td></tr>`,
+    )
+    .join('');
+  const others =
+    devices.length > 1
+      ? `<form method="post" action="/auth/sessions/revoke" class="inline">${csrf}${back}<input type="hidden" name="others" value="1"><button class="btn" type="submit" data-action="revoke-others">Sign out every other device</button></form>`
+      : '<p class="muted">Only this device is signed in.</p>';
+  return `<section class="card" aria-labelledby="dev-h"><h2 id="dev-h">Your devices</h2>
+<table><thead><tr><th scope="col">Device</th><th scope="col">Signed in with</th><th scope="col">Last seen</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
+<tbody>${rows}</tbody></table>
+<p class="row">${others}</p>
+<p class="note">From <code>GET /auth/sessions</code>; each button posts to <code>/auth/sessions/revoke</code> with the CSRF token.</p></section>`;
 }
 
 function tokenStatus(a: AccountView, now: number): string {
@@ -87,7 +117,7 @@ export function profilePage(ctx: PageContext, input: ProfileInput): string {
 <td>${
         only
           ? '<span class="muted">Your only way to sign in: link another provider before unlinking this one.</span>'
-          : `<form method="post" action="/account/unlink" class="inline">${csrf}<input type="hidden" name="accountId" value="${esc(a.id)}"><button class="btn danger" type="submit" data-unlink="${esc(a.providerId)}">Unlink <span class="sr">${esc(a.providerName)}</span></button></form>`
+          : `<form method="post" action="/auth/${esc(a.providerId)}/unlink" class="inline">${csrf}<input type="hidden" name="accountId" value="${esc(a.id)}"><input type="hidden" name="returnTo" value="/profile?unlinked=${esc(encodeURIComponent(a.providerId))}"><button class="btn danger" type="submit" data-unlink="${esc(a.providerId)}">Unlink <span class="sr">${esc(a.providerName)}</span></button></form>`
       }</td></tr>`,
     )
     .join('');
@@ -140,6 +170,7 @@ ${input.providerLogout ? `<form method="post" action="/auth/logout" class="inlin
 <thead><tr><th scope="col">Provider</th><th scope="col">Identity</th><th scope="col">Linked</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
 <tbody>${accountRows}</tbody></table>
 ${link}</section>
+${devicesCard(input.devices, csrf, (id) => input.accounts.find((a) => a.providerId === id)?.providerName ?? id, now)}
 <h2>Provider tokens</h2>
 ${tokens}`;
   return layout('Profile', ctx, content);

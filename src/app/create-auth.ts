@@ -25,6 +25,7 @@ import { unlinkAccount } from './accounts.js';
 import type { AuthOptions, ResolvedConfig } from './config.js';
 import { type AuthContext, createAuthContext } from './context.js';
 import { type AuthDescription, describeAuth } from './describe.js';
+import { type SessionView, sessionViewsOf } from './devices.js';
 import type { AuthEdge } from './edge.js';
 import { renderOptions } from './failures.js';
 import { type GuardRequest, type LatchkeyState, type PlainResponse, SIGNED_OUT, toResponse, unauthenticatedResponse } from './guards.js';
@@ -85,6 +86,14 @@ export interface Auth {
     revokeUser(userId: string): Promise<number>;
     /** Ends one session. */
     revoke(session: Session): Promise<void>;
+    /**
+     * The signed-in user's sessions (devices), as `GET /auth/sessions` answers them, for a page
+     * the app renders itself: an opaque handle (what `POST /auth/sessions/revoke` takes), a label,
+     * the provider, when created and last seen; `current` for `session`.
+     *
+     * @throws SessionError `SESSIONS_UNSUPPORTED` (cookie strategy, or a store without `listByUser`); StorageError.
+     */
+    list(session: Session): Promise<SessionView[]>;
   };
   /**
    * The protocol client of a provider, shared with the routes (one discovery and JWKS cache, one
@@ -229,6 +238,7 @@ export function createAuth(options: AuthOptions): Auth {
         await ctx.sessions.destroy(session);
         ctx.bearer.drop([session.id]);
       },
+      list: (session: Session): Promise<SessionView[]> => sessionViewsOf(ctx, session),
     }),
     users,
     config,

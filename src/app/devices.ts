@@ -135,3 +135,18 @@ export async function sessionView(ctx: AuthContext, session: Session, currentId:
     current: session.id === currentId,
   };
 }
+
+/**
+ * The views of the requesting user's sessions, the requesting one first, then the most recently seen.
+ *
+ * @param ctx - the auth context.
+ * @param session - the requesting session.
+ * @returns the views.
+ * @throws SessionError `SESSIONS_UNSUPPORTED`; StorageError.
+ */
+export async function sessionViewsOf(ctx: AuthContext, session: Session): Promise<SessionView[]> {
+  const views = await Promise.all((await sessionsOfUser(ctx, session.user.id)).map((s) => sessionView(ctx, s, session.id)));
+  // A session just made may not be listed yet by an eventually consistent store (Workers KV).
+  if (!views.some((v) => v.current)) views.push(await sessionView(ctx, session, session.id));
+  return views.sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
+}

@@ -31,9 +31,13 @@ export function formFields(html: string, actionPattern: RegExp): { action: strin
 export class Agent {
   readonly cookies = new Map<string, string>();
 
+  /** @param userAgent - the `User-Agent` every request sends (default: Node's fetch's). */
+  constructor(readonly userAgent?: string) {}
+
   async fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (!headers.has('accept')) headers.set('accept', 'text/html');
+    if (this.userAgent !== undefined) headers.set('user-agent', this.userAgent);
     if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const res = await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     for (const c of res.headers.getSetCookie()) {

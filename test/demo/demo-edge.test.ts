@@ -57,7 +57,7 @@ describe('demo: the auth routes and forms hold at the edge', () => {
   it("bounds the demo's own form routes: an oversized chunked POST is a 413, not a 500", async () => {
     const answer = await rawRequest(
       port,
-      `POST /account/unlink HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${demo.url}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      `POST /account/api HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${demo.url}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n`,
       { chunked: { chunks: 64, chunkBytes: 16 * 1024 } },
     );
     expect(answer.status).toBe(413);

@@ -70,16 +70,56 @@ describe('demo app (HTTP)', () => {
     expect(linked.url.pathname).toBe('/profile');
     expect(linked.html).toContain('data-account="github"');
     expect(linked.html).toContain('data-account="google"');
-    const unlink = formFields(linked.html, /\/account\/unlink$/);
-    // The first unlink form is Google's row (accounts in link order).
+    // Through Latchkey's own route; the first unlink form is Google's row (accounts in link order).
+    const unlink = formFields(linked.html, /^\/auth\/[a-z]+\/unlink$/);
+    expect(unlink.action).toBe('/auth/google/unlink');
     const after = await agent.post(new URL(unlink.action, app.url), unlink.fields);
-    expect(after.url.pathname).toBe('/profile');
+    expect(`${after.url.pathname}${after.url.search}`).toBe('/profile?unlinked=google');
     const page = await after.res.text();
     expect(page.match(/data-account="/g)?.length).toBe(1);
     expect(page).toContain('Your only way to sign in');
-    // A forged unlink (no CSRF token) is refused.
-    const forged = await agent.post(`${app.url}/account/unlink`, new URLSearchParams({ accountId: 'x' }));
+    expect(page).toContain('Google is unlinked.');
+    // A forged unlink (no CSRF token) is refused; so is unlinking the last way in.
+    const forged = await agent.post(`${app.url}/auth/github/unlink`, new URLSearchParams({ returnTo: '/profile' }));
     expect(forged.res.status).toBe(403);
+    const last = await agent.post(`${app.url}/auth/github/unlink`, new URLSearchParams({ csrfToken: unlink.fields.get('csrfToken')!, returnTo: '/profile' }));
+    expect(last.res.status).toBe(409);
+  });
+
+  it("lists the user's devices and signs one out, then every other one (GET /auth/sessions, POST /auth/sessions/revoke)", async () => {
+    const u = fresh('devices');
+    const laptop = new Agent('Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0');
+    const phone = new Agent(
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1',
+    );
+    const tablet = new Agent('Mozilla/5.0 (Linux; Android 15) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36');
+    await laptop.signIn(app.url, 'google', u.id, { addUser: u.addUser });
+    await phone.signIn(app.url, 'google', u.id);
+    await tablet.signIn(app.url, 'google', u.id);
+    const { res } = await laptop.follow(`${app.url}/profile`);
+    const html = await res.text();
+    expect(html.match(/data-device="/g)?.length).toBe(3);
+    expect(html).toMatch(/<tr data-device="[^"]+" data-current><th scope="row">Firefox on Linux <span class="badge ok">this device<\/span>/);
+    expect(html).toContain('Safari on iOS');
+    const phoneRow = /<tr data-device="([^"]+)"><th scope="row">Safari on iOS/.exec(html);
+    expect(phoneRow).not.toBeNull();
+    const revoke = formFields(html.slice(html.indexOf(phoneRow![0])), /^\/auth\/sessions\/revoke$/);
+    expect(revoke.fields.get('handle')).toBe(phoneRow![1]);
+    const after = await laptop.post(new URL(revoke.action, app.url), revoke.fields);
+    expect(`${after.url.pathname}${after.url.search}`).toBe('/profile?revoked=1');
+    const afterHtml = await after.res.text();
+    expect(afterHtml).toContain('That device is signed out.');
+    expect(afterHtml.match(/data-device="/g)?.length).toBe(2);
+    expect((await phone.fetch(`${app.url}/auth/session`, { headers: { accept: 'application/json' } })).status).toBe(401);
+    expect((await tablet.fetch(`${app.url}/auth/session`, { headers: { accept: 'application/json' } })).status).toBe(200);
+    const others = formFields(afterHtml, /^\/auth\/sessions\/revoke$/);
+    const allForms = [...afterHtml.matchAll(/<form method="post" action="\/auth\/sessions\/revoke"[\s\S]*?<\/form>/g)].map((m) => m[0]);
+    expect(allForms.some((f) => f.includes('name="others" value="1"'))).toBe(true);
+    const everyOther = new URLSearchParams({ csrfToken: others.fields.get('csrfToken')!, others: '1', returnTo: '/profile?revoked=1' });
+    const done = await laptop.post(`${app.url}/auth/sessions/revoke`, everyOther);
+    expect((await done.res.text()).match(/data-device="/g)?.length).toBe(1);
+    expect((await tablet.fetch(`${app.url}/auth/session`, { headers: { accept: 'application/json' } })).status).toBe(401);
+    expect((await laptop.fetch(`${app.url}/auth/session`, { headers: { accept: 'application/json' } })).status).toBe(200);
   });
 
   it('calls the provider API with the stored token (Google Calendar emulation), never showing the token', async () => {

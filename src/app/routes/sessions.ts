@@ -7,7 +7,7 @@
  * @module
  */
 import type { AuthContext } from '../context.js';
-import { sessionsOfUser, sessionView } from '../devices.js';
+import { sessionViewsOf } from '../devices.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, webShape } from '../http-shapes.js';
 import { jsonAnswer } from '../responses.js';
 import { signedInGet } from './signed-in.js';
@@ -23,11 +23,7 @@ import { signedInGet } from './signed-in.js';
 export async function serveSessions(ctx: AuthContext, request: AuthRequest): Promise<AuthAnswer> {
   const session = await signedInGet(ctx, request);
   if (!('user' in session)) return session;
-  const views = await Promise.all((await sessionsOfUser(ctx, session.user.id)).map((s) => sessionView(ctx, s, session.id)));
-  // A session just made may not be listed yet by an eventually consistent store (Workers KV).
-  if (!views.some((v) => v.current)) views.push(await sessionView(ctx, session, session.id));
-  views.sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
-  return jsonAnswer({ sessions: views });
+  return jsonAnswer({ sessions: await sessionViewsOf(ctx, session) });
 }
 
 /**
