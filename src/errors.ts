@@ -210,6 +210,7 @@ export const ERROR_CODES = {
 
   // ── token vault ────────────────────────────────────────────────────────────────────────────────
   REAUTH_REQUIRED: { layer: 'token', status: 401, hint: 'No usable refresh token: the user must sign in again (and grant offline access).' },
+  INSUFFICIENT_SCOPE: { layer: 'token', status: 403, hint: 'The provider grant lacks scopes this call needs: the user must consent to them (`loginUrl`).' },
   TOKEN_REFRESH_FAILED: { layer: 'token', status: 503, hint: 'Refreshing the access token failed for a transient reason; try again.' },
   LOCK_TIMEOUT: { layer: 'token', status: 503, hint: 'Another instance holds the refresh lock for this account and did not finish in time.' },
 
@@ -446,12 +447,15 @@ export class AccountError extends LatchkeyError {
 export class TokenError extends LatchkeyError {
   /** The provider id involved, if any. */
   readonly provider?: string;
-  /** With `REAUTH_REQUIRED`: the scopes the new consent must grant (the provider or the app asked for more). */
+  /** With `INSUFFICIENT_SCOPE` (and `REAUTH_REQUIRED`): the scopes the new consent must grant. */
   readonly scopes?: readonly string[];
-  constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions & { provider?: string; scopes?: readonly string[] } = {}) {
+  /** With `INSUFFICIENT_SCOPE`: the login route asking for exactly those scopes (add `returnTo` to come back). */
+  readonly loginUrl?: string;
+  constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions & { provider?: string; scopes?: readonly string[]; loginUrl?: string } = {}) {
     super(code, message, options);
     if (options.provider !== undefined) this.provider = options.provider;
     if (options.scopes !== undefined) this.scopes = Object.freeze([...options.scopes]);
+    if (options.loginUrl !== undefined) this.loginUrl = options.loginUrl;
   }
 }
 

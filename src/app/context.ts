@@ -182,19 +182,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     return referenceId;
   }
 
-  const vault = createTokenVault({
-    users,
-    clientFor: (providerId: string) => client(provider(providerId)),
-    // auth.fetch sends a provider's token only to its API origins (declared by the preset, extended by the app).
-    apiOrigins: (providerId: string) => config.providers.get(providerId)?.apiOrigins,
-    // auth.api paths are relative to the provider's API base (its preset's, else its issuer).
-    apiBaseUrl: (providerId: string) => config.providers.get(providerId)?.apiBaseUrl,
-    ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
-    ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
-    ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
-    ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
-    clock,
-  });
+  const vault = createVault(options, config, users, (providerId) => client(provider(providerId)), routePrefix);
 
   // The CSRF token of a session is an HMAC of its id with the current key: the same for the life of
   // the session, so it is computed once (an async HMAC per `GET /auth/session` poll otherwise).
@@ -249,6 +237,31 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     jtiSeen: createJtiMemory(clock, replay),
     report,
     revokeProviderTokens,
+  });
+}
+
+/** The token vault `createAuth` wires: the app's users, its provider clients and its `tokens` options. */
+function createVault(
+  options: AuthOptions,
+  config: ResolvedConfig,
+  users: UserStore,
+  clientFor: (providerId: string) => Promise<OidcClient>,
+  routePrefix: string,
+): TokenVault {
+  return createTokenVault({
+    users,
+    clientFor,
+    // auth.fetch sends a provider's token only to its API origins (declared by the preset, extended by the app).
+    apiOrigins: (providerId: string) => config.providers.get(providerId)?.apiOrigins,
+    // auth.api paths are relative to the provider's API base (its preset's, else its issuer).
+    apiBaseUrl: (providerId: string) => config.providers.get(providerId)?.apiBaseUrl,
+    // INSUFFICIENT_SCOPE errors carry the login URL asking for exactly the missing scopes.
+    loginBasePath: routePrefix,
+    ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
+    ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
+    ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
+    ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
+    clock: config.clock,
   });
 }
 

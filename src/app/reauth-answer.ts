@@ -1,9 +1,9 @@
 /**
  * What every adapter's reauth handler answers when an app route fails with `REAUTH_REQUIRED` (the
- * provider grant is gone, or more scopes are needed): a browser navigation gets a 302 to the login
- * route of that provider (asking for the error's `scopes`, and back to the page); an API client
- * (the same rule as the guards: {@link isApiRequest}) gets a 401 JSON body with the code, the
- * provider, the scopes and the login URL to send the user to.
+ * provider grant is gone) or `INSUFFICIENT_SCOPE` (more scopes are needed): a browser navigation
+ * gets a 302 to the login route of that provider (asking for the error's `scopes`, and back to the
+ * page); an API client (the same rule as the guards: {@link isApiRequest}) gets a JSON body with the
+ * code, the provider, the scopes and the login URL to send the user to (401, or 403 for scopes).
  *
  * @module
  */
@@ -35,7 +35,8 @@ export interface ReauthSite {
  * @returns a 302 to re-consent (browsers) or a 401 JSON answer (API clients), or undefined.
  */
 export function reauthAnswer(site: ReauthSite, error: unknown, r: GuardRequest): PlainResponse | undefined {
-  if (!isLatchkeyError(error, 'REAUTH_REQUIRED')) return undefined;
+  const code = isLatchkeyError(error, 'REAUTH_REQUIRED') ? 'REAUTH_REQUIRED' : isLatchkeyError(error, 'INSUFFICIENT_SCOPE') ? 'INSUFFICIENT_SCOPE' : undefined;
+  if (code === undefined) return undefined;
   const { provider, scopes } = error as { provider?: unknown; scopes?: readonly string[] };
   if (typeof provider !== 'string' || !site.hasProvider(provider)) return undefined;
   const api = isApiRequest(r);
@@ -43,11 +44,10 @@ export function reauthAnswer(site: ReauthSite, error: unknown, r: GuardRequest):
   const returnTo = api ? '/' : returnToOr(r.pathAndQuery, site.origin, '/');
   const loginUrl = reauthUrl({ providerId: provider, returnTo, basePath: site.routePrefix, ...(scopes !== undefined ? { scopes } : {}) });
   if (!api) return { status: 302, headers: { ...AUTH_HEADERS, location: loginUrl }, body: '' };
-  const body = { error: 'reauth_required', code: 'REAUTH_REQUIRED', message: ERROR_CODES.REAUTH_REQUIRED.hint, provider, scopes: scopes ?? [], loginUrl };
-  return {
-    status: 401,
-    // RFC 9110 §15.5.2: a 401 carries a challenge; the session itself is fine, so no error code (RFC 6750 §3.1).
-    headers: { ...AUTH_HEADERS, 'content-type': 'application/json; charset=utf-8', 'www-authenticate': `Bearer realm="${site.realm}"` },
-    body: JSON.stringify(body),
-  };
+  const body = { error: code.toLowerCase(), code, message: ERROR_CODES[code].hint, provider, scopes: scopes ?? [], loginUrl };
+  const json = { ...AUTH_HEADERS, 'content-type': 'application/json; charset=utf-8' };
+  // RFC 6750 §3.1: a grant lacking scopes is a 403 (the session is fine; the user must consent to more).
+  if (code === 'INSUFFICIENT_SCOPE') return { status: 403, headers: json, body: JSON.stringify(body) };
+  // RFC 9110 §15.5.2: a 401 carries a challenge; the session itself is fine, so no error code (RFC 6750 §3.1).
+  return { status: 401, headers: { ...json, 'www-authenticate': `Bearer realm="${site.realm}"` }, body: JSON.stringify(body) };
 }

@@ -3,7 +3,7 @@
  * relative to the provider's API base URL (its preset's `apiBaseUrl`, or the issuer) and can never
  * leave it; the token, the refresh and the one retry on `401 invalid_token` are the vault's
  * ({@link TokenVault.fetch}); the JSON helpers read a bounded body and turn a non-2xx answer into a
- * {@link ProviderApiError}, and `403 insufficient_scope` into `REAUTH_REQUIRED` naming the scopes.
+ * {@link ProviderApiError}, and `403 insufficient_scope` into `INSUFFICIENT_SCOPE` naming the scopes.
  *
  * @see [RFC 6750 - Bearer Token Usage, section 3.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1)
  * @module
@@ -11,6 +11,7 @@
 import { parseWwwAuthenticate, toHeaderRecord } from '../core/http.js';
 import { ConfigurationError, ProviderApiError, TokenError, TransportError } from '../errors.js';
 import { readBoundedText } from '../internal/bounded-read.js';
+import { reauthUrl } from './reauth.js';
 import type { ApiMethod, ProviderApi, ProviderApiInit, ProviderApiOptions, TokenVault, VaultAccessToken, VaultFetchInit } from './types.js';
 
 /** What a {@link ProviderApi} needs of its vault. */
@@ -20,6 +21,8 @@ export interface ProviderApiDeps {
   readonly providerId: string;
   /** The provider's API base URL, parsed by {@link parseApiBase}. */
   readonly base: () => Promise<URL>;
+  /** The app's login routes prefix, for the `loginUrl` of `INSUFFICIENT_SCOPE`. */
+  readonly loginBasePath?: string;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -107,7 +110,7 @@ export function createProviderApi(deps: ProviderApiDeps, options: ProviderApiOpt
     if (options.scopes !== undefined && options.scopes.length > 0) {
       // A token cached here may predate a new consent (in this process or another): the store decides.
       const missing = missingScopes(await vault.get(userId, providerId, choice), options.scopes);
-      if (missing.length > 0) assertScopes(await vault.get(userId, providerId, { ...choice, skipCache: true }), options.scopes, providerId);
+      if (missing.length > 0) assertScopes(await vault.get(userId, providerId, { ...choice, skipCache: true }), options.scopes, providerId, deps.loginBasePath);
     }
     const request: VaultFetchInit = { ...choice, method, headers: requestHeaders(init, json), ...bodyOf(init.body) };
     return { url, response: await vault.fetch(userId, providerId, url, request) };
@@ -115,7 +118,7 @@ export function createProviderApi(deps: ProviderApiDeps, options: ProviderApiOpt
 
   const request = async <T>(method: ApiMethod, path: string, init: ProviderApiInit = {}): Promise<T> => {
     const { url, response } = await send(method, path, init, true);
-    return (await jsonAnswer(response, { providerId, method, path, url, limit, scopes: options.scopes })) as T;
+    return (await jsonAnswer(response, { providerId, method, path, url, limit, scopes: options.scopes, loginBasePath: deps.loginBasePath })) as T;
   };
 
   return {
@@ -133,14 +136,31 @@ function missingScopes(token: VaultAccessToken, needed: readonly string[]): stri
   return needed.filter((s) => !token.scopes.includes(s));
 }
 
-/** Throws `REAUTH_REQUIRED` naming the scopes the grant lacks. */
-function assertScopes(token: VaultAccessToken, needed: readonly string[], providerId: string): void {
+/** Throws `INSUFFICIENT_SCOPE` naming the scopes the grant lacks. */
+function assertScopes(token: VaultAccessToken, needed: readonly string[], providerId: string, loginBasePath: string | undefined): void {
   const missing = missingScopes(token, needed);
   if (missing.length === 0) return;
-  throw new TokenError('REAUTH_REQUIRED', `The ${providerId} grant lacks the scopes ${missing.join(' ').slice(0, 300)}; the user must consent to them.`, {
-    provider: providerId,
-    scopes: missing,
-  });
+  throw insufficientScope(
+    `The ${providerId} grant lacks the scopes ${missing.join(' ').slice(0, 300)}; the user must consent to them.`,
+    providerId,
+    missing,
+    loginBasePath,
+  );
+}
+
+/**
+ * `INSUFFICIENT_SCOPE`: the grant lacks `scopes`; with the login routes' prefix, the URL that asks
+ * for exactly those (incremental authorization; the login route allows only the provider's
+ * `scopes` and `optionalScopes`).
+ */
+function insufficientScope(message: string, providerId: string, scopes: readonly string[], loginBasePath: string | undefined): TokenError {
+  let loginUrl: string | undefined;
+  try {
+    loginUrl = loginBasePath === undefined ? undefined : reauthUrl({ providerId, basePath: loginBasePath, scopes });
+  } catch {
+    // A base path reauthUrl refuses: the error still names the scopes.
+  }
+  return new TokenError('INSUFFICIENT_SCOPE', message, { provider: providerId, scopes, ...(loginUrl !== undefined ? { loginUrl } : {}) });
 }
 
 /** The caller's headers, plus `accept: application/json` for the JSON helpers and the JSON body's content type. */
@@ -169,6 +189,7 @@ interface CallFacts {
   readonly url: string;
   readonly limit: number;
   readonly scopes: readonly string[] | undefined;
+  readonly loginBasePath: string | undefined;
 }
 
 /** A 2xx answer's JSON (bounded), or the typed error of any other answer. */
@@ -203,7 +224,7 @@ function readBody(response: Response, facts: CallFacts): Promise<string> {
 
 /**
  * The error for a non-2xx answer. RFC 6750 §3.1: `insufficient_scope` (403) means the token lacks
- * scopes the resource needs: the user must consent to them (`REAUTH_REQUIRED` with `scopes`, from
+ * scopes the resource needs: the user must consent to them (`INSUFFICIENT_SCOPE` with `scopes`, from
  * the challenge's `scope` attribute, else the options'). A redirect was not followed (RFC 9700 §4.11).
  */
 async function errorOf(response: Response, facts: CallFacts): Promise<Error> {
@@ -212,10 +233,12 @@ async function errorOf(response: Response, facts: CallFacts): Promise<Error> {
     await response.body?.cancel().catch(() => {});
     const named = (challenge.params.scope ?? '').split(' ').filter((s) => s !== '');
     const scopes = named.length > 0 ? named : [...(facts.scopes ?? [])];
-    return new TokenError('REAUTH_REQUIRED', `The ${facts.providerId} API needs more scopes (insufficient_scope); the user must consent to them.`, {
-      provider: facts.providerId,
+    return insufficientScope(
+      `The ${facts.providerId} API needs more scopes (insufficient_scope); the user must consent to them.`,
+      facts.providerId,
       scopes,
-    });
+      facts.loginBasePath,
+    );
   }
   let body: unknown;
   try {

@@ -61,7 +61,7 @@ export function reauthUrl(options: ReauthOptions): string {
 }
 
 /**
- * Turns a `REAUTH_REQUIRED` error into a 302 to the provider's sign-in (and back to `returnTo`,
+ * Turns a `REAUTH_REQUIRED` or `INSUFFICIENT_SCOPE` error into a 302 to the provider's sign-in (and back to `returnTo`,
  * by default the path of `request`; asking for the error's `scopes` too). Returns `undefined` for
  * any other error, so callers can rethrow it. The adapters' reauth handlers (`lk.reauthRequired`,
  * `lk.errorHandler`, `lk.onError`, `lk.reauth`) do this for every framework, and answer API
@@ -70,7 +70,7 @@ export function reauthUrl(options: ReauthOptions): string {
  * @param error What the vault threw.
  * @param request The current request (its path and query are the default `returnTo`).
  * @param options `providerId` defaults to the error's provider; `basePath`, `returnTo`.
- * @returns The redirect, or undefined when `error` is not `REAUTH_REQUIRED`.
+ * @returns The redirect, or undefined when `error` is neither.
  * @example
  * ```ts
  * try { return Response.json(await (await vault.fetch(user.id, 'google', url)).json()); }
@@ -79,7 +79,7 @@ export function reauthUrl(options: ReauthOptions): string {
  * @see [RFC 6749, section 6](https://www.rfc-editor.org/rfc/rfc6749.html#section-6)
  */
 export function reauthRedirect(error: unknown, request: Request, options: Partial<ReauthOptions> = {}): Response | undefined {
-  if (!isLatchkeyError(error, 'REAUTH_REQUIRED')) return undefined;
+  if (!isLatchkeyError(error, 'REAUTH_REQUIRED') && !isLatchkeyError(error, 'INSUFFICIENT_SCOPE')) return undefined;
   const provider = options.providerId ?? (error as { provider?: unknown }).provider;
   if (typeof provider !== 'string') return undefined;
   const url = new URL(request.url);

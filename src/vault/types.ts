@@ -94,6 +94,11 @@ export interface TokenVaultOptions {
    * provider's issuer. Its origin must still be one of the provider's API origins.
    */
   readonly apiBaseUrl?: (providerId: string) => string | undefined;
+  /**
+   * Where the app's login routes are (`/auth`): `INSUFFICIENT_SCOPE` errors then carry the
+   * `loginUrl` asking for exactly the missing scopes. `createAuth` sets it.
+   */
+  readonly loginBasePath?: string;
   /** The clock, epoch milliseconds. Default `Date.now`. */
   readonly clock?: () => number;
 }

@@ -203,7 +203,10 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     },
 
     api(userId, providerId, apiOptions) {
-      return createProviderApi({ vault, userId, providerId, base: () => baseOf(providerId) }, apiOptions);
+      return createProviderApi(
+        { vault, userId, providerId, base: () => baseOf(providerId), ...(options.loginBasePath !== undefined ? { loginBasePath: options.loginBasePath } : {}) },
+        apiOptions,
+      );
     },
   };
   return vault;

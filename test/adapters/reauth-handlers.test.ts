@@ -1,7 +1,7 @@
 /**
  * The adapters' reauth handlers (issue 13, item 7), each with its real framework against
  * oidc-provider: once the user's grant is revoked at the provider (RFC 7009), a route calling
- * `auth.api(...)` fails with `REAUTH_REQUIRED`; the handler answers a browser with a 302 to the
+ * `auth.api(...)` fails with `REAUTH_REQUIRED` (or `INSUFFICIENT_SCOPE`); the handler answers a browser with a 302 to the
  * provider's login route (back to the page, no stack page, no 500) and an API client with a 401
  * JSON body naming the code, the provider and the login URL. Following the redirect re-consents and
  * the page works again. A call that needs a scope the grant lacks sends the user to consent to it
@@ -157,6 +157,17 @@ describe.each(Object.keys(adapters))('reauth handler: %s', (name) => {
     const first = await browserGet(ua, '/contacts');
     expect(first.status).toBe(302);
     expect(first.headers.location).toBe('/auth/op/login?returnTo=%2Fcontacts&scope=phone');
+    // An API client gets a 403 INSUFFICIENT_SCOPE (RFC 6750 §3.1) with the URL asking for exactly that scope.
+    const api = await apiGet(ua, '/contacts');
+    expect(api.status).toBe(403);
+    expect(api.headers['www-authenticate']).toBeUndefined();
+    expect(JSON.parse(api.body)).toMatchObject({
+      error: 'insufficient_scope',
+      code: 'INSUFFICIENT_SCOPE',
+      provider: 'op',
+      scopes: ['phone'],
+      loginUrl: '/auth/op/login?returnTo=%2F&scope=phone',
+    });
     const back = await reconsent(ua, first.headers.location!);
     expect(back.url).toBe(`${rp.base}/contacts`);
     const after = await browserGet(ua, '/contacts');

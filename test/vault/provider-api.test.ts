@@ -168,13 +168,15 @@ describe('auth.api against oidc-provider', () => {
     );
   });
 
-  it('a grant without the scopes the calls need: REAUTH_REQUIRED naming them, nothing sent', async () => {
+  it('a grant without the scopes the calls need: INSUFFICIENT_SCOPE naming them and the login URL asking for exactly them, nothing sent', async () => {
     seen.length = 0;
     const error = await errorOf(auth.api(userId, 'op', { scopes: ['phone', 'email'] }).get('/me'));
     expect(error).toBeInstanceOf(TokenError);
-    expect(error.code).toBe('REAUTH_REQUIRED');
+    expect(error.code).toBe('INSUFFICIENT_SCOPE');
     expect((error as TokenError).scopes).toEqual(['phone']);
     expect((error as TokenError).provider).toBe('op');
+    // createAuth's vault knows the login routes: the URL asks for the missing scope only.
+    expect((error as TokenError).loginUrl).toBe('/auth/op/login?returnTo=%2F&scope=phone');
     expect(requests('GET /me')).toBe(0);
   });
 
@@ -214,15 +216,17 @@ describe('auth.api against a misbehaving provider', () => {
     expect(calls('/token') - tokenCalls).toBe(1);
   });
 
-  it('403 insufficient_scope: REAUTH_REQUIRED with the scopes of the challenge (RFC 6750 §3.1)', async () => {
+  it('403 insufficient_scope: INSUFFICIENT_SCOPE with the scopes of the challenge (RFC 6750 §3.1)', async () => {
     op.handlers.set(
       '/api/calendar',
       () => new Response('{}', { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="calendar.read calendar.write"' } }),
     );
     const error = await errorOf(vault.api(userId, 'mop').get('/api/calendar'));
-    expect(error.code).toBe('REAUTH_REQUIRED');
+    expect(error.code).toBe('INSUFFICIENT_SCOPE');
     expect((error as TokenError).scopes).toEqual(['calendar.read', 'calendar.write']);
     expect((error as TokenError).provider).toBe('mop');
+    // A vault made without `loginBasePath` cannot know where the login routes are.
+    expect((error as TokenError).loginUrl).toBeUndefined();
   });
 
   it('error statuses carry the status and the (bounded) body; non-JSON and oversized answers are typed errors', async () => {
