@@ -400,7 +400,9 @@ export class RedisClusterSessionStore implements SessionStore {
       const c = this.#client;
       if (c) await withDeadline(c.publish(this.channel, JSON.stringify({ o: this.#origin, ids })), this.#commandMs, 'redis.publish');
     } catch {
-      // The keys are gone; other processes' caches expire on their own short TTL.
+      // The keys are gone; other processes' caches expire on their own short TTL. The node the
+      // message went to may be gone too: read the slot map again.
+      this.#refresh();
     }
   }
 

@@ -230,7 +230,21 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
       expect(await store.get(target.id)).toBeNull();
       const second = sessions.find((s) => onVictim.has(s.id) && s.id !== target.id) ?? sessions.find((s) => s.id !== target.id)!;
       expect(await store.deleteBySid(second.issuer, second.sid!)).toEqual([second.id]);
-      expect(await until(async () => seen.includes(target.id) || (await store.delete(fresh.id), seen.includes(fresh.id)), 5000)).toBe(true);
+      // Revocation messages are best effort (a subscriber whose node died subscribes again within
+      // ~500 ms): one published now reaches the other store.
+      expect(
+        await until(async () => {
+          const probe = sessionOf();
+          await store.create(probe);
+          await store.delete(probe.id);
+          await sleep(200);
+          return seen.includes(probe.id);
+        }, 5000),
+      ).toBe(true);
+      console.info(
+        `[failover] ${onVictim.size}/60 sessions on the killed master; ${failures.length} failed reads (all STORAGE_UNAVAILABLE); ` +
+          `promoted and readable again ${recoveredAfter} ms after the kill; slowest read ${Math.max(...outcomes.map((o) => o.ms))} ms`,
+      );
       let leases = 0;
       expect(
         await until(async () => {

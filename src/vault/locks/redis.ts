@@ -60,14 +60,16 @@ const EXTEND_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redi
 /**
  * Creates a Redis lock.
  *
- * @param options The client (or a URL) and a key prefix.
+ * @param options The client (or a URL, or a Redis Cluster's root nodes) and a key prefix.
  * @returns The lock.
- * @throws {ConfigurationError} `CONFIG_INVALID` without `client` or `url`.
+ * @throws {ConfigurationError} `CONFIG_INVALID` without `client`, `clusterClient`, `url` or `cluster.rootNodes`.
  * @example
  * ```ts
  * import { createClient } from 'redis';
  * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
  * const vault = createTokenVault({ users, clientFor, lock: createRedisLock({ client: redis }) });
+ * // On a Redis Cluster: every command names one key (the lock's), routed to its slot's master.
+ * const clustered = createRedisLock({ cluster: { rootNodes: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'] } });
  * ```
  * @see [Redis SET (NX, PX)](https://redis.io/docs/latest/commands/set/)
  */
