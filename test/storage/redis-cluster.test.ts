@@ -133,12 +133,12 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
       const keys = Array.from({ length: 6 }, (_, i) => `latchkey:test:${prefix}lock:${i}`);
       const leases = await Promise.all(keys.map((k) => a.acquire(k, { ttlMs: 5000, waitMs: 0 })));
       for (const k of keys) await expectCode(b.acquire(k, { ttlMs: 5000, waitMs: 100 }), 'LOCK_TIMEOUT');
-      expect(await leases[0]!.extend(5000)).toBe(true);
+      expect(await leases[0]?.extend?.(5000)).toBe(true);
       await Promise.all(leases.map((l) => l.release()));
       const again = await Promise.all(keys.map((k) => b.acquire(k, { ttlMs: 150, waitMs: 0 })));
       await sleep(250);
       // Past its TTL the lease is not ours: extend says so.
-      expect(await again[1]!.extend(1000)).toBe(false);
+      expect(await again[1]?.extend?.(1000)).toBe(false);
       await Promise.all(again.map((l) => l.release()));
     });
 
@@ -173,7 +173,9 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
       const onVictim = new Set(await keysOn(victim.port, p));
       expect(onVictim.size).toBeGreaterThan(0);
       // Replication is asynchronous: wait until the replica holds every key before the kill.
-      expect(await until(async () => (await cluster.cli(replica.port, 'DBSIZE')).trim() === (await cluster.cli(victim.port, 'DBSIZE')).trim(), 5000)).toBe(true);
+      expect(await until(async () => (await cluster.cli(replica.port, 'DBSIZE')).trim() === (await cluster.cli(victim.port, 'DBSIZE')).trim(), 5000)).toBe(
+        true,
+      );
 
       const outcomes: Outcome[] = [];
       let reading = true;
@@ -218,8 +220,8 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
       expect(new Set(failures.map((o) => o.code))).toEqual(new Set(['STORAGE_UNAVAILABLE']));
       // The kill did bite: sessions of the lost slots failed for a while.
       expect(failures.some((o) => onVictim.has(o.id))).toBe(true);
-      // Never hangs: connect + command deadline, plus scheduling slack.
-      expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(2500);
+      // Never hangs: within the store's deadline (connect 1 s + command 1 s), plus slack for a loaded machine.
+      expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(3500);
 
       // After the failover: writes, logouts (by user and by sid), locks and revocation messages.
       const fresh = sessionOf();

@@ -76,4 +76,3 @@ export function replayContract(name: string, open: () => Promise<Pair>, needs: r
     });
   });
 }
-
