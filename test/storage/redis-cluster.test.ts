@@ -105,6 +105,27 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
       expect(seen).toBe(true);
     });
 
+    it('an index entry whose session is absent (a create half-way) is skipped, kept by a logout, dropped at its expiry', async () => {
+      const store = open();
+      const userId = `usr_${randomToken(6)}`;
+      const s = sessionOf({ userId });
+      const userKey = `${prefix}u:${userId}`;
+      const port = cluster.ports[0]!;
+      // What a create leaves when it fails after its index writes: entries, no session.
+      await cluster.cli(port, '-c', 'ZADD', userKey, String(s.absoluteExpiresAt), s.id);
+      await cluster.cli(port, '-c', 'ZADD', userKey, String(Date.now() - 1000), 'long-gone');
+      expect(await store.listByUser(userId)).toEqual([]);
+      expect(await store.deleteByUser(userId)).toEqual([]);
+      // The logout left the entry: the session may be being created right now.
+      expect((await cluster.cli(port, '-c', 'ZSCORE', userKey, s.id)).trim()).toBe(String(s.absoluteExpiresAt));
+      await store.create(s);
+      // That create pruned the entry past its expiry; the next logout finds the session.
+      expect((await cluster.cli(port, '-c', 'ZSCORE', userKey, 'long-gone')).trim()).toBe('');
+      expect((await store.listByUser(userId)).map((r) => r.id)).toEqual([s.id]);
+      expect(await store.deleteByUser(userId)).toEqual([s.id]);
+      expect((await cluster.cli(port, '-c', 'ZCARD', userKey)).trim()).toBe('0');
+    });
+
     it('a prefix with a hash tag is refused (it would put every key on one node)', () => {
       expect(() => createRedisSessionStore({ cluster: { rootNodes: cluster.rootNodes }, prefix: '{app}:' })).toThrow(/must not contain/);
       try {
@@ -165,6 +186,8 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
       const l = lock();
       const sessions = Array.from({ length: 60 }, (_, i) => sessionOf({ userId: `usr_fo_${i}_${randomToken(4)}`, sid: `sid-${i}` }));
       await Promise.all(sessions.map((s) => store.create(s)));
+      // The lock's cluster client opens now, with the slot map of before the kill.
+      await (await l.acquire(`latchkey:test:${p}warm`, { ttlMs: 1000, waitMs: 0 })).release();
 
       const nodes = await cluster.nodes();
       const victim = nodes.find((n) => n.master) as ClusterNode;
@@ -247,12 +270,14 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
         `[failover] ${onVictim.size}/60 sessions on the killed master; ${failures.length} failed reads (all STORAGE_UNAVAILABLE); ` +
           `promoted and readable again ${recoveredAfter} ms after the kill; slowest read ${Math.max(...outcomes.map((o) => o.ms))} ms`,
       );
-      let leases = 0;
+      // The lock's client knew the old slot map; its keys here hash (hash tag) to the lost slots.
+      const lockKeys = [...onVictim].slice(0, 5).map((id) => `latchkey:test:lock:{${p}s:${id}}`);
+      let taken = 0;
       expect(
         await until(async () => {
-          const lease = await l.acquire(`latchkey:test:${p}lock:${leases}`, { ttlMs: 2000, waitMs: 0 });
+          const lease = await l.acquire(lockKeys[taken]!, { ttlMs: 2000, waitMs: 0 });
           await lease.release();
-          return ++leases >= 6;
+          return ++taken >= lockKeys.length;
         }, 5000),
       ).toBe(true);
       expect(await store.replay.remember('state', randomToken(), Date.now() + 60_000)).toBe(true);
