@@ -128,11 +128,17 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
 
     it('a prefix with a hash tag is refused (it would put every key on one node)', () => {
       expect(() => createRedisSessionStore({ cluster: { rootNodes: cluster.rootNodes }, prefix: '{app}:' })).toThrow(/must not contain/);
-      try {
-        createRedisSessionStore({ cluster: { rootNodes: [] } });
-      } catch (err) {
-        expect(isLatchkeyError(err, 'CONFIG_INVALID')).toBe(true);
-      }
+      const codeOf = (make: () => unknown) => {
+        try {
+          make();
+          return 'created';
+        } catch (err) {
+          return isLatchkeyError(err) ? err.code : 'untyped';
+        }
+      };
+      expect(codeOf(() => createRedisSessionStore({ cluster: { rootNodes: cluster.rootNodes }, prefix: 'a{b}:' }))).toBe('CONFIG_INVALID');
+      expect(codeOf(() => createRedisSessionStore({ cluster: { rootNodes: [] } }))).toBe('CONFIG_INVALID');
+      expect(codeOf(() => createRedisLock({ cluster: { rootNodes: [] } }))).toBe('CONFIG_INVALID');
     });
 
     it('a logout through one store reaches the onRevoked listeners of another (cluster pub/sub)', async () => {
