@@ -132,16 +132,16 @@ module.exports = {
     },
     {
       name: 'storage-node-and-drivers-only-in-sql-redis',
-      comment: 'storage: Node and the database clients only in sql/ and redis.ts; memory, linking, types and drizzle/ stay Web.',
+      comment: 'storage: Node and the database clients only in sql/ and redis.ts (redis-cluster.ts); memory, linking, types and drizzle/ stay Web.',
       severity: 'error',
-      from: { path: '^src/storage/', pathNot: '^src/storage/(sql/|redis\\.ts$)' },
+      from: { path: '^src/storage/', pathNot: '^src/storage/(sql/|redis(-cluster)?\\.ts$)' },
       to: { dependencyTypes: ['core'] },
     },
     {
       name: 'storage-drivers-only-in-sql-redis',
-      comment: 'storage: the optional peer packages (kysely, drivers, redis) only in sql/ and redis.ts; drizzle-orm only in drizzle/.',
+      comment: 'storage: the optional peer packages (kysely, drivers, redis) only in sql/ and redis.ts (redis-cluster.ts); drizzle-orm only in drizzle/.',
       severity: 'error',
-      from: { path: '^src/storage/', pathNot: '^src/storage/(sql/|drizzle/|redis\\.ts$)' },
+      from: { path: '^src/storage/', pathNot: '^src/storage/(sql/|drizzle/|redis(-cluster)?\\.ts$)' },
       to: PACKAGE_BUT_JOSE,
     },
     {

@@ -18,6 +18,7 @@ import { randomToken } from '../internal/encoding.js';
 import { importPeer } from '../internal/peer.js';
 import { toStorageError, withDeadline } from './errors.js';
 import { isExpired } from './internal.js';
+import { RedisClusterSessionStore, type RedisClusterSessionStoreOptions } from './redis-cluster.js';
 import { RedisReplayStore, type ReplayRedisCommands } from './redis-replay.js';
 import type { ReplayStore, SessionRecord, SessionStore } from './types.js';
 
@@ -52,15 +53,29 @@ function unavailable(message: string): StorageError {
   return new StorageError('STORAGE_UNAVAILABLE', message);
 }
 
+export { RedisClusterSessionStore, type RedisClusterSessionStoreOptions } from './redis-cluster.js';
+
 /**
- * Opens a Redis session store. The connection opens on first use.
+ * Opens a Redis session store: on one Redis (`url`), or on a Redis Cluster (`cluster.rootNodes`,
+ * see {@link RedisClusterSessionStore} for its key layout and what is atomic there). The
+ * connection opens on first use.
  *
- * @param options - the URL, key prefix and timeouts.
+ * @param options - the URL (or the cluster's root nodes), key prefix and timeouts.
  * @returns the session store.
+ * @throws {ConfigurationError} `CONFIG_INVALID` for a cluster without root nodes or a prefix with `{`.
+ * @example
+ * ```ts
+ * const one = createRedisSessionStore({ url: process.env.REDIS_URL! });
+ * const many = createRedisSessionStore({ cluster: { rootNodes: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'] } });
+ * ```
  * @see [Redis - Keyspace notifications and TTL](https://redis.io/docs/latest/commands/pexpireat/)
+ * @see [Redis Cluster specification - hash tags](https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags)
  */
-export function createRedisSessionStore(options: RedisSessionStoreOptions): RedisSessionStore {
-  return new RedisSessionStore(options);
+// The single-node overload last: `ReturnType<typeof createRedisSessionStore>` stays `RedisSessionStore`.
+export function createRedisSessionStore(options: RedisClusterSessionStoreOptions): RedisClusterSessionStore;
+export function createRedisSessionStore(options: RedisSessionStoreOptions): RedisSessionStore;
+export function createRedisSessionStore(options: RedisSessionStoreOptions | RedisClusterSessionStoreOptions): RedisSessionStore | RedisClusterSessionStore {
+  return 'cluster' in options ? new RedisClusterSessionStore(options) : new RedisSessionStore(options);
 }
 
 /** The Redis {@link SessionStore}. Create it with {@link createRedisSessionStore}. */

@@ -9,7 +9,7 @@
  */
 export { createMemoryLock, type MemoryLockOptions } from './locks/memory.js';
 export { createPostgresLock, type PostgresLockConnection, type PostgresLockOptions, type PostgresLockPool } from './locks/postgres.js';
-export { createRedisLock, type RedisLockClient, type RedisLockOptions } from './locks/redis.js';
+export { createRedisLock, type RedisClusterLockClient, type RedisLockClient, type RedisLockOptions } from './locks/redis.js';
 export { type DistributedLock, type LockAcquireOptions, type LockLease, refreshLockKey } from './locks/types.js';
 export { createProviderApi, parseApiBase, resolveApiPath } from './provider-api.js';
 export { type ReauthOptions, reauthRedirect, reauthUrl } from './reauth.js';
