@@ -10,11 +10,12 @@
  * app first holds a port (port 0, `reusePort`, answering 503) and prints `listening on <origin>`;
  * the test starts the OP and writes its issuer to `LATCHKEY_OP_FILE`; the app then builds the
  * Elysia app, listens on the same port (Elysia sets `reusePort` too), closes the holder and prints
- * `ready`. With `LATCHKEY_SESSIONS=down`, database sessions in a store that is down.
+ * `ready`. With `LATCHKEY_SESSIONS=down`, database sessions in a store that is down; with
+ * `LATCHKEY_MOUNT=none`, only `/api/me` behind `lk.requireUser`, without the plugin.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Elysia } from 'elysia';
-import { type AuthOptions, createAuth, type Profile, type ProviderConfig, StorageError } from 'latchkey';
+import { type AuthOptions, createAuth, type Profile, type ProviderConfig, type SessionUser, StorageError } from 'latchkey';
 import { latchkey } from 'latchkey/adapters/elysia';
 
 /** The part of Bun's global this file uses (the project has no Bun type package). */
@@ -66,6 +67,12 @@ function elysiaApp(baseUrl: string, issuer: string) {
     ...(process.env.LATCHKEY_SESSIONS === 'down' ? { session: { strategy: 'server' as const }, store: { sessions: downSessions() } } : {}),
   });
   const lk = latchkey(auth, { protect: ['/dashboard'] });
+  const me = async (context: { request: Request; user?: SessionUser | null }) => {
+    const user = await lk.requireUser(context);
+    return user instanceof Response ? user : { user };
+  };
+  // A misplaced setup: the guard without the plugin (the auth routes never mounted).
+  if (process.env.LATCHKEY_MOUNT === 'none') return new Elysia().get('/api/me', me);
   return new Elysia()
     .use(lk.plugin)
     .get('/', () => 'home')
@@ -73,10 +80,7 @@ function elysiaApp(baseUrl: string, issuer: string) {
       const page = `<main><p>${user?.email}</p><form method="post" action="/auth/logout"><input type="hidden" name="csrfToken" value="${state.csrfToken}"><button>Sign out</button></form></main>`;
       return new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } });
     })
-    .get('/api/me', async (context) => {
-      const user = await lk.requireUser(context);
-      return user instanceof Response ? user : { user };
-    })
+    .get('/api/me', me)
     .get('/maybe', ({ user }) => ({ email: user?.email ?? null }))
     .get('/runtime', ({ server }) => ({ runtime: typeof Bun === 'undefined' ? 'unknown' : 'bun', version: Bun.version, bunServer: server !== null }));
 }
