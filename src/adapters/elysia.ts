@@ -69,6 +69,7 @@ function createPlugin(auth: Auth, isProtected: (request: Request) => boolean) {
       return undefined;
     })
     .resolve({ as: 'global' }, async ({ request }): Promise<LatchkeyContext> => {
+      // Read again only for a request that our onRequest did not see (a Request made anew on the way).
       const state = states.get(request) ?? ((await stateOrAnswer(auth, request, { adapter: 'elysia', required: false })) as LatchkeyState);
       return { latchkey: state, user: state.user };
     });
