@@ -76,6 +76,7 @@ const MOUNT: Readonly<Record<GuardAdapter, { guard: string; mount: string }>> = 
   nestjs: { guard: '@UseGuards(LatchkeyGuard)', mount: 'imports: [LatchkeyModule.forRoot(auth)] in the app module' },
   koa: { guard: 'lk.requireUser', mount: 'app.use(lk.middleware) (before body parsers)' },
   h3: { guard: 'the `protect` option of lk.middleware, or lk.requireUser(event)', mount: 'app.use(lk.middleware) (a server middleware in Nitro)' },
+  elysia: { guard: 'the `protect` option of lk.plugin, or lk.requireUser(context)', mount: 'app.use(lk.plugin) (before the routes)' },
 };
 
 function mountHint(ctx: AuthContext, adapter: GuardAdapter | undefined): { guard: string; mount: string } {

@@ -25,7 +25,7 @@ const run = promisify(execFile);
 const apps = join(import.meta.dirname, 'apps');
 
 /** The app files every runtime app folder gets. */
-const APP_FILES = ['auth-app.ts', 'bun-server.ts', 'deno-server.ts', 'id-token-checks.ts'] as const;
+const APP_FILES = ['auth-app.ts', 'bun-server.ts', 'deno-server.ts', 'elysia-server.ts', 'id-token-checks.ts'] as const;
 
 /**
  * Installs the packed package (and `peers`) into `<work>/<name>` with the files of `apps/`.
