@@ -20,6 +20,7 @@ import { type CookieNames, type CookieOptions, cookieNames, resolveCookieAttribu
 import { type CorsOptions, crossSiteWarnings, resolveCors } from './cors.js';
 import { findRoute } from './edge.js';
 import type { AuthLogger } from './error-log.js';
+import type { AuthEvent } from './events.js';
 import { type PageOptions, type ResolvedPages, resolvePages } from './page-options.js';
 import { returnToOr } from './return-to.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
@@ -77,6 +78,13 @@ export interface AuthHooks {
    * itself is the `logger` option's job.
    */
   readonly onError?: (error: unknown, ctx: ErrorContext) => void;
+  /**
+   * Audit events (sign-in, sign-out, link, unlink, refresh failure, back-channel logout, sessions
+   * revoked; docs/app.md, "Audit events"), never with a token, code, cookie or secret. Called after
+   * the answer, never awaited by a request: a throw or a rejection is reported to `onError` (route
+   * `event-hook`) and the logger.
+   */
+  readonly onEvent?: (event: AuthEvent) => void | Promise<void>;
 }
 
 /** Session settings. */

@@ -18,6 +18,7 @@ import type { ReplayStore, UserStore } from '../storage/types.js';
 import { createTokenVault, type TokenVault } from '../vault/vault.js';
 import { type AuthHooks, type AuthOptions, type ErrorContext, type ResolvedConfig, resolveConfig } from './config.js';
 import { errorEvent, isLoggedFailure, logErrorEvent, newReferenceId } from './error-log.js';
+import { createEventEmitter, type EmitEvent } from './events.js';
 import type { AuthRequest } from './http-shapes.js';
 import { providerContext } from './provider-context.js';
 import { Keyring } from './seal.js';
@@ -89,6 +90,8 @@ export interface AuthContext {
    * @returns the reference id of the log line, or undefined when the failure is not logged.
    */
   report(error: unknown, route: string, provider?: string, request?: AuthRequest): string | undefined;
+  /** Emits an audit event to `hooks.onEvent` (a no-op without it); returns at once, never throws. */
+  readonly emit: EmitEvent;
   /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
   revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void>;
 }
@@ -182,6 +185,15 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     return referenceId;
   }
 
+  // The hook's own failure is the app's: reported without the request.
+  const emit = createEventEmitter({
+    hook: hooks.onEvent,
+    clock,
+    trustProxy: config.trustProxy,
+    origin: config.origin,
+    report: (error) => report(error, 'event-hook'),
+  });
+
   const vault = createTokenVault({
     users,
     clientFor: (providerId: string) => client(provider(providerId)),
@@ -193,6 +205,10 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
     ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
     ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
+    onRefreshFailure: ({ userId, providerId, accountId, error }) => {
+      const code = error instanceof LatchkeyError ? error.code : 'TOKEN_REFRESH_FAILED';
+      emit({ type: 'refresh-failure', userId, providerId, accountId, code, reauthRequired: code === 'REAUTH_REQUIRED' });
+    },
     clock,
   });
 
@@ -248,6 +264,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     },
     jtiSeen: createJtiMemory(clock, replay),
     report,
+    emit,
     revokeProviderTokens,
   });
 }

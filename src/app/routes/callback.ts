@@ -67,7 +67,12 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}),
     };
-    const { user } = await signInWithIdentity(ctx.users, {
+    const {
+      user,
+      account,
+      created: firstLogin,
+      linked,
+    } = await signInWithIdentity(ctx.users, {
       providerId: id,
       profile,
       tokens: accountTokens,
@@ -90,6 +95,8 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
       ...deviceOf(request.header('user-agent')),
     });
     setCookies.push(created.setCookie);
+    ctx.emit({ type: 'sign-in', userId: user.id, providerId: id, accountId: account.id, firstLogin, linked }, request);
+    if (linked) ctx.emit({ type: 'link', userId: user.id, providerId: id, accountId: account.id }, request);
     // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
     return redirectAnswer(returnToOr(tx.returnTo, config.origin, '/', config.allowedOrigins), setCookies);
   } catch (error) {
