@@ -106,6 +106,12 @@ export interface SessionOptions {
   readonly revalidateSeconds?: number;
   /** In-process cache of verified sessions, by exact cookie value. Default 10,000 entries. */
   readonly cacheMaxEntries?: number;
+  /**
+   * `always` (default): the session cookie lasts until the absolute timeout, browser restarts
+   * included. `ask`: it ends with the browser unless the login asked to stay signed in
+   * (`/auth/:provider/login?remember=1`, the chooser's checkbox).
+   */
+  readonly remember?: 'always' | 'ask';
 }
 
 /** `createAuth` options. Never mutated. */
@@ -226,6 +232,8 @@ export interface ResolvedConfig {
   readonly absoluteTimeoutMs: number;
   readonly revalidateMs: number;
   readonly cacheMaxEntries: number;
+  /** `session.remember`. */
+  readonly remember: 'always' | 'ask';
   readonly trustProxy: boolean;
   /** The app's own sign-in page, if it named one. */
   readonly signInPage: string | undefined;
@@ -362,6 +370,8 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
   const idle = positive('session.idleTimeoutSeconds', options.session?.idleTimeoutSeconds, 7 * 86400);
   const absolute = positive('session.absoluteTimeoutSeconds', options.session?.absoluteTimeoutSeconds, 30 * 86400);
   if (idle > absolute) fail('`session.idleTimeoutSeconds` must not exceed `session.absoluteTimeoutSeconds`.');
+  const remember = options.session?.remember ?? 'always';
+  if (remember !== 'always' && remember !== 'ask') fail(`\`session.remember\` must be "always" or "ask" (got "${String(remember).slice(0, 40)}").`);
 
   const { allowedOrigins, corsMaxAgeSeconds } = resolveCors(options.cors, options.accessToken?.allowedOrigins, base.origin);
   const cookieAttributes = resolveCookieAttributes(options.cookies, base.protocol === 'https:');
@@ -403,6 +413,7 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     absoluteTimeoutMs: absolute * 1000,
     revalidateMs: positive('session.revalidateSeconds', options.session?.revalidateSeconds, 5) * 1000,
     cacheMaxEntries: Math.max(1, Math.floor(options.session?.cacheMaxEntries ?? 10_000)),
+    remember,
     trustProxy: options.trustProxy === true,
     signInPage,
     federatedLogout: options.logout?.federated === true,

@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const de: PageTexts = {
   chooserTitle: 'Anmelden',
   signInWith: 'Mit {provider} anmelden',
+  rememberMe: 'Auf diesem Gerät angemeldet bleiben',
   repostTitle: 'Anmeldung läuft…',
   repostButton: 'Anmeldung fortsetzen',
   logoutTitle: 'Abmelden',

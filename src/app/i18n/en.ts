@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const en: PageTexts = {
   chooserTitle: 'Sign in',
   signInWith: 'Sign in with {provider}',
+  rememberMe: 'Keep me signed in on this device',
   repostTitle: 'Signing in…',
   repostButton: 'Continue signing in',
   logoutTitle: 'Sign out',

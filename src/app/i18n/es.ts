@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const es: PageTexts = {
   chooserTitle: 'Iniciar sesión',
   signInWith: 'Iniciar sesión con {provider}',
+  rememberMe: 'Mantener la sesión iniciada en este dispositivo',
   repostTitle: 'Iniciando sesión…',
   repostButton: 'Continuar con el inicio de sesión',
   logoutTitle: 'Cerrar sesión',

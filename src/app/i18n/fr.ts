@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const fr: PageTexts = {
   chooserTitle: 'Connexion',
   signInWith: 'Se connecter avec {provider}',
+  rememberMe: 'Rester connecté sur cet appareil',
   repostTitle: 'Connexion en cours…',
   repostButton: 'Continuer la connexion',
   logoutTitle: 'Déconnexion',

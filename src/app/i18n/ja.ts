@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const ja: PageTexts = {
   chooserTitle: 'ログイン',
   signInWith: '{provider} でログイン',
+  rememberMe: 'このデバイスでログインしたままにする',
   repostTitle: 'ログインしています…',
   repostButton: 'ログインを続ける',
   logoutTitle: 'ログアウト',

@@ -93,6 +93,11 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
       data: sessionData,
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       ...deviceOf(request.header('user-agent')),
+      // `session.remember: 'ask'`: the cookie ends with the browser unless the login asked otherwise.
+      // A link keeps the signed-in session's choice.
+      ...(config.remember === 'ask' && tx.remember !== true && !(tx.intent === 'link' && previous && previous.browserSession !== true)
+        ? { browserSession: true as const }
+        : {}),
     });
     setCookies.push(created.setCookie);
     ctx.emit({ type: 'sign-in', userId: user.id, providerId: id, accountId: account.id, firstLogin, linked }, request);
