@@ -22,6 +22,7 @@ import { findRoute } from './edge.js';
 import type { AuthLogger } from './error-log.js';
 import type { AuthEvent } from './events.js';
 import { type PageOptions, type ResolvedPages, resolvePages } from './page-options.js';
+import type { RateLimitOptions } from './rate-limit.js';
 import { returnToOr } from './return-to.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
 
@@ -106,11 +107,7 @@ export interface SessionOptions {
   readonly revalidateSeconds?: number;
   /** In-process cache of verified sessions, by exact cookie value. Default 10,000 entries. */
   readonly cacheMaxEntries?: number;
-  /**
-   * `always` (default): the session cookie lasts until the absolute timeout, browser restarts
-   * included. `ask`: it ends with the browser unless the login asked to stay signed in
-   * (`/auth/:provider/login?remember=1`, the chooser's checkbox).
-   */
+  /** `always` (default): the cookie outlives the browser (`Max-Age`). `ask`: it ends with the browser unless the login had `remember=1` (docs/app.md). */
   readonly remember?: 'always' | 'ask';
 }
 
@@ -208,6 +205,8 @@ export interface AuthOptions {
    * hint). Default: true when `NODE_ENV` is `development`. Refused when `NODE_ENV` is `production`.
    */
   readonly development?: boolean;
+  /** Rate limits of login start, callback and `POST /auth/token` per client address (docs/app.md, "Rate limits"). Default: none. */
+  readonly rateLimits?: RateLimitOptions;
   /** The built-in pages: their languages, the app's own words, the app's own renderer for any page (docs/app.md, "Pages"). */
   readonly pages?: PageOptions;
 }

@@ -21,6 +21,7 @@ import { errorEvent, isLoggedFailure, logErrorEvent, newReferenceId } from './er
 import { createEventEmitter, type EmitEvent } from './events.js';
 import type { AuthRequest } from './http-shapes.js';
 import { providerContext } from './provider-context.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { Keyring } from './seal.js';
 import { authenticateRequest, BearerSessions } from './sessions/bearer.js';
 import { CookieSessionStrategy } from './sessions/cookie.js';
@@ -90,6 +91,8 @@ export interface AuthContext {
    * @returns the reference id of the log line, or undefined when the failure is not logged.
    */
   report(error: unknown, route: string, provider?: string, request?: AuthRequest): string | undefined;
+  /** The rate limits of login, callback and token (`rateLimits`); undefined when none is set. */
+  readonly rateLimiter: RateLimiter | undefined;
   /** Emits an audit event to `hooks.onEvent` (a no-op without it); returns at once, never throws. */
   readonly emit: EmitEvent;
   /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
@@ -264,6 +267,7 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     },
     jtiSeen: createJtiMemory(clock, replay),
     report,
+    rateLimiter: createRateLimiter(options.rateLimits, replay, clock, config.trustProxy),
     emit,
     revokeProviderTokens,
   });

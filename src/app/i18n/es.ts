@@ -75,5 +75,6 @@ export const es: PageTexts = {
     },
     loginRequired: { title: 'Inicia sesión', message: 'Vuelve a iniciar sesión para continuar.' },
     consentRequired: { title: 'Inicia sesión', message: 'Vuelve a iniciar sesión y permite el acceso para continuar.' },
+    rateLimited: { title: 'Demasiados intentos', message: 'Ha habido demasiados intentos desde su red. Espere un momento y vuelva a intentarlo.' },
   },
 };

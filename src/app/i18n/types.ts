@@ -39,6 +39,7 @@ export const ERROR_TEXT_KEYS = [
   'accessDenied',
   'loginRequired',
   'consentRequired',
+  'rateLimited',
 ] as const;
 
 /** One situation of {@link ERROR_TEXT_KEYS}. */
