@@ -189,31 +189,9 @@ export function createAuthContext(options: AuthOptions): AuthContext {
   }
 
   // The hook's own failure is the app's: reported without the request.
-  const emit = createEventEmitter({
-    hook: hooks.onEvent,
-    clock,
-    trustProxy: config.trustProxy,
-    origin: config.origin,
-    report: (error) => report(error, 'event-hook'),
-  });
+  const emit = createEventEmitter({ hook: hooks.onEvent, clock, trustProxy: config.trustProxy, origin: config.origin, report: (e) => report(e, 'event-hook') });
 
-  const vault = createTokenVault({
-    users,
-    clientFor: (providerId: string) => client(provider(providerId)),
-    // auth.fetch sends a provider's token only to its API origins (declared by the preset, extended by the app).
-    apiOrigins: (providerId: string) => config.providers.get(providerId)?.apiOrigins,
-    // auth.api paths are relative to the provider's API base (its preset's, else its issuer).
-    apiBaseUrl: (providerId: string) => config.providers.get(providerId)?.apiBaseUrl,
-    ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
-    ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
-    ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
-    ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
-    onRefreshFailure: ({ userId, providerId, accountId, error }) => {
-      const code = error instanceof LatchkeyError ? error.code : 'TOKEN_REFRESH_FAILED';
-      emit({ type: 'refresh-failure', userId, providerId, accountId, code, reauthRequired: code === 'REAUTH_REQUIRED' });
-    },
-    clock,
-  });
+  const vault = createVault(options, config, users, (providerId) => client(provider(providerId)), emit);
 
   // The CSRF token of a session is an HMAC of its id with the current key: the same for the life of
   // the session, so it is computed once (an async HMAC per `GET /auth/session` poll otherwise).
@@ -270,6 +248,33 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     rateLimiter: createRateLimiter(options.rateLimits, replay, clock, config.trustProxy),
     emit,
     revokeProviderTokens,
+  });
+}
+
+/** The token vault of the configuration; a failed refresh becomes the `refresh-failure` event. */
+function createVault(
+  options: AuthOptions,
+  config: ResolvedConfig,
+  users: UserStore,
+  clientFor: (providerId: string) => Promise<OidcClient>,
+  emit: EmitEvent,
+): TokenVault {
+  return createTokenVault({
+    users,
+    clientFor,
+    // auth.fetch sends a provider's token only to its API origins (declared by the preset, extended by the app).
+    apiOrigins: (providerId: string) => config.providers.get(providerId)?.apiOrigins,
+    // auth.api paths are relative to the provider's API base (its preset's, else its issuer).
+    apiBaseUrl: (providerId: string) => config.providers.get(providerId)?.apiBaseUrl,
+    ...(options.tokens?.lock !== undefined ? { lock: options.tokens.lock } : {}),
+    ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
+    ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
+    ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
+    onRefreshFailure: ({ userId, providerId, accountId, error }) => {
+      const code = error instanceof LatchkeyError ? error.code : 'TOKEN_REFRESH_FAILED';
+      emit({ type: 'refresh-failure', userId, providerId, accountId, code, reauthRequired: code === 'REAUTH_REQUIRED' });
+    },
+    clock: config.clock,
   });
 }
 
