@@ -5,15 +5,21 @@
  * default, and in Redis when the session store is Redis: two `Auth` instances on one Redis spend
  * one budget. Through the Node adapter against oidc-provider.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthOptions } from '../../src/app/config.js';
 import type { Auth } from '../../src/app/create-auth.js';
 import { randomToken } from '../../src/internal/encoding.js';
 import { MemoryReplayStore } from '../../src/storage/memory-replay.js';
 import { createRedisSessionStore } from '../../src/storage/redis.js';
+import { createSqlStore, type SqlStore } from '../../src/storage/sql/index.js';
+import { createTokenCipher } from '../../src/storage/token-cipher.js';
+import { openTestSqlStore } from '../storage/sql-support.js';
 import { describeWithServices, services } from '../support/env.js';
 import type { OidcProviderHandle } from '../support/oidc-provider.js';
-import { listen, login, makeAuth, nodeApp, type RpServer, startOp, UserAgent } from './support.js';
+import { listen, login, makeAuth, nodeApp, type RpServer, SECRET_A, startOp, UserAgent } from './support.js';
 
 const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { redirect: 'manual', headers: { accept: 'application/json', ...headers } });
 
@@ -179,3 +185,79 @@ describeWithServices(['redis'], 'rate limits in Redis', () => {
     }
   });
 });
+
+describe('rate limits in SQL (SQLite, two stores on one file)', () => {
+  let rp1: RpServer;
+  let rp2: RpServer;
+  let op: OidcProviderHandle;
+  let a: Auth;
+  let b: Auth;
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-rate-'));
+  const stores: SqlStore[] = [];
+
+  beforeAll(async () => {
+    rp1 = await listen(() => nodeApp(() => a));
+    rp2 = await listen(() => nodeApp(() => b));
+    op = await startOp(rp1.base);
+    for (let i = 0; i < 2; i++) {
+      const store = await createSqlStore({ url: `sqlite:${join(dir, 'auth.db')}`, tokenCipher: createTokenCipher({ secrets: [SECRET_A] }), autoMigrate: true });
+      await store.migrate();
+      stores.push(store);
+    }
+    const options = (i: number): Partial<AuthOptions> => ({ store: stores[i]!, rateLimits: { login: { max: 2, windowSeconds: 60 } } });
+    a = makeAuth(rp1.base, op, options(0));
+    b = makeAuth(rp2.base, op, options(1));
+  });
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    rmSync(dir, { recursive: true, force: true });
+    await rp1?.close();
+    await rp2?.close();
+    await op?.close();
+  });
+
+  it('two instances on one database spend one budget', async () => {
+    expect((await get(`${rp1.base}/auth/op/login`)).status).toBe(302);
+    expect((await get(`${rp2.base}/auth/op/login`)).status).toBe(302);
+    const over = await get(`${rp1.base}/auth/op/login`);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await get(`${rp2.base}/auth/op/login`)).status).toBe(429);
+  });
+
+  it('hit counts every one of concurrent hits from two connections, and starts again after the window', async () => {
+    let t = 5_000_000;
+    const [s1, s2] = stores.map((s) => s.replay);
+    const key = `concurrent:${randomToken(6)}`;
+    const counts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? s1 : s2)!.hit!(key, 60_000)));
+    expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // A store with its own clock: a counter past its window starts at 1.
+    const clocked = await createSqlStore({ url: `sqlite:${join(dir, 'auth.db')}`, tokenCipher: createTokenCipher({ secrets: [SECRET_A] }), now: () => t });
+    try {
+      const k = `window:${randomToken(6)}`;
+      expect(await clocked.replay.hit!(k, 1000)).toBe(1);
+      expect(await clocked.replay.hit!(k, 1000)).toBe(2);
+      t += 1000;
+      expect(await clocked.replay.hit!(k, 1000)).toBe(1);
+    } finally {
+      await clocked.close();
+    }
+  });
+});
+
+for (const kind of ['postgres', 'mysql'] as const) {
+  describeWithServices([kind], `rate-limit hits in ${kind} (two connections)`, () => {
+    it('counts every one of 20 concurrent hits once, across two stores on one database', async () => {
+      const first = await openTestSqlStore(services[kind]!);
+      const second = await openTestSqlStore(services[kind]!, { tablePrefix: first.prefix });
+      try {
+        const key = `concurrent:${randomToken(6)}`;
+        const counts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).store.replay.hit!(key, 60_000)));
+        expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      } finally {
+        await second.store.close();
+        await first.cleanup();
+      }
+    });
+  });
+}
