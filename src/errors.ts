@@ -257,6 +257,12 @@ export const ERROR_CODES = {
     hint: 'No live session of the signed-in user has this handle (it ended already, or is not theirs); GET /auth/sessions lists the current handles.',
   },
 
+  RATE_LIMITED: {
+    layer: 'session',
+    status: 429,
+    hint: 'Too many requests from this client address for this route (`rateLimits`); wait for `Retry-After` seconds.',
+  },
+
   // ── devsafety: development features, CLI, dev IdP ──
   DATABASE_URL_INVALID: {
     layer: 'configuration',

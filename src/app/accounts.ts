@@ -8,6 +8,7 @@
 import { AccountError, SessionError } from '../errors.js';
 import type { Account } from '../storage/types.js';
 import type { AuthContext } from './context.js';
+import type { AuthRequest } from './http-shapes.js';
 import type { Session } from './sessions/types.js';
 
 /** One linked account of `GET /auth/accounts`. */
@@ -90,11 +91,12 @@ export async function unlinkAccount(ctx: AuthContext, userId: string, accountId:
  * @param userId - the user.
  * @param providerId - the provider id from the route.
  * @param accountId - which of the provider's accounts, when there are several.
+ * @param request - the request, for the `unlink` event's origin.
  * @returns the unlinked account.
  * @throws AccountError `ACCOUNT_NOT_FOUND`, `LAST_LOGIN_METHOD`; SessionError `BAD_REQUEST` (several
  *   accounts of the provider and no `accountId`); StorageError.
  */
-export async function unlinkProvider(ctx: AuthContext, userId: string, providerId: string, accountId: string | null): Promise<Account> {
+export async function unlinkProvider(ctx: AuthContext, userId: string, providerId: string, accountId: string | null, request?: AuthRequest): Promise<Account> {
   const accounts = await ctx.users.listAccounts(userId);
   const ofProvider = accounts.filter((a) => a.providerId === providerId && (accountId === null || a.id === accountId));
   if (ofProvider.length === 0) {
@@ -105,14 +107,15 @@ export async function unlinkProvider(ctx: AuthContext, userId: string, providerI
   if (ofProvider.length > 1) {
     throw new SessionError('BAD_REQUEST', 'Several accounts of this provider are linked: say which with `accountId` (from GET /auth/accounts).');
   }
-  return unlinkFrom(ctx, userId, accounts, ofProvider[0]!);
+  return unlinkFrom(ctx, userId, accounts, ofProvider[0]!, request);
 }
 
-async function unlinkFrom(ctx: AuthContext, userId: string, accounts: readonly Account[], account: Account): Promise<Account> {
+async function unlinkFrom(ctx: AuthContext, userId: string, accounts: readonly Account[], account: Account, request?: AuthRequest): Promise<Account> {
   // Checked before revoking: the last way to sign in keeps its tokens (the store enforces it too).
   if (accounts.length === 1) throw new AccountError('LAST_LOGIN_METHOD', undefined, { provider: account.providerId });
   // RFC 7009: the grant ends at the provider too; a provider failure never blocks the unlink.
   if (account.tokens?.refreshToken || account.tokens?.accessToken) await ctx.revokeProviderTokens(userId, account.providerId, 'unlink', account.id);
   await ctx.users.unlinkAccount(userId, account.id);
+  ctx.emit({ type: 'unlink', userId, providerId: account.providerId, accountId: account.id }, request);
   return account;
 }

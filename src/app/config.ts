@@ -20,7 +20,9 @@ import { type CookieNames, type CookieOptions, cookieNames, resolveCookieAttribu
 import { type CorsOptions, crossSiteWarnings, resolveCors } from './cors.js';
 import { findRoute } from './edge.js';
 import type { AuthLogger } from './error-log.js';
+import type { AuthEvent } from './events.js';
 import { type PageOptions, type ResolvedPages, resolvePages } from './page-options.js';
+import type { RateLimitOptions } from './rate-limit.js';
 import { returnToOr } from './return-to.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
 
@@ -77,6 +79,13 @@ export interface AuthHooks {
    * itself is the `logger` option's job.
    */
   readonly onError?: (error: unknown, ctx: ErrorContext) => void;
+  /**
+   * Audit events (sign-in, sign-out, link, unlink, refresh failure, back-channel logout, sessions
+   * revoked; docs/app.md, "Audit events"), never with a token, code, cookie or secret. Called after
+   * the answer, never awaited by a request: a throw or a rejection is reported to `onError` (route
+   * `event-hook`) and the logger.
+   */
+  readonly onEvent?: (event: AuthEvent) => void | Promise<void>;
 }
 
 /** Session settings. */
@@ -98,6 +107,8 @@ export interface SessionOptions {
   readonly revalidateSeconds?: number;
   /** In-process cache of verified sessions, by exact cookie value. Default 10,000 entries. */
   readonly cacheMaxEntries?: number;
+  /** `always` (default): the cookie outlives the browser (`Max-Age`). `ask`: it ends with the browser unless the login had `remember=1` (docs/app.md). */
+  readonly remember?: 'always' | 'ask';
 }
 
 /** `createAuth` options. Never mutated. */
@@ -194,6 +205,8 @@ export interface AuthOptions {
    * hint). Default: true when `NODE_ENV` is `development`. Refused when `NODE_ENV` is `production`.
    */
   readonly development?: boolean;
+  /** Rate limits of login start, callback and `POST /auth/token` per client address (docs/app.md, "Rate limits"). Default: none. */
+  readonly rateLimits?: RateLimitOptions;
   /** The built-in pages: their languages, the app's own words, the app's own renderer for any page (docs/app.md, "Pages"). */
   readonly pages?: PageOptions;
 }
@@ -218,6 +231,8 @@ export interface ResolvedConfig {
   readonly absoluteTimeoutMs: number;
   readonly revalidateMs: number;
   readonly cacheMaxEntries: number;
+  /** `session.remember`. */
+  readonly remember: 'always' | 'ask';
   readonly trustProxy: boolean;
   /** The app's own sign-in page, if it named one. */
   readonly signInPage: string | undefined;
@@ -354,6 +369,8 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
   const idle = positive('session.idleTimeoutSeconds', options.session?.idleTimeoutSeconds, 7 * 86400);
   const absolute = positive('session.absoluteTimeoutSeconds', options.session?.absoluteTimeoutSeconds, 30 * 86400);
   if (idle > absolute) fail('`session.idleTimeoutSeconds` must not exceed `session.absoluteTimeoutSeconds`.');
+  const remember = options.session?.remember ?? 'always';
+  if (remember !== 'always' && remember !== 'ask') fail(`\`session.remember\` must be "always" or "ask" (got "${String(remember).slice(0, 40)}").`);
 
   const { allowedOrigins, corsMaxAgeSeconds } = resolveCors(options.cors, options.accessToken?.allowedOrigins, base.origin);
   const cookieAttributes = resolveCookieAttributes(options.cookies, base.protocol === 'https:');
@@ -395,6 +412,7 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     absoluteTimeoutMs: absolute * 1000,
     revalidateMs: positive('session.revalidateSeconds', options.session?.revalidateSeconds, 5) * 1000,
     cacheMaxEntries: Math.max(1, Math.floor(options.session?.cacheMaxEntries ?? 10_000)),
+    remember,
     trustProxy: options.trustProxy === true,
     signInPage,
     federatedLogout: options.logout?.federated === true,

@@ -18,8 +18,10 @@ import type { ReplayStore, UserStore } from '../storage/types.js';
 import { createTokenVault, type TokenVault } from '../vault/vault.js';
 import { type AuthHooks, type AuthOptions, type ErrorContext, type ResolvedConfig, resolveConfig } from './config.js';
 import { errorEvent, isLoggedFailure, logErrorEvent, newReferenceId } from './error-log.js';
+import { createEventEmitter, type EmitEvent } from './events.js';
 import type { AuthRequest } from './http-shapes.js';
 import { providerContext } from './provider-context.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { Keyring } from './seal.js';
 import { authenticateRequest, BearerSessions } from './sessions/bearer.js';
 import { CookieSessionStrategy } from './sessions/cookie.js';
@@ -89,6 +91,10 @@ export interface AuthContext {
    * @returns the reference id of the log line, or undefined when the failure is not logged.
    */
   report(error: unknown, route: string, provider?: string, request?: AuthRequest): string | undefined;
+  /** The rate limits of login, callback and token (`rateLimits`); undefined when none is set. */
+  readonly rateLimiter: RateLimiter | undefined;
+  /** Emits an audit event to `hooks.onEvent` (a no-op without it); returns at once, never throws. */
+  readonly emit: EmitEvent;
   /** Revokes an account's tokens at the provider; failures are reported (onError), never thrown. */
   revokeProviderTokens(userId: string, providerId: string, route: string, accountId?: string): Promise<void>;
 }
@@ -182,7 +188,10 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     return referenceId;
   }
 
-  const vault = createVault(options, config, users, (providerId) => client(provider(providerId)), routePrefix);
+  // The hook's own failure is the app's: reported without the request.
+  const emit = createEventEmitter({ hook: hooks.onEvent, clock, trustProxy: config.trustProxy, origin: config.origin, report: (e) => report(e, 'event-hook') });
+
+  const vault = createVault(options, config, users, (providerId) => client(provider(providerId)), routePrefix, emit);
 
   // The CSRF token of a session is an HMAC of its id with the current key: the same for the life of
   // the session, so it is computed once (an async HMAC per `GET /auth/session` poll otherwise).
@@ -236,17 +245,20 @@ export function createAuthContext(options: AuthOptions): AuthContext {
     },
     jtiSeen: createJtiMemory(clock, replay),
     report,
+    rateLimiter: createRateLimiter(options.rateLimits, replay, clock, config.trustProxy),
+    emit,
     revokeProviderTokens,
   });
 }
 
-/** The token vault `createAuth` wires: the app's users, its provider clients and its `tokens` options. */
+/** The token vault of the configuration; a failed refresh becomes the `refresh-failure` event. */
 function createVault(
   options: AuthOptions,
   config: ResolvedConfig,
   users: UserStore,
   clientFor: (providerId: string) => Promise<OidcClient>,
   routePrefix: string,
+  emit: EmitEvent,
 ): TokenVault {
   return createTokenVault({
     users,
@@ -261,6 +273,10 @@ function createVault(
     ...(options.tokens?.leewaySeconds !== undefined ? { leewaySeconds: options.tokens.leewaySeconds } : {}),
     ...(options.tokens?.cacheSeconds !== undefined ? { cacheSeconds: options.tokens.cacheSeconds } : {}),
     ...(options.tokens?.onTokens !== undefined ? { onTokens: options.tokens.onTokens } : {}),
+    onRefreshFailure: ({ userId, providerId, accountId, error }) => {
+      const code = error instanceof LatchkeyError ? error.code : 'TOKEN_REFRESH_FAILED';
+      emit({ type: 'refresh-failure', userId, providerId, accountId, code, reauthRequired: code === 'REAUTH_REQUIRED' });
+    },
     clock: config.clock,
   });
 }

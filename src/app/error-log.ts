@@ -52,7 +52,7 @@ export type AuthLogger =
 export const SIGN_IN_ROUTES: ReadonlySet<string> = new Set(['login', 'callback', 'login-chooser']);
 
 /** Refusals of the HTTP edge: the client's mistake (a wrong method or path, a bad body), never logged. */
-const EDGE_REFUSALS: ReadonlySet<ErrorCode> = new Set(['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'BODY_TIMEOUT', 'BODY_ABORTED']);
+const EDGE_REFUSALS: ReadonlySet<ErrorCode> = new Set(['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'BODY_TIMEOUT', 'BODY_ABORTED', 'RATE_LIMITED']);
 
 /** OAuth errors that say the app's own client registration or credentials are wrong (RFC 6749 §5.2). */
 const CLIENT_FAULTS: ReadonlySet<string> = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type']);

@@ -35,6 +35,7 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorTextKey>> = {
   PROVIDER_UNKNOWN: 'providerUnknown',
   METHOD_NOT_ALLOWED: 'methodNotAllowed',
   STORAGE_UNAVAILABLE: 'storageUnavailable',
+  RATE_LIMITED: 'rateLimited',
 };
 
 /** What the provider's own OAuth error means to the user at the end of a sign-in (RFC 6749 §4.1.2.1, OIDC Core 3.1.2.6). */

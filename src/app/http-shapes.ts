@@ -23,6 +23,8 @@ export interface AuthRequest {
   readonly origin: string;
   /** The raw `Cookie` header, or null. */
   readonly cookie: string | null;
+  /** The socket's peer address, when the server tells it (the Node-family adapters). */
+  readonly remoteAddress?: string | undefined;
   /**
    * A header's value.
    *

@@ -94,7 +94,11 @@ export interface PageContext {
  * `page.nonce`; framing is refused.
  */
 export interface PageRenderers {
-  readonly chooser?: (data: { readonly providers: readonly ChooserEntry[] }, page: PageContext) => string;
+  /**
+   * `askRemember` (`session.remember: 'ask'`): offer a "keep me signed in" choice, sent to the
+   * login route as `remember=1` (the page may post forms to its own origin then).
+   */
+  readonly chooser?: (data: { readonly providers: readonly ChooserEntry[]; readonly askRemember: boolean }, page: PageContext) => string;
   readonly logout?: (data: LogoutConfirmation, page: PageContext) => string;
   readonly signedOut?: (data: SignedOutPageData, page: PageContext) => string;
   /** A throwing error renderer falls back to the built-in error page. */

@@ -32,24 +32,35 @@ function appPage(html: string, formAction: FormAction, page: PageContext): AuthA
 }
 
 /**
- * The "Sign in with …" page listing every provider.
+ * The "Sign in with …" page listing every provider: links, or with `askRemember` one GET form
+ * whose checkbox (`remember=1`) goes with whichever provider's button is pressed.
  *
  * @param providers - the providers, in configuration order.
  * @param view - the page's language and the app's renderers.
+ * @param askRemember - whether to offer "keep me signed in" (`session.remember: 'ask'`).
  * @returns the 200 HTML response.
  */
-export function chooserPage(providers: readonly ChooserEntry[], view: PageView): AuthAnswer {
+export function chooserPage(providers: readonly ChooserEntry[], view: PageView, askRemember = false): AuthAnswer {
   const page = contextOf(view);
-  if (view.render.chooser) return appPage(view.render.chooser({ providers }, page), "'none'", page);
+  const formAction = askRemember ? "'self'" : "'none'";
+  if (view.render.chooser) return appPage(view.render.chooser({ providers, askRemember }, page), formAction, page);
   const t = view.texts;
-  const items = providers.map((p) => `<li><a href="${escapeHtml(p.loginUrl)}">${fillHtml(t.signInWith, 'provider', escapeHtml(p.name))}</a></li>`).join('');
+  const label = (p: ChooserEntry): string => fillHtml(t.signInWith, 'provider', escapeHtml(p.name));
+  let body: string;
+  if (askRemember) {
+    const returnTo = new URL(providers[0]?.loginUrl ?? '/', 'http://x').searchParams.get('returnTo') ?? '/';
+    const buttons = providers.map((p) => `<li><button type="submit" formaction="${escapeHtml(p.loginUrl.split('?')[0]!)}">${label(p)}</button></li>`).join('');
+    body = `<form method="get"><input type="hidden" name="returnTo" value="${escapeHtml(returnTo)}"><p><label><input type="checkbox" name="remember" value="1"> ${escapeHtml(t.rememberMe)}</label></p><ul>${buttons}</ul></form>`;
+  } else {
+    body = `<ul>${providers.map((p) => `<li><a href="${escapeHtml(p.loginUrl)}">${label(p)}</a></li>`).join('')}</ul>`;
+  }
   const html = `<!doctype html><html lang="${escapeHtml(page.lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(t.chooserTitle)}</title>
-<style nonce="${page.nonce}">body{font:16px system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a;background:#fff}ul{list-style:none;padding:0}li{margin:.5rem 0}a{display:block;padding:.75rem 1rem;border:1px solid #767676;border-radius:.5rem;text-decoration:none;color:inherit}a:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}</style></head>
-<body><main><h1>${escapeHtml(t.chooserTitle)}</h1><ul>${items}</ul></main></body></html>`;
+<style nonce="${page.nonce}">body{font:16px system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a;background:#fff}ul{list-style:none;padding:0}li{margin:.5rem 0}a,button{display:block;width:100%;box-sizing:border-box;padding:.75rem 1rem;border:1px solid #767676;border-radius:.5rem;text-decoration:none;color:inherit;background:#fff;font:inherit;text-align:left;cursor:pointer}a:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}</style></head>
+<body><main><h1>${escapeHtml(t.chooserTitle)}</h1>${body}</main></body></html>`;
   return authAnswer(
     html,
     200,
-    pageHeaders(`default-src 'none'; style-src 'nonce-${page.nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`, page.lang),
+    pageHeaders(`default-src 'none'; style-src 'nonce-${page.nonce}'; base-uri 'none'; form-action ${formAction}; frame-ancestors 'none'`, page.lang),
   );
 }
 

@@ -76,3 +76,47 @@ export function isSameOrigin(request: Request | AuthRequest, origin: string): bo
   if (site !== null && site !== 'same-origin') return false;
   return true;
 }
+
+/** An IPv4 or IPv6 address as a header may carry it (no brackets, no port). */
+const ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * The client's address. Without `trustProxy`: the socket's peer (`remoteAddress`, Node-family
+ * adapters; absent on the Web-standard handler). With it: the address the proxy put last in
+ * `Forwarded: for=` (RFC 7239 §5.2) or `X-Forwarded-For`: the entry the nearest proxy added, which
+ * a client cannot forge by sending the header itself (leftmost entries can be); else the peer.
+ *
+ * @param request - the incoming request.
+ * @param trustProxy - whether forwarded headers are honoured.
+ * @returns the address (IPv6 without brackets or zone), or undefined when it cannot be told.
+ */
+export function clientAddress(request: AuthRequest, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const forwarded = request.header('forwarded');
+    let last: string | undefined;
+    if (forwarded) {
+      for (const element of forwarded.split(',')) {
+        for (const pair of element.split(';')) {
+          const eq = pair.indexOf('=');
+          if (eq !== -1 && pair.slice(0, eq).trim().toLowerCase() === 'for') last = pair.slice(eq + 1).trim();
+        }
+      }
+    }
+    last ??= request.header('x-forwarded-for')?.split(',').pop()?.trim();
+    const address = last === undefined ? undefined : plainAddress(last);
+    if (address !== undefined) return address;
+  }
+  const peer = request.remoteAddress;
+  return peer === undefined ? undefined : plainAddress(peer);
+}
+
+/** `"[2001:db8::1]:443"` → `2001:db8::1`, `192.0.2.1:80` → `192.0.2.1`, `::ffff:192.0.2.1` → `192.0.2.1`; anything else undefined. */
+function plainAddress(raw: string): string | undefined {
+  let v = raw.replace(/^"(.*)"$/, '$1');
+  const bracket = /^\[([^\]]+)\](?::\d+)?$/.exec(v);
+  if (bracket) v = bracket[1]!;
+  else if (/^[0-9.]+:\d+$/.test(v)) v = v.slice(0, v.indexOf(':'));
+  v = v.replace(/%.*$/, '');
+  if (/^::ffff:[0-9.]+$/i.test(v)) v = v.slice(7);
+  return ADDRESS.test(v) ? v.toLowerCase() : undefined;
+}

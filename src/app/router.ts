@@ -14,6 +14,7 @@ import { type AuthEdge, type AuthRoute, type EdgeRefusal, MAX_BODY_BYTES, MAX_BO
 import { failureAnswer, renderOptions } from './failures.js';
 import { type AuthAnswer, type AuthRequest, answerToWeb, requestFromWeb } from './http-shapes.js';
 import { markServed } from './mount-check.js';
+import type { LimitedRoute } from './rate-limit.js';
 import { errorAnswer } from './responses.js';
 import { serveAccounts } from './routes/accounts.js';
 import { serveBackchannelLogout } from './routes/backchannel-logout.js';
@@ -44,6 +45,32 @@ function failed(ctx: AuthContext, error: unknown, route: string, accept: string 
     return refusalAnswer({ error }, accept, [], renderOptions(ctx, route, ctx.report(error, route, provider, request)));
   }
   return failureAnswer(ctx, error, { route, provider, accept, ...(request !== undefined ? { request } : {}) });
+}
+
+/**
+ * A rate-limited route: over its budget, 429 `RATE_LIMITED` with `Retry-After` (RFC 6585 §4) as
+ * the page or JSON; a failing shared store lets the request through (reported).
+ */
+function limited(
+  ctx: AuthContext,
+  name: LimitedRoute,
+  request: AuthRequest,
+  provider: string | undefined,
+  serve: () => Promise<AuthAnswer> | AuthAnswer,
+): Promise<AuthAnswer> | AuthAnswer {
+  const verdict = ctx.rateLimiter?.check(name, request);
+  if (verdict === undefined) return serve();
+  return verdict.then(
+    (retryAfter) => {
+      if (retryAfter === undefined) return serve();
+      const a = failureAnswer(ctx, new SessionError('RATE_LIMITED'), { route: name, provider, accept: request.header('accept'), request });
+      return { ...a, headers: { ...a.headers, 'retry-after': String(retryAfter) } };
+    },
+    (error: unknown) => {
+      ctx.report(error, name, provider);
+      return serve();
+    },
+  );
 }
 
 /**
@@ -88,7 +115,7 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
     case 'session':
       return serveSession(ctx, request);
     case 'token':
-      return serveToken(ctx, request);
+      return limited(ctx, 'token', request, undefined, () => serveToken(ctx, request));
     case 'login-chooser':
       return serveLoginChooser(ctx, request);
     case 'logout':
@@ -96,9 +123,9 @@ export function dispatchRoute(ctx: AuthContext, route: AuthRoute, request: AuthR
     case 'logout/callback':
       return serveLogoutCallback(ctx, request);
     case 'login':
-      return serveLogin(ctx, request, route.providerId);
+      return limited(ctx, 'login', request, route.providerId, () => serveLogin(ctx, request, route.providerId));
     case 'callback':
-      return serveCallback(ctx, request, route.providerId, body);
+      return limited(ctx, 'callback', request, route.providerId, () => serveCallback(ctx, request, route.providerId, body));
     case 'backchannel-logout':
       return serveBackchannelLogout(ctx, request, route.providerId, body);
     case 'accounts':

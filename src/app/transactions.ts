@@ -31,6 +31,8 @@ export interface TransactionData {
   /** `link`: link the identity to `linkUserId` instead of signing in. */
   readonly intent?: 'link';
   readonly linkUserId?: string;
+  /** True when the login asked to stay signed in (`remember=1`). */
+  readonly remember?: true;
   /** Epoch ms after which the transaction is refused. */
   readonly expiresAt: number;
 }

@@ -20,6 +20,7 @@ export interface MemoryReplayStoreOptions {
 export class MemoryReplayStore implements ReplayStore {
   readonly #once: BoundedMap<string, number>;
   readonly #revoked: BoundedMap<string, { at: number; until: number }>;
+  readonly #hits: BoundedMap<string, { count: number; until: number }>;
   readonly #now: () => number;
 
   /** @param options - bounds and clock. */
@@ -28,6 +29,17 @@ export class MemoryReplayStore implements ReplayStore {
     this.#now = options.now ?? Date.now;
     this.#once = new BoundedMap({ maxEntries, expiresAt: (until) => until, clock: this.#now });
     this.#revoked = new BoundedMap({ maxEntries, expiresAt: (r) => r.until, clock: this.#now });
+    this.#hits = new BoundedMap({ maxEntries, expiresAt: (h) => h.until, clock: this.#now });
+  }
+
+  async hit(key: string, windowMs: number): Promise<number> {
+    const known = this.#hits.get(key);
+    if (known !== undefined) {
+      known.count++;
+      return known.count;
+    }
+    this.#hits.set(key, { count: 1, until: this.#now() + windowMs });
+    return 1;
   }
 
   async remember(scope: ReplayScope, key: string, expiresAt: number): Promise<boolean> {

@@ -2,7 +2,8 @@
  * The Redis {@link ReplayStore}, over the session store's connection: a one-time key is a `SET …
  * NX PXAT` (atomic: the first caller wins, every instance sees it); a revocation is a one-member
  * sorted set per selector whose score only grows (`ZADD GT`), with a TTL to the end of what it
- * revokes. Every command names one key, so a Redis Cluster takes them as they are.
+ * revokes; a rate-limit hit is `INCR` with `PEXPIRE … NX` in one transaction (the TTL set by the
+ * first hit only). Every command names one key, so a Redis Cluster takes them as they are.
  *
  * @module
  */
@@ -19,6 +20,8 @@ export interface ReplayRedisCommands {
 export interface ReplayRedisMulti {
   zAdd(key: string, member: { score: number; value: string }, options: { comparison: 'GT' }): ReplayRedisMulti;
   pExpireAt(key: string, at: number, mode: 'NX' | 'GT'): ReplayRedisMulti;
+  incr(key: string): ReplayRedisMulti;
+  pExpire(key: string, ms: number, mode: 'NX'): ReplayRedisMulti;
   exec(): Promise<unknown>;
 }
 
@@ -63,6 +66,18 @@ export class RedisReplayStore implements ReplayStore {
         .pExpireAt(key, until, 'GT')
         .exec(),
     );
+  }
+
+  hit(key: string, windowMs: number): Promise<number> {
+    return this.#run('replay.hit', async (c) => {
+      const k = `${this.#prefix}rate:${key}`;
+      const replies = (await c
+        .multi()
+        .incr(k)
+        .pExpire(k, Math.max(1, Math.ceil(windowMs)), 'NX')
+        .exec()) as unknown[];
+      return Number(replies[0]);
+    });
   }
 
   revokedAt(selectors: readonly string[]): Promise<number | null> {

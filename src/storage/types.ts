@@ -152,6 +152,14 @@ export interface ReplayStore {
    * @throws StorageError `STORAGE_UNAVAILABLE`.
    */
   revokedAt(selectors: readonly string[]): Promise<number | null>;
+  /**
+   * Optional: counts one hit on `key` and returns the hits counted since the key's first hit, the
+   * key forgotten `windowMs` after that first hit (the rate limits of the auth routes, shared by
+   * every instance; the caller puts the window in the key). Atomic across processes.
+   *
+   * @throws StorageError `STORAGE_UNAVAILABLE`.
+   */
+  hit?(key: string, windowMs: number): Promise<number>;
 }
 
 /** What a {@link ReplayStore} remembers once: a callback's `state`, a logout token's `jti`. */

@@ -35,6 +35,15 @@ export interface TokenEvent {
   readonly scopes: readonly string[];
 }
 
+/** What {@link TokenVaultOptions.onRefreshFailure} receives (no token). */
+export interface RefreshFailure {
+  readonly userId: string;
+  readonly providerId: string;
+  readonly accountId: string;
+  /** The error the callers of the refresh receive (`REAUTH_REQUIRED`, `TOKEN_REFRESH_FAILED`, …). */
+  readonly error: unknown;
+}
+
 /** Options of {@link createTokenVault}. */
 export interface TokenVaultOptions {
   /** Where linked accounts and their tokens live (shared by every process). */
@@ -68,6 +77,11 @@ export interface TokenVaultOptions {
    * the caller (the vault's own store is already up to date).
    */
   readonly onTokens?: (event: TokenEvent) => void | Promise<void>;
+  /**
+   * Told of every refresh that failed (once per refresh, however many callers waited for it), not
+   * awaited; what it throws is ignored. The app layer turns it into the `refresh-failure` event.
+   */
+  readonly onRefreshFailure?: (failure: RefreshFailure) => void;
   /**
    * How long this process reuses an access token it read from the store, in seconds, so the hot
    * path reads no store (an SQL read and a decryption cost about half a loopback API call).

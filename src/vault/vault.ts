@@ -36,6 +36,7 @@ export type {
   ProviderApi,
   ProviderApiInit,
   ProviderApiOptions,
+  RefreshFailure,
   TokenEvent,
   TokenVault,
   TokenVaultOptions,
@@ -118,7 +119,16 @@ export function createTokenVault(options: TokenVaultOptions): TokenVault {
     forget(account);
     if (account.needsReauth) throw reauth(providerId, `The ${providerId} account needs a new sign-in (a refresh was refused earlier).`);
     const rejected = getOptions.forceRefresh ? (getOptions.rejectedAccessToken ?? account.tokens?.accessToken) : undefined;
-    return flights.run(account.id, () => refreshLocked(account.id, providerId, rejected));
+    return flights.run(account.id, () =>
+      refreshLocked(account.id, providerId, rejected).catch((error: unknown) => {
+        try {
+          options.onRefreshFailure?.({ userId: account.userId, providerId, accountId: account.id, error });
+        } catch {
+          // The observer's failure is not the caller's.
+        }
+        throw error;
+      }),
+    );
   };
 
   const checkApiUrl = createApiUrlCheck(options.apiOrigins);

@@ -205,6 +205,10 @@ class NodeAuthRequest implements AuthRequest {
     return this.#full().searchParams;
   }
 
+  get remoteAddress(): string | undefined {
+    return this.#req.socket?.remoteAddress;
+  }
+
   get cookie(): string | null {
     return this.#credential().cookie ?? null;
   }

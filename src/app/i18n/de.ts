@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const de: PageTexts = {
   chooserTitle: 'Anmelden',
   signInWith: 'Mit {provider} anmelden',
+  rememberMe: 'Auf diesem Gerät angemeldet bleiben',
   repostTitle: 'Anmeldung läuft…',
   repostButton: 'Anmeldung fortsetzen',
   logoutTitle: 'Abmelden',
@@ -81,5 +82,9 @@ export const de: PageTexts = {
     },
     loginRequired: { title: 'Bitte anmelden', message: 'Bitte melden Sie sich erneut an, um fortzufahren.' },
     consentRequired: { title: 'Bitte anmelden', message: 'Bitte melden Sie sich erneut an und erlauben Sie den Zugriff, um fortzufahren.' },
+    rateLimited: {
+      title: 'Zu viele Versuche',
+      message: 'Aus Ihrem Netzwerk kamen zu viele Versuche. Bitte warten Sie einen Moment und versuchen Sie es erneut.',
+    },
   },
 };

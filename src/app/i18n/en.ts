@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const en: PageTexts = {
   chooserTitle: 'Sign in',
   signInWith: 'Sign in with {provider}',
+  rememberMe: 'Keep me signed in on this device',
   repostTitle: 'Signing in…',
   repostButton: 'Continue signing in',
   logoutTitle: 'Sign out',
@@ -53,5 +54,6 @@ export const en: PageTexts = {
     accessDenied: { title: 'Sign-in cancelled', message: 'The sign-in was cancelled, or access was not allowed. Nothing was changed.' },
     loginRequired: { title: 'Please sign in', message: 'Please sign in again to continue.' },
     consentRequired: { title: 'Please sign in', message: 'Please sign in again and allow access to continue.' },
+    rateLimited: { title: 'Too many attempts', message: 'There were too many attempts from your network. Please wait a moment and try again.' },
   },
 };

@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const es: PageTexts = {
   chooserTitle: 'Iniciar sesión',
   signInWith: 'Iniciar sesión con {provider}',
+  rememberMe: 'Mantener la sesión iniciada en este dispositivo',
   repostTitle: 'Iniciando sesión…',
   repostButton: 'Continuar con el inicio de sesión',
   logoutTitle: 'Cerrar sesión',
@@ -74,5 +75,6 @@ export const es: PageTexts = {
     },
     loginRequired: { title: 'Inicia sesión', message: 'Vuelve a iniciar sesión para continuar.' },
     consentRequired: { title: 'Inicia sesión', message: 'Vuelve a iniciar sesión y permite el acceso para continuar.' },
+    rateLimited: { title: 'Demasiados intentos', message: 'Ha habido demasiados intentos desde su red. Espere un momento y vuelva a intentarlo.' },
   },
 };

@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const fr: PageTexts = {
   chooserTitle: 'Connexion',
   signInWith: 'Se connecter avec {provider}',
+  rememberMe: 'Rester connecté sur cet appareil',
   repostTitle: 'Connexion en cours…',
   repostButton: 'Continuer la connexion',
   logoutTitle: 'Déconnexion',
@@ -69,5 +70,6 @@ export const fr: PageTexts = {
     accessDenied: { title: 'Connexion annulée', message: 'La connexion a été annulée, ou l’accès n’a pas été autorisé. Rien n’a été modifié.' },
     loginRequired: { title: 'Veuillez vous connecter', message: 'Veuillez vous reconnecter pour continuer.' },
     consentRequired: { title: 'Veuillez vous connecter', message: 'Veuillez vous reconnecter et autoriser l’accès pour continuer.' },
+    rateLimited: { title: 'Trop de tentatives', message: 'Trop de tentatives sont venues de votre réseau. Veuillez patienter un instant, puis réessayer.' },
   },
 };

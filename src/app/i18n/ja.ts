@@ -9,6 +9,7 @@ import type { PageTexts } from './types.js';
 export const ja: PageTexts = {
   chooserTitle: 'ログイン',
   signInWith: '{provider} でログイン',
+  rememberMe: 'このデバイスでログインしたままにする',
   repostTitle: 'ログインしています…',
   repostButton: 'ログインを続ける',
   logoutTitle: 'ログアウト',
@@ -65,5 +66,6 @@ export const ja: PageTexts = {
     },
     loginRequired: { title: 'ログインしてください', message: '続けるにはもう一度ログインしてください。' },
     consentRequired: { title: 'ログインしてください', message: '続けるにはもう一度ログインして、アクセスを許可してください。' },
+    rateLimited: { title: '試行回数が多すぎます', message: 'お使いのネットワークからの試行が多すぎます。しばらく待ってから、もう一度お試しください。' },
   },
 };

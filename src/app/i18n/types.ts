@@ -39,6 +39,7 @@ export const ERROR_TEXT_KEYS = [
   'accessDenied',
   'loginRequired',
   'consentRequired',
+  'rateLimited',
 ] as const;
 
 /** One situation of {@link ERROR_TEXT_KEYS}. */
@@ -53,6 +54,8 @@ export interface PageTexts {
   readonly chooserTitle: string;
   /** A chooser link: `{provider}` is the provider's name. */
   readonly signInWith: string;
+  /** The chooser's checkbox asking to keep the session after the browser closes (`session.remember: 'ask'`). */
+  readonly rememberMe: string;
   /** The title of the page that re-posts a `form_post` callback. */
   readonly repostTitle: string;
   /** Its button, shown when scripts are off. */

@@ -32,8 +32,13 @@ export async function serveBackchannelLogout(ctx: AuthContext, request: AuthRequ
     // Back-Channel Logout 1.0 §2.6: validate; a jti seen before is a replay.
     const claims = await c.validateLogoutToken(token, { seenJti: ctx.jtiSeen });
     // §2.7: end the sessions with that sid, or every session of that sub.
-    if (typeof claims.sid === 'string') await ctx.revoke({ issuer: claims.iss, sid: claims.sid });
-    else if (typeof claims.sub === 'string') await ctx.revoke({ issuer: claims.iss, subject: claims.sub });
+    const by = typeof claims.sid === 'string' ? 'sid' : 'sub';
+    let ended: readonly string[] = [];
+    if (typeof claims.sid === 'string') ended = await ctx.revoke({ issuer: claims.iss, sid: claims.sid });
+    else if (typeof claims.sub === 'string') ended = await ctx.revoke({ issuer: claims.iss, subject: claims.sub });
+    // The user, when the token names a subject of a linked account (no session id in the event).
+    const account = typeof claims.sub === 'string' ? await ctx.users.getAccount(claims.iss, claims.sub).catch(() => null) : null;
+    ctx.emit({ type: 'back-channel-logout', providerId: id, sessions: ended.length, by, ...(account ? { userId: account.userId } : {}) }, request);
     return authAnswer(null, 200);
   } catch (error) {
     const referenceId = ctx.report(error, 'backchannel-logout', id, request);

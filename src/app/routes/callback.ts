@@ -67,7 +67,12 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}),
     };
-    const { user } = await signInWithIdentity(ctx.users, {
+    const {
+      user,
+      account,
+      created: firstLogin,
+      linked,
+    } = await signInWithIdentity(ctx.users, {
       providerId: id,
       profile,
       tokens: accountTokens,
@@ -88,8 +93,15 @@ export async function serveCallback(ctx: AuthContext, request: AuthRequest, id: 
       data: sessionData,
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       ...deviceOf(request.header('user-agent')),
+      // `session.remember: 'ask'`: the cookie ends with the browser unless the login asked otherwise.
+      // A link keeps the signed-in session's choice.
+      ...(config.remember === 'ask' && tx.remember !== true && !(tx.intent === 'link' && previous && previous.browserSession !== true)
+        ? { browserSession: true as const }
+        : {}),
     });
     setCookies.push(created.setCookie);
+    ctx.emit({ type: 'sign-in', userId: user.id, providerId: id, accountId: account.id, firstLogin, linked }, request);
+    if (linked) ctx.emit({ type: 'link', userId: user.id, providerId: id, accountId: account.id }, request);
     // What is emitted is checked, even from our own sealed cookie (sealed by an older version, say).
     return redirectAnswer(returnToOr(tx.returnTo, config.origin, '/', config.allowedOrigins), setCookies);
   } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * `GET /auth/login?returnTo=…`: the configured providers, as a page of "Sign in with …" links
+ * `GET /auth/login?returnTo=…[&remember=1]`: the configured providers, as a page of "Sign in with …" links
  * (browsers) or as JSON (`{ providers: [{ id, name, loginUrl }] }`); with one provider, a
  * redirect to its login. `returnTo` is kept only when it is a same-origin path.
  *
@@ -12,6 +12,7 @@ import { pageView } from '../page-options.js';
 import { chooserPage } from '../pages.js';
 import { jsonAnswer, redirectAnswer, wantsHtml } from '../responses.js';
 import { returnToOr } from '../return-to.js';
+import { isYes } from './login.js';
 
 /**
  * The login chooser route.
@@ -24,7 +25,9 @@ export function serveLoginChooser(ctx: AuthContext, request: AuthRequest): AuthA
   const checked = returnToOr(request.query.get('returnTo'), ctx.config.origin, '/', ctx.config.allowedOrigins);
   // A `returnTo` naming a sign-in route would nest sign-ins: the home page instead.
   const returnTo = nestsSignIn(ctx.routePrefix, checked) ? '/' : checked;
-  const query = `?returnTo=${encodeURIComponent(returnTo)}`;
+  // `remember=1` given to the chooser goes on to the login (a link from the app's own checkbox).
+  const remember = isYes(request.query.get('remember'));
+  const query = `?returnTo=${encodeURIComponent(returnTo)}${remember ? '&remember=1' : ''}`;
   const providers = [...ctx.config.providers.values()].map((p) => ({
     id: p.id,
     name: p.name,
@@ -32,7 +35,8 @@ export function serveLoginChooser(ctx: AuthContext, request: AuthRequest): AuthA
   }));
   if (providers.length === 1) return redirectAnswer(providers[0]!.loginUrl, []);
   if (!wantsHtml(request.header('accept'))) return jsonAnswer({ providers });
-  return chooserPage(providers, pageView(ctx.config.pages, request.header('accept-language')));
+  // Asked already (remember=1), or the app remembers always: no checkbox.
+  return chooserPage(providers, pageView(ctx.config.pages, request.header('accept-language')), ctx.config.remember === 'ask' && !remember);
 }
 
 /**

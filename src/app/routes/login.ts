@@ -1,5 +1,5 @@
 /**
- * `GET /auth/:provider/login?returnTo=/path[&intent=link][&scope=a%20b]` → 302 to the provider,
+ * `GET /auth/:provider/login?returnTo=/path[&intent=link][&scope=a%20b][&remember=1]` → 302 to the provider,
  * with one transaction cookie per login (state, nonce, PKCE verifier, `returnTo`). `scope` asks
  * for more scopes (incremental consent, after `REAUTH_REQUIRED` with `scopes`), only among the
  * provider's `scopes` and `optionalScopes`.
@@ -45,6 +45,8 @@ export async function serveLogin(ctx: AuthContext, request: AuthRequest, id: str
     if (!current) throw new SessionError('UNAUTHENTICATED', 'Linking a provider needs a signed-in user: sign in first, then link.');
     linkUserId = current.user.id;
   }
+  // `remember=1` (the chooser's checkbox): a session that outlives the browser under `session.remember: 'ask'`.
+  const remember = isYes(request.query.get('remember'));
   const c = await ctx.client(p);
   const scopes = [...p.scopes, ...(p.offline ? (p.offlineAccess?.scopes ?? []) : []), ...askedScopes(p, request.query.get('scope'))];
   const extraParams = { ...(p.authorizationParams ?? {}), ...(p.offline ? (p.offlineAccess?.params ?? {}) : {}) };
@@ -59,10 +61,21 @@ export async function serveLogin(ctx: AuthContext, request: AuthRequest, id: str
     extraParams,
   });
   const setCookies = await transactions.create(
-    { providerId: id, transaction, returnTo, ...(linkUserId !== undefined ? { intent: 'link' as const, linkUserId } : {}) },
+    {
+      providerId: id,
+      transaction,
+      returnTo,
+      ...(linkUserId !== undefined ? { intent: 'link' as const, linkUserId } : {}),
+      ...(remember ? { remember: true as const } : {}),
+    },
     request.cookie,
   );
   return redirectAnswer(target.href, setCookies);
+}
+
+/** Whether a flag parameter says yes (`1`, `true`, `on`: a checkbox without a value sends `on`). */
+export function isYes(value: string | null): boolean {
+  return value === '1' || value === 'true' || value === 'on';
 }
 
 /**

@@ -57,6 +57,7 @@ export async function serveLogout(ctx: AuthContext, request: AuthRequest, body: 
       await ctx.revokeProviderTokens(session.user.id, session.providerId, 'logout', account?.userId === session.user.id ? account.id : undefined);
     }
     const federated = config.federatedLogout || request.query.get('federated') === '1' || form.get('federated') === '1';
+    ctx.emit({ type: 'sign-out', userId: session.user.id, providerId: session.providerId, federated }, request);
     const p = config.providers.get(session.providerId);
     if (federated && p) {
       const c = await ctx.client(p);

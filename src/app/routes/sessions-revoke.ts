@@ -50,6 +50,17 @@ export async function serveSessionsRevoke(ctx: AuthContext, request: AuthRequest
     ctx.bearer.drop([s.id]);
   }
   const signedOut = targets.some((s) => s.id === current.id);
+  ctx.emit(
+    {
+      type: 'sessions-revoked',
+      userId: current.user.id,
+      providerId: current.providerId,
+      sessions: targets.length,
+      scope: handle !== null ? 'one' : 'others',
+      signedOut,
+    },
+    request,
+  );
   return doneAnswer(ctx, request, post, { revoked: targets.length, signedOut }, signedOut ? [ctx.sessions.clearCookie()] : []);
 }
 

@@ -24,7 +24,7 @@ import { doneAnswer, signedInPost } from './signed-in.js';
  */
 export async function serveUnlink(ctx: AuthContext, request: AuthRequest, providerId: string, body: string): Promise<AuthAnswer> {
   const post = await signedInPost(ctx, request, body, 'Unlinking an account');
-  const account = await unlinkProvider(ctx, post.session.user.id, providerId, post.params.get('accountId'));
+  const account = await unlinkProvider(ctx, post.session.user.id, providerId, post.params.get('accountId'), request);
   return doneAnswer(ctx, request, post, { unlinked: { id: account.id, provider: account.providerId }, ...(await accountsOf(ctx, post.session)) });
 }
 

@@ -29,6 +29,8 @@ interface Sealed {
   readonly a: number;
   readonly d: Readonly<Record<string, unknown>>;
   readonly t?: string;
+  /** 1: a browser session (its cookie has no `Max-Age`). */
+  readonly b?: 1;
 }
 
 /** Options of {@link CookieSessionStrategy}. */
@@ -78,6 +80,7 @@ export class CookieSessionStrategy implements SessionStrategy {
       absoluteExpiresAt: p.a,
       data: p.d ?? {},
       ...(p.t !== undefined ? { idToken: p.t } : {}),
+      ...(p.b === 1 ? { browserSession: true as const } : {}),
     };
     if (this.#isRevoked(session)) return null;
     return (await this.#sharedRevoked(session)) ? null : session;
@@ -160,6 +163,7 @@ export class CookieSessionStrategy implements SessionStrategy {
       a: s.absoluteExpiresAt,
       d: s.data,
       ...(s.idToken !== undefined ? { t: s.idToken } : {}),
+      ...(s.browserSession === true ? { b: 1 as const } : {}),
     };
     const value = await (await this.options.keyring()).seal('session', payload);
     // RFC 6265bis §5.7: user agents drop a cookie whose name and value exceed 4096 bytes. Refuse

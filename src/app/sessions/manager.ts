@@ -200,7 +200,7 @@ export class SessionManager {
     const now = this.options.clock();
     const { session, cookieValue } = await this.strategy.create(input, now);
     this.#remember(cookieValue, session, now);
-    return { session, cookieValue, setCookie: this.setCookie(cookieValue) };
+    return { session, cookieValue, setCookie: this.setCookie(cookieValue, session.browserSession === true) };
   }
 
   /**
@@ -227,7 +227,7 @@ export class SessionManager {
     if (e && e.value === cookieValue) {
       e.session = { ...e.session, idleExpiresAt: Math.min(now + this.options.idleTimeoutMs, e.session.absoluteExpiresAt) };
     }
-    return next === undefined ? undefined : this.setCookie(next);
+    return next === undefined ? undefined : this.setCookie(next, session.browserSession === true);
   }
 
   /** Ends one session and forgets its cache entries. */
@@ -260,11 +260,15 @@ export class SessionManager {
     for (const [k, e] of this.#cache) if (set.has(e.session.id)) this.#cache.delete(k);
   }
 
-  /** The `Set-Cookie` value carrying a session cookie value. */
-  setCookie(cookieValue: string): string {
+  /**
+   * The `Set-Cookie` value carrying a session cookie value: with `Max-Age` (the absolute timeout),
+   * or, for a browser session, without (RFC 6265 §5.3 step 3: a cookie with neither `Max-Age` nor
+   * `Expires` ends with the browser session).
+   */
+  setCookie(cookieValue: string, browserSession = false): string {
     return serializeCookie(this.options.cookieName, cookieValue, {
       secure: this.options.secure,
-      maxAgeSeconds: Math.floor(this.options.absoluteTimeoutMs / 1000),
+      ...(browserSession ? {} : { maxAgeSeconds: Math.floor(this.options.absoluteTimeoutMs / 1000) }),
       sameSite: this.options.sameSite,
     });
   }

@@ -65,6 +65,7 @@ export class ServerSessionStrategy implements SessionStrategy {
         user: session.user,
         app: session.data,
         ...(session.device !== undefined ? { device: session.device } : {}),
+        ...(session.browserSession === true ? { browserSession: true } : {}),
         ...(await this.#sealIdToken(session)),
       },
     };
@@ -184,5 +185,6 @@ function withoutIdToken(r: SessionRecord | null, now: number): Session | null {
     absoluteExpiresAt: r.absoluteExpiresAt,
     data: (r.data.app as Record<string, unknown> | undefined) ?? {},
     ...(typeof device === 'string' ? { device } : {}),
+    ...(r.data.browserSession === true ? { browserSession: true as const } : {}),
   };
 }

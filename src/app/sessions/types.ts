@@ -42,6 +42,12 @@ export interface Session {
    * user's list of sessions (`GET /auth/sessions`); kept by server sessions only.
    */
   readonly device?: string;
+  /**
+   * True when the session cookie is a browser-session cookie (no `Max-Age`: it ends when the
+   * browser closes), because `session.remember` is `ask` and the user did not ask to stay signed
+   * in; kept in the session so every re-issued cookie stays one.
+   */
+  readonly browserSession?: true;
 }
 
 /** What a new session is made of. */

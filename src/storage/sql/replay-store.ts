@@ -2,16 +2,22 @@
  * The SQL {@link ReplayStore} (SQLite, PostgreSQL, MySQL/MariaDB, through the shared runner): a
  * one-time value is a row under a primary key, so of two instances inserting the same value at
  * once exactly one succeeds; an expired row is taken over by a conditional update. Revocations
- * are one row per selector holding the latest instant. Expired rows are swept now and then.
+ * are one row per selector holding the latest instant. A rate-limit counter is a `replay` row of
+ * scope `rate` whose `writer` holds the count, raised by compare-and-set (no migration needed).
+ * Expired rows are swept now and then.
  *
  * @module
  */
 
-import { randomToken } from '../../internal/encoding.js';
+import { StorageError } from '../../errors.js';
+import { base64url, randomToken, sha256 } from '../../internal/encoding.js';
 import { isUniqueViolation } from '../errors.js';
 import type { ReplayScope, ReplayStore } from '../types.js';
 import type { SqlRunner } from './runner.js';
 import { num } from './schema.js';
+
+/** Compare-and-set rounds of one rate-limit hit before it gives up (`STORAGE_CONFLICT`). */
+const MAX_HIT_ATTEMPTS = 20;
 
 /** Replay memories and cookie-session revocations in SQL. */
 export class SqlReplayStore implements ReplayStore {
@@ -88,6 +94,43 @@ export class SqlReplayStore implements ReplayStore {
         .executeTakeFirst();
       const latest = row?.latest;
       return latest === null || latest === undefined ? null : num(latest as number | string | bigint);
+    });
+  }
+
+  async hit(key: string, windowMs: number): Promise<number> {
+    // Hashed again: any key fits `value_hash` (64 characters).
+    const k = base64url(await sha256(`rate ${key}`));
+    return this.#r.run('replay.hit', async (db) => {
+      const now = this.#now();
+      await this.#sweep(now);
+      for (let attempt = 0; attempt < MAX_HIT_ATTEMPTS; attempt++) {
+        const row = await db.selectFrom('replay').select(['writer', 'expires_at']).where('scope', '=', 'rate').where('value_hash', '=', k).executeTakeFirst();
+        if (row === undefined) {
+          try {
+            await db
+              .insertInto('replay')
+              .values({ scope: 'rate', value_hash: k, writer: '1', expires_at: now + windowMs })
+              .execute();
+            return 1;
+          } catch (err) {
+            if (!isUniqueViolation(err)) throw err;
+            continue;
+          }
+        }
+        const until = num(row.expires_at as number | string | bigint);
+        // An expired counter starts again at 1 with a new window; a live one counts on.
+        const next = until <= now ? 1 : Number(row.writer) + 1;
+        const done = await db
+          .updateTable('replay')
+          .set({ writer: String(next), expires_at: until <= now ? now + windowMs : until })
+          .where('scope', '=', 'rate')
+          .where('value_hash', '=', k)
+          .where('writer', '=', row.writer)
+          .where('expires_at', '=', until)
+          .executeTakeFirst();
+        if (Number(done.numUpdatedRows) > 0) return next;
+      }
+      throw new StorageError('STORAGE_CONFLICT', 'A rate-limit counter was raised concurrently too often; the hit was not counted.');
     });
   }
 
