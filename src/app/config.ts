@@ -25,6 +25,7 @@ import { type PageOptions, type ResolvedPages, resolvePages } from './page-optio
 import type { RateLimitOptions } from './rate-limit.js';
 import { returnToOr } from './return-to.js';
 import { MIN_SECRET_LENGTH } from './seal.js';
+import { isWeakSecret } from './secret-strength.js';
 
 /** What `onLogin` receives. */
 export interface LoginContext {
@@ -259,6 +260,25 @@ export interface ResolvedConfig {
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
+/** The `session` options, checked: strategy, timeouts, revalidation, cache size, "remember me". */
+function resolveSessionSettings(session: SessionOptions | undefined) {
+  const strategy = session?.strategy ?? 'server';
+  if (strategy !== 'cookie' && strategy !== 'server') fail(`\`session.strategy\` must be "cookie" or "server" (got "${String(strategy)}").`);
+  const idle = positive('session.idleTimeoutSeconds', session?.idleTimeoutSeconds, 7 * 86400);
+  const absolute = positive('session.absoluteTimeoutSeconds', session?.absoluteTimeoutSeconds, 30 * 86400);
+  if (idle > absolute) fail('`session.idleTimeoutSeconds` must not exceed `session.absoluteTimeoutSeconds`.');
+  const remember = session?.remember ?? 'always';
+  if (remember !== 'always' && remember !== 'ask') fail(`\`session.remember\` must be "always" or "ask" (got "${String(remember).slice(0, 40)}").`);
+  return {
+    strategy,
+    idleTimeoutMs: idle * 1000,
+    absoluteTimeoutMs: absolute * 1000,
+    revalidateMs: positive('session.revalidateSeconds', session?.revalidateSeconds, 5) * 1000,
+    cacheMaxEntries: Math.max(1, Math.floor(session?.cacheMaxEntries ?? 10_000)),
+    remember,
+  } as const;
+}
+
 function fail(message: string): never {
   throw new ConfigurationError(message);
 }
@@ -364,14 +384,6 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     redirectUris[p.id] = redirectUri;
   }
 
-  const strategy = options.session?.strategy ?? 'server';
-  if (strategy !== 'cookie' && strategy !== 'server') fail(`\`session.strategy\` must be "cookie" or "server" (got "${String(strategy)}").`);
-  const idle = positive('session.idleTimeoutSeconds', options.session?.idleTimeoutSeconds, 7 * 86400);
-  const absolute = positive('session.absoluteTimeoutSeconds', options.session?.absoluteTimeoutSeconds, 30 * 86400);
-  if (idle > absolute) fail('`session.idleTimeoutSeconds` must not exceed `session.absoluteTimeoutSeconds`.');
-  const remember = options.session?.remember ?? 'always';
-  if (remember !== 'always' && remember !== 'ask') fail(`\`session.remember\` must be "always" or "ask" (got "${String(remember).slice(0, 40)}").`);
-
   const { allowedOrigins, corsMaxAgeSeconds } = resolveCors(options.cors, options.accessToken?.allowedOrigins, base.origin);
   const cookieAttributes = resolveCookieAttributes(options.cookies, base.protocol === 'https:');
   const warnings = crossSiteWarnings(base.origin, allowedOrigins, cookieAttributes.sameSite);
@@ -407,12 +419,7 @@ export function resolveConfig(options: AuthOptions): ResolvedConfig {
     redirectUris: Object.freeze(redirectUris),
     callbackRoutes,
     postLogoutRedirectUri: `${baseUrl}${basePath}/logout/callback`,
-    strategy,
-    idleTimeoutMs: idle * 1000,
-    absoluteTimeoutMs: absolute * 1000,
-    revalidateMs: positive('session.revalidateSeconds', options.session?.revalidateSeconds, 5) * 1000,
-    cacheMaxEntries: Math.max(1, Math.floor(options.session?.cacheMaxEntries ?? 10_000)),
-    remember,
+    ...resolveSessionSettings(options.session),
     trustProxy: options.trustProxy === true,
     signInPage,
     federatedLogout: options.logout?.federated === true,
@@ -476,21 +483,4 @@ function runsInProduction(): boolean {
 function nodeEnvIs(value: string): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   return env?.NODE_ENV?.trim().toLowerCase() === value;
-}
-
-/** Placeholder words people paste into a secret. */
-const PLACEHOLDER = /change.?me|password|passw0rd|secret|example|placeholder|replace.?me|your.?key|qwerty|123456|abcdef/i;
-
-/**
- * A secret long enough but guessable: few different characters (`'a'.repeat(32)`, `'ab'.repeat(16)`)
- * or a placeholder word (`changeme`, `password`, `secret`, …). A random 32-character secret from `openssl rand -base64`
- * has about 24 different characters.
- *
- * @param secret - the configured secret.
- * @returns true when the secret should not be used in production.
- */
-export function isWeakSecret(secret: string): boolean {
-  const distinct = new Set(secret).size;
-  // A random secret holds one of those words by chance about once in a billion.
-  return distinct < 10 || PLACEHOLDER.test(secret);
 }

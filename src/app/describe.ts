@@ -7,7 +7,8 @@
  */
 import type { ProviderConfig } from '../providers/types.js';
 import { MemorySessionStore, MemoryUserStore } from '../storage/memory.js';
-import { type AuthOptions, isWeakSecret, type ResolvedConfig } from './config.js';
+import type { AuthOptions, ResolvedConfig } from './config.js';
+import { isWeakSecret } from './secret-strength.js';
 
 /** One configured provider, as {@link AuthDescription} lists it. */
 export interface ProviderDescription {

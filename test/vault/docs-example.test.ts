@@ -2,7 +2,7 @@
  * `docs/tokens.md` is real code (issue 13, item 7): its first example runs as it is, under tsx,
  * against the development IdP's Google (with SQLite and the real Redis lock): a signed-in user
  * asks for `/calendars`, is sent to consent to the calendar scope (the Express reauth handler;
- * an API client gets the 401 JSON instead), comes back, and gets the calendar names through
+ * an API client gets the 403 INSUFFICIENT_SCOPE JSON instead), comes back, and gets the calendar names through
  * `auth.api`. Every other TypeScript example of the page typechecks against the sources.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -91,8 +91,14 @@ describeWithServices(['redis'], 'docs/tokens.md examples', () => {
     expect(first.status, out).toBe(302);
     expect(first.headers.location).toBe(`/auth/google/login?returnTo=%2Fcalendars&scope=${encodeURIComponent(CALENDAR)}`);
     const api = await get(ua, '/calendars', 'application/json');
-    expect(api.status).toBe(401);
-    expect(JSON.parse(api.body)).toMatchObject({ code: 'REAUTH_REQUIRED', provider: 'google', scopes: [CALENDAR] });
+    // Incremental authorization: the grant lacks the scope (RFC 6750 §3.1), the login URL asks for it alone.
+    expect(api.status).toBe(403);
+    expect(JSON.parse(api.body)).toMatchObject({
+      code: 'INSUFFICIENT_SCOPE',
+      provider: 'google',
+      scopes: [CALENDAR],
+      loginUrl: `/auth/google/login?returnTo=%2F&scope=${encodeURIComponent(CALENDAR)}`,
+    });
     await throughGoogle(ua, first.headers.location!, '/calendars');
     const calendars = await get(ua, '/calendars', 'text/html');
     expect(calendars.status, out).toBe(200);
