@@ -151,7 +151,7 @@ describe('the package entry points with no optional peer installed', () => {
       'latchkey/storage/redis',
       'latchkey/storage/cloudflare',
     ];
-    for (const a of ['express', 'fastify', 'hono', 'next', 'node', 'koa', 'h3']) entries.push(`latchkey/adapters/${a}`);
+    for (const a of ['express', 'fastify', 'hono', 'next', 'node', 'koa', 'h3', 'nuxt']) entries.push(`latchkey/adapters/${a}`);
     const r = await script(`for (const e of ${JSON.stringify(entries)}) { const m = await import(e); console.log(e, Object.keys(m).length); }`);
     expect(r.code, r.out).toBe(0);
     for (const e of entries) expect(r.out).toMatch(new RegExp(`^${e} [1-9]`, 'm'));
