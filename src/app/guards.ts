@@ -12,7 +12,20 @@ import { returnToOr } from './return-to.js';
 import type { Session, SessionUser } from './sessions/types.js';
 
 /** The adapter a guard runs in, so that a misplaced guard is told how to mount the routes there. */
-export type GuardAdapter = 'express' | 'fastify' | 'hono' | 'node' | 'web' | 'sveltekit' | 'react-router' | 'astro' | 'nestjs' | 'koa' | 'h3' | 'elysia' | 'nuxt';
+export type GuardAdapter =
+  | 'express'
+  | 'fastify'
+  | 'hono'
+  | 'node'
+  | 'web'
+  | 'sveltekit'
+  | 'react-router'
+  | 'astro'
+  | 'nestjs'
+  | 'koa'
+  | 'h3'
+  | 'elysia'
+  | 'nuxt';
 
 /** The request facts a guard needs; adapters read them from their native request. */
 export interface GuardRequest {

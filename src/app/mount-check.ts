@@ -75,7 +75,10 @@ const MOUNT: Readonly<Record<GuardAdapter, { guard: string; mount: string }>> = 
   astro: { guard: 'the `protect` option of lk.onRequest', mount: 'export const onRequest = lk.onRequest (first in sequence())' },
   nestjs: { guard: '@UseGuards(LatchkeyGuard)', mount: 'imports: [LatchkeyModule.forRoot(auth)] in the app module' },
   koa: { guard: 'lk.requireUser', mount: 'app.use(lk.middleware) (before body parsers)' },
-  nuxt: { guard: 'the `protect` option of lk.middleware, or lk.requireUser(event)', mount: 'export default defineEventHandler(lk.middleware) in server/middleware/' },
+  nuxt: {
+    guard: 'the `protect` option of lk.middleware, or lk.requireUser(event)',
+    mount: 'export default defineEventHandler(lk.middleware) in server/middleware/',
+  },
   h3: { guard: 'the `protect` option of lk.middleware, or lk.requireUser(event)', mount: 'app.use(lk.middleware) (a server middleware in Nitro)' },
   elysia: { guard: 'the `protect` option of lk.plugin, or lk.requireUser(context)', mount: 'app.use(lk.plugin) (before the routes)' },
 };
